@@ -1,0 +1,95 @@
+"""The HTTPS application for the Azure side: ARM, Entra ID, Microsoft Graph, cloud metadata, control surface.
+
+They share one host, as a custom cloud may: Graph answers under ``/v1.0/``, Entra under
+``/{tenant}/oauth2/…`` and ``/{tenant}/v2.0/…``, the sandbox's control surface under ``/_sandbox/``,
+and everything else goes through the ARM front door.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from podid.sandbox import _control
+from podid.sandbox.arm import providers
+from podid.sandbox.arm._frontdoor import FrontDoor
+from podid.sandbox.arm._routing import Router
+from podid.sandbox.entra import handlers as entra
+from podid.sandbox.entra.errors import EntraError
+
+if TYPE_CHECKING:
+    from podid.sandbox.cloud import Cloud
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def metadata_endpoints(cloud: Cloud) -> dict[str, Any]:
+    """The 2022-09-01 cloud metadata document that `az cloud register` reads."""
+    arm = cloud.settings.arm_url
+    authority = cloud.settings.authority.rstrip("/")
+    return {
+        "name": "PodidSandbox",
+        "portal": arm,
+        "resourceManager": arm,
+        "authentication": {
+            "loginEndpoint": authority,
+            "audiences": ["https://management.core.windows.net/", arm],
+            "tenant": "common",
+            "identityProvider": "AAD",
+        },
+        "graph": arm,
+        "graphAudience": arm,
+        "microsoftGraphResourceId": arm,
+        "media": arm,
+        "batch": arm,
+        "sqlManagement": arm,
+        "activeDirectoryDataLake": arm,
+        "gallery": arm,
+        "vmImageAliasDoc": arm + "aliases.json",
+        "suffixes": {
+            "acrLoginServer": "azurecr.sandbox.podid",
+            "keyVaultDns": "vault.sandbox.podid",
+            "storage": "core.sandbox.podid",
+            "sqlServerHostname": "database.sandbox.podid",
+        },
+    }
+
+
+def build(cloud: Cloud) -> web.Application:
+    app = web.Application(client_max_size=16 * 1024 * 1024)
+    router = Router(providers.all_routes())
+    front_door = FrontDoor(cloud, router)
+
+    def entra_json(produce: Callable[[Cloud, web.Request], dict[str, Any]]) -> Handler:
+        async def handler(request: web.Request) -> web.StreamResponse:
+            try:
+                return web.json_response(produce(cloud, request))
+            except EntraError as error:
+                return entra.error_response(cloud, error)
+
+        return handler
+
+    async def token(request: web.Request) -> web.StreamResponse:
+        try:
+            return web.json_response(await entra.token(cloud, request, None))
+        except EntraError as error:
+            return entra.error_response(cloud, error)
+
+    async def metadata(request: web.Request) -> web.StreamResponse:
+        return web.json_response(metadata_endpoints(cloud))
+
+    async def jwks(request: web.Request) -> web.StreamResponse:
+        return web.json_response(cloud.tokens.jwks())
+
+    app.router.add_get("/metadata/endpoints", metadata)
+    app.router.add_get("//metadata/endpoints", metadata)
+    app.router.add_get("/common/discovery/instance", entra_json(entra.instance_discovery))
+    app.router.add_get("/{tenant}/v2.0/.well-known/openid-configuration", entra_json(entra.openid_configuration))
+    app.router.add_get("/{tenant}/discovery/v2.0/keys", jwks)
+    app.router.add_post("/{tenant}/oauth2/v2.0/token", token)
+    app.router.add_post("/{tenant}/oauth2/token", token)
+    _control.add_routes(app, cloud)
+    app.router.add_route("*", "/{tail:.*}", front_door.handle)
+    return app

@@ -1,0 +1,151 @@
+"""Run a sandbox: bind its sockets, build its state, serve every front end until stopped.
+
+``Sandbox.start()`` runs everything on an event loop in a daemon thread and returns once all front ends
+answer (moto's ThreadedMotoServer); ``Sandbox.serve_forever()`` runs it in the foreground for
+``podid sandbox start``. Sockets are bound before anything else so that port 0 (tests) works.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import ssl
+import threading
+from pathlib import Path
+
+from aiohttp import web
+
+from podid.sandbox import _bootstrap, _cloudapp, pki
+from podid.sandbox._config import Endpoints, Operator, SandboxConfig
+from podid.sandbox._ids import Clock, IdGenerator
+from podid.sandbox.cloud import Cloud, CloudSettings
+from podid.sandbox.store import Store
+from podid.sandbox.tokens import TokenService
+
+log = logging.getLogger(__name__)
+
+
+def bind_tcp(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.setblocking(False)
+    return sock
+
+
+def _ca_bundle(data_dir: Path, ca_pem: bytes) -> Path:
+    """System roots plus the sandbox CA: REQUESTS_CA_BUNDLE replaces the trust store, so keep both."""
+    bundle = data_dir / "ca-bundle.pem"
+    system = Path(ssl.get_default_verify_paths().openssl_cafile)
+    roots = system.read_bytes() if system.is_file() else b""
+    bundle.write_bytes(roots.rstrip(b"\n") + b"\n" + ca_pem)
+    return bundle
+
+
+class Sandbox:
+    """One local Azure + AKS: its state, its front ends and its event loop."""
+
+    def __init__(self, config: SandboxConfig) -> None:
+        self.config = config
+        self.cloud: Cloud | None = None
+        self.endpoints: Endpoints | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runners: list[web.AppRunner] = []
+        self._stopped: asyncio.Event | None = None
+
+    # lifecycle
+
+    def start(self) -> Endpoints:
+        ready = threading.Event()
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            try:
+                loop.run_until_complete(self._serve(ready))
+            except BaseException as error:
+                failure.append(error)
+                ready.set()
+            finally:
+                loop.close()
+
+        self._thread = threading.Thread(target=run, name="podid-sandbox", daemon=True)
+        self._thread.start()
+        ready.wait()
+        if failure:
+            raise failure[0]
+        assert self.endpoints is not None
+        return self.endpoints
+
+    def stop(self) -> None:
+        if self._loop is not None and self._stopped is not None:
+            self._loop.call_soon_threadsafe(self._stopped.set)
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    def serve_forever(self) -> None:
+        asyncio.run(self._serve(threading.Event()))
+
+    def call(self, function: object) -> None:
+        """Run a callable on the sandbox loop (used by the signal handler of the foreground process)."""
+        if self._loop is not None and callable(function):
+            self._loop.call_soon_threadsafe(function)
+
+    def request_stop(self) -> None:
+        if self._stopped is not None:
+            self._stopped.set()
+
+    # serving
+
+    async def _serve(self, ready: threading.Event) -> None:
+        self._stopped = asyncio.Event()
+        config = self.config
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        arm_socket = bind_tcp(config.host, config.arm_port)
+        arm_url = f"https://{config.host}:{arm_socket.getsockname()[1]}/"
+        authority = arm_url.rstrip("/")
+        ca = pki.load_or_create(config.data_dir / "pki")
+        store = Store(config.data_dir / "state.db")
+        ids, clock = IdGenerator(config.seed), Clock()
+        ident = _bootstrap.identity(store, ids)
+        settings = CloudSettings(
+            ident["tenantId"], ident["subscriptionId"], ident["subscriptionName"], arm_url, authority
+        )
+        tokens = TokenService(config.data_dir / "signing.pem", authority, clock, ids)
+        cloud = Cloud(settings, store, tokens, ids, clock)
+        self.cloud = cloud
+        operator = _bootstrap.ensure_operator(cloud)
+        try:
+            await self._start_site(_cloudapp.build(cloud), arm_socket, ca.server_context())
+            self.endpoints = Endpoints(
+                arm_url=arm_url,
+                authority=authority,
+                tenant_id=settings.tenant_id,
+                subscription_id=settings.subscription_id,
+                operator=Operator(operator["clientId"], operator["clientSecret"], operator["objectId"]),
+                ca_cert=str(ca.ca_path),
+                ca_bundle=str(_ca_bundle(config.data_dir, ca.ca_pem)),
+                imds_url="",
+                dns_host=config.host,
+                dns_port=0,
+                data_dir=str(config.data_dir),
+                pid=os.getpid(),
+            )
+            self.endpoints.save(config.data_dir)
+            ready.set()
+            await self._stopped.wait()
+        finally:
+            for runner in reversed(self._runners):
+                await runner.cleanup()
+            store.close()
+
+    async def _start_site(self, app: web.Application, sock: socket.socket, context: ssl.SSLContext | None) -> None:
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        await web.SockSite(runner, sock, ssl_context=context, shutdown_timeout=1).start()
+        self._runners.append(runner)

@@ -1,0 +1,1 @@
+"""The ARM front door and one package per resource provider."""

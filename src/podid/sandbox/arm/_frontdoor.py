@@ -1,0 +1,183 @@
+"""The ARM front door: one aiohttp handler in front of every resource provider.
+
+Order of work for each request, as ARM does it: normalise the path, require an api-version, authenticate
+the bearer token, check the subscription, route, authorise the route's action over its scope (RBAC), then
+call the provider's handler. Errors become the ARM envelope here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from podid.sandbox.arm._request import ArmRequest, ArmResponse, Caller
+from podid.sandbox.arm._routing import Router, fill
+from podid.sandbox.arm.errors import (
+    ArmError,
+    AuthorizationFailed,
+    InvalidResourceNamespace,
+    InvalidResourceType,
+    MissingApiVersionParameter,
+    SubscriptionNotFound,
+    Unauthenticated,
+)
+from podid.sandbox.tokens import TokenError
+
+if TYPE_CHECKING:
+    from podid.sandbox.cloud import Cloud
+
+log = logging.getLogger(__name__)
+
+_SLASHES = re.compile(r"/{2,}")
+_SUBSCRIPTION = re.compile(r"^/subscriptions/([^/]+)", re.IGNORECASE)
+_PROVIDER = re.compile(r"/providers/([^/]+)(?:/([^/]+))?", re.IGNORECASE)
+_RATE_HEADER = {
+    "GET": "x-ms-ratelimit-remaining-subscription-reads",
+    "HEAD": "x-ms-ratelimit-remaining-subscription-reads",
+    "DELETE": "x-ms-ratelimit-remaining-subscription-deletes",
+}
+_WRITE_METHODS = frozenset({"PUT", "PATCH", "POST", "DELETE"})
+
+
+def normalise_path(path: str) -> str:
+    path = _SLASHES.sub("/", path)
+    return path.rstrip("/") or "/"
+
+
+class FrontDoor:
+    """Authenticates, routes and authorises ARM requests for one Cloud."""
+
+    def __init__(self, cloud: Cloud, router: Router) -> None:
+        self.cloud = cloud
+        self.router = router
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        started = time.perf_counter()
+        correlation = request.headers.get("x-ms-correlation-request-id") or self.cloud.ids.guid()
+        try:
+            body = await request.read()
+            response = self.dispatch(request, body)
+        except ArmError as error:
+            response = ArmResponse(error.status, error.envelope(), dict(error.headers))
+            if error.status == 401:
+                response.headers["WWW-Authenticate"] = self._challenge()
+        except Exception:
+            log.exception("unhandled error in %s %s", request.method, request.path)
+            response = ArmResponse(
+                500, {"error": {"code": "InternalServerError", "message": "Encountered internal server error."}}
+            )
+        if request.method in _WRITE_METHODS and 200 <= response.status < 300:
+            self.cloud.metrics.count_write(request.method, request.path)
+        self.cloud.metrics.observe(time.perf_counter() - started)
+        return self._to_web(request, response, correlation)
+
+    def dispatch(self, request: web.Request, body: bytes) -> ArmResponse:
+        path = normalise_path(request.path)
+        query = {key.lower(): value for key, value in request.query.items()}
+        api_version = query.get("api-version", "")
+        if not api_version:
+            raise MissingApiVersionParameter()
+        caller = self._authenticate(request.headers.get("Authorization", ""))
+        self._check_subscription(path)
+        matched = self.router.match(request.method, path)
+        if matched is None:
+            raise self._unknown(request.method, path, api_version)
+        route, params = matched
+        if route.authorize:
+            self._authorize(caller, fill(route.action, params), fill(route.scope, params) if route.scope else path)
+        headers = {key.lower(): value for key, value in request.headers.items()}
+        arm_request = ArmRequest(
+            request.method,
+            path,
+            params,
+            query,
+            headers,
+            body,
+            api_version,
+            caller,
+            self.cloud.settings.arm_url.rstrip("/"),
+            self.cloud,
+        )
+        return route.handler(arm_request)
+
+    def _authenticate(self, authorization: str) -> Caller:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthenticated(
+                "Authentication failed. The 'Authorization' header is missing.", code="AuthenticationFailed"
+            )
+        try:
+            claims = self.cloud.tokens.validate(token.strip(), self.cloud.settings.arm_audiences)
+        except TokenError as error:
+            raise _token_error(error, self.cloud) from error
+        return Caller(claims["oid"], claims["appid"], claims["tid"])
+
+    def _check_subscription(self, path: str) -> None:
+        found = _SUBSCRIPTION.match(path)
+        if found and found.group(1).lower() != self.cloud.settings.subscription_id.lower():
+            raise SubscriptionNotFound(found.group(1))
+
+    def _authorize(self, caller: Caller, action: str, scope: str) -> None:
+        if not self.cloud.authorization.allows(caller.object_id, action, scope):
+            raise AuthorizationFailed(caller.object_id, caller.object_id, action, scope)
+
+    def _unknown(self, method: str, path: str, api_version: str) -> ArmError:
+        providers = _PROVIDER.findall(path)
+        if self.router.allows_other_method(method, path):
+            return ArmError(
+                f"The requested resource does not support http method '{method}'.", code="MethodNotAllowed", status=405
+            )
+        if not providers:
+            return ArmError(
+                f"No HTTP resource was found that matches the request URI '{path}'.", code="NotFound", status=404
+            )
+        namespace, resource_type = providers[-1]
+        if namespace.lower() not in self.cloud.settings.known_namespaces:
+            return InvalidResourceNamespace(namespace)
+        return InvalidResourceType(resource_type, namespace, api_version)
+
+    def _challenge(self) -> str:
+        authority = self.cloud.settings.authority.rstrip("/")
+        return (
+            f'Bearer authorization_uri="{authority}/{self.cloud.settings.tenant_id}", '
+            f'error="invalid_token", error_description="The authentication failed because of missing '
+            f"'Authorization' header.\""
+        )
+
+    def _to_web(self, request: web.Request, response: ArmResponse, correlation: str) -> web.Response:
+        request_id = self.cloud.ids.guid()
+        headers = {
+            "x-ms-request-id": request_id,
+            "x-ms-correlation-request-id": correlation,
+            "x-ms-routing-request-id": f"WESTUS2:{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}:{request_id}",
+            _RATE_HEADER.get(request.method, "x-ms-ratelimit-remaining-subscription-writes"): "199",
+            **response.headers,
+        }
+        if response.body is None:
+            return web.Response(status=response.status, headers=headers)
+        text = json.dumps(response.body, separators=(",", ":"))
+        return web.Response(
+            status=response.status, text=text, headers=headers, content_type="application/json", charset="utf-8"
+        )
+
+
+def _token_error(error: TokenError, cloud: Cloud) -> Unauthenticated:
+    if error.reason == "expired":
+        now = cloud.clock.utcnow().strftime("%m/%d/%Y %H:%M:%S")
+        return Unauthenticated(
+            f"The access token expiry UTC time '{error.detail}' is earlier than current UTC time '{now}'.",
+            code="ExpiredAuthenticationToken",
+        )
+    if error.reason == "audience":
+        allowed = ",".join(f"'{audience}'" for audience in sorted(cloud.settings.arm_audiences))
+        return Unauthenticated(
+            f"The access token has been obtained for wrong audience or resource '{error.detail}'. It should "
+            f"exactly match with one of the allowed audiences {allowed}.",
+            code="InvalidAuthenticationTokenAudience",
+        )
+    return Unauthenticated("The access token is invalid.", code="InvalidAuthenticationToken")

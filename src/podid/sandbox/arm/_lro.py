@@ -1,0 +1,111 @@
+"""Long-running operations as explicit state machines (moto's ManagedState).
+
+A slow PUT or DELETE starts an Operation and answers 201/202 with an Azure-AsyncOperation (and Location)
+URL and an integer ``Retry-After: 1`` (0 would make the SDK sleep 30 s). The operation stays InProgress
+for a configured number of polls, then runs its completion step and reports Succeeded (or Failed with the
+ARM error the step raised).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from podid.sandbox._ids import Clock, IdGenerator
+from podid.sandbox.arm._request import ArmRequest, ArmResponse, ok
+from podid.sandbox.arm._routing import Route
+from podid.sandbox.arm.errors import ArmError, NotFound
+
+RETRY_AFTER = "1"
+
+
+@dataclass
+class Operation:
+    id: str
+    namespace: str
+    location: str
+    start_time: str
+    polls_left: int
+    complete: Callable[[], None]
+    status: str = "InProgress"
+    end_time: str | None = None
+    error: ArmError | None = field(default=None, repr=False)
+
+    def status_body(self) -> dict[str, object]:
+        body: dict[str, object] = {"id": self.id, "name": self.id, "status": self.status, "startTime": self.start_time}
+        if self.end_time:
+            body["endTime"] = self.end_time
+        if self.error is not None:
+            body["error"] = {"code": self.error.code, "message": self.error.message}
+        return body
+
+
+class Operations:
+    """Tracks running operations and advances them as clients poll."""
+
+    def __init__(self, ids: IdGenerator, clock: Clock) -> None:
+        self._ids, self._clock = ids, clock
+        self._operations: dict[str, Operation] = {}
+        self.polls: dict[str, int] = {}  # resource type (lower) -> polls before completion
+
+    def start(self, namespace: str, location: str, resource_type: str, complete: Callable[[], None]) -> Operation:
+        polls = self.polls.get(resource_type.lower(), 0)
+        operation = Operation(self._ids.guid(), namespace, location, self._clock.isoformat(), polls, complete)
+        self._operations[operation.id.lower()] = operation
+        if polls == 0:
+            self._finish(operation)
+        return operation
+
+    def headers(self, request: ArmRequest, operation: Operation, *, location: bool) -> dict[str, str]:
+        """The LRO headers for the initial response: absolute URLs on this host."""
+        subscription = request.params.get("subscriptionId", "")
+        base = f"/subscriptions/{subscription}/providers/{operation.namespace}/locations/{operation.location}"
+        headers = {
+            "Azure-AsyncOperation": request.url(f"{base}/operations/{operation.id}"),
+            "Retry-After": RETRY_AFTER,
+        }
+        if location:
+            headers["Location"] = request.url(f"{base}/operationresults/{operation.id}")
+        return headers
+
+    def poll(self, operation_id: str) -> Operation:
+        operation = self._operations.get(operation_id.lower())
+        if operation is None:
+            raise NotFound(f"The operation '{operation_id}' could not be found.", code="OperationNotFound")
+        if operation.status == "InProgress":
+            operation.polls_left -= 1
+            if operation.polls_left <= 0:
+                self._finish(operation)
+        return operation
+
+    def _finish(self, operation: Operation) -> None:
+        try:
+            operation.complete()
+            operation.status = "Succeeded"
+        except ArmError as error:
+            operation.status, operation.error = "Failed", error
+        operation.end_time = self._clock.isoformat()
+
+
+def _operation_status(request: ArmRequest) -> ArmResponse:
+    operation = request.cloud.operations.poll(request.params["operationId"])
+    return ok(operation.status_body(), **({"Retry-After": RETRY_AFTER} if operation.status == "InProgress" else {}))
+
+
+def _operation_result(request: ArmRequest) -> ArmResponse:
+    operation = request.cloud.operations.poll(request.params["operationId"])
+    if operation.status == "InProgress":
+        return ArmResponse(202, None, {"Location": request.url(request.path), "Retry-After": RETRY_AFTER})
+    if operation.error is not None:
+        raise operation.error
+    return ArmResponse(204)
+
+
+_LOCATION = "/subscriptions/{subscriptionId}/providers/{namespace}/locations/{location}"
+ROUTES = [
+    Route("GET", _LOCATION + "/operations/{operationId}", _operation_status, "", authorize=False),
+    Route("GET", _LOCATION + "/operationresults/{operationId}", _operation_result, "", authorize=False),
+    Route(
+        "GET", "/subscriptions/{subscriptionId}/operationresults/{operationId}", _operation_result, "", authorize=False
+    ),
+]

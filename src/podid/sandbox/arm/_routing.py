@@ -1,0 +1,87 @@
+"""ARM route tables: URL templates mapped to handlers and to the Azure action RBAC checks.
+
+A template such as ``/subscriptions/{subscriptionId}/resourcegroups/{resourceGroupName}`` matches
+case-insensitively, as ARM does; ``{name:regex}`` widens a placeholder (``{scope:.*}`` for extension
+resources). The action (``Microsoft.Network/dnsZones/{recordType}/write``) and the RBAC scope are
+templates over the same placeholders, so every operation is authorised from its route alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from podid.sandbox.arm._request import ArmRequest, ArmResponse
+
+Handler = Callable[["ArmRequest"], "ArmResponse"]
+
+_PLACEHOLDER = re.compile(r"\{(\w+)(?::([^}]*))?\}")
+
+
+@dataclass(frozen=True)
+class Route:
+    """One ARM operation: method + URL template → handler, Azure action and RBAC scope."""
+
+    method: str
+    template: str
+    handler: Handler
+    action: str
+    scope: str | None = None  # template; default: the request path itself
+    operation_id: str = ""
+    authorize: bool = True
+    pattern: re.Pattern[str] = field(init=False, compare=False, repr=False)
+    literals: int = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pattern", _compile(self.template))
+        object.__setattr__(self, "literals", len(_PLACEHOLDER.sub("", self.template).replace("/", " ").split()))
+
+
+def _compile(template: str) -> re.Pattern[str]:
+    parts: list[str] = []
+    position = 0
+    for match in _PLACEHOLDER.finditer(template):
+        parts.append(re.escape(template[position : match.start()]))
+        parts.append(f"(?P<{match.group(1)}>{match.group(2) or '[^/]+'})")
+        position = match.end()
+    parts.append(re.escape(template[position:]))
+    return re.compile("^" + "".join(parts) + "$", re.IGNORECASE)
+
+
+def fill(template: str, params: dict[str, str]) -> str:
+    return _PLACEHOLDER.sub(lambda match: params[match.group(1)], template)
+
+
+class Router:
+    """Finds the route for a request; more literal segments win over fewer."""
+
+    def __init__(self, routes: Iterable[Route] = ()) -> None:
+        self._by_method: dict[str, list[Route]] = {}
+        self.add(routes)
+
+    def add(self, routes: Iterable[Route]) -> None:
+        for route in routes:
+            bucket = self._by_method.setdefault(route.method, [])
+            bucket.append(route)
+            bucket.sort(key=lambda item: -item.literals)
+
+    def routes(self) -> list[Route]:
+        return [route for bucket in self._by_method.values() for route in bucket]
+
+    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        for route in self._by_method.get(method, ()):
+            found = route.pattern.match(path)
+            if found:
+                return route, found.groupdict()
+        return None
+
+    def allows_other_method(self, method: str, path: str) -> bool:
+        return any(
+            route.pattern.match(path)
+            for other, bucket in self._by_method.items()
+            if other != method
+            for route in bucket
+        )

@@ -1,0 +1,156 @@
+"""ARM errors: each carries its HTTP status and Azure's wire code; the front door writes the envelope.
+
+ArmError (status, code, message)
+├── BadRequest (400): InvalidRequestContent, MissingApiVersionParameter, InvalidResourceName,
+│                     InvalidResourceType, InvalidResourceNamespace, LocationRequired
+├── Unauthenticated (401): AuthenticationFailed, InvalidAuthenticationToken, ExpiredAuthenticationToken,
+│                          InvalidAuthenticationTokenAudience
+├── AuthorizationFailed (403)
+├── NotFound (404): SubscriptionNotFound, ResourceGroupNotFound, ResourceNotFound, ParentResourceNotFound
+├── Conflict (409)
+├── PreconditionFailed (412)
+└── TooManyRequests (429, with Retry-After)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ArmError(Exception):
+    status = 500
+    code = "InternalServerError"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+        details: list[dict[str, Any]] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+        self.headers = headers or {}
+        self.details = details or []
+
+    def envelope(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.details:
+            error["details"] = self.details
+        return {"error": error}
+
+
+class BadRequest(ArmError):
+    status, code = 400, "BadRequest"
+
+
+class InvalidRequestContent(BadRequest):
+    code = "InvalidRequestContent"
+
+
+class MissingApiVersionParameter(BadRequest):
+    code = "MissingApiVersionParameter"
+
+    def __init__(self) -> None:
+        super().__init__("The api-version query parameter (?api-version=) is required for all requests.")
+
+
+class InvalidResourceName(BadRequest):
+    code = "InvalidResourceName"
+
+
+class InvalidResourceType(BadRequest):
+    code = "InvalidResourceType"
+
+    def __init__(self, resource_type: str, namespace: str, api_version: str) -> None:
+        super().__init__(
+            f"The resource type '{resource_type}' could not be found in the namespace '{namespace}' "
+            f"for api version '{api_version}'."
+        )
+
+
+class InvalidResourceNamespace(BadRequest):
+    code = "InvalidResourceNamespace"
+
+    def __init__(self, namespace: str) -> None:
+        super().__init__(f"The resource namespace '{namespace}' is invalid.")
+
+
+class LocationRequired(BadRequest):
+    code = "LocationRequired"
+
+    def __init__(self) -> None:
+        super().__init__("The location property is required for this definition.")
+
+
+class Unauthenticated(ArmError):
+    status, code = 401, "AuthenticationFailed"
+
+
+class AuthorizationFailed(ArmError):
+    status, code = 403, "AuthorizationFailed"
+
+    def __init__(self, client: str, object_id: str, action: str, scope: str) -> None:
+        super().__init__(
+            f"The client '{client}' with object id '{object_id}' does not have authorization to perform action "
+            f"'{action}' over scope '{scope}' or the scope is invalid. If access was recently granted, please "
+            "refresh your credentials."
+        )
+
+
+class NotFound(ArmError):
+    status, code = 404, "NotFound"
+
+
+class SubscriptionNotFound(NotFound):
+    code = "SubscriptionNotFound"
+
+    def __init__(self, subscription_id: str) -> None:
+        super().__init__(f"The subscription '{subscription_id}' could not be found.")
+
+
+class ResourceGroupNotFound(NotFound):
+    code = "ResourceGroupNotFound"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Resource group '{name}' could not be found.")
+
+
+class ResourceNotFound(NotFound):
+    code = "ResourceNotFound"
+
+    def __init__(self, resource_type: str, name: str, resource_group: str) -> None:
+        super().__init__(
+            f"The Resource '{resource_type}/{name}' under resource group '{resource_group}' was not found. "
+            "For more details please go to https://aka.ms/ARMResourceNotFoundFix"
+        )
+
+
+class ParentResourceNotFound(NotFound):
+    code = "ParentResourceNotFound"
+
+    def __init__(self, parent: str) -> None:
+        super().__init__(
+            f"Can not perform requested operation on nested resource. Parent resource '{parent}' not found."
+        )
+
+
+class Conflict(ArmError):
+    status, code = 409, "Conflict"
+
+
+class PreconditionFailed(ArmError):
+    status, code = 412, "PreconditionFailed"
+
+
+class TooManyRequests(ArmError):
+    status, code = 429, "TooManyRequests"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message, headers={"Retry-After": str(retry_after)})

@@ -1,0 +1,1 @@
+"""Microsoft.Resources: resource groups, subscriptions, tenants, locations, provider registration."""

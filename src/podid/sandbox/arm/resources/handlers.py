@@ -1,0 +1,186 @@
+"""Microsoft.Resources handlers: parse the request, call the backend, shape the ARM JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from podid.sandbox.arm._request import ArmRequest, ArmResponse, created, ok, page
+from podid.sandbox.arm.errors import BadRequest, NotFound
+from podid.sandbox.arm.resources.locations import LOCATIONS
+from podid.sandbox.arm.resources.models import ResourceGroup
+
+GROUP_TYPE = "Microsoft.Resources/resourceGroups"
+
+
+def group_to_arm(group: ResourceGroup) -> dict[str, Any]:
+    body: dict[str, Any] = {"id": group.id, "name": group.name, "type": GROUP_TYPE, "location": group.location}
+    if group.tags:
+        body["tags"] = group.tags
+    if group.managed_by:
+        body["managedBy"] = group.managed_by
+    body["properties"] = {"provisioningState": group.provisioning_state}
+    return body
+
+
+def _tags(body: dict[str, Any]) -> dict[str, str] | None:
+    tags = body.get("tags")
+    if tags is not None and not isinstance(tags, dict):
+        raise BadRequest("The value of 'tags' must be an object.", code="InvalidRequestContent")
+    return tags
+
+
+def create_or_update_group(request: ArmRequest) -> ArmResponse:
+    body = request.json()
+    group, is_new = request.cloud.resources.resource_groups_create_or_update(
+        request.params["resourceGroupName"], body.get("location"), _tags(body) or {}, body.get("managedBy")
+    )
+    return (created if is_new else ok)(group_to_arm(group))
+
+
+def get_group(request: ArmRequest) -> ArmResponse:
+    return ok(group_to_arm(request.cloud.resources.resource_groups_get(request.params["resourceGroupName"])))
+
+
+def check_group(request: ArmRequest) -> ArmResponse:
+    exists = request.cloud.resources.find_group(request.params["resourceGroupName"]) is not None
+    return ArmResponse(204 if exists else 404)
+
+
+def update_group(request: ArmRequest) -> ArmResponse:
+    body = request.json()
+    group = request.cloud.resources.resource_groups_update(
+        request.params["resourceGroupName"], _tags(body), body.get("managedBy")
+    )
+    return ok(group_to_arm(group))
+
+
+def list_groups(request: ArmRequest) -> ArmResponse:
+    groups = request.cloud.resources.resource_groups_list()
+    return page(request, [group_to_arm(group) for group in groups])
+
+
+def delete_group(request: ArmRequest) -> ArmResponse:
+    resources = request.cloud.resources
+    group = resources.resource_groups_begin_delete(request.params["resourceGroupName"])
+    operation = request.cloud.operations.start(
+        "Microsoft.Resources", group.location, "resourceGroups", lambda: resources.resource_groups_delete(group.name)
+    )
+    location = request.url(f"/subscriptions/{request.cloud.settings.subscription_id}/operationresults/{operation.id}")
+    return ArmResponse(202, None, {"Location": location, "Retry-After": "1"})
+
+
+# subscriptions, tenants, locations
+
+
+def _subscription(request: ArmRequest) -> dict[str, Any]:
+    settings = request.cloud.settings
+    return {
+        "id": f"/subscriptions/{settings.subscription_id}",
+        "authorizationSource": "RoleBased",
+        "managedByTenants": [],
+        "subscriptionId": settings.subscription_id,
+        "tenantId": settings.tenant_id,
+        "displayName": settings.subscription_name,
+        "state": "Enabled",
+        "subscriptionPolicies": {
+            "locationPlacementId": "Public_2014-09-01",
+            "quotaId": "PayAsYouGo_2014-09-01",
+            "spendingLimit": "Off",
+        },
+        "tags": {},
+    }
+
+
+def list_subscriptions(request: ArmRequest) -> ArmResponse:
+    return ok({"value": [_subscription(request)], "count": {"type": "Total", "value": 1}})
+
+
+def get_subscription(request: ArmRequest) -> ArmResponse:
+    return ok(_subscription(request))
+
+
+def list_tenants(request: ArmRequest) -> ArmResponse:
+    tenant = request.cloud.settings.tenant_id
+    return ok(
+        {
+            "value": [
+                {
+                    "id": f"/tenants/{tenant}",
+                    "tenantId": tenant,
+                    "tenantCategory": "Home",
+                    "countryCode": "US",
+                    "displayName": "podid sandbox",
+                    "domains": ["podid.onmicrosoft.com"],
+                    "defaultDomain": "podid.onmicrosoft.com",
+                    "tenantType": "AAD",
+                }
+            ]
+        }
+    )
+
+
+def list_locations(request: ArmRequest) -> ArmResponse:
+    subscription = request.cloud.settings.subscription_id
+    return ok(
+        {
+            "value": [
+                {
+                    "id": f"/subscriptions/{subscription}/locations/{name}",
+                    "name": name,
+                    "displayName": display,
+                    "regionalDisplayName": f"(US) {display}",
+                    "type": "Region",
+                    "metadata": {"regionType": "Physical", "regionCategory": "Recommended"},
+                }
+                for name, display in LOCATIONS
+            ]
+        }
+    )
+
+
+# resource providers
+
+
+def _provider(request: ArmRequest, namespace: str) -> dict[str, Any]:
+    canonical = next((known for known in _NAMESPACES if known.lower() == namespace.lower()), None)
+    if canonical is None:
+        raise NotFound(f"The resource namespace '{namespace}' is invalid.", code="InvalidResourceNamespace")
+    subscription = request.cloud.settings.subscription_id
+    return {
+        "id": f"/subscriptions/{subscription}/providers/{canonical}",
+        "namespace": canonical,
+        "registrationState": request.cloud.resources.provider_state(canonical),
+        "registrationPolicy": "RegistrationRequired",
+        "resourceTypes": [],
+    }
+
+
+_NAMESPACES = (
+    "Microsoft.Resources",
+    "Microsoft.Features",
+    "Microsoft.ManagedIdentity",
+    "Microsoft.Authorization",
+    "Microsoft.Network",
+    "Microsoft.ContainerService",
+    "Microsoft.Compute",
+)
+
+
+def list_providers(request: ArmRequest) -> ArmResponse:
+    return ok({"value": [_provider(request, namespace) for namespace in _NAMESPACES]})
+
+
+def get_provider(request: ArmRequest) -> ArmResponse:
+    return ok(_provider(request, request.params["namespace"]))
+
+
+def register_provider(request: ArmRequest) -> ArmResponse:
+    namespace = _provider(request, request.params["namespace"])["namespace"]
+    request.cloud.resources.set_provider_state(namespace, "Registered")
+    return ok(_provider(request, namespace))
+
+
+def unregister_provider(request: ArmRequest) -> ArmResponse:
+    namespace = _provider(request, request.params["namespace"])["namespace"]
+    request.cloud.resources.set_provider_state(namespace, "Unregistered")
+    return ok(_provider(request, namespace))

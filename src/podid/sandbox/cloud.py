@@ -1,0 +1,95 @@
+"""The Azure side of one sandbox: settings, shared services and every resource provider's backend.
+
+One ``Cloud`` per sandbox (no module-level singletons), so two sandboxes can live in one process. Backends
+reach their siblings through it, e.g. the DNS backend asks ``cloud.resources`` whether a group exists.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+
+from podid.sandbox._ids import Clock, IdGenerator
+from podid.sandbox.arm._lro import Operations
+from podid.sandbox.directory import Directory
+from podid.sandbox.store import Store
+from podid.sandbox.tokens import TokenService
+
+KNOWN_NAMESPACES = frozenset(
+    name.lower()
+    for name in (
+        "Microsoft.Resources",
+        "Microsoft.Features",
+        "Microsoft.ManagedIdentity",
+        "Microsoft.Authorization",
+        "Microsoft.Network",
+        "Microsoft.ContainerService",
+        "Microsoft.Compute",
+    )
+)
+
+
+@dataclass(frozen=True)
+class CloudSettings:
+    tenant_id: str
+    subscription_id: str
+    subscription_name: str
+    arm_url: str  # https://127.0.0.1:8443/
+    authority: str  # https://127.0.0.1:8443
+    default_location: str = "westus2"
+    known_namespaces: frozenset[str] = KNOWN_NAMESPACES
+
+    @property
+    def arm_audiences(self) -> frozenset[str]:
+        arm = self.arm_url.rstrip("/")
+        return frozenset(
+            {
+                "https://management.azure.com",
+                "https://management.azure.com/",
+                "https://management.core.windows.net",
+                "https://management.core.windows.net/",
+                arm,
+                arm + "/",
+            }
+        )
+
+
+@dataclass
+class Metrics:
+    """Counters the control surface exposes (e.g. to prove a second `podid up` writes nothing)."""
+
+    writes: Counter[str] = field(default_factory=Counter)
+    requests: int = 0
+    seconds: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count_write(self, method: str, path: str) -> None:
+        with self._lock:
+            self.writes[method] += 1
+
+    def observe(self, seconds: float) -> None:
+        with self._lock:
+            self.requests += 1
+            self.seconds += seconds
+
+    def snapshot(self) -> dict[str, object]:
+        with self._lock:
+            return {"writes": dict(self.writes), "totalWrites": sum(self.writes.values()), "requests": self.requests}
+
+
+class Cloud:
+    """Shared services plus the backends of all resource providers."""
+
+    def __init__(
+        self, settings: CloudSettings, store: Store, tokens: TokenService, ids: IdGenerator, clock: Clock
+    ) -> None:
+        from podid.sandbox.arm.authorization.models import AuthorizationBackend
+        from podid.sandbox.arm.resources.models import ResourcesBackend
+
+        self.settings, self.store, self.tokens, self.ids, self.clock = settings, store, tokens, ids, clock
+        self.metrics = Metrics()
+        self.operations = Operations(ids, clock)
+        self.directory = Directory(store, ids, clock, settings.tenant_id)
+        self.resources = ResourcesBackend(self)
+        self.authorization = AuthorizationBackend(self)

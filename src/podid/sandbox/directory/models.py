@@ -1,0 +1,173 @@
+"""The sandbox tenant's directory: applications, service principals and their secrets.
+
+Every principal that can hold a token lives here: app registrations (with client secrets), the service
+principals of managed identities (no secret; tokens come through IMDS/NMI or federation) and the bootstrap
+operator. Secrets are kept as SHA-256 hashes only, so, as in Entra ID, they cannot be read back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from podid.sandbox._ids import Clock, IdGenerator
+from podid.sandbox.store import Store
+from podid.sandbox.tokens import Principal
+
+SP_KIND = "servicePrincipal"
+APP_KIND = "application"
+
+
+@dataclass
+class PasswordCredential:
+    key_id: str
+    display_name: str
+    hint: str
+    secret_hash: str
+    start_date_time: str
+    end_date_time: str
+
+
+@dataclass
+class Application:
+    object_id: str
+    app_id: str
+    display_name: str
+    created_date_time: str
+    password_credentials: list[PasswordCredential] = field(default_factory=list)
+
+
+@dataclass
+class ServicePrincipal:
+    object_id: str
+    app_id: str
+    display_name: str
+    tenant_id: str
+    service_principal_type: str  # "Application" | "ManagedIdentity"
+    resource_id: str | None = None
+    alternative_names: list[str] = field(default_factory=list)
+
+    def principal(self) -> Principal:
+        return Principal(self.object_id, self.app_id, self.tenant_id, self.display_name, self.resource_id)
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class Directory:
+    """Applications and service principals of the sandbox tenant."""
+
+    def __init__(self, store: Store, ids: IdGenerator, clock: Clock, tenant_id: str) -> None:
+        self._store, self._ids, self._clock, self.tenant_id = store, ids, clock, tenant_id
+
+    # applications
+
+    def create_application(self, display_name: str) -> Application:
+        app = Application(self._ids.guid(), self._ids.guid(), display_name, self._clock.isoformat())
+        self._save_app(app)
+        return app
+
+    def application(self, object_id: str) -> Application | None:
+        doc = self._store.get(APP_KIND, object_id)
+        return _app_from_doc(doc) if doc else None
+
+    def application_by_app_id(self, app_id: str) -> Application | None:
+        return next((app for app in self.applications() if app.app_id.lower() == app_id.lower()), None)
+
+    def applications(self) -> list[Application]:
+        return [_app_from_doc(doc) for doc in self._store.all(APP_KIND)]
+
+    def add_password(self, app: Application, display_name: str, years: int = 1) -> tuple[str, PasswordCredential]:
+        """Create a client secret; the text is returned once and only its hash is kept."""
+        text = secrets.token_urlsafe(30)
+        start = self._clock.utcnow()
+        credential = PasswordCredential(
+            key_id=self._ids.guid(),
+            display_name=display_name,
+            hint=text[:3],
+            secret_hash=_hash(text),
+            start_date_time=start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            end_date_time=start.replace(year=start.year + years).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+        app.password_credentials.append(credential)
+        self._save_app(app)
+        return text, credential
+
+    def check_secret(self, app_id: str, secret: str) -> bool:
+        app = self.application_by_app_id(app_id)
+        offered = _hash(secret)
+        return app is not None and any(
+            hmac.compare_digest(offered, credential.secret_hash) for credential in app.password_credentials
+        )
+
+    def delete_application(self, object_id: str) -> None:
+        app = self.application(object_id)
+        if app is None:
+            return
+        with self._store.transaction():
+            self._store.delete(APP_KIND, object_id)
+            sp = self.service_principal_by_app_id(app.app_id)
+            if sp is not None:
+                self._store.delete(SP_KIND, sp.object_id)
+
+    # service principals
+
+    def create_service_principal(self, app: Application) -> ServicePrincipal:
+        existing = self.service_principal_by_app_id(app.app_id)
+        if existing is not None:
+            return existing
+        sp = ServicePrincipal(
+            self._ids.guid(),
+            app.app_id,
+            app.display_name,
+            self.tenant_id,
+            "Application",
+            alternative_names=[],
+        )
+        self._save_sp(sp)
+        return sp
+
+    def create_managed_identity_principal(self, resource_id: str, display_name: str) -> ServicePrincipal:
+        """The service principal behind a managed identity: its app id is the identity's client id."""
+        sp = ServicePrincipal(
+            self._ids.guid(),
+            self._ids.guid(),
+            display_name,
+            self.tenant_id,
+            "ManagedIdentity",
+            resource_id=resource_id,
+            alternative_names=["isExplicit=True", resource_id],
+        )
+        self._save_sp(sp)
+        return sp
+
+    def service_principal(self, object_id: str) -> ServicePrincipal | None:
+        doc = self._store.get(SP_KIND, object_id)
+        return ServicePrincipal(**doc) if doc else None
+
+    def service_principal_by_app_id(self, app_id: str) -> ServicePrincipal | None:
+        wanted = app_id.lower()
+        return next((sp for sp in self.service_principals() if sp.app_id.lower() == wanted), None)
+
+    def service_principals(self) -> list[ServicePrincipal]:
+        return [ServicePrincipal(**doc) for doc in self._store.all(SP_KIND)]
+
+    def delete_service_principal(self, object_id: str) -> None:
+        self._store.delete(SP_KIND, object_id)
+
+    # persistence
+
+    def _save_app(self, app: Application) -> None:
+        self._store.put(APP_KIND, app.object_id, asdict(app))
+
+    def _save_sp(self, sp: ServicePrincipal) -> None:
+        self._store.put(SP_KIND, sp.object_id, asdict(sp))
+
+
+def _app_from_doc(doc: dict[str, Any]) -> Application:
+    credentials = [PasswordCredential(**item) for item in doc.pop("password_credentials")]
+    return Application(**doc, password_credentials=credentials)

@@ -1,0 +1,68 @@
+"""One sandbox per test session, on free ports in a temporary directory, and real clients pointed at it."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from typing import Any, TypeVar
+
+import pytest
+from azure.identity import ClientSecretCredential
+
+from podid.sandbox import Endpoints, Sandbox, SandboxConfig
+
+T = TypeVar("T")
+ARM_SCOPE = "https://management.azure.com/.default"
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    config = SandboxConfig(
+        data_dir=tmp_path_factory.mktemp("sandbox"), arm_port=0, imds_port=0, dns_port=0, kube_port_base=0
+    )
+    running = Sandbox(config)
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def endpoints(sandbox: Sandbox) -> Endpoints:
+    assert sandbox.endpoints is not None
+    return sandbox.endpoints
+
+
+def credential_for(endpoints: Endpoints, client_id: str, secret: str) -> ClientSecretCredential:
+    return ClientSecretCredential(
+        endpoints.tenant_id,
+        client_id,
+        secret,
+        authority=endpoints.authority,
+        disable_instance_discovery=True,
+        connection_verify=endpoints.ca_bundle,
+    )
+
+
+@pytest.fixture(scope="session")
+def operator_credential(endpoints: Endpoints) -> ClientSecretCredential:
+    return credential_for(endpoints, endpoints.operator.client_id, endpoints.operator.client_secret)
+
+
+def mgmt_client(client_class: type[T], endpoints: Endpoints, credential: Any, **kwargs: Any) -> T:
+    """An azure-mgmt-* client pointed at the sandbox, as a user would build it."""
+    return client_class(
+        credential,
+        endpoints.subscription_id,
+        base_url=endpoints.arm_url,  # type: ignore[call-arg]
+        credential_scopes=[ARM_SCOPE],
+        connection_verify=endpoints.ca_bundle,
+        **kwargs,
+    )
+
+
+@pytest.fixture
+def unique() -> str:
+    """A name no other test in this session uses (tests share one sandbox)."""
+    return f"t{os.getpid() % 1000}x{next(_counter)}"
