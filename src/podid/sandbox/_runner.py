@@ -114,7 +114,18 @@ class Sandbox:
         ids, clock = IdGenerator(config.seed), Clock()
         ident = _bootstrap.identity(store, ids)
         settings = CloudSettings(
-            ident["tenantId"], ident["subscriptionId"], ident["subscriptionName"], arm_url, authority
+            ident["tenantId"],
+            ident["subscriptionId"],
+            ident["subscriptionName"],
+            arm_url,
+            authority,
+            host=config.host,
+            imds_port=config.imds_port,
+            dns_port=config.dns_port,
+            kube_port_base=config.kube_port_base,
+            data_dir=config.data_dir,
+            dns_rate_limits=config.dns_rate_limits,
+            nmi_wait=config.nmi_wait,
         )
         tokens = TokenService(config.data_dir / "signing.pem", authority, clock, ids)
         cloud = Cloud(settings, store, tokens, ids, clock)
@@ -122,6 +133,8 @@ class Sandbox:
         operator = _bootstrap.ensure_operator(cloud)
         try:
             await self._start_site(_cloudapp.build(cloud), arm_socket, ca.server_context())
+            for service in cloud.services:
+                await service.start()
             self.endpoints = Endpoints(
                 arm_url=arm_url,
                 authority=authority,
@@ -130,9 +143,9 @@ class Sandbox:
                 operator=Operator(operator["clientId"], operator["clientSecret"], operator["objectId"]),
                 ca_cert=str(ca.ca_path),
                 ca_bundle=str(_ca_bundle(config.data_dir, ca.ca_pem)),
-                imds_url="",
+                imds_url=str(cloud.published.get("imds_url", "")),
                 dns_host=config.host,
-                dns_port=0,
+                dns_port=int(str(cloud.published.get("dns_port", 0))),
                 data_dir=str(config.data_dir),
                 pid=os.getpid(),
             )
@@ -140,6 +153,8 @@ class Sandbox:
             ready.set()
             await self._stopped.wait()
         finally:
+            for service in reversed(cloud.services):
+                await service.stop()
             for runner in reversed(self._runners):
                 await runner.cleanup()
             store.close()

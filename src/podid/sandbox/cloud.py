@@ -9,6 +9,8 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
 
 from podid.sandbox._ids import Clock, IdGenerator
 from podid.sandbox.arm._lro import Operations
@@ -37,6 +39,13 @@ class CloudSettings:
     subscription_name: str
     arm_url: str  # https://127.0.0.1:8443/
     authority: str  # https://127.0.0.1:8443
+    host: str = "127.0.0.1"
+    imds_port: int = 0
+    dns_port: int = 0
+    kube_port_base: int = 0
+    data_dir: Path | None = None
+    dns_rate_limits: bool = False
+    nmi_wait: bool = False
     default_location: str = "westus2"
     known_namespaces: frozenset[str] = KNOWN_NAMESPACES
 
@@ -78,6 +87,14 @@ class Metrics:
             return {"writes": dict(self.writes), "totalWrites": sum(self.writes.values()), "requests": self.requests}
 
 
+class Service(Protocol):
+    """A front end or controller with its own sockets or tasks (IMDS, DNS, the Kubernetes fleet)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 class Cloud:
     """Shared services plus the backends of all resource providers."""
 
@@ -89,6 +106,8 @@ class Cloud:
 
         self.settings, self.store, self.tokens, self.ids, self.clock = settings, store, tokens, ids, clock
         self.metrics = Metrics()
+        self.services: list[Service] = []  # started in order after the HTTPS app, stopped in reverse
+        self.published: dict[str, object] = {}  # what services announce: imds_url, dns_port, ...
         self.operations = Operations(ids, clock)
         self.directory = Directory(store, ids, clock, settings.tenant_id)
         self.resources = ResourcesBackend(self)

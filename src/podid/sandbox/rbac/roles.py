@@ -86,8 +86,7 @@ USER_ACCESS_ADMINISTRATOR = _builtin(
 DNS_ZONE_CONTRIBUTOR = _builtin(
     "befefa01-2a29-4197-83a8-272ff33ce314",
     "DNS Zone Contributor",
-    "Lets you manage DNS zones and record sets in Azure DNS, but does not let you control who has access "
-    "to them.",
+    "Lets you manage DNS zones and record sets in Azure DNS, but does not let you control who has access to them.",
     (
         "Microsoft.Authorization/*/read",
         "Microsoft.Insights/alertRules/*",
