@@ -128,7 +128,7 @@ class Sandbox:
             nmi_wait=config.nmi_wait,
         )
         tokens = TokenService(config.data_dir / "signing.pem", authority, clock, ids)
-        cloud = Cloud(settings, store, tokens, ids, clock)
+        cloud = Cloud(settings, store, tokens, ids, clock, ca)
         self.cloud = cloud
         operator = _bootstrap.ensure_operator(cloud)
         try:

@@ -15,6 +15,7 @@ from typing import Protocol
 from podid.sandbox._ids import Clock, IdGenerator
 from podid.sandbox.arm._lro import Operations
 from podid.sandbox.directory import Directory
+from podid.sandbox.pki import CertificateAuthority
 from podid.sandbox.store import Store
 from podid.sandbox.tokens import TokenService
 
@@ -99,12 +100,19 @@ class Cloud:
     """Shared services plus the backends of all resource providers."""
 
     def __init__(
-        self, settings: CloudSettings, store: Store, tokens: TokenService, ids: IdGenerator, clock: Clock
+        self,
+        settings: CloudSettings,
+        store: Store,
+        tokens: TokenService,
+        ids: IdGenerator,
+        clock: Clock,
+        ca: CertificateAuthority,
     ) -> None:
         from podid.sandbox.arm.authorization.models import AuthorizationBackend
         from podid.sandbox.arm.resources.models import ResourcesBackend
 
         self.settings, self.store, self.tokens, self.ids, self.clock = settings, store, tokens, ids, clock
+        self.ca = ca  # server TLS context and the CA that kubeconfigs carry
         self.metrics = Metrics()
         self.services: list[Service] = []  # started in order after the HTTPS app, stopped in reverse
         self.published: dict[str, object] = {}  # what services announce: imds_url, dns_port, ...
