@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import socket
 import ssl
 import threading
@@ -89,7 +90,15 @@ class Sandbox:
             self._thread.join(timeout=30)
 
     def serve_forever(self) -> None:
-        asyncio.run(self._serve(threading.Event()))
+        """Serve in the foreground until SIGTERM or SIGINT, then stop cleanly (`podid sandbox start`)."""
+
+        async def serve() -> None:
+            self._loop = asyncio.get_running_loop()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                self._loop.add_signal_handler(signum, self.request_stop)
+            await self._serve(threading.Event())
+
+        asyncio.run(serve())
 
     def call(self, function: object) -> None:
         """Run a callable on the sandbox loop (used by the signal handler of the foreground process)."""

@@ -1,0 +1,156 @@
+"""Command output exactly as the Azure CLI (knack) prints it: ``-o json|jsonc|yaml|table|tsv|none`` and ``--query``.
+
+* ``--query`` is a JMESPath expression evaluated with ordered dicts, so a multiselect hash keeps its order.
+* json: two-space indent, keys sorted; jsonc is the same text, coloured (rich).
+* yaml: ``yaml.safe_dump`` block style.
+* table: one row per item; ``id``, ``type``, ``etag`` and non-scalar or null values are left out, headers are the
+  keys with the first letter capitalised, sorted unless a query or a table transformer chose the columns.
+* tsv: one line per item, dict values by sorted key, nested lists as their length, nested dicts as "";
+  a scalar result prints the bare value (what ``$(podid … --query id -o tsv)`` needs).
+* ``None`` results print nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, TextIO
+
+import jmespath
+import yaml
+from rich import box
+from rich.console import Console
+from rich.json import JSON
+from rich.table import Table
+
+FORMATS = ("json", "jsonc", "yaml", "yamlc", "table", "tsv", "none")
+_SKIP_TABLE_KEYS = frozenset({"id", "type", "etag"})
+# tabulate's "simple" layout: no borders, a dashed rule under the header
+_SIMPLE = box.Box("    \n    \n--  \n    \n    \n    \n    \n    \n", ascii=True)
+
+TableTransformer = Callable[[Any], Any]
+
+
+class QueryError(ValueError):
+    """A --query that is not valid JMESPath."""
+
+
+def apply_query(result: Any, query: str | None) -> Any:
+    if not query:
+        return result
+    try:
+        return jmespath.compile(query).search(result, jmespath.Options(dict_cls=OrderedDict))
+    except jmespath.exceptions.JMESPathError as error:
+        raise QueryError(f"argument --query: invalid jmespath_type value: {query!r}") from error
+
+
+def _json_text(result: Any) -> str:
+    plain = json.loads(json.dumps(result, default=str))  # OrderedDicts → dicts, so sort_keys applies everywhere
+    return json.dumps(plain, ensure_ascii=False, indent=2, sort_keys=True, separators=(",", ": ")) + "\n"
+
+
+def _yaml_text(result: Any) -> str:
+    return yaml.safe_dump(json.loads(json.dumps(result, default=str)), default_flow_style=False, allow_unicode=True)
+
+
+def _table_rows(result: Any, sort_keys: bool) -> list[OrderedDict[str, Any]]:
+    rows: list[OrderedDict[str, Any]] = []
+    for item in result if isinstance(result, list) else [result]:
+        row: OrderedDict[str, Any] = OrderedDict()
+        if isinstance(item, dict):
+            for key in sorted(item) if sort_keys else item:
+                value = item[key]
+                if key not in _SKIP_TABLE_KEYS and value is not None and not isinstance(value, list | dict | set):
+                    row[key[:1].upper() + key[1:]] = value
+        elif isinstance(item, list):
+            row.update((f"Column{number}", value) for number, value in enumerate(item, 1))
+        else:
+            row["Result"] = item
+        rows.append(row)
+    return rows
+
+
+def _table_text(result: Any, sort_keys: bool) -> str:
+    rows = _table_rows(result, sort_keys)
+    headers = list(OrderedDict.fromkeys(key for row in rows for key in row))
+    if not headers:
+        return ""
+    table = Table(box=_SIMPLE, show_edge=False, pad_edge=False, padding=(0, 1), collapse_padding=True)
+    for header in headers:
+        table.add_column(header, no_wrap=True)
+    for row in rows:
+        table.add_row(*(_cell(row.get(header)) for header in headers))
+    return _render(table, color=False)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _tsv_value(value: Any) -> str:
+    if isinstance(value, list):
+        return str(len(value))
+    if isinstance(value, dict):
+        return ""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _tsv_text(result: Any) -> str:
+    lines = []
+    for item in result if isinstance(result, list) else [result]:
+        if isinstance(item, OrderedDict):
+            values: list[Any] = list(item.values())
+        elif isinstance(item, dict):
+            values = [value for _, value in sorted(item.items())]
+        elif isinstance(item, list):
+            values = item
+        else:
+            values = [item]
+        lines.append("\t".join(_tsv_value(value) for value in values))
+    return "".join(line + "\n" for line in lines)
+
+
+def _render(renderable: Any, color: bool) -> str:
+    buffer = io.StringIO()
+    Console(file=buffer, force_terminal=color, no_color=not color, width=100_000, highlight=False).print(
+        renderable, soft_wrap=True
+    )
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
+
+
+def render(
+    result: Any,
+    output: str = "json",
+    query: str | None = None,
+    color: bool = False,
+    table_transformer: TableTransformer | None = None,
+) -> str:
+    """The text the Azure CLI would print for ``result`` (a JSON-like value) with these options."""
+    if query:
+        result = apply_query(result, query)
+    elif output == "table" and table_transformer is not None:
+        result = table_transformer(result)
+    if result is None or output == "none":
+        return ""
+    if output in ("json", "jsonc"):
+        text = _json_text(result)
+        return _render(JSON(text, indent=2, sort_keys=True), color=True) if output == "jsonc" and color else text
+    if output in ("yaml", "yamlc"):
+        return _yaml_text(result)
+    if output == "table":
+        return _table_text(result, sort_keys=not query and table_transformer is None)
+    if output == "tsv":
+        return _tsv_text(result)
+    raise ValueError(f"unknown output format {output!r}")
+
+
+def write(stream: TextIO, text: str) -> None:
+    try:
+        stream.write(text)
+        stream.flush()
+    except BrokenPipeError:  # `podid … | head` closing early is not an error
+        pass

@@ -1,0 +1,215 @@
+"""``podid sandbox start|stop|status|env``: run the local Azure + AKS in the background and point tools at it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+from rich.console import Console
+from rich.table import Table
+
+from podid.cli import _azlogin
+from podid.cli._common import CliError, Result, data_dir, output_options
+
+ENDPOINTS_FILE = "endpoints.json"
+LOG_FILE = "sandbox.log"
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 30.0
+
+
+def read_endpoints(directory: Path) -> dict[str, Any] | None:
+    try:
+        return dict(json.loads((directory / ENDPOINTS_FILE).read_text()))
+    except (OSError, ValueError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def answers(endpoints: dict[str, Any]) -> bool:
+    """Whether the sandbox's ARM endpoint serves (a stale endpoints.json points at nothing)."""
+    try:
+        response = requests.get(
+            endpoints["arm_url"].rstrip("/") + "/metadata/endpoints?api-version=2022-09-01",
+            verify=endpoints["ca_bundle"],
+            timeout=2,
+        )
+    except requests.RequestException:
+        return False
+    return response.status_code == 200
+
+
+def running(directory: Path) -> dict[str, Any] | None:
+    """The endpoints of the sandbox serving from ``directory``, or None."""
+    endpoints = read_endpoints(directory)
+    if endpoints and _alive(int(endpoints.get("pid", 0))) and answers(endpoints):
+        return endpoints
+    return None
+
+
+def _spawn_arguments(args: argparse.Namespace, directory: Path) -> list[str]:
+    command = [sys.executable, "-m", "podid.sandbox", "--data-dir", str(directory)]
+    for flag in ("host", "arm_port", "imds_port", "dns_port", "kube_port_base", "seed"):
+        value = getattr(args, flag, None)
+        if value is not None:
+            command += ["--" + flag.replace("_", "-"), str(value)]
+    command += ["--dns-rate-limits"] if getattr(args, "dns_rate_limits", False) else []
+    command += ["--nmi-wait"] if getattr(args, "nmi_wait", False) else []
+    return command
+
+
+def _log_tail(path: Path) -> str:
+    try:
+        lines = [line for line in path.read_text().splitlines() if line.strip()]
+    except OSError:
+        return "no log"
+    return lines[-1] if lines else "no log"
+
+
+def start_background(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
+    """Spawn the sandbox detached and wait until it has published its endpoints and ARM answers."""
+    directory.mkdir(parents=True, exist_ok=True)
+    log_path = directory / LOG_FILE
+    with log_path.open("ab") as log:
+        child = subprocess.Popen(
+            _spawn_arguments(args, directory),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,  # survives the terminal that started it
+        )
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if child.poll() is not None:
+            raise CliError(f"the sandbox exited with code {child.returncode}: {_log_tail(log_path)} (log: {log_path})")
+        endpoints = read_endpoints(directory)
+        if endpoints and endpoints.get("pid") == child.pid and answers(endpoints):
+            return endpoints
+        time.sleep(0.05)
+    child.terminate()
+    raise CliError(f"the sandbox did not answer within {START_TIMEOUT:.0f} s (log: {log_path})")
+
+
+def ensure_running(args: argparse.Namespace) -> dict[str, Any]:
+    """The running sandbox's endpoints, starting it in the background first if needed (`podid up`)."""
+    directory = data_dir(args)
+    return running(directory) or start_background(args, directory)
+
+
+def _status_data(directory: Path, endpoints: dict[str, Any] | None, is_running: bool) -> dict[str, Any]:
+    if endpoints is None:
+        return {"running": False, "dataDir": str(directory)}
+    operator = endpoints["operator"]
+    return {
+        "running": is_running,
+        "pid": endpoints.get("pid") if is_running else None,
+        "dataDir": str(directory),
+        "tenantId": endpoints["tenant_id"],
+        "subscriptionId": endpoints["subscription_id"],
+        "operator": {"clientId": operator["client_id"], "objectId": operator["object_id"]},
+        "endpoints": {
+            "resourceManager": endpoints["arm_url"],
+            "authority": endpoints["authority"],
+            "imds": endpoints.get("imds_url") or None,
+            "dns": f"{endpoints['dns_host']}:{endpoints['dns_port']}" if endpoints.get("dns_port") else None,
+        },
+        "caBundle": endpoints["ca_bundle"],
+    }
+
+
+def _show_status(data: dict[str, Any], exit_code: int = 0) -> Result:
+    def show(console: Console) -> None:
+        state = "[green]running[/]" if data["running"] else "[red]not running[/]"
+        table = Table.grid(padding=(0, 2))
+        table.add_row("sandbox", f"{state}" + (f" (pid {data['pid']})" if data.get("pid") else ""))
+        table.add_row("data dir", data["dataDir"])
+        for label, key in (("tenant", "tenantId"), ("subscription", "subscriptionId")):
+            if key in data:
+                table.add_row(label, data[key])
+        if "operator" in data:
+            table.add_row("operator client id", data["operator"]["clientId"])
+            for name, url in data["endpoints"].items():
+                table.add_row(name, url or "-")
+        console.print(table)
+
+    return Result(data, show, exit_code)
+
+
+def cmd_start(args: argparse.Namespace) -> Result | None:
+    directory = data_dir(args)
+    if args.foreground:
+        from podid.sandbox.__main__ import main as serve
+
+        serve(_spawn_arguments(args, directory)[3:])  # returns after SIGTERM or Ctrl-C
+        return None
+    endpoints = running(directory) or start_background(args, directory)
+    return _show_status(_status_data(directory, endpoints, True))
+
+
+def cmd_stop(args: argparse.Namespace) -> Result:
+    directory = data_dir(args)
+    endpoints = read_endpoints(directory)
+    pid = int(endpoints.get("pid", 0)) if endpoints else 0
+    if pid and _alive(pid):
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if _alive(pid):
+            raise CliError(f"the sandbox (pid {pid}) did not stop within {STOP_TIMEOUT:.0f} s")
+    return _show_status(_status_data(directory, endpoints, False))
+
+
+def cmd_status(args: argparse.Namespace) -> Result:
+    directory = data_dir(args)
+    endpoints = read_endpoints(directory)
+    is_running = running(directory) is not None
+    return _show_status(_status_data(directory, endpoints, is_running), exit_code=0 if is_running else 3)
+
+
+def cmd_env(args: argparse.Namespace) -> None:
+    directory = data_dir(args)
+    endpoints = running(directory)
+    if endpoints is None:
+        raise CliError(f"no sandbox is running in {directory}: run `podid sandbox start`")
+    sys.stdout.write(_azlogin.exports(endpoints, directory, use_az=not args.no_az))
+
+
+def register(commands: Any) -> None:
+    sandbox = commands.add_parser("sandbox", help="Run the local Azure + AKS sandbox.")
+    verbs = sandbox.add_subparsers(dest="verb", required=True, metavar="{start,stop,status,env}")
+    common = output_options()
+    where = argparse.ArgumentParser(add_help=False)
+    where.add_argument("--data-dir", type=Path, help="Where the sandbox keeps its state (default: PODID_DATA_DIR).")
+
+    start = verbs.add_parser("start", parents=[common, where], help="Start the sandbox (in the background).")
+    start.add_argument("--foreground", action="store_true", help="Run in this process until SIGTERM or Ctrl-C.")
+    start.add_argument("--host")
+    for port in ("--arm-port", "--imds-port", "--dns-port", "--kube-port-base"):
+        start.add_argument(port, type=int, help="0 picks any free port.")
+    start.add_argument("--seed", type=int, help="Seed the GUID generator (reproducible ids).")
+    start.add_argument("--dns-rate-limits", action="store_true", help="Enforce Azure DNS per-zone request limits.")
+    start.add_argument("--nmi-wait", action="store_true", help="NMI waits as the real one before 'no identity'.")
+    start.set_defaults(func=cmd_start)
+
+    verbs.add_parser("stop", parents=[common, where], help="Stop the sandbox.").set_defaults(func=cmd_stop)
+    verbs.add_parser("status", parents=[common, where], help="Show ids and endpoints.").set_defaults(func=cmd_status)
+    env = verbs.add_parser("env", parents=[where], help='Shell exports: eval "$(podid sandbox env)".')
+    env.add_argument("--no-az", action="store_true", help="Do not register the sandbox cloud with the Azure CLI.")
+    env.set_defaults(func=cmd_env)

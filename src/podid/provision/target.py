@@ -1,0 +1,113 @@
+"""Where provisioning goes: endpoints, a credential and a CA bundle, and nothing else.
+
+``sandbox_target(data_dir)`` reads the ``endpoints.json`` a running sandbox publishes and logs in as its operator
+(ClientSecretCredential with the sandbox authority, no instance discovery, the sandbox CA bundle).
+``azure_target()`` uses DefaultAzureCredential and the public cloud. Steps never ask which one they have.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from azure.core.credentials import TokenCredential
+from azure.identity import ClientSecretCredential, DefaultAzureCredential
+from azure.mgmt.resource.subscriptions import SubscriptionClient
+
+from podid.provision.errors import NotFound, ProvisionError, translate
+
+T = TypeVar("T")
+ARM_SCOPE = "https://management.azure.com/.default"
+PUBLIC_ARM_URL = "https://management.azure.com/"
+PUBLIC_AUTHORITY = "https://login.microsoftonline.com"
+ENDPOINTS_FILE = "endpoints.json"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One cloud to provision: how to reach ARM and who we are there."""
+
+    name: str  # "sandbox" | "azure"
+    arm_url: str
+    subscription_id: str
+    tenant_id: str
+    credential: TokenCredential = field(repr=False)
+    authority: str = PUBLIC_AUTHORITY
+    ca_bundle: str | None = None  # None: the system trust store
+    # where DNS names can be resolved directly; None means "ask the zone's own name servers"
+    dns_server: tuple[str, int] | None = None
+    operator_client_id: str | None = None
+    operator_secret: str | None = field(default=None, repr=False)
+
+    def client_options(self) -> dict[str, Any]:
+        options: dict[str, Any] = {"base_url": self.arm_url, "credential_scopes": [ARM_SCOPE]}
+        if self.ca_bundle:
+            options["connection_verify"] = self.ca_bundle
+        return options
+
+    def mgmt(self, client_class: type[T], **kwargs: Any) -> T:
+        """An azure-mgmt-* client for this target's subscription."""
+        return client_class(self.credential, self.subscription_id, **self.client_options(), **kwargs)  # type: ignore[call-arg]
+
+
+def _read_endpoints(data_dir: Path) -> dict[str, Any]:
+    path = data_dir / ENDPOINTS_FILE
+    try:
+        return dict(json.loads(path.read_text()))
+    except FileNotFoundError:
+        raise NotFound(f"no sandbox has been started in {data_dir}: run `podid sandbox start`") from None
+    except (OSError, ValueError) as error:
+        raise ProvisionError(f"cannot read {path}: {error}") from error
+
+
+def sandbox_target(data_dir: Path) -> Target:
+    """The sandbox whose endpoints.json is in ``data_dir``, as its operator (Owner on the subscription)."""
+    raw = _read_endpoints(data_dir)
+    operator = raw["operator"]
+    credential = ClientSecretCredential(
+        raw["tenant_id"],
+        operator["client_id"],
+        operator["client_secret"],
+        authority=raw["authority"],
+        disable_instance_discovery=True,
+        connection_verify=raw["ca_bundle"],
+    )
+    return Target(
+        name="sandbox",
+        arm_url=raw["arm_url"],
+        subscription_id=raw["subscription_id"],
+        tenant_id=raw["tenant_id"],
+        credential=credential,
+        authority=raw["authority"],
+        ca_bundle=raw["ca_bundle"],
+        dns_server=(raw["dns_host"], int(raw["dns_port"])) if raw.get("dns_port") else None,
+        operator_client_id=operator["client_id"],
+        operator_secret=operator["client_secret"],
+    )
+
+
+def _subscription(credential: TokenCredential, subscription_id: str | None) -> tuple[str, str]:
+    """(subscription id, tenant id): the one asked for, or the only one the credential can see."""
+    client = SubscriptionClient(credential)
+    try:
+        if subscription_id:
+            found = client.subscriptions.get(subscription_id)
+            return str(found.subscription_id), str(found.tenant_id)
+        subscriptions = list(client.subscriptions.list())
+    except Exception as error:
+        raise translate(error) from error
+    if len(subscriptions) != 1:
+        raise ProvisionError(
+            f"{len(subscriptions)} subscriptions are visible: set AZURE_SUBSCRIPTION_ID to the one to use"
+        )
+    return str(subscriptions[0].subscription_id), str(subscriptions[0].tenant_id)
+
+
+def azure_target(subscription_id: str | None = None) -> Target:
+    """Real Azure with DefaultAzureCredential (az login, environment, managed identity, ...)."""
+    credential = DefaultAzureCredential()
+    subscription, tenant = _subscription(credential, subscription_id or os.environ.get("AZURE_SUBSCRIPTION_ID"))
+    return Target("azure", PUBLIC_ARM_URL, subscription, tenant, credential)

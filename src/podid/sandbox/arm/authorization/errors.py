@@ -1,0 +1,114 @@
+"""The errors Microsoft.Authorization answers with, each building its own message.
+
+Clients match some of these exactly: `az role assignment create` and aks-preview treat 409
+``RoleAssignmentExists`` ("The role assignment already exists.") as success, and the CLI retries while a
+message contains " does not exist in the directory ".
+
+ArmError
+├── BadRequest (400): InvalidRoleDefinitionId, InvalidRoleAssignmentId, InvalidPrincipalId,
+│                     RoleAssignmentUpdateNotPermitted, RoleDefinitionUpdateNotPermitted, UnsupportedQuery,
+│                     InvalidRoleDefinition (RoleDefinitionNameNullOrEmpty, InvalidAssignableScopes)
+├── NotFound (404): RoleAssignmentNotFound, RoleDefinitionDoesNotExist (400 when an assignment names it)
+└── Conflict (409): RoleAssignmentExists, RoleDefinitionWithSameNameExists, RoleDefinitionHasAssignments
+"""
+
+from __future__ import annotations
+
+from podid.sandbox.arm.errors import BadRequest, Conflict, NotFound
+
+
+class InvalidRoleDefinitionId(BadRequest):
+    code = "InvalidRoleDefinitionId"
+
+    def __init__(self, definition_id: str) -> None:
+        super().__init__(f"The role definition ID '{definition_id}' is not valid.")
+
+
+class InvalidRoleAssignmentId(BadRequest):
+    code = "InvalidRoleAssignmentId"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"The role assignment ID '{name}' is not valid. The role assignment ID must be a GUID.")
+
+
+class InvalidPrincipalId(BadRequest):
+    code = "InvalidPrincipalId"
+
+    def __init__(self) -> None:
+        super().__init__("A valid principal ID must be provided for role assignment.")
+
+
+class RoleAssignmentUpdateNotPermitted(BadRequest):
+    code = "RoleAssignmentUpdateNotPermitted"
+
+    def __init__(self) -> None:
+        super().__init__("Tenant ID, application ID, principal ID, and scope are not allowed to be updated.")
+
+
+class RoleDefinitionUpdateNotPermitted(BadRequest):
+    code = "RoleDefinitionUpdateNotPermitted"
+
+    def __init__(self) -> None:
+        super().__init__("Built-in role definitions cannot be modified.")
+
+
+class UnsupportedQuery(BadRequest):
+    code = "UnsupportedQuery"
+
+    def __init__(self, text: str, supported: str) -> None:
+        super().__init__(f"The filter '{text}' is not supported. Supported filters are either {supported}.")
+
+
+class InvalidRoleDefinition(BadRequest):
+    """A custom role body Azure refuses."""
+
+
+class RoleDefinitionNameNullOrEmpty(InvalidRoleDefinition):
+    code = "RoleDefinitionNameNullOrEmpty"
+
+    def __init__(self) -> None:
+        super().__init__("The role definition name cannot be null or empty.")
+
+
+class InvalidAssignableScopes(InvalidRoleDefinition):
+    code = "InvalidAssignableScopes"
+
+    def __init__(self) -> None:
+        super().__init__("The role definition must have at least one assignable scope.")
+
+
+class RoleAssignmentNotFound(NotFound):
+    code = "RoleAssignmentNotFound"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"The role assignment '{name}' is not found.")
+
+
+class RoleDefinitionDoesNotExist(NotFound):
+    code = "RoleDefinitionDoesNotExist"
+
+    def __init__(self, guid: str, status: int = 404) -> None:
+        super().__init__(
+            f"The specified role definition with ID '{guid.replace('-', '')}' does not exist.", status=status
+        )
+
+
+class RoleAssignmentExists(Conflict):
+    code = "RoleAssignmentExists"
+
+    def __init__(self) -> None:
+        super().__init__("The role assignment already exists.")
+
+
+class RoleDefinitionWithSameNameExists(Conflict):
+    code = "RoleDefinitionWithSameNameExists"
+
+    def __init__(self) -> None:
+        super().__init__("A custom role with the same name already exists in this directory. Use a different name.")
+
+
+class RoleDefinitionHasAssignments(Conflict):
+    code = "RoleDefinitionHasAssignments"
+
+    def __init__(self) -> None:
+        super().__init__("There are existing role assignments referencing role.")

@@ -1,0 +1,76 @@
+"""Errors the AKS resource provider returns, on top of the generic ARM tree in ``arm.errors``.
+
+ArmError
+├── BadRequest (400)
+│   ├── InvalidParameter          bad or missing property (AKS names the property in ``target``)
+│   ├── PropertyChangeNotAllowed  an immutable property differs from the stored one
+│   ├── InvalidResourceLocation   a PUT names another location than the existing resource's
+│   └── K8sVersionNotSupported
+└── Conflict (409)
+    └── OperationNotAllowed       another operation on the cluster is still running
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from podid.sandbox.arm.errors import BadRequest, Conflict
+
+NAMING_RULES = "Please see https://aka.ms/aks-naming-rules for more details."
+
+
+class _Targeted(BadRequest):
+    """AKS names the offending property in the envelope's ``target``."""
+
+    def __init__(self, message: str, target: str) -> None:
+        super().__init__(message)
+        self.target = target
+
+    def envelope(self) -> dict[str, Any]:
+        body = super().envelope()
+        body["error"]["target"] = self.target
+        return body
+
+
+class InvalidParameter(_Targeted):
+    code = "InvalidParameter"
+
+
+class PropertyChangeNotAllowed(_Targeted):
+    code = "PropertyChangeNotAllowed"
+
+    def __init__(self, prop: str) -> None:
+        super().__init__(f"Changing property '{prop}' is not allowed.", prop)
+
+
+class InvalidResourceLocation(BadRequest):
+    code = "InvalidResourceLocation"
+
+    def __init__(self, name: str, existing: str, resource_group: str, requested: str) -> None:
+        super().__init__(
+            f"The resource '{name}' already exists in location '{existing}' in resource group '{resource_group}'. "
+            f"A resource with the same name cannot be created in location '{requested}'. "
+            "Please select a new resource name."
+        )
+
+
+class K8sVersionNotSupported(BadRequest):
+    code = "K8sVersionNotSupported"
+
+    def __init__(self, version: str) -> None:
+        super().__init__(
+            f"Version {version} is not supported in this region. Please use [az aks get-versions] command to get "
+            "the supported version list in this region. For more information, please check "
+            "https://aka.ms/supported-version-list"
+        )
+
+
+class OperationNotAllowed(Conflict):
+    code = "OperationNotAllowed"
+
+    def __init__(self, running: str, operation_id: str, started: str) -> None:
+        super().__init__(
+            f"Operation is not allowed because there's an in progress {running} operation (ID: {operation_id}) "
+            f"started at {started}. Please wait for it to finish before starting a new operation. "
+            "See https://aka.ms/aks-pending-operation for more details."
+        )

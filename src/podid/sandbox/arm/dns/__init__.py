@@ -1,0 +1,1 @@
+"""Microsoft.Network: public DNS zones and their record sets."""

@@ -1,0 +1,426 @@
+"""Microsoft.Network DNS zones and record sets, and every rule Azure DNS applies to them.
+
+State is persisted in the store under lower-cased ARM ids (so a resource-group delete purges it) and
+mirrored in a ``DnsIndex`` that answers ARM reads and the DNS wire server without scanning.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from podid.sandbox.arm.dns._index import DnsIndex, ZoneRecords
+from podid.sandbox.arm.dns.errors import (
+    CnameConflict,
+    ConditionNotMet,
+    InvalidRecordSet,
+    RecordSetNotFound,
+    ZoneThrottled,
+)
+from podid.sandbox.arm.dns.ratelimit import ZoneLimits
+from podid.sandbox.arm.dns.records import APEX, Record, validate_relative_name, validate_zone_name
+from podid.sandbox.arm.errors import BadRequest, LocationRequired, ParentResourceNotFound, ResourceNotFound
+
+if TYPE_CHECKING:
+    from podid.sandbox.cloud import Cloud
+
+ZONE_KIND = "dnsZone"
+RECORD_SET_KIND = "dnsRecordSet"
+ZONE_TYPE = "Microsoft.Network/dnszones"
+MAX_RECORD_SETS = 10_000
+DEFAULT_TTL = 3600
+_NS_TTL, _SOA_TTL = 172_800, 3600
+_NAME_SERVER_DOMAINS = ("azure-dns.com", "azure-dns.net", "azure-dns.org", "azure-dns.info")
+_HOSTMASTER = "azuredns-hostmaster.microsoft.com"
+
+
+@dataclass(frozen=True)
+class Zone:
+    id: str
+    name: str
+    resource_group: str
+    etag: str
+    name_servers: tuple[str, ...]
+    tags: dict[str, str] = field(default_factory=dict)
+    zone_type: str = "Public"
+
+
+@dataclass(frozen=True, eq=False)  # identity equality: the DNS server caches rdata per record-set object
+class RecordSet:
+    zone_id: str
+    zone_name: str
+    type: str
+    name: str
+    etag: str
+    ttl: int
+    records: tuple[Record, ...] = ()
+    metadata: dict[str, str] | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.zone_id}/{self.type}/{self.name}"
+
+    @property
+    def fqdn(self) -> str:
+        return f"{self.zone_name}." if self.name == APEX else f"{self.name}.{self.zone_name}."
+
+
+@dataclass(frozen=True)
+class RecordSetChange:
+    """What a PUT or PATCH says about a record set, already parsed; None means "not given"."""
+
+    ttl: int | None = None
+    metadata: dict[str, str] | None = None
+    records: list[Record] | None = None
+
+
+def check_conditions(etag: str | None, if_match: str | None, if_none_match: str | None) -> None:
+    """ARM's If-Match / If-None-Match: * rules against the current etag (None: the resource does not exist)."""
+    if if_match is not None and (etag is None or if_match.strip() not in {"*", etag, f'"{etag}"'}):
+        raise ConditionNotMet("If-Match", if_match)
+    if if_none_match is not None and if_none_match.strip() == "*" and etag is not None:
+        raise ConditionNotMet("If-None-Match", if_none_match)
+
+
+class DnsBackend:
+    """DNS zones and record sets: ARM operations plus the lookups the DNS wire server makes."""
+
+    def __init__(self, cloud: Cloud) -> None:
+        self._cloud = cloud
+        self._store = cloud.store
+        self.index = DnsIndex()
+        self.limits = ZoneLimits(cloud.clock.now) if cloud.settings.dns_rate_limits else None
+        for doc in self._store.all(ZONE_KIND):
+            self.index.add_zone(_zone_from_doc(doc))
+        for doc in self._store.all(RECORD_SET_KIND):
+            record_set = _record_set_from_doc(doc)
+            zone = self.index.zone(record_set.zone_id)
+            if zone is not None:
+                zone.put(record_set)
+        cloud.resources.on_delete_under(self._forget_under)
+
+    def zone_id(self, group: str, name: str) -> str:
+        return f"{self._cloud.resources.group_id(group)}/providers/Microsoft.Network/dnszones/{name}"
+
+    # zones
+
+    def zones_create_or_update(
+        self,
+        group: str,
+        name: str,
+        location: str | None,
+        tags: dict[str, str],
+        zone_type: str | None = None,
+        *,
+        if_match: str | None = None,
+        if_none_match: str | None = None,
+    ) -> tuple[Zone, bool]:
+        canonical_group = self._cloud.resources.resource_groups_get(group).name
+        validate_zone_name(name)
+        _validate_location(location)
+        zone_type = _validate_zone_type(zone_type)
+        existing = self.index.zone(self.zone_id(group, name))
+        check_conditions(existing.zone.etag if existing else None, if_match, if_none_match)
+        if existing is not None:
+            zone = replace(existing.zone, tags=tags, etag=self._cloud.ids.guid())
+            self._save_zone(zone)
+            self.index.replace_zone(zone)
+            return zone, False
+        zone = Zone(
+            self.zone_id(canonical_group, name),
+            name,
+            canonical_group,
+            self._cloud.ids.guid(),
+            self._name_servers(name),
+            tags,
+            zone_type,
+        )
+        with self._store.transaction():
+            self._save_zone(zone)
+            records = self.index.add_zone(zone)
+            try:
+                for record_set in self._apex_sets(zone):
+                    self._save_record_set(records, record_set)
+            except BaseException:
+                self.index.remove_zone(zone.id)
+                raise
+        return zone, True
+
+    def zones_update(self, group: str, name: str, tags: dict[str, str] | None, *, if_match: str | None = None) -> Zone:
+        current = self._zone(group, name).zone
+        check_conditions(current.etag, if_match, None)
+        zone = replace(current, tags=current.tags if tags is None else tags, etag=self._cloud.ids.guid())
+        self._save_zone(zone)
+        self.index.replace_zone(zone)
+        return zone
+
+    def zones_get(self, group: str, name: str) -> Zone:
+        return self._zone(group, name).zone
+
+    def zones_list_by_resource_group(self, group: str) -> list[Zone]:
+        prefix = self._cloud.resources.resource_groups_get(group).id.lower() + "/"
+        return [records.zone for records in self.index.zones() if records.zone.id.lower().startswith(prefix)]
+
+    def zones_list(self) -> list[Zone]:
+        return [records.zone for records in self.index.zones()]
+
+    def zones_begin_delete(self, group: str, name: str, *, if_match: str | None = None) -> Zone | None:
+        """Check a delete may go ahead: the zone, or None when there is nothing to delete (204)."""
+        records = self.index.zone(self.zone_id(group, name))
+        if records is None:
+            self._cloud.resources.resource_groups_get(group)
+            check_conditions(None, if_match, None)
+            return None
+        check_conditions(records.zone.etag, if_match, None)
+        return records.zone
+
+    def zones_delete(self, zone_id: str) -> None:
+        """The completion of a zone delete: the zone and all its record sets go."""
+        with self._store.transaction():
+            self._store.delete_prefix(zone_id.lower() + "/")
+            self._store.delete(ZONE_KIND, zone_id)
+        self._forget(zone_id)
+
+    def number_of_record_sets(self, zone: Zone) -> int:
+        records = self.index.zone(zone.id)
+        return records.count if records else 0
+
+    # record sets
+
+    def record_sets_create_or_update(
+        self,
+        group: str,
+        zone_name: str,
+        record_type: str,
+        name: str,
+        change: RecordSetChange,
+        *,
+        if_match: str | None = None,
+        if_none_match: str | None = None,
+    ) -> tuple[RecordSet, bool]:
+        zone = self._parent(group, zone_name)
+        self._throttle(zone, "write")
+        validate_relative_name(name, zone.zone.name, record_type)
+        existing = zone.get(record_type, name)
+        check_conditions(existing.etag if existing else None, if_match, if_none_match)
+        if existing is None:
+            self._check_new(zone, record_type, name)
+        records = change.records or []
+        if record_type == "SOA" and existing is not None:
+            records = [_merge_soa(existing.records[0], records[0] if records else {})]
+        record_set = RecordSet(
+            zone.zone.id,
+            zone.zone.name,
+            record_type,
+            existing.name if existing else name,
+            self._cloud.ids.guid(),
+            DEFAULT_TTL if change.ttl is None else change.ttl,
+            tuple(records),
+            change.metadata,
+        )
+        self._save_record_set(zone, record_set)
+        return record_set, existing is None
+
+    def record_sets_update(
+        self,
+        group: str,
+        zone_name: str,
+        record_type: str,
+        name: str,
+        change: RecordSetChange,
+        *,
+        if_match: str | None = None,
+    ) -> RecordSet:
+        zone = self._parent(group, zone_name)
+        self._throttle(zone, "write")
+        existing = self._existing(zone, record_type, name)
+        check_conditions(existing.etag, if_match, None)
+        records = existing.records if change.records is None else tuple(change.records)
+        if record_type == "SOA":
+            records = (_merge_soa(existing.records[0], change.records[0] if change.records else {}),)
+        record_set = replace(
+            existing,
+            etag=self._cloud.ids.guid(),
+            ttl=existing.ttl if change.ttl is None else change.ttl,
+            records=records,
+            metadata=existing.metadata if change.metadata is None else change.metadata,
+        )
+        self._save_record_set(zone, record_set)
+        return record_set
+
+    def record_sets_get(self, group: str, zone_name: str, record_type: str, name: str) -> RecordSet:
+        zone = self._parent(group, zone_name)
+        self._throttle(zone, "read")
+        return self._existing(zone, record_type, name)
+
+    def record_sets_delete(
+        self, group: str, zone_name: str, record_type: str, name: str, *, if_match: str | None = None
+    ) -> bool:
+        """True when a record set was deleted (200), False when there was none (204)."""
+        zone = self._parent(group, zone_name)
+        self._throttle(zone, "write")
+        if record_type == "SOA" or (record_type == "NS" and name == APEX):
+            raise InvalidRecordSet(f"The record set of type '{record_type}' at the zone apex cannot be deleted.")
+        existing = zone.get(record_type, name)
+        check_conditions(existing.etag if existing else None, if_match, None)
+        if existing is None:
+            return False
+        self._store.delete(RECORD_SET_KIND, existing.id)
+        zone.remove(record_type, name)
+        return True
+
+    def record_sets_list_by_type(
+        self, group: str, zone_name: str, record_type: str, suffix: str | None = None
+    ) -> list[RecordSet]:
+        zone = self._parent(group, zone_name)
+        self._throttle(zone, "list")
+        return _with_suffix(zone.record_sets(record_type), suffix)
+
+    def record_sets_list_by_dns_zone(self, group: str, zone_name: str, suffix: str | None = None) -> list[RecordSet]:
+        zone = self._parent(group, zone_name)
+        self._throttle(zone, "list")
+        return _with_suffix(zone.record_sets(), suffix)
+
+    def record_sets_list_all_by_dns_zone(
+        self, group: str, zone_name: str, suffix: str | None = None
+    ) -> list[RecordSet]:
+        return self.record_sets_list_by_dns_zone(group, zone_name, suffix)
+
+    # lookups for the DNS wire server (no limits: they are not ARM requests)
+
+    def serving(self, fqdn: str) -> ZoneRecords | None:
+        """The zone that answers for ``fqdn`` (longest suffix; the first created among same-named zones)."""
+        return self.index.serving(fqdn)
+
+    # internals
+
+    def _zone(self, group: str, name: str) -> ZoneRecords:
+        records = self.index.zone(self.zone_id(group, name))
+        if records is None:
+            canonical = self._cloud.resources.resource_groups_get(group).name
+            raise ResourceNotFound("Microsoft.Network/dnszones", name, canonical)
+        return records
+
+    def _parent(self, group: str, zone_name: str) -> ZoneRecords:
+        records = self.index.zone(self.zone_id(group, zone_name))
+        if records is None:
+            self._cloud.resources.resource_groups_get(group)
+            raise ParentResourceNotFound(zone_name)
+        return records
+
+    def _existing(self, zone: ZoneRecords, record_type: str, name: str) -> RecordSet:
+        existing = zone.get(record_type, name)
+        if existing is None:
+            raise RecordSetNotFound(name, zone.zone.resource_group, self._cloud.settings.subscription_id)
+        return existing
+
+    def _check_new(self, zone: ZoneRecords, record_type: str, name: str) -> None:
+        if record_type == "SOA":
+            raise InvalidRecordSet("Record sets of type 'SOA' cannot be created; update the zone's SOA at '@'.")
+        others = zone.types_at(name)
+        if record_type == "CNAME" and (others or name == APEX):
+            raise CnameConflict(creating_cname=True)
+        if "CNAME" in others:
+            raise CnameConflict(creating_cname=False)
+        if zone.count >= MAX_RECORD_SETS:
+            raise InvalidRecordSet(
+                f"The zone '{zone.zone.name}' has reached its limit of {MAX_RECORD_SETS} record sets."
+            )
+
+    def _throttle(self, zone: ZoneRecords, kind: str) -> None:
+        if self.limits is None:
+            return
+        retry_after = self.limits.check(zone.zone.id.lower(), kind)
+        if retry_after is not None:
+            raise ZoneThrottled(zone.zone.name, kind, retry_after)
+
+    def _name_servers(self, name: str) -> tuple[str, ...]:
+        # a stable server set per name; a second zone of the same name gets another one, as on Azure
+        number = (zlib.crc32(name.lower().encode()) + self.index.zones_named(name)) % 9 + 1
+        return tuple(f"ns{i}-0{number}.{domain}." for i, domain in enumerate(_NAME_SERVER_DOMAINS, start=1))
+
+    def _apex_sets(self, zone: Zone) -> list[RecordSet]:
+        soa = {
+            "host": zone.name_servers[0],
+            "email": _HOSTMASTER,
+            "serialNumber": 1,
+            "refreshTime": 3600,
+            "retryTime": 300,
+            "expireTime": 2_419_200,
+            "minimumTTL": 300,
+        }
+        ns = tuple({"nsdname": server} for server in zone.name_servers)
+        guid = self._cloud.ids.guid
+        return [
+            RecordSet(zone.id, zone.name, "NS", APEX, guid(), _NS_TTL, ns),
+            RecordSet(zone.id, zone.name, "SOA", APEX, guid(), _SOA_TTL, (soa,)),
+        ]
+
+    def _save_zone(self, zone: Zone) -> None:
+        self._store.put(ZONE_KIND, zone.id, asdict(zone), parent=self._cloud.resources.group_id(zone.resource_group))
+
+    def _save_record_set(self, zone: ZoneRecords, record_set: RecordSet) -> None:
+        self._store.put(RECORD_SET_KIND, record_set.id, _record_set_to_doc(record_set), parent=zone.zone.id)
+        zone.put(record_set)
+
+    def _forget(self, zone_id: str) -> None:
+        self.index.remove_zone(zone_id)
+        if self.limits is not None:
+            self.limits.forget(zone_id.lower())
+
+    def _forget_under(self, prefix: str) -> None:
+        for records in self.index.zones():
+            if records.zone.id.lower().startswith(prefix):
+                self._forget(records.zone.id)
+
+
+def _validate_location(location: str | None) -> None:
+    if location is None:
+        raise LocationRequired()
+    if location.lower() != "global":
+        raise BadRequest(
+            f"The provided location '{location}' is not available for resource type '{ZONE_TYPE}'. "
+            "List of available regions for the resource type is 'global'.",
+            code="LocationNotAvailableForResourceType",
+        )
+
+
+def _validate_zone_type(zone_type: str | None) -> str:
+    canonical = {"public": "Public", "private": "Private"}.get((zone_type or "Public").lower())
+    if canonical is None:
+        raise InvalidRecordSet(f"The zone type '{zone_type}' is invalid. It must be 'Public' or 'Private'.")
+    return canonical
+
+
+def _merge_soa(current: Record, given: Record) -> Record:
+    """An SOA update changes what it names, except the host: Azure keeps its own name server there."""
+    return {**current, **{key: value for key, value in given.items() if key != "host"}}
+
+
+def _with_suffix(record_sets: list[RecordSet], suffix: str | None) -> list[RecordSet]:
+    if not suffix:
+        return record_sets
+    ending = "." + suffix.lower().strip(".")
+    return [item for item in record_sets if item.name.lower().endswith(ending)]
+
+
+def _zone_from_doc(doc: dict[str, Any]) -> Zone:
+    return Zone(**{**doc, "name_servers": tuple(doc["name_servers"])})
+
+
+def _record_set_to_doc(record_set: RecordSet) -> dict[str, Any]:
+    return {
+        "zone_id": record_set.zone_id,
+        "zone_name": record_set.zone_name,
+        "type": record_set.type,
+        "name": record_set.name,
+        "etag": record_set.etag,
+        "ttl": record_set.ttl,
+        "records": list(record_set.records),
+        "metadata": record_set.metadata,
+    }
+
+
+def _record_set_from_doc(doc: dict[str, Any]) -> RecordSet:
+    return RecordSet(**{**doc, "records": tuple(doc["records"])})

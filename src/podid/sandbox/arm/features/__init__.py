@@ -1,0 +1,1 @@
+"""Microsoft.Features: preview feature registration per subscription."""

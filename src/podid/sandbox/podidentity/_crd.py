@@ -1,0 +1,88 @@
+"""The aadpodidentity.k8s.io/v1 objects as the add-on, MIC and NMI read and write them (cluster-reference §1).
+
+Objects are the plain dicts of ``kube.api``; these helpers read them defensively (a missing field reads as
+empty) and build new ones with the exact v1 field names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from podid.sandbox.kube.api import KubeObject
+
+GROUP_VERSION = "aadpodidentity.k8s.io/v1"
+IDENTITIES = "aadpodidentity.k8s.io/azureidentities"
+BINDINGS = "aadpodidentity.k8s.io/azureidentitybindings"
+ASSIGNED_IDENTITIES = "aadpodidentity.k8s.io/azureassignedidentities"
+EXCEPTIONS = "aadpodidentity.k8s.io/azurepodidentityexceptions"
+PODS, NODES, NAMESPACES = "pods", "nodes", "namespaces"
+
+BINDING_LABEL = "aadpodidbinding"
+MANAGED_BY = "kubernetes.azure.com/managedby"
+MANAGED_BY_AKS = "aks"
+NODENAME_LABEL = "nodename"
+ASSIGNED_FINALIZER = "azureassignedidentity.finalizers.aadpodidentity.k8s.io"
+
+USER_ASSIGNED_MSI = 0  # AzureIdentity.spec.type
+CREATED, ASSIGNED, UNASSIGNED = "Created", "Assigned", "Unassigned"  # AzureAssignedIdentity.status.status
+
+_KINDS = {
+    IDENTITIES: "AzureIdentity",
+    BINDINGS: "AzureIdentityBinding",
+    ASSIGNED_IDENTITIES: "AzureAssignedIdentity",
+    EXCEPTIONS: "AzurePodIdentityException",
+}
+
+
+def field(obj: KubeObject, *path: str) -> Any:
+    """The value at ``path`` or None when any step is missing."""
+    value: Any = obj
+    for step in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(step)
+    return value
+
+
+def text(obj: KubeObject, *path: str) -> str:
+    value = field(obj, *path)
+    return value if isinstance(value, str) else ""
+
+
+def name_of(obj: KubeObject) -> str:
+    return text(obj, "metadata", "name")
+
+
+def namespace_of(obj: KubeObject) -> str:
+    return text(obj, "metadata", "namespace")
+
+
+def labels_of(obj: KubeObject) -> dict[str, str]:
+    labels = field(obj, "metadata", "labels")
+    return {k: v for k, v in labels.items() if isinstance(v, str)} if isinstance(labels, dict) else {}
+
+
+def resource_version(obj: KubeObject) -> str:
+    return text(obj, "metadata", "resourceVersion")
+
+
+def new_object(
+    resource: str, namespace: str, name: str, spec: dict[str, Any], labels: dict[str, str] | None = None
+) -> KubeObject:
+    metadata: dict[str, Any] = {"name": name, "namespace": namespace}
+    if labels:
+        metadata["labels"] = dict(labels)
+    return {"apiVersion": GROUP_VERSION, "kind": _KINDS[resource], "metadata": metadata, "spec": spec}
+
+
+def scale_set_of(node: KubeObject) -> str | None:
+    """The scale set id in a node's ``spec.providerID``
+    (``azure:///subscriptions/…/virtualMachineScaleSets/<vmss>/virtualMachines/<n>``), or None for a VM."""
+    provider_id = text(node, "spec", "providerID")
+    path = provider_id.removeprefix("azure://")
+    marker = "/virtualmachinescalesets/"
+    at = path.lower().find(marker)
+    if at < 0:
+        return None
+    end = path.find("/", at + len(marker))
+    return path if end < 0 else path[:end]

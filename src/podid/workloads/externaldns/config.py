@@ -1,0 +1,212 @@
+"""Flags and azure.json (external-dns `pkg/apis/externaldns/types.go`, `provider/azure/config.go`).
+
+`parse_args` accepts the real flag names with the real defaults, as `--flag=value` or `--flag value`;
+repeatable flags (`--source`, `--domain-filter`, ...) are given once per value. Durations are Go durations
+(`1m`, `5s`) and are stored in seconds. Bad flags raise ConfigError instead of exiting, because the workload
+may run as a thread.
+"""
+
+import argparse
+import enum
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any, NoReturn
+
+import yaml
+
+from .duration import parse_duration
+from .errors import ConfigError
+from .plan import DEFAULT_MANAGED_TYPES
+from .policy import POLICIES
+from .source import SOURCE_KINDS
+
+PROVIDERS = ("azure", "inmemory")
+REGISTRIES = ("txt",)
+RECORD_TYPES = ("A", "AAAA", "CNAME", "TXT", "MX", "NS", "SRV", "NAPTR")
+LOG_LEVELS: Mapping[str, int] = {
+    "trace": logging.DEBUG,
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+    "fatal": logging.CRITICAL,
+    "panic": logging.CRITICAL,
+}
+DEFAULT_AZURE_CONFIG_FILE = "/etc/kubernetes/azure.json"
+_CLOUDS = frozenset(
+    {"AZURECLOUD", "AZUREPUBLICCLOUD", "AZUREUSGOVERNMENT", "AZUREUSGOVERNMENTCLOUD", "AZURECHINACLOUD"}
+    | {"AZUREGERMANCLOUD", "AZURESTACKCLOUD"}
+)
+_MSI_PLACEHOLDER = "msi"  # what pure-MSI clusters put in aadClientId/aadClientSecret
+
+
+@dataclass(frozen=True)
+class Config:
+    sources: tuple[str, ...]
+    provider: str
+    domain_filter: tuple[str, ...] = ()
+    exclude_domains: tuple[str, ...] = ()
+    txt_owner_id: str = "default"
+    txt_prefix: str = ""
+    txt_suffix: str = ""
+    policy: str = "sync"
+    registry: str = "txt"
+    interval: float = 60.0
+    once: bool = False
+    dry_run: bool = False
+    log_level: str = "info"
+    azure_config_file: str = DEFAULT_AZURE_CONFIG_FILE
+    azure_resource_group: str = ""
+    azure_subscription_id: str = ""
+    azure_user_assigned_identity_client_id: str = ""
+    managed_record_types: tuple[str, ...] = DEFAULT_MANAGED_TYPES
+    min_event_sync_interval: float = 5.0
+    events: bool = False
+
+    @property
+    def logging_level(self) -> int:
+        return LOG_LEVELS[self.log_level]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise ConfigError(message)
+
+
+def _duration(text: str) -> float:
+    try:
+        return parse_duration(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    # SUPPRESS: only flags given on the command line reach Config, whose defaults apply otherwise.
+    parser = _Parser(prog="external-dns", argument_default=argparse.SUPPRESS, allow_abbrev=False)
+    flag = parser.add_argument
+    flag("--source", dest="sources", action="append", required=True, choices=SOURCE_KINDS)
+    flag("--provider", required=True, choices=PROVIDERS)
+    flag("--domain-filter", action="append")
+    flag("--exclude-domains", action="append")
+    flag("--txt-owner-id")
+    flag("--txt-prefix")
+    flag("--txt-suffix")
+    flag("--policy", choices=tuple(POLICIES))
+    flag("--registry", choices=REGISTRIES)
+    flag("--interval", type=_duration)
+    flag("--once", action=argparse.BooleanOptionalAction)
+    flag("--dry-run", action=argparse.BooleanOptionalAction)
+    flag("--log-level", choices=tuple(LOG_LEVELS))
+    flag("--azure-config-file")
+    flag("--azure-resource-group")
+    flag("--azure-subscription-id")
+    flag("--azure-user-assigned-identity-client-id")
+    flag("--managed-record-types", action="append", choices=RECORD_TYPES)
+    flag("--min-event-sync-interval", type=_duration)
+    flag("--events", action=argparse.BooleanOptionalAction)
+    return parser
+
+
+def parse_args(argv: Sequence[str]) -> Config:
+    values: dict[str, Any] = vars(_parser().parse_args(list(argv)))
+    for name, value in values.items():
+        if isinstance(value, list):
+            values[name] = tuple(value)
+    return Config(**values)
+
+
+class CredentialKind(enum.Enum):
+    CLIENT_SECRET = "client secret"
+    WORKLOAD_IDENTITY = "workload identity"
+    MANAGED_IDENTITY = "managed identity"
+
+
+@dataclass(frozen=True, repr=False)
+class AzureConfig:
+    cloud: str = ""
+    tenant_id: str = ""
+    subscription_id: str = ""
+    resource_group: str = ""
+    location: str = ""
+    aad_client_id: str = ""
+    aad_client_secret: str = ""
+    use_managed_identity_extension: bool = False
+    use_workload_identity_extension: bool = False
+    user_assigned_identity_id: str = ""
+    active_directory_authority_host: str = ""
+
+    def __repr__(self) -> str:
+        shown = (
+            f"{f.name}='***'"
+            if f.name == "aad_client_secret" and self.aad_client_secret
+            else f"{f.name}={getattr(self, f.name)!r}"
+            for f in fields(self)
+        )
+        return f"AzureConfig({', '.join(shown)})"
+
+    def credential_kind(self) -> CredentialKind:
+        """external-dns' `getCredentials` order: client secret, workload identity, managed identity."""
+        placeholder = _MSI_PLACEHOLDER in (self.aad_client_id.lower(), self.aad_client_secret.lower())
+        if self.aad_client_id and self.aad_client_secret and not placeholder:
+            return CredentialKind.CLIENT_SECRET
+        if self.use_workload_identity_extension:
+            return CredentialKind.WORKLOAD_IDENTITY
+        if self.use_managed_identity_extension:
+            return CredentialKind.MANAGED_IDENTITY
+        raise ConfigError("no credentials provided for Azure API")
+
+
+# azure.json key -> (AzureConfig field, type)
+_AZURE_KEYS: Mapping[str, tuple[str, type]] = {
+    "cloud": ("cloud", str),
+    "tenantId": ("tenant_id", str),
+    "subscriptionId": ("subscription_id", str),
+    "resourceGroup": ("resource_group", str),
+    "location": ("location", str),
+    "aadClientId": ("aad_client_id", str),
+    "aadClientSecret": ("aad_client_secret", str),
+    "useManagedIdentityExtension": ("use_managed_identity_extension", bool),
+    "useWorkloadIdentityExtension": ("use_workload_identity_extension", bool),
+    "userAssignedIdentityID": ("user_assigned_identity_id", str),
+    "activeDirectoryAuthorityHost": ("active_directory_authority_host", str),
+}
+
+
+def parse_azure_config(text: str, path: str = DEFAULT_AZURE_CONFIG_FILE) -> AzureConfig:
+    """Parse azure.json. v0.14 reads it as YAML, of which JSON is a subset; unknown keys are ignored."""
+    try:
+        document = yaml.safe_load(text) or {}
+    except yaml.YAMLError as err:
+        raise ConfigError(f"failed to read Azure config file '{path}': {err}") from None
+    if not isinstance(document, dict):
+        raise ConfigError(f"failed to read Azure config file '{path}': not an object")
+    values: dict[str, Any] = {}
+    for key, (name, kind) in _AZURE_KEYS.items():
+        value = document.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, kind):
+            raise ConfigError(f"failed to read Azure config file '{path}': {key} must be a {kind.__name__}")
+        values[name] = value
+    config = AzureConfig(**values)
+    if config.cloud and config.cloud.upper() not in _CLOUDS:
+        raise ConfigError(f"invalid cloud value '{config.cloud}'")
+    return config
+
+
+def load_azure_config(config: Config) -> AzureConfig:
+    """Read `--azure-config-file`, then let the `--azure-*` flags override the file."""
+    path = config.azure_config_file
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError(f"failed to read Azure config file '{path}': {err}") from None
+    azure = parse_azure_config(text, path)
+    return replace(
+        azure,
+        resource_group=config.azure_resource_group or azure.resource_group,
+        subscription_id=config.azure_subscription_id or azure.subscription_id,
+        user_assigned_identity_id=config.azure_user_assigned_identity_client_id or azure.user_assigned_identity_id,
+    )

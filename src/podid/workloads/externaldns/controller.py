@@ -1,0 +1,126 @@
+"""The control loop (external-dns `controller/controller.go`).
+
+`run_once`: registry records -> source endpoints -> plan -> apply, only when the plan has changes.
+
+`run`: every tick (1 s) checks whether a cycle is due. Cycles are due every `interval`; a watch can set the
+`trigger` event to ask for one early, which runs at once unless the previous cycle started less than
+`min_event_sync_interval` ago (then it runs when that window ends). A SoftError is logged and counted and the
+loop goes on; anything else is logged and re-raised, so the entrypoint exits non-zero like `log.Fatalf`.
+Time comes from an injected Clock so tests never wait.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from .domain_filter import MATCH_ALL, DomainFilter
+from .errors import SoftError
+from .plan import DEFAULT_MANAGED_TYPES, Changes, Policy, calculate
+from .registry import Registry
+from .source import Source
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 1.0
+DEFAULT_MIN_EVENT_SYNC_INTERVAL = 5.0
+
+
+class Clock(Protocol):
+    def monotonic(self) -> float: ...
+
+    def wait(self, event: threading.Event, timeout: float) -> bool:
+        """Block until `event` is set or `timeout` passes; return whether it is set."""
+        ...
+
+
+class SystemClock:
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def wait(self, event: threading.Event, timeout: float) -> bool:
+        return event.wait(timeout)
+
+
+@dataclass
+class _Schedule:
+    interval: float
+    min_event_sync_interval: float
+    next_run_at: float = float("-inf")
+    last_run_at: float = float("-inf")
+
+    def due(self, now: float) -> bool:
+        if now < self.next_run_at:
+            return False
+        self.next_run_at = now + self.interval
+        self.last_run_at = now
+        return True
+
+    def on_event(self, now: float) -> None:
+        self.next_run_at = max(self.last_run_at + self.min_event_sync_interval, min(now, self.next_run_at))
+
+
+class Controller:
+    def __init__(
+        self,
+        source: Source,
+        registry: Registry,
+        policy: Policy,
+        domain_filter: DomainFilter = MATCH_ALL,
+        managed_types: Iterable[str] = DEFAULT_MANAGED_TYPES,
+        min_event_sync_interval: float = DEFAULT_MIN_EVENT_SYNC_INTERVAL,
+        clock: Clock | None = None,
+    ) -> None:
+        self._source = source
+        self._registry = registry
+        self._policy = policy
+        self._domain_filter = domain_filter
+        self._managed_types = tuple(managed_types)
+        self._min_event_sync_interval = min_event_sync_interval
+        self._clock = clock or SystemClock()
+        self.consecutive_soft_errors = 0
+
+    def run_once(self) -> Changes:
+        records = self._registry.records()
+        endpoints = self._source.endpoints()
+        changes = calculate(
+            records,
+            endpoints,
+            self._policy,
+            self._domain_filter,
+            self._registry.owner_id,
+            self._managed_types,
+        )
+        if changes.has_changes():
+            self._registry.apply_changes(changes)
+        else:
+            log.info("All records are already up to date")
+        return changes
+
+    def run(self, stop_event: threading.Event, interval: float, trigger: threading.Event | None = None) -> None:
+        """Loop until `stop_event` is set; raises the first non-soft error."""
+        trigger = trigger if trigger is not None else threading.Event()
+        schedule = _Schedule(interval, self._min_event_sync_interval)
+        while not stop_event.is_set():
+            if schedule.due(self._clock.monotonic()):
+                self._run_counting_soft_errors()
+            if self._clock.wait(trigger, TICK_SECONDS):
+                trigger.clear()
+                schedule.on_event(self._clock.monotonic())
+        log.info("Terminating main controller loop")
+
+    def _run_counting_soft_errors(self) -> None:
+        try:
+            self.run_once()
+        except SoftError as err:
+            self.consecutive_soft_errors += 1
+            log.error("Failed to do run once: %s (consecutive soft errors: %d)", err, self.consecutive_soft_errors)
+            return
+        except Exception as err:
+            log.critical("Failed to do run once: %s", err)
+            raise
+        if self.consecutive_soft_errors:
+            log.info("Reconciliation succeeded after %d consecutive soft errors", self.consecutive_soft_errors)
+        self.consecutive_soft_errors = 0

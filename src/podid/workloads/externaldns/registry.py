@@ -1,0 +1,177 @@
+"""The TXT registry: ownership as a layer around any provider (external-dns `registry/txt/registry.go`).
+
+Each managed record set has a companion TXT record whose value is the serialised labels
+(`"heritage=external-dns,external-dns/owner=<id>,external-dns/resource=service/<ns>/<name>"`) and whose
+name follows the v0.18+ ("new") format: `<prefix><type>-<first label><suffix>.<rest>`, e.g. `a-app.example.com`
+or, with `--txt-prefix=externaldns-`, `externaldns-a-app.example.com`. When the prefix or suffix contains
+`%{record_type}`, the type goes there instead and no `<type>-` is added.
+
+Reading attaches the TXT labels to the matching record; a TXT without our heritage is a plain record and is
+never touched. Writing stamps our owner on creates and appends their TXTs after the records, and adds the
+matching TXTs to updates and deletes of records *we* own; everything else is dropped before the provider.
+"""
+
+import logging
+from dataclasses import dataclass
+from typing import Protocol
+
+from .endpoint import (
+    AAAA,
+    CNAME,
+    MX,
+    NS,
+    OWNER_LABEL,
+    TXT,
+    A,
+    Endpoint,
+    InvalidHeritageError,
+    parse_labels,
+    serialize_labels,
+)
+from .errors import ConfigError
+from .plan import Changes
+from .provider import Provider
+
+log = logging.getLogger(__name__)
+
+RECORD_TYPE_TEMPLATE = "%{record_type}"
+_NAMED_TYPES = (A, AAAA, CNAME, NS, MX, "SRV", "NAPTR")  # the types a TXT name may carry
+
+
+class Registry(Protocol):
+    @property
+    def owner_id(self) -> str: ...
+
+    def records(self) -> list[Endpoint]: ...
+
+    def apply_changes(self, changes: Changes) -> None: ...
+
+
+def _type_from_default_position(name: str) -> tuple[str, str]:
+    """`a-app.example.com` -> (`app.example.com`, `A`); an untyped name gives type ''."""
+    first = name.split("-", 1)[0]
+    for record_type in _NAMED_TYPES:
+        if first == record_type.lower():
+            return name.removeprefix(first + "-"), record_type
+    return name, ""
+
+
+@dataclass(frozen=True)
+class TxtNameMapper:
+    """Maps a record's (name, type) to its TXT name and back (`registry/mapper/mapper.go`). Lower-case affixes."""
+
+    prefix: str = ""
+    suffix: str = ""
+
+    def _type_in_affix(self) -> bool:
+        return RECORD_TYPE_TEMPLATE in self.prefix or RECORD_TYPE_TEMPLATE in self.suffix
+
+    def to_txt_name(self, dns_name: str, record_type: str) -> str:
+        first, dot, rest = dns_name.partition(".")
+        kind = record_type.lower()
+        prefix = self.prefix.replace(RECORD_TYPE_TEMPLATE, kind)
+        suffix = self.suffix.replace(RECORD_TYPE_TEMPLATE, kind)
+        if not self._type_in_affix():
+            first = f"{kind}-{first}"
+        return f"{prefix}{first}{suffix}{dot}{rest}"
+
+    def to_endpoint_name(self, txt_name: str) -> tuple[str, str]:
+        """Return (record name, record type); ('', '') when the name does not carry our affix."""
+        name = txt_name.lower()
+        if not self.suffix:
+            return self._drop_affix(name)
+        labels_in_suffix = self.suffix.count(".")
+        parts = name.split(".", labels_in_suffix + 1)
+        record, record_type = self._drop_affix(".".join(parts[: labels_in_suffix + 1]))
+        if len(parts) <= labels_in_suffix + 1:
+            return record, record_type
+        return f"{record}.{parts[-1]}", record_type
+
+    def _drop_affix(self, name: str) -> tuple[str, str]:
+        prefix, suffix = self.prefix, self.suffix
+        if self._type_in_affix():
+            for record_type in _NAMED_TYPES:
+                typed_prefix = prefix.replace(RECORD_TYPE_TEMPLATE, record_type.lower())
+                typed_suffix = suffix.replace(RECORD_TYPE_TEMPLATE, record_type.lower())
+                if not suffix and name.startswith(typed_prefix):
+                    return name.removeprefix(typed_prefix), record_type
+                if suffix and name.endswith(typed_suffix):
+                    return name.removesuffix(typed_suffix), record_type
+            prefix = prefix.replace(RECORD_TYPE_TEMPLATE, "")
+            suffix = suffix.replace(RECORD_TYPE_TEMPLATE, "")
+        if not suffix and name.startswith(prefix):
+            return _type_from_default_position(name.removeprefix(prefix))
+        if suffix and name.endswith(suffix):
+            return _type_from_default_position(name.removesuffix(suffix))
+        return "", ""
+
+
+class TxtRegistry:
+    def __init__(self, provider: Provider, owner_id: str, prefix: str = "", suffix: str = "") -> None:
+        if not owner_id:
+            raise ConfigError("owner id cannot be empty")
+        if prefix and suffix:
+            raise ConfigError("txt-prefix and txt-suffix are mutual exclusive")
+        self._provider = provider
+        self._owner_id = owner_id
+        self._mapper = TxtNameMapper(prefix.lower(), suffix.lower())
+        # TXT names seen by the last records() call; creates skip TXTs that already exist.
+        self._existing_txt: frozenset[tuple[str, str]] = frozenset()
+
+    @property
+    def owner_id(self) -> str:
+        return self._owner_id
+
+    def records(self) -> list[Endpoint]:
+        """The provider's records minus our TXTs, each labelled with the ownership its TXT record holds."""
+        plain: list[Endpoint] = []
+        ownership: dict[tuple[str, str, str], dict[str, str]] = {}
+        existing: set[tuple[str, str]] = set()
+        for record in self._provider.records():
+            if record.record_type != TXT:
+                plain.append(record)
+                continue
+            if not record.targets:
+                log.error("TXT record has no targets %s", record.dns_name)
+                continue
+            try:
+                labels = parse_labels(record.targets[0])
+            except InvalidHeritageError:
+                plain.append(record)  # foreign TXT: a plain record the planner never manages
+                continue
+            name, record_type = self._mapper.to_endpoint_name(record.dns_name)
+            ownership[(name, record_type, record.set_identifier)] = labels
+            existing.add((record.dns_name, record.set_identifier))
+        self._existing_txt = frozenset(existing)
+        return [self._labelled(ep, ownership) for ep in plain]
+
+    @staticmethod
+    def _labelled(ep: Endpoint, ownership: dict[tuple[str, str, str], dict[str, str]]) -> Endpoint:
+        labels = ownership.get((ep.dns_name.lower(), ep.record_type, ep.set_identifier))
+        return ep.with_labels(**labels) if labels else ep
+
+    def apply_changes(self, changes: Changes) -> None:
+        create = tuple(ep.with_labels(**{OWNER_LABEL: self._owner_id}) for ep in changes.create)
+        new_txts = tuple(
+            txt for txt in map(self._txt_for, create) if (txt.dns_name, txt.set_identifier) not in self._existing_txt
+        )
+        update_old, update_new, delete = (
+            tuple(ep for ep in endpoints if ep.is_owned_by(self._owner_id))
+            for endpoints in (changes.update_old, changes.update_new, changes.delete)
+        )
+        self._provider.apply_changes(
+            Changes(
+                create=create + new_txts,
+                update_old=update_old + tuple(map(self._txt_for, update_old)),
+                update_new=update_new + tuple(map(self._txt_for, update_new)),
+                delete=delete + tuple(map(self._txt_for, delete)),
+            )
+        )
+
+    def _txt_for(self, ep: Endpoint) -> Endpoint:
+        return Endpoint(
+            self._mapper.to_txt_name(ep.dns_name, ep.record_type),
+            TXT,
+            (serialize_labels(ep.labels),),
+            set_identifier=ep.set_identifier,
+        )

@@ -1,0 +1,18 @@
+"""Which built-in workload runs for which container image.
+
+The sandbox kubelet asks ``workload_module(image)``: a known image runs ``python -m podid.workloads <image>
+<args...>`` in the pod, any other image gives a pod that runs nothing. Matching is by prefix, so every tag of
+an image runs the same workload (the flag set the tag expects is the workload's business).
+"""
+
+from __future__ import annotations
+
+# image prefix -> module with ``main(argv: list[str]) -> int``
+WORKLOADS: dict[str, str] = {
+    "mcr.microsoft.com/oss/azure/aad-pod-identity/demo:": "podid.workloads.demo",
+}
+
+
+def workload_module(image: str) -> str | None:
+    """The module that plays ``image``, or None for an image with no built-in workload."""
+    return next((module for prefix, module in WORKLOADS.items() if image.startswith(prefix)), None)
