@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import pytest
+import requests
 from azure.identity import ClientSecretCredential
 
 from podid.sandbox import Endpoints, Sandbox, SandboxConfig
 
 T = TypeVar("T")
 ARM_SCOPE = "https://management.azure.com/.default"
+GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 _counter = itertools.count()
 
 
@@ -66,3 +69,45 @@ def mgmt_client(client_class: type[T], endpoints: Endpoints, credential: Any, **
 def unique() -> str:
     """A name no other test in this session uses (tests share one sandbox)."""
     return f"t{os.getpid() % 1000}x{next(_counter)}"
+
+
+@dataclass(frozen=True)
+class ServicePrincipalLogin:
+    """A service principal made through the sandbox's Microsoft Graph, with the secret to sign in as it."""
+
+    app_id: str
+    object_id: str
+    secret: str
+
+
+def graph_call(endpoints: Endpoints, credential: Any, method: str, path: str, **kwargs: Any) -> requests.Response:
+    """One Microsoft Graph v1.0 request (``path`` below ``/v1.0``) with a token from ``credential``."""
+    token = credential.get_token(GRAPH_SCOPE).token
+    return requests.request(
+        method,
+        f"{endpoints.arm_url.rstrip('/')}/v1.0{path}",
+        headers={"Authorization": f"Bearer {token}"},
+        verify=endpoints.ca_bundle,
+        timeout=30,
+        **kwargs,
+    )
+
+
+@pytest.fixture(scope="session")
+def make_service_principal(
+    endpoints: Endpoints, operator_credential: ClientSecretCredential
+) -> Callable[[str], ServicePrincipalLogin]:
+    """Create an app registration, its service principal and a client secret through Graph, as the operator."""
+
+    def create(display_name: str) -> ServicePrincipalLogin:
+        def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
+            response = graph_call(endpoints, operator_credential, "POST", path, json=body)
+            assert response.status_code in (200, 201), response.text
+            return dict(response.json())
+
+        app = post("/applications", {"displayName": display_name})
+        sp = post("/servicePrincipals", {"appId": app["appId"]})
+        password = post(f"/applications/{app['id']}/addPassword", {"passwordCredential": {"displayName": "test"}})
+        return ServicePrincipalLogin(app["appId"], sp["id"], password["secretText"])
+
+    return create

@@ -4,15 +4,19 @@ The fake speaks the SDK's own types: record sets are deserialised from ARM wire 
 as the SDK would serialise them, and failures are the SDK's HttpResponseError built on a real HTTP response.
 
 Covers: zones of one resource group filtered by the domain filter; record sets -> Endpoints (A, AAAA, CNAME,
-MX, NS, TXT value[0], `@`, TTL; SOA/SRV dropped); deletes before upserts, one call per record set; PUT bodies
-(TTL 300 default, CNAME first target, TXT value); names in no zone ignored once; dry-run; a 403 on a write is
-logged and the batch goes on; 429 with Retry-After ends the batch with a SoftError; zone-list failures by
-status; the worked example end to end through controller and TXT registry.
+MX, NS, TXT value[0], `@`, TTL; SOA/SRV dropped); deletes before upserts, one call per record set, also with
+writes in flight concurrently, falling back to one at a time once throttled; PUT bodies (TTL 300 default, CNAME
+first target, TXT value); names in no zone ignored once; dry-run; a 403 on a write is logged and the batch goes
+on; 429 with Retry-After ends the batch with a SoftError; every zone-list failure is soft (the 403 worded as
+azcore for Go prints it); record-list failures by status; the worked example end to end through controller and
+TXT registry.
 """
 
 import json
 import logging
+import threading
 from collections.abc import Iterator
+from http import HTTPStatus
 
 import pytest
 import requests
@@ -44,14 +48,24 @@ DENIED = (
 )
 
 
-def http_error(status: int, code: str, message: str, **headers: str) -> HttpResponseError:
+ZONE_URL = f"https://management.azure.com/subscriptions/s/resourceGroups/{RG}/providers/Microsoft.Network/dnsZones"
+
+
+def http_error(
+    status: int,
+    code: str,
+    message: str,
+    method: str = "PUT",
+    url: str = ZONE_URL + "/example.com/A/app",
+    **headers: str,
+) -> HttpResponseError:
     """The exception azure-mgmt-dns raises for an ARM error response."""
     response = requests.Response()
     response.status_code = status
-    response.reason = "error"
+    response.reason = HTTPStatus(status).phrase
     response.headers.update({"Content-Type": "application/json", **headers})
     response._content = json.dumps({"error": {"code": code, "message": message}}).encode()
-    http_response = RequestsTransportResponse(HttpRequest("PUT", "https://management.azure.com/"), response)
+    http_response = RequestsTransportResponse(HttpRequest(method, url + "?api-version=2018-05-01"), response)
     if status == 401:
         return ClientAuthenticationError(response=http_response, error_format=ARMErrorFormat)
     return HttpResponseError(response=http_response, error_format=ARMErrorFormat)
@@ -65,15 +79,18 @@ class FakeDns:
         self.record_sets: dict[tuple[str, str, str], dict] = {}
         self.calls: list[tuple] = []
         self._failures: list[tuple[str | None, Exception]] = []
+        self._lock = threading.Lock()
 
     def fail_next(self, error: Exception, call: str | None = None) -> None:
         """Make the next call (or the next call of kind `call`, e.g. "PUT") raise `error`."""
         self._failures.append((call, error))
 
     def _call(self, *call) -> None:
-        self.calls.append(call)
-        if self._failures and self._failures[0][0] in (None, call[0]):
-            raise self._failures.pop(0)[1]
+        with self._lock:  # the provider may write from several threads
+            self.calls.append(call)
+            failure = self._failures.pop(0)[1] if self._failures and self._failures[0][0] in (None, call[0]) else None
+        if failure is not None:
+            raise failure
 
     def add(self, zone: str, name: str, record_type: str, properties: dict) -> None:
         self.record_sets[zone, name, record_type] = {
@@ -205,10 +222,13 @@ def test_forbidden_write_is_logged_and_the_batch_goes_on(caplog):
     with caplog.at_level(logging.ERROR):
         provider(dns).apply_changes(changes)
     assert [call[2] for call in writes(dns)] == ["app", "a-app"]
-    assert caplog.messages == [
+    [message] = caplog.messages
+    assert message.startswith(
         "Failed to update A record named 'app' to '20.1.2.3' for DNS zone 'example.com': "
-        f"(AuthorizationFailed) {DENIED}"
-    ]
+        f"PUT {ZONE_URL}/example.com/A/app\n"
+    )
+    assert "ERROR CODE: AuthorizationFailed\n" in message
+    assert DENIED in message
 
 
 def test_throttled_write_ends_the_batch_with_a_soft_error():
@@ -221,6 +241,74 @@ def test_throttled_write_ends_the_batch_with_a_soft_error():
     assert [call[2] for call in writes(dns)] == ["a"]
 
 
+def many_changes(count: int) -> Changes:
+    return Changes(
+        create=tuple(ep(f"new{i}.example.com", "A", f"10.0.0.{i}") for i in range(count)),
+        delete=tuple(ep(f"old{i}.example.com", "A", "1.1.1.1") for i in range(count)),
+    )
+
+
+def with_old_records(count: int) -> FakeDns:
+    dns = FakeDns()
+    for i in range(count):
+        dns.add("example.com", f"old{i}", "A", {"TTL": 300, "ARecords": [{"ipv4Address": "1.1.1.1"}]})
+    return dns
+
+
+def test_concurrent_writes_still_delete_everything_before_any_put():
+    dns = with_old_records(12)
+    provider(dns, write_concurrency=4).apply_changes(many_changes(12))
+    kinds = [call[0] for call in writes(dns)]
+    assert kinds == ["DELETE"] * 12 + ["PUT"] * 12
+    assert sorted(name for (_, name, _) in dns.record_sets) == sorted(f"new{i}" for i in range(12))
+
+
+def test_throttled_concurrent_write_is_retried_one_at_a_time_without_failing():
+    dns = with_old_records(8)
+    dns.fail_next(http_error(429, "TooManyRequests", "Too many requests", **{"Retry-After": "1"}), call="PUT")
+    provider(dns, write_concurrency=4).apply_changes(many_changes(8))
+    assert sorted(name for (_, name, _) in dns.record_sets) == sorted(f"new{i}" for i in range(8))
+    assert [call[0] for call in writes(dns)].count("PUT") == 9
+
+
+def test_throttled_again_when_one_at_a_time_ends_the_batch():
+    dns = with_old_records(6)
+    for _ in range(12):
+        dns.fail_next(http_error(429, "TooManyRequests", "Too many requests", **{"Retry-After": "1"}), call="PUT")
+    with pytest.raises(SoftError):
+        provider(dns, write_concurrency=4).apply_changes(many_changes(6))
+
+
+DENIED_LIST = DENIED.replace("dnsZones/A/write", "dnsZones/read")
+
+
+@pytest.mark.parametrize(
+    ("failure", "status", "code"),
+    [
+        (http_error(403, "AuthorizationFailed", DENIED_LIST, "GET", ZONE_URL), 403, "AuthorizationFailed"),
+        (http_error(401, "InvalidAuthenticationToken", "expired", "GET", ZONE_URL), 401, "InvalidAuthenticationToken"),
+        (http_error(404, "ResourceGroupNotFound", "no rg", "GET", ZONE_URL), 404, "ResourceGroupNotFound"),
+        (http_error(429, "Throttled", "slow down", "GET", ZONE_URL), 429, "Throttled"),
+        (ClientAuthenticationError("ManagedIdentityCredential authentication unavailable"), None, None),
+    ],
+)
+def test_every_zone_list_failure_is_soft_so_the_pod_keeps_retrying(failure, status, code):
+    dns = FakeDns()
+    dns.fail_next(failure)
+    with pytest.raises(SoftError) as raised:
+        provider(dns).records()
+    assert (raised.value.status, raised.value.code) == (status, code)
+
+
+def test_zone_list_403_reads_as_external_dns_logs_it():
+    dns = FakeDns()
+    dns.fail_next(http_error(403, "AuthorizationFailed", DENIED_LIST, "GET", ZONE_URL))
+    with pytest.raises(SoftError) as raised:
+        provider(dns).records()
+    assert str(raised.value).startswith(f"GET {ZONE_URL}\n{'-' * 80}\nRESPONSE 403: 403 Forbidden\n")
+    assert f'"message": "{DENIED_LIST}"' in str(raised.value)
+
+
 @pytest.mark.parametrize(
     ("failure", "error", "status"),
     [
@@ -228,14 +316,14 @@ def test_throttled_write_ends_the_batch_with_a_soft_error():
         (http_error(401, "InvalidAuthenticationToken", "expired"), ForbiddenError, 401),
         (http_error(429, "Throttled", "slow down"), SoftError, 429),
         (http_error(503, "ServiceUnavailable", "busy"), SoftError, 503),
-        (http_error(404, "ResourceGroupNotFound", "no rg"), PermanentError, 404),
+        (http_error(404, "ResourceNotFound", "no zone"), PermanentError, 404),
         (ServiceRequestError("Connection timed out"), SoftError, None),
         (ClientAuthenticationError("ManagedIdentityCredential authentication unavailable"), ForbiddenError, None),
     ],
 )
-def test_zone_list_failures_by_status(failure, error, status):
+def test_record_list_failures_by_status(failure, error, status):
     dns = FakeDns()
-    dns.fail_next(failure)
+    dns.fail_next(failure, call="list")
     with pytest.raises(error) as raised:
         provider(dns).records()
     assert type(raised.value) is error

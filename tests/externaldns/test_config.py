@@ -2,8 +2,9 @@
 
 Covers: defaults with only the required flags; `--flag=value` and `--flag value`; repeatable flags; Go
 durations; boolean flags; errors as ConfigError (missing required, unknown flag, bad choice, bad duration);
-azure.json keys (JSON and YAML), type errors, cloud names, flag overrides, unreadable file; the credential
-order (client secret unless `msi`, workload identity, managed identity, none); the secret masked in repr.
+azure.json keys (JSON and YAML), type errors, cloud names, flag overrides, read under the pod's root, an
+unreadable file in Go's words; the credential order (client secret unless `msi`, workload identity, managed
+identity, none); the secret masked in repr.
 """
 
 import json
@@ -161,10 +162,24 @@ def test_flags_override_the_file(tmp_path):
     )
 
 
-def test_unreadable_azure_config_file(tmp_path):
-    config = parse_args([*REQUIRED, f"--azure-config-file={tmp_path / 'missing.json'}"])
-    with pytest.raises(ConfigError, match=r"failed to read Azure config file '.*missing\.json'"):
-        load_azure_config(config)
+def test_azure_json_is_read_under_the_pod_root(tmp_path, monkeypatch):
+    monkeypatch.setenv("PODID_POD_ROOT", str(tmp_path))
+    (tmp_path / "etc/kubernetes").mkdir(parents=True)
+    (tmp_path / "etc/kubernetes/azure.json").write_text(json.dumps(AZURE_JSON))
+    assert load_azure_config(parse_args(REQUIRED)).subscription_id == "sub"
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [(lambda path: None, "no such file or directory"), (lambda path: path.mkdir(parents=True), "is a directory")],
+)
+def test_unreadable_azure_json_is_named_as_the_container_sees_it(tmp_path, monkeypatch, make, reason):
+    monkeypatch.setenv("PODID_POD_ROOT", str(tmp_path))
+    make(tmp_path / "etc/kubernetes/azure.json")
+    with pytest.raises(ConfigError) as raised:
+        load_azure_config(parse_args(REQUIRED))
+    path = "/etc/kubernetes/azure.json"
+    assert str(raised.value) == f"failed to read Azure config file '{path}': open {path}: {reason}"
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ Covers: the tutorial's worked example (A + new-format TXT created, then deleted 
 and the "All records are already up to date" line when nothing changed; updates when the LB address moves;
 hand-made records untouched; upsert-only keeps records; the interval schedule; a watch trigger running a
 cycle early, but never within min-event-sync-interval of the last one; soft errors counted and the loop
-kept alive; permanent and unexpected errors logged and raised.
+kept alive, no cycle before a Retry-After; permanent and unexpected errors logged and raised.
 """
 
 import logging
@@ -134,6 +134,21 @@ def test_soft_errors_are_counted_and_the_loop_goes_on(caplog):
     assert cycles == [120]  # the first two cycles failed before reaching the source
     assert "Failed to do run once: 503 (consecutive soft errors: 2)" in caplog.messages
     assert "Reconciliation succeeded after 2 consecutive soft errors" in caplog.messages
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "triggers", "expected"),
+    [
+        (30, [6.5], [30.5]),  # the trigger would run at once (past the 5 s window), Retry-After holds it to 30 s
+        (90, [], [90]),  # a Retry-After beyond the interval delays the resync too
+        (None, [6.5], [6.5]),
+    ],
+)
+def test_retry_after_holds_the_next_cycle_back(retry_after, triggers, expected):
+    provider = FlakyProvider()
+    provider.fail_next(SoftError("throttled", status=429, retry_after=retry_after))
+    cycles, _ = run_loop(until=100, interval=60, triggers=triggers, provider=provider)
+    assert cycles[: len(expected)] == expected
 
 
 def test_soft_error_count_is_visible_while_failing():

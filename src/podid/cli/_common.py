@@ -1,4 +1,8 @@
-"""What every command shares: output options, target options, the result type and CLI-level errors."""
+"""What every command shares: the result type, CLI-level errors, the sandbox data dir and the target.
+
+Kept light on purpose: the SDKs are imported only by the commands that use them, so `podid sandbox …`
+starts quickly.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,16 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
+if TYPE_CHECKING:
+    from rich.console import Console
 
-from podid.cli._output import FORMATS, TableTransformer
-from podid.provision.target import Target, azure_target, sandbox_target
+    from podid.cli._output import TableTransformer
+    from podid.provision.target import Target
 
 DATA_DIR_ENV = "PODID_DATA_DIR"
+TARGET_ENV = "PODID_TARGET"
 
 
 class CliError(Exception):
@@ -35,24 +41,6 @@ class Result:
     table: TableTransformer | None = None
 
 
-def output_options() -> argparse.ArgumentParser:
-    parent = argparse.ArgumentParser(add_help=False)
-    group = parent.add_argument_group("Global Arguments")
-    group.add_argument("--output", "-o", choices=FORMATS, type=str.lower, help="Output format")
-    group.add_argument("--query", help="JMESPath query string. See http://jmespath.org/ for more information.")
-    group.add_argument("--debug", action="store_true", help="Show tracebacks for errors.")
-    return parent
-
-
-def target_options() -> argparse.ArgumentParser:
-    parent = argparse.ArgumentParser(add_help=False)
-    group = parent.add_argument_group("Target Arguments")
-    group.add_argument("--target", choices=("sandbox", "azure"), help="Where to act (default: sandbox, or PODID_TARGET).")
-    group.add_argument("--data-dir", type=Path, help=f"The sandbox's data directory (default: ${DATA_DIR_ENV} or the user data dir).")
-    group.add_argument("--subscription", help="Azure subscription id (--target azure; default: AZURE_SUBSCRIPTION_ID).")
-    return parent
-
-
 def data_dir(args: argparse.Namespace) -> Path:
     from podid.sandbox import default_data_dir
 
@@ -61,10 +49,12 @@ def data_dir(args: argparse.Namespace) -> Path:
 
 
 def target_name(args: argparse.Namespace) -> str:
-    return str(getattr(args, "target", None) or os.environ.get("PODID_TARGET") or "sandbox")
+    return str(getattr(args, "target", None) or os.environ.get(TARGET_ENV) or "sandbox")
 
 
 def target(args: argparse.Namespace, name: str | None = None) -> Target:
+    from podid.provision.target import azure_target, sandbox_target
+
     if (name or target_name(args)) == "azure":
         return azure_target(getattr(args, "subscription", None))
     return sandbox_target(data_dir(args))

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from podid.cli import _azlogin
-from podid.cli._common import CliError, Result, data_dir, output_options
+from podid.cli._common import CliError, Result, data_dir
 
 ENDPOINTS_FILE = "endpoints.json"
 LOG_FILE = "sandbox.log"
@@ -189,27 +189,3 @@ def cmd_env(args: argparse.Namespace) -> None:
     if endpoints is None:
         raise CliError(f"no sandbox is running in {directory}: run `podid sandbox start`")
     sys.stdout.write(_azlogin.exports(endpoints, directory, use_az=not args.no_az))
-
-
-def register(commands: Any) -> None:
-    sandbox = commands.add_parser("sandbox", help="Run the local Azure + AKS sandbox.")
-    verbs = sandbox.add_subparsers(dest="verb", required=True, metavar="{start,stop,status,env}")
-    common = output_options()
-    where = argparse.ArgumentParser(add_help=False)
-    where.add_argument("--data-dir", type=Path, help="Where the sandbox keeps its state (default: PODID_DATA_DIR).")
-
-    start = verbs.add_parser("start", parents=[common, where], help="Start the sandbox (in the background).")
-    start.add_argument("--foreground", action="store_true", help="Run in this process until SIGTERM or Ctrl-C.")
-    start.add_argument("--host")
-    for port in ("--arm-port", "--imds-port", "--dns-port", "--kube-port-base"):
-        start.add_argument(port, type=int, help="0 picks any free port.")
-    start.add_argument("--seed", type=int, help="Seed the GUID generator (reproducible ids).")
-    start.add_argument("--dns-rate-limits", action="store_true", help="Enforce Azure DNS per-zone request limits.")
-    start.add_argument("--nmi-wait", action="store_true", help="NMI waits as the real one before 'no identity'.")
-    start.set_defaults(func=cmd_start)
-
-    verbs.add_parser("stop", parents=[common, where], help="Stop the sandbox.").set_defaults(func=cmd_stop)
-    verbs.add_parser("status", parents=[common, where], help="Show ids and endpoints.").set_defaults(func=cmd_status)
-    env = verbs.add_parser("env", parents=[where], help='Shell exports: eval "$(podid sandbox env)".')
-    env.add_argument("--no-az", action="store_true", help="Do not register the sandbox cloud with the Azure CLI.")
-    env.set_defaults(func=cmd_env)

@@ -17,6 +17,8 @@ elsewhere.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from azure.core.exceptions import AzureError, ClientAuthenticationError, HttpResponseError, ServiceRequestError
@@ -129,3 +131,14 @@ TRANSLATABLE: tuple[type[BaseException], ...] = (
     Urllib3Error,
     ConnectionError,
 )
+
+
+@contextmanager
+def translated() -> Iterator[None]:
+    """Re-raise SDK and client failures inside the block as ProvisionErrors."""
+    try:
+        yield
+    except ProvisionError:
+        raise
+    except TRANSLATABLE as error:
+        raise translate(error) from error

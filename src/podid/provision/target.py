@@ -21,7 +21,9 @@ from podid.provision.errors import NotFound, ProvisionError, translate
 
 T = TypeVar("T")
 ARM_SCOPE = "https://management.azure.com/.default"
+GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 PUBLIC_ARM_URL = "https://management.azure.com/"
+PUBLIC_GRAPH_URL = "https://graph.microsoft.com/"
 PUBLIC_AUTHORITY = "https://login.microsoftonline.com"
 ENDPOINTS_FILE = "endpoints.json"
 
@@ -37,6 +39,7 @@ class Target:
     credential: TokenCredential = field(repr=False)
     authority: str = PUBLIC_AUTHORITY
     ca_bundle: str | None = None  # None: the system trust store
+    graph_url: str = PUBLIC_GRAPH_URL  # Microsoft Graph (v1.0 below it)
     # where DNS names can be resolved directly; None means "ask the zone's own name servers"
     dns_server: tuple[str, int] | None = None
     operator_client_id: str | None = None
@@ -83,6 +86,7 @@ def sandbox_target(data_dir: Path) -> Target:
         credential=credential,
         authority=raw["authority"],
         ca_bundle=raw["ca_bundle"],
+        graph_url=raw["arm_url"],  # the sandbox serves Graph under /v1.0/ on its ARM host
         dns_server=(raw["dns_host"], int(raw["dns_port"])) if raw.get("dns_port") else None,
         operator_client_id=operator["client_id"],
         operator_secret=operator["client_secret"],

@@ -2,7 +2,7 @@
 
 They share one host, as a custom cloud may: Graph answers under ``/v1.0/``, Entra under
 ``/{tenant}/oauth2/…`` and ``/{tenant}/v2.0/…``, the sandbox's control surface under ``/_sandbox/``,
-and everything else goes through the ARM front door.
+AKS clusters' OIDC issuers at their issuer URLs' paths, and everything else goes through the ARM front door.
 """
 
 from __future__ import annotations
@@ -18,6 +18,9 @@ from podid.sandbox.arm._frontdoor import FrontDoor
 from podid.sandbox.arm._routing import Router
 from podid.sandbox.entra import handlers as entra
 from podid.sandbox.entra.errors import EntraError
+from podid.sandbox.entra.federation import FederatedAssertions
+from podid.sandbox.graph import GraphApi
+from podid.sandbox.workloadidentity import OidcIssuers
 
 if TYPE_CHECKING:
     from podid.sandbox.cloud import Cloud
@@ -61,6 +64,8 @@ def build(cloud: Cloud) -> web.Application:
     app = web.Application(client_max_size=16 * 1024 * 1024)
     router = Router(providers.all_routes())
     front_door = FrontDoor(cloud, router)
+    oidc_issuers = OidcIssuers(cloud)
+    federated = FederatedAssertions(oidc_issuers)
 
     def entra_json(produce: Callable[[Cloud, web.Request], dict[str, Any]]) -> Handler:
         async def handler(request: web.Request) -> web.StreamResponse:
@@ -73,7 +78,7 @@ def build(cloud: Cloud) -> web.Application:
 
     async def token(request: web.Request) -> web.StreamResponse:
         try:
-            return web.json_response(await entra.token(cloud, request, None))
+            return web.json_response(await entra.token(cloud, request, federated))
         except EntraError as error:
             return entra.error_response(cloud, error)
 
@@ -91,5 +96,7 @@ def build(cloud: Cloud) -> web.Application:
     app.router.add_post("/{tenant}/oauth2/v2.0/token", token)
     app.router.add_post("/{tenant}/oauth2/token", token)
     _control.add_routes(app, cloud)
+    oidc_issuers.add_routes(app)  # AKS clusters' OIDC issuers, at their issuer URLs' paths
+    app.router.add_route("*", "/v1.0/{tail:.*}", GraphApi(cloud).handle)
     app.router.add_route("*", "/{tail:.*}", front_door.handle)
     return app

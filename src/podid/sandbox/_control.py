@@ -1,7 +1,8 @@
 """The sandbox's own control surface under /_sandbox/: seed, state dump, counters and transition settings.
 
 Like moto's moto-api, it is not part of Azure; tests and benchmarks use it to make runs reproducible
-(seeded GUIDs), to count writes, and to choose how long long-running operations take.
+(seeded GUIDs), to count writes, to choose how long long-running operations take, and to move the clock
+forward (or back) so that tokens expire without waiting.
 """
 
 from __future__ import annotations
@@ -35,7 +36,13 @@ def add_routes(app: web.Application, cloud: Cloud) -> None:
             cloud.operations.polls[resource_type.lower()] = int(polls)
         return web.json_response({"lroPolls": cloud.operations.polls})
 
+    async def clock(request: web.Request) -> web.Response:
+        body = await request.json()
+        cloud.clock.advance(float(body["advanceSeconds"]))
+        return web.json_response({"now": cloud.clock.isoformat()})
+
     app.router.add_post("/_sandbox/seed", seed)
+    app.router.add_post("/_sandbox/clock", clock)
     app.router.add_get("/_sandbox/state", state)
     app.router.add_get("/_sandbox/metrics", metrics)
     app.router.add_put("/_sandbox/settings", settings)

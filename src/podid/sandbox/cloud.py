@@ -109,7 +109,15 @@ class Cloud:
         ca: CertificateAuthority,
     ) -> None:
         from podid.sandbox.arm.authorization.models import AuthorizationBackend
+        from podid.sandbox.arm.compute.models import ComputeBackend
+        from podid.sandbox.arm.containerservice.models import ContainerServiceBackend
+        from podid.sandbox.arm.dns.models import DnsBackend
+        from podid.sandbox.arm.features.models import FeaturesBackend
+        from podid.sandbox.arm.managedidentity.models import IdentitiesBackend
         from podid.sandbox.arm.resources.models import ResourcesBackend
+        from podid.sandbox.dns import DnsServer
+        from podid.sandbox.kube import KubeFleet
+        from podid.sandbox.podidentity import ImdsService, PodIdentityController
 
         self.settings, self.store, self.tokens, self.ids, self.clock = settings, store, tokens, ids, clock
         self.ca = ca  # server TLS context and the CA that kubeconfigs carry
@@ -120,3 +128,15 @@ class Cloud:
         self.directory = Directory(store, ids, clock, settings.tenant_id)
         self.resources = ResourcesBackend(self)
         self.authorization = AuthorizationBackend(self)
+        self.identities = IdentitiesBackend(self)
+        self.features = FeaturesBackend(store)
+        self.dns = DnsBackend(self)
+        self.services.append(DnsServer(self))
+        self.compute = ComputeBackend(self)
+        self.kube = KubeFleet(self)  # every cluster's Kubernetes API server, controllers and kubelet
+        self.services.append(self.kube)
+        self.clusters = ContainerServiceBackend(self)  # after the Kubernetes fleet: it serves existing clusters
+        self.services.append(self.clusters)
+        self.pod_identity = PodIdentityController(self)  # after AKS: it picks up the clusters AKS serves
+        self.services.append(self.pod_identity)
+        self.services.append(ImdsService(self, self.pod_identity))

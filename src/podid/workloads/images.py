@@ -10,6 +10,10 @@ from __future__ import annotations
 # image prefix -> module with ``main(argv: list[str]) -> int``
 WORKLOADS: dict[str, str] = {
     "mcr.microsoft.com/oss/azure/aad-pod-identity/demo:": "podid.workloads.demo",
+    "registry.k8s.io/external-dns/external-dns:": "podid.workloads.externaldns.main",
+    "k8s.gcr.io/external-dns/external-dns:": "podid.workloads.externaldns.main",
+    "bitnami/external-dns:": "podid.workloads.externaldns.main",
+    "docker.io/bitnami/external-dns:": "podid.workloads.externaldns.main",
 }
 
 

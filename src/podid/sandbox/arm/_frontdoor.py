@@ -11,6 +11,7 @@ import json
 import logging
 import re
 import time
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -168,9 +169,11 @@ class FrontDoor:
 
 def _token_error(error: TokenError, cloud: Cloud) -> Unauthenticated:
     if error.reason == "expired":
-        now = cloud.clock.utcnow().strftime("%m/%d/%Y %H:%M:%S")
+        stamp = "%m/%d/%Y %H:%M:%S"
+        now = cloud.clock.utcnow().strftime(stamp)
+        expiry = datetime.fromtimestamp(float(error.detail), UTC).strftime(stamp)
         return Unauthenticated(
-            f"The access token expiry UTC time '{error.detail}' is earlier than current UTC time '{now}'.",
+            f"The access token expiry UTC time '{expiry}' is earlier than current UTC time '{now}'.",
             code="ExpiredAuthenticationToken",
         )
     if error.reason == "audience":

@@ -66,6 +66,11 @@ class ResourceType:
         return f"{self.group}/{self.version}" if self.group else self.version
 
     @property
+    def resource_name(self) -> str:
+        """``pods`` or ``apps/deployments``: how the in-process API (``kube.api``) names resources."""
+        return f"{self.group}/{self.plural}" if self.group else self.plural
+
+    @property
     def group_resource(self) -> str:
         """``pods`` or ``deployments.apps``: how Status messages name the resource."""
         return f"{self.plural}.{self.group}" if self.group else self.plural
@@ -180,6 +185,7 @@ class Catalog:
         self._types = tuple(types)
         self._by_path = {(t.group, t.version, t.plural): t for t in self._types}
         self._by_kind = {(t.api_version, t.kind): t for t in self._types}
+        self._by_name = {t.resource_name: t for t in self._types}
 
     @property
     def types(self) -> tuple[ResourceType, ...]:
@@ -188,6 +194,10 @@ class Catalog:
     def lookup(self, group: str, version: str, plural: str) -> ResourceType | None:
         """The type served at ``/api[s]/<group>/<version>/.../<plural>``."""
         return self._by_path.get((group, version, plural))
+
+    def named(self, resource: str) -> ResourceType | None:
+        """The type called ``pods`` / ``apps/deployments`` in the in-process API."""
+        return self._by_name.get(resource)
 
     def for_kind(self, api_version: str, kind: str) -> ResourceType | None:
         """The type whose objects carry this ``apiVersion`` and ``kind``."""

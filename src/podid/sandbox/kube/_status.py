@@ -103,8 +103,17 @@ def forbidden_field(field: str, detail: str) -> FieldError:
     return FieldError(ErrorType.FORBIDDEN, field, detail=detail)
 
 
+@dataclass(frozen=True)
+class GoText:
+    """A bad value already written the way Go prints it (e.g. a ``%#v`` struct)."""
+
+    text: str
+
+
 def go_value(value: Any) -> str:
     """Format a bad value the way field.Error does (``%q`` strings, ``%v`` numbers, ``%#v`` maps)."""
+    if isinstance(value, GoText):
+        return value.text
     if value is None:
         return "null"
     if isinstance(value, bool):

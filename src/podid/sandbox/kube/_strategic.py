@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from podid.sandbox.kube._objects import Obj
-from podid.sandbox.kube._status import bad_request, unknown_error, unprocessable
+from podid.sandbox.kube._status import KubeApiError, bad_request, unknown_error, unprocessable
 
 _ORDER = "$setElementOrder"
 _DELETE_FROM = "$deleteFromPrimitiveList"
@@ -119,17 +119,21 @@ def go_format(value: Any) -> str:
     return str(value)
 
 
-def _no_merge_key(item: Any, key: str) -> Exception:
+def _no_merge_key(item: Any, key: str) -> KubeApiError:
     return unknown_error(f"map: {go_format(item)} does not contain declared merge key: {key}")
 
 
 def _clean(value: Any) -> Any:
     """Drop directives and nulls from a value taken over from the patch as is."""
     if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items() if not k.startswith("$") and v is not None}
+        return _clean_map(value)
     if isinstance(value, list):
         return [_clean(v) for v in value if not (isinstance(v, dict) and _PATCH in v)]
     return value
+
+
+def _clean_map(value: Obj) -> Obj:
+    return {k: _clean(v) for k, v in value.items() if not k.startswith("$") and v is not None}
 
 
 def _merge_map(original: Obj, patch: Obj, schema: Schema) -> Obj:
@@ -162,7 +166,7 @@ def _merge_value(original: Any, patch: Any, spec: Field) -> Any:
 def _map_directive(patch: Obj) -> Obj:
     directive = patch[_PATCH]
     if directive == "replace":
-        return _clean(patch)  # type: ignore[no-any-return]
+        return _clean_map(patch)
     if directive == "delete":
         return {}
     raise unknown_error(f"unknown patch type: {go_format(directive)} in map: {go_format(patch)}")

@@ -25,6 +25,7 @@ from podid.sandbox.kube._resources import ResourceType
 from podid.sandbox.kube._selectors import SelectorError, selector_from_object
 from podid.sandbox.kube._status import (
     FieldError,
+    GoText,
     duplicate,
     invalid,
     invalid_value,
@@ -65,7 +66,9 @@ def _metadata_errors(meta: Obj, rt: ResourceType) -> list[FieldError]:
     namespace = as_str(meta.get("namespace"))
     if rt.namespaced and not namespace:
         errors.append(required("metadata.namespace"))
-    errors += [invalid_value("metadata.namespace", namespace, m) for m in (is_dns1123_label(namespace) if namespace else [])]
+    errors += [
+        invalid_value("metadata.namespace", namespace, m) for m in (is_dns1123_label(namespace) if namespace else [])
+    ]
     errors += label_errors(as_dict(meta.get("labels")), "metadata.labels")
     for key in sorted(as_dict(meta.get("annotations"))):
         errors += [invalid_value("metadata.annotations", key, m) for m in is_qualified_name(key.lower())]
@@ -158,7 +161,8 @@ def _workload_errors(spec: Obj) -> list[FieldError]:
     if raw_selector is None:
         errors.append(required("spec.selector"))
     elif not as_dict(raw_selector).get("matchLabels") and not as_dict(raw_selector).get("matchExpressions"):
-        errors.append(invalid_value("spec.selector", raw_selector, "empty selector is invalid for deployment"))
+        shown = _empty_selector_literal(as_dict(raw_selector))
+        errors.append(invalid_value("spec.selector", shown, "empty selector is invalid for deployment"))
     try:
         selector = selector_from_object(raw_selector)
     except SelectorError:
@@ -175,6 +179,14 @@ def _workload_errors(spec: Obj) -> list[FieldError]:
     if policy is not None and policy != "Always":
         errors.append(not_supported("spec.template.spec.restartPolicy", policy, ["Always"]))
     return errors
+
+
+def _empty_selector_literal(selector: Obj) -> GoText:
+    """How Go's ``%#v`` shows an empty metav1.LabelSelector (nil and empty collections differ)."""
+    labels = "map[string]string(nil)" if selector.get("matchLabels") is None else "map[string]string{}"
+    no_exprs = selector.get("matchExpressions") is None
+    exprs = "[]v1.LabelSelectorRequirement(nil)" if no_exprs else "[]v1.LabelSelectorRequirement{}"
+    return GoText(f"v1.LabelSelector{{MatchLabels:{labels}, MatchExpressions:{exprs}}}")
 
 
 # --- services -----------------------------------------------------------------------------------------------------

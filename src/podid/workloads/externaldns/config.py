@@ -11,10 +11,11 @@ import enum
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
-from pathlib import Path
 from typing import Any, NoReturn
 
 import yaml
+
+from podid.workloads._runtime import pod_path
 
 from .duration import parse_duration
 from .errors import ConfigError
@@ -64,6 +65,7 @@ class Config:
     managed_record_types: tuple[str, ...] = DEFAULT_MANAGED_TYPES
     min_event_sync_interval: float = 5.0
     events: bool = False
+    inmemory_zones: tuple[str, ...] = ()
 
     @property
     def logging_level(self) -> int:
@@ -106,6 +108,7 @@ def _parser() -> argparse.ArgumentParser:
     flag("--managed-record-types", action="append", choices=RECORD_TYPES)
     flag("--min-event-sync-interval", type=_duration)
     flag("--events", action=argparse.BooleanOptionalAction)
+    flag("--inmemory-zone", dest="inmemory_zones", action="append")
     return parser
 
 
@@ -197,12 +200,14 @@ def parse_azure_config(text: str, path: str = DEFAULT_AZURE_CONFIG_FILE) -> Azur
 
 
 def load_azure_config(config: Config) -> AzureConfig:
-    """Read `--azure-config-file`, then let the `--azure-*` flags override the file."""
+    """Read `--azure-config-file` (under the pod's root), then let the `--azure-*` flags override the file."""
     path = config.azure_config_file
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = pod_path(path).read_text(encoding="utf-8")
     except OSError as err:
-        raise ConfigError(f"failed to read Azure config file '{path}': {err}") from None
+        # Go's wording (`open <path>: no such file or directory`), with the path as the container sees it
+        reason = (err.strerror or str(err)).lower()
+        raise ConfigError(f"failed to read Azure config file '{path}': open {path}: {reason}") from None
     azure = parse_azure_config(text, path)
     return replace(
         azure,

@@ -5,8 +5,9 @@
 `run`: every tick (1 s) checks whether a cycle is due. Cycles are due every `interval`; a watch can set the
 `trigger` event to ask for one early, which runs at once unless the previous cycle started less than
 `min_event_sync_interval` ago (then it runs when that window ends). A SoftError is logged and counted and the
-loop goes on; anything else is logged and re-raised, so the entrypoint exits non-zero like `log.Fatalf`.
-Time comes from an injected Clock so tests never wait.
+loop goes on, starting no cycle before the server's Retry-After (if it sent one) has passed; anything else is
+logged and re-raised, so the entrypoint exits non-zero like `log.Fatalf`. Time comes from an injected Clock
+so tests never wait.
 """
 
 import logging
@@ -50,6 +51,7 @@ class _Schedule:
     min_event_sync_interval: float
     next_run_at: float = float("-inf")
     last_run_at: float = float("-inf")
+    not_before: float = float("-inf")  # set by a Retry-After
 
     def due(self, now: float) -> bool:
         if now < self.next_run_at:
@@ -59,7 +61,12 @@ class _Schedule:
         return True
 
     def on_event(self, now: float) -> None:
-        self.next_run_at = max(self.last_run_at + self.min_event_sync_interval, min(now, self.next_run_at))
+        earliest = max(self.last_run_at + self.min_event_sync_interval, self.not_before)
+        self.next_run_at = max(earliest, min(now, self.next_run_at))
+
+    def hold_until(self, moment: float) -> None:
+        self.not_before = moment
+        self.next_run_at = max(self.next_run_at, moment)
 
 
 class Controller:
@@ -105,22 +112,26 @@ class Controller:
         schedule = _Schedule(interval, self._min_event_sync_interval)
         while not stop_event.is_set():
             if schedule.due(self._clock.monotonic()):
-                self._run_counting_soft_errors()
+                retry_after = self._run_counting_soft_errors()
+                if retry_after is not None:
+                    schedule.hold_until(schedule.last_run_at + retry_after)
             if self._clock.wait(trigger, TICK_SECONDS):
                 trigger.clear()
                 schedule.on_event(self._clock.monotonic())
         log.info("Terminating main controller loop")
 
-    def _run_counting_soft_errors(self) -> None:
+    def _run_counting_soft_errors(self) -> float | None:
+        """Run a cycle; return the server's Retry-After when it failed softly with one."""
         try:
             self.run_once()
         except SoftError as err:
             self.consecutive_soft_errors += 1
             log.error("Failed to do run once: %s (consecutive soft errors: %d)", err, self.consecutive_soft_errors)
-            return
+            return err.retry_after
         except Exception as err:
             log.critical("Failed to do run once: %s", err)
             raise
         if self.consecutive_soft_errors:
             log.info("Reconciliation succeeded after %d consecutive soft errors", self.consecutive_soft_errors)
         self.consecutive_soft_errors = 0
+        return None

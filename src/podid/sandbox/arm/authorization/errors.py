@@ -5,7 +5,7 @@ Clients match some of these exactly: `az role assignment create` and aks-preview
 message contains " does not exist in the directory ".
 
 ArmError
-├── BadRequest (400): InvalidRoleDefinitionId, InvalidRoleAssignmentId, InvalidPrincipalId,
+├── BadRequest (400): InvalidRoleDefinitionId, InvalidRoleAssignmentId, InvalidPrincipalId, InvalidPrincipalType,
 │                     RoleAssignmentUpdateNotPermitted, RoleDefinitionUpdateNotPermitted, UnsupportedQuery,
 │                     InvalidRoleDefinition (RoleDefinitionNameNullOrEmpty, InvalidAssignableScopes)
 ├── NotFound (404): RoleAssignmentNotFound, RoleDefinitionDoesNotExist (400 when an assignment names it)
@@ -36,6 +36,13 @@ class InvalidPrincipalId(BadRequest):
 
     def __init__(self) -> None:
         super().__init__("A valid principal ID must be provided for role assignment.")
+
+
+class InvalidPrincipalType(BadRequest):
+    code = "InvalidPrincipalType"
+
+    def __init__(self, principal_type: str) -> None:
+        super().__init__(f"The principal type '{principal_type}' is not valid.")
 
 
 class RoleAssignmentUpdateNotPermitted(BadRequest):

@@ -1,8 +1,9 @@
-"""Microsoft.Authorization: role definitions and role assignments, and the RBAC decisions built on them.
+"""Microsoft.Authorization: role assignments and role definitions, and the RBAC decisions built on them.
 
 Assignments are persisted under their lower-cased id (``{scope}/providers/Microsoft.Authorization/
 roleAssignments/{guid}``), so deleting a resource group purges the assignments scoped inside it, and are
-mirrored into the in-memory ``RbacIndex`` that the front door asks on every request.
+mirrored into the in-memory ``RbacIndex`` that the front door asks on every request. An assignment's GUID
+names it across the whole tenant: reusing it at another scope or for another principal or role is refused.
 """
 
 from __future__ import annotations
@@ -11,10 +12,20 @@ import re
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
-from podid.sandbox.arm.errors import BadRequest, Conflict
+from podid.sandbox.arm.authorization.definitions import RoleDefinitionRecord, RoleDefinitions, is_guid
+from podid.sandbox.arm.authorization.errors import (
+    InvalidPrincipalId,
+    InvalidPrincipalType,
+    InvalidRoleAssignmentId,
+    InvalidRoleDefinitionId,
+    RoleAssignmentExists,
+    RoleAssignmentNotFound,
+    RoleAssignmentUpdateNotPermitted,
+    RoleDefinitionDoesNotExist,
+    RoleDefinitionHasAssignments,
+    RoleDefinitionUpdateNotPermitted,
+)
 from podid.sandbox.rbac import (
-    BUILTIN_ROLES,
-    CUSTOM_ROLE,
     Assignment,
     Decision,
     Permission,
@@ -30,11 +41,9 @@ if TYPE_CHECKING:
     from podid.sandbox.cloud import Cloud
 
 ASSIGNMENT_KIND = "roleAssignment"
-DEFINITION_KIND = "roleDefinition"
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
-_DEFINITION_ID = re.compile(
-    r"^(?:/subscriptions/[^/]+)?/providers/Microsoft\.Authorization/roleDefinitions/([^/]+)$", re.IGNORECASE
-)
+PRINCIPAL_TYPES = ("User", "Group", "ServicePrincipal", "ForeignGroup", "Device")
+_DEFINITION_ID = re.compile(r"^(?:/.*)?/providers/Microsoft\.Authorization/roleDefinitions/([^/]+)$", re.IGNORECASE)
+_GROUP_SCOPE = re.compile(r"^/subscriptions/[^/]+/resourceGroups/([^/]+)", re.IGNORECASE)
 
 
 @dataclass
@@ -62,79 +71,70 @@ def assignment_id(scope: str, name: str) -> str:
     return f"{'' if scope == '/' else scope}/providers/Microsoft.Authorization/roleAssignments/{name}"
 
 
-def is_guid(value: str) -> bool:
-    return bool(_GUID.match(value))
-
-
 class AuthorizationBackend:
     """Role definitions (built-in and custom), role assignments, and RBAC decisions."""
 
     def __init__(self, cloud: Cloud) -> None:
         self._cloud = cloud
         self._store = cloud.store
-        self.index = RbacIndex(self.role_definition)
+        self.definitions = RoleDefinitions(cloud.store, cloud.clock, cloud.settings.subscription_id)
+        self.index = RbacIndex(self.definitions.role)
+        self._ids_by_name: dict[str, str] = {}  # assignment GUID (lower-cased) → its id
         for doc in self._store.all(ASSIGNMENT_KIND):
-            self.index.add(_index_entry(RoleAssignment(**doc)))
+            self._remember(RoleAssignment(**doc))
         cloud.resources.on_delete_under(self._forget_under)
 
     def allows(self, principal_id: str, action: str, scope: str) -> bool:
         return self.index.decide(principal_id, action, scope) is Decision.ALLOW
 
-    # role definitions
+    # role definitions (RoleDefinitions_*)
 
-    def definition_id(self, guid: str) -> str:
-        subscription = self._cloud.settings.subscription_id
-        return f"/subscriptions/{subscription}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
-
-    def role_definition(self, guid: str) -> RoleDefinition | None:
-        builtin = builtin_role(guid)
-        if builtin is not None and builtin.guid.lower() == guid.lower():
-            return builtin
-        doc = self._store.get(DEFINITION_KIND, guid)
-        return _definition_from_doc(doc) if doc else None
-
-    def role_definitions_list(self, role_name: str | None = None) -> list[RoleDefinition]:
-        custom = [_definition_from_doc(doc) for doc in self._store.all(DEFINITION_KIND)]
-        everything = [*BUILTIN_ROLES, *custom]
-        if role_name is None:
-            return everything
-        return [role for role in everything if role.role_name.lower() == role_name.lower()]
-
-    def role_definitions_create_or_update(self, guid: str, role: RoleDefinition) -> tuple[RoleDefinition, bool]:
-        if builtin_role(guid) is not None:
-            raise BadRequest("Built-in role definitions cannot be modified.", code="RoleDefinitionUpdateNotPermitted")
-        clash = [other for other in self.role_definitions_list(role.role_name) if other.guid.lower() != guid.lower()]
-        if clash:
-            raise Conflict(
-                "A custom role with the same name already exists in this directory. Use a different name.",
-                code="RoleDefinitionWithSameNameExists",
-            )
-        is_new = not self._store.exists(DEFINITION_KIND, guid)
-        self._store.put(DEFINITION_KIND, guid, _definition_to_doc(role))
-        return role, is_new
-
-    def role_definitions_delete(self, guid: str) -> RoleDefinition | None:
-        role = self.role_definition(guid)
-        if role is None or role.role_type != CUSTOM_ROLE:
-            return None
-        if any(entry.role_definition_guid.lower() == guid.lower() for entry in self._all_assignments()):
-            raise Conflict("There are existing role assignments referencing role.", code="RoleDefinitionHasAssignments")
-        self._store.delete(DEFINITION_KIND, guid)
-        return role
+    def definition_id(self, guid: str, scope: str = "") -> str:
+        return self.definitions.definition_id(guid, scope)
 
     def resolve_definition_id(self, definition_id: str) -> RoleDefinition:
+        """The role a `roleDefinitionId` (any scope prefix) names; 400 for a malformed or unknown one."""
         match = _DEFINITION_ID.match(definition_id or "")
         if not match or not is_guid(match.group(1)):
-            raise BadRequest(f"The role definition ID '{definition_id}' is not valid.", code="InvalidRoleDefinitionId")
-        role = self.role_definition(match.group(1))
+            raise InvalidRoleDefinitionId(definition_id)
+        role = self.definitions.role(match.group(1))
         if role is None:
-            raise BadRequest(
-                f"The specified role definition with ID '{match.group(1).replace('-', '')}' does not exist.",
-                code="RoleDefinitionDoesNotExist",
-            )
+            raise RoleDefinitionDoesNotExist(match.group(1), status=400)
         return role
 
-    # role assignments
+    def role_definitions_get(self, guid: str) -> RoleDefinitionRecord:
+        if not is_guid(guid):
+            raise InvalidRoleDefinitionId(guid)
+        record = self.definitions.record(guid)
+        if record is None:
+            raise RoleDefinitionDoesNotExist(guid)
+        return record
+
+    def role_definitions_list(
+        self, scope: str, role_name: str | None = None, role_type: str | None = None
+    ) -> list[RoleDefinitionRecord]:
+        return self.definitions.visible_at(scope, role_name, role_type)
+
+    def role_definitions_create_or_update(
+        self,
+        guid: str,
+        role_name: str,
+        description: str,
+        permissions: tuple[Permission, ...],
+        assignable_scopes: tuple[str, ...],
+        caller: str,
+    ) -> RoleDefinitionRecord:
+        return self.definitions.create_or_update(guid, role_name, description, permissions, assignable_scopes, caller)
+
+    def role_definitions_delete(self, guid: str) -> RoleDefinitionRecord | None:
+        """Delete a custom role; None if there is none. Built-ins and roles still assigned are refused."""
+        if builtin_role(guid) is not None:
+            raise RoleDefinitionUpdateNotPermitted()
+        if any(entry.role_definition_guid.lower() == guid.lower() for entry in self._all()):
+            raise RoleDefinitionHasAssignments()
+        return self.definitions.delete(guid)
+
+    # role assignments (RoleAssignments_*)
 
     def role_assignments_create(
         self,
@@ -146,76 +146,90 @@ class AuthorizationBackend:
         caller: str,
         description: str | None = None,
     ) -> tuple[RoleAssignment, bool]:
+        """Create the assignment; (existing, False) for an identical repeat of the same name."""
         if not is_guid(name):
-            raise BadRequest(
-                f"The role assignment ID '{name}' is not valid. The role assignment ID must be a GUID.",
-                code="InvalidRoleAssignmentId",
-            )
+            raise InvalidRoleAssignmentId(name)
+        if not is_guid(principal_id):
+            raise InvalidPrincipalId()
+        if principal_type is not None and principal_type not in PRINCIPAL_TYPES:
+            raise InvalidPrincipalType(principal_type)
         role = self.resolve_definition_id(definition_id)
-        existing = self.role_assignments_get(scope, name)
+        self._check_scope(scope)
+        existing = self._by_name(name)
         if existing is not None:
-            if (existing.principal_id.lower(), existing.role_definition_guid.lower()) != (
+            if (existing.id.lower(), existing.principal_id.lower(), existing.role_definition_guid.lower()) != (
+                assignment_id(scope, name).lower(),
                 principal_id.lower(),
                 role.guid.lower(),
             ):
-                raise BadRequest(
-                    "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.",
-                    code="RoleAssignmentUpdateNotPermitted",
-                )
+                raise RoleAssignmentUpdateNotPermitted()
             return existing, False
         if self._duplicate(scope, principal_id, role.guid):
-            raise Conflict("The role assignment already exists.", code="RoleAssignmentExists")
+            raise RoleAssignmentExists()
         now = self._cloud.clock.isoformat()
         assignment = RoleAssignment(
-            name,
-            normalize_scope(scope),
-            role.guid,
-            principal_id,
-            principal_type or "User",
-            now,
-            now,
-            caller,
-            caller,
-            description,
+            name=name,
+            scope=normalize_scope(scope),
+            role_definition_guid=role.guid,
+            principal_id=principal_id,
+            principal_type=principal_type or "User",  # the 2022-04-01 default
+            created_on=now,
+            updated_on=now,
+            created_by=caller,
+            updated_by=caller,
+            description=description,
         )
-        self._store.put(ASSIGNMENT_KIND, assignment.id, asdict(assignment), parent=normalize_scope(scope))
-        self.index.add(_index_entry(assignment))
+        self._store.put(ASSIGNMENT_KIND, assignment.id, asdict(assignment), parent=assignment.scope)
+        self._remember(assignment)
         return assignment, True
 
-    def role_assignments_get(self, scope: str, name: str) -> RoleAssignment | None:
-        doc = self._store.get(ASSIGNMENT_KIND, assignment_id(scope, name))
-        return RoleAssignment(**doc) if doc else None
-
-    def role_assignments_delete(self, scope: str, name: str) -> RoleAssignment | None:
-        assignment = self.role_assignments_get(scope, name)
-        if assignment is not None:
-            self._store.delete(ASSIGNMENT_KIND, assignment.id)
-            self.index.remove(assignment.name)
+    def role_assignments_get(self, scope: str, name: str) -> RoleAssignment:
+        assignment = self._find(scope, name)
+        if assignment is None:
+            raise RoleAssignmentNotFound(name)
         return assignment
 
-    def role_assignments_list(self, scope: str, *, at_scope: bool, principal_id: str | None) -> list[RoleAssignment]:
-        """ARM $filter semantics: atScope() = at or above; otherwise also below; principalId narrows."""
+    def role_assignments_delete(self, scope: str, name: str) -> RoleAssignment | None:
+        assignment = self._find(scope, name)
+        if assignment is not None:
+            self._store.delete(ASSIGNMENT_KIND, assignment.id)
+            self._forget(assignment.name)
+        return assignment
+
+    def role_assignments_list(
+        self, scope: str, *, at_scope: bool = False, principal_id: str | None = None
+    ) -> list[RoleAssignment]:
+        """ARM's $filter semantics: at and above `scope`, and below it unless `at_scope`; principal narrows."""
+        self._check_scope(scope)
+        candidates: list[RoleAssignment | None]
         if principal_id is not None:
+            candidates = [self._find(entry.scope, entry.name) for entry in self.index.assignments_of(principal_id)]
+        elif at_scope:
             candidates = [
-                self.role_assignments_get(entry.scope, entry.name) for entry in self.index.assignments_of(principal_id)
-            ]
-            found = [item for item in candidates if item is not None]
-        else:
-            found = [
                 RoleAssignment(**doc)
                 for level in ancestors(scope)
                 for doc in self._store.children(ASSIGNMENT_KIND, level)
             ]
-            if not at_scope:
-                below = {id(item) for item in found}
-                found += [
-                    item
-                    for item in self._all_assignments()
-                    if id(item) not in below
-                    and is_at_or_below(item.scope, scope)
-                    and normalize_scope(item.scope).lower() != normalize_scope(scope).lower()
-                ]
-        return [item for item in found if _related(item.scope, scope, at_scope)]
+        else:
+            candidates = list(self._all())
+        return [item for item in candidates if item is not None and _related(item.scope, scope, at_scope)]
+
+    # internals
+
+    def _check_scope(self, scope: str) -> None:
+        """A scope inside a resource group needs the group (404 ResourceGroupNotFound otherwise)."""
+        group = _GROUP_SCOPE.match(normalize_scope(scope))
+        if group:
+            self._cloud.resources.resource_groups_get(group.group(1))
+
+    def _find(self, scope: str, name: str) -> RoleAssignment | None:
+        doc = self._store.get(ASSIGNMENT_KIND, assignment_id(scope, name))
+        return RoleAssignment(**doc) if doc else None
+
+    def _by_name(self, name: str) -> RoleAssignment | None:
+        key = self._ids_by_name.get(name.lower())
+        doc = self._store.get(ASSIGNMENT_KIND, key) if key else None
+        return RoleAssignment(**doc) if doc else None
 
     def _duplicate(self, scope: str, principal_id: str, role_guid: str) -> bool:
         wanted = normalize_scope(scope).lower()
@@ -224,34 +238,26 @@ class AuthorizationBackend:
             for entry in self.index.assignments_of(principal_id)
         )
 
-    def _all_assignments(self) -> list[RoleAssignment]:
+    def _all(self) -> list[RoleAssignment]:
         return [RoleAssignment(**doc) for doc in self._store.all(ASSIGNMENT_KIND)]
+
+    def _remember(self, assignment: RoleAssignment) -> None:
+        self._ids_by_name[assignment.name.lower()] = assignment.id
+        self.index.add(
+            Assignment(assignment.name, assignment.scope, assignment.principal_id, assignment.role_definition_guid)
+        )
+
+    def _forget(self, name: str) -> None:
+        self._ids_by_name.pop(name.lower(), None)
+        self.index.remove(name)
 
     def _forget_under(self, prefix: str) -> None:
         for key in self._store.keys(ASSIGNMENT_KIND, prefix):
             doc = self._store.get(ASSIGNMENT_KIND, key)
             if doc:
-                self.index.remove(doc["name"])
+                self._forget(doc["name"])
 
 
 def _related(candidate: str, scope: str, at_scope: bool) -> bool:
     above = normalize_scope(candidate).lower() in ancestors(scope)
     return above or (not at_scope and is_at_or_below(candidate, scope))
-
-
-def _index_entry(assignment: RoleAssignment) -> Assignment:
-    return Assignment(assignment.name, assignment.scope, assignment.principal_id, assignment.role_definition_guid)
-
-
-def _definition_to_doc(role: RoleDefinition) -> dict[str, object]:
-    return asdict(role)
-
-
-def _definition_from_doc(doc: dict[str, object]) -> RoleDefinition:
-    permissions = tuple(
-        Permission(**{key: tuple(value) for key, value in item.items()})  # type: ignore[attr-defined]
-        for item in doc["permissions"]
-    )  # type: ignore[attr-defined]
-    fields = {key: value for key, value in doc.items() if key != "permissions"}
-    fields["assignable_scopes"] = tuple(fields["assignable_scopes"])  # type: ignore[arg-type]
-    return RoleDefinition(**fields, permissions=permissions)  # type: ignore[arg-type]

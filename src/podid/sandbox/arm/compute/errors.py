@@ -35,7 +35,7 @@ class FailedIdentityOperation(BadRequest):
     def __init__(self, resource_id: str, identity_id: str) -> None:
         super().__init__(
             f"Identity operation for resource '{resource_id}' failed with error 'Failed to perform resource identity "
-            f"operation. Status: 'NotFound'. Response: '{{\"error\":{{\"code\":\"NotFound\",\"message\":\"Resource "
+            f'operation. Status: \'NotFound\'. Response: \'{{"error":{{"code":"NotFound","message":"Resource '
             f"'{identity_id}' was not found.\"}}}}'.'."
         )
 

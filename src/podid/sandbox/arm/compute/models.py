@@ -71,6 +71,7 @@ class ComputeBackend:
     def __init__(self, cloud: Cloud) -> None:
         self._cloud = cloud
         self._store = cloud.store
+        cloud.resources.on_delete_under(self._forget_under)
 
     def group_scope(self, group: str) -> str:
         return f"/subscriptions/{self._cloud.settings.subscription_id}/resourceGroups/{group.upper()}"
@@ -142,7 +143,9 @@ class ComputeBackend:
 
     def virtual_machine_scale_sets_list(self, group: str) -> list[VirtualMachineScaleSet]:
         self._cloud.resources.resource_groups_get(group)
-        return [VirtualMachineScaleSet.from_doc(doc) for doc in self._store.children(VMSS_KIND, self.group_scope(group))]
+        return [
+            VirtualMachineScaleSet.from_doc(doc) for doc in self._store.children(VMSS_KIND, self.group_scope(group))
+        ]
 
     def virtual_machine_scale_sets_list_all(self) -> list[VirtualMachineScaleSet]:
         return [VirtualMachineScaleSet.from_doc(doc) for doc in self._store.all(VMSS_KIND)]
@@ -188,10 +191,9 @@ class ComputeBackend:
         assign/action on every identity it attaches (else LinkedAuthorizationFailed).
         """
         vmss = self.get_by_id(vmss_id)
-        wanted = {key.lower() for key in add}
+        unwanted = {key.lower() for key in remove} - {key.lower() for key in add}
         attach = [key for key in dict.fromkeys(add) if vmss.identity.find(key) is None]
-        detach = [key for key in vmss.identity.user_assigned if key.lower() in {r.lower() for r in remove}]
-        detach = [key for key in detach if key.lower() not in wanted]
+        detach = [key for key in vmss.identity.user_assigned if key.lower() in unwanted]
         change = IdentityPlan(vmss.identity.system_principal_id is not None, attach, detach)
         self._change_identity(vmss, change, acting_principal)
         self._save(vmss)
@@ -227,6 +229,7 @@ class ComputeBackend:
     def _drop_system_principal(self, vmss: VirtualMachineScaleSet) -> None:
         if vmss.identity.system_principal_id is not None:
             self._cloud.directory.delete_service_principal(vmss.identity.system_principal_id)
+            self._cloud.tokens.forget(vmss.identity.system_principal_id)
             vmss.identity.system_principal_id = None
 
     # instances
@@ -241,13 +244,22 @@ class ComputeBackend:
             used.add(ip)
             index = vmss.next_instance
             vmss.instances.append(
-                ScaleSetInstance(str(index), f"{vmss.name}{index:06d}", vmss.instance_zone(index), self._cloud.ids.guid(), ip)
+                ScaleSetInstance(
+                    str(index), f"{vmss.name}{index:06d}", vmss.instance_zone(index), self._cloud.ids.guid(), ip
+                )
             )
             vmss.next_instance += 1
 
     def _group_sets(self, vmss: VirtualMachineScaleSet) -> list[VirtualMachineScaleSet]:
         docs = self._store.children(VMSS_KIND, self.group_scope(vmss.resource_group))
         return [VirtualMachineScaleSet.from_doc(doc) for doc in docs if doc["id"].lower() != vmss.id.lower()]
+
+    def _forget_under(self, prefix: str) -> None:
+        """A resource group is going: its scale sets' system-assigned principals go with it."""
+        for key in self._store.keys(VMSS_KIND, prefix):
+            vmss = self.find_by_id(key)
+            if vmss is not None:
+                self._drop_system_principal(vmss)
 
     def _save(self, vmss: VirtualMachineScaleSet) -> None:
         self._store.put(VMSS_KIND, vmss.id, asdict(vmss), parent=self.group_scope(vmss.resource_group))

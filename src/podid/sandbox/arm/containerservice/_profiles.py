@@ -43,6 +43,51 @@ _POOL_DEFAULTS: Props = {
 }
 
 
+_TYPES: dict[str, type | tuple[type, ...]] = {
+    "dnsPrefix": str,
+    "kubernetesVersion": str,
+    "nodeResourceGroup": str,
+    "networkProfile": dict,
+    "oidcIssuerProfile": dict,
+    "securityProfile": dict,
+    "identityProfile": dict,
+    "servicePrincipalProfile": dict,
+    "podIdentityProfile": dict,
+    "addonProfiles": dict,
+    "agentPoolProfiles": list,
+}
+_POOL_TYPES: dict[str, type | tuple[type, ...]] = {
+    "name": str,
+    "count": int,
+    "vmSize": str,
+    "mode": str,
+    "type": str,
+    "osType": str,
+    "maxPods": int,
+    "availabilityZones": list,
+}
+_JSON_NAMES = {str: "string", int: "integer", dict: "object", list: "array"}
+
+
+def check_types(props: Props) -> None:
+    """JSON types of the properties AKS interprets (its deserializer refuses the others with a 400)."""
+    _check_types(props, _TYPES, "properties")
+    for pool in props.get("agentPoolProfiles") or []:
+        if not isinstance(pool, dict):
+            raise InvalidParameter("The value of agentPoolProfiles must be a list of objects.", "agentPoolProfiles")
+        _check_types(pool, _POOL_TYPES, "agentPoolProfile")
+        if pool.get("mode") not in (None, "System", "User"):
+            raise InvalidParameter(f"The agent pool mode '{pool['mode']}' is invalid.", "agentPoolProfile.mode")
+
+
+def _check_types(values: Props, types: dict[str, type | tuple[type, ...]], where: str) -> None:
+    for key, expected in types.items():
+        value = values.get(key)
+        if value is not None and (not isinstance(value, expected) or isinstance(value, bool)):
+            name = _JSON_NAMES.get(expected, "value") if isinstance(expected, type) else "value"
+            raise InvalidParameter(f"The value of {where}.{key} must be a JSON {name}.", f"{where}.{key}")
+
+
 def missing(prop: str) -> InvalidParameter:
     return InvalidParameter(f"Required parameter {prop} is missing (null).", prop)
 
@@ -115,11 +160,9 @@ def plugin_kind(network: Props) -> str:
     return str(network["networkPlugin"])
 
 
-def agent_pools(requested: Any, network: Props, version: str, current: str) -> list[Props]:
+def agent_pools(requested: list[Props] | None, network: Props, version: str, current: str) -> list[Props]:
     if not requested:
         raise missing("agentPoolProfiles")
-    if not isinstance(requested, list) or not all(isinstance(pool, dict) for pool in requested):
-        raise InvalidParameter("The value of agentPoolProfiles must be a list of objects.", "agentPoolProfiles")
     pools = [_agent_pool(pool, index, network, version, current) for index, pool in enumerate(requested)]
     names = [pool["name"] for pool in pools]
     duplicate = next((name for name in names if names.count(name) > 1), None)
@@ -178,7 +221,12 @@ def oidc_enabled(props: Props, was_enabled: bool) -> bool:
     enabled = bool((props.get("oidcIssuerProfile") or {}).get("enabled"))
     if was_enabled and not enabled:
         raise InvalidParameter("OIDC issuer feature cannot be disabled once enabled.", "oidcIssuerProfile.enabled")
-    workload = ((props.get("securityProfile") or {}).get("workloadIdentity") or {}).get("enabled")
+    workload_identity = (props.get("securityProfile") or {}).get("workloadIdentity") or {}
+    if not isinstance(workload_identity, dict):
+        raise InvalidParameter(
+            "The value of securityProfile.workloadIdentity must be a JSON object.", "securityProfile.workloadIdentity"
+        )
+    workload = workload_identity.get("enabled")
     if workload and not enabled:
         raise InvalidParameter(
             "Enabling workload identity requires enabling the OIDC issuer (oidcIssuerProfile.enabled).",

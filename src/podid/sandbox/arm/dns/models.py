@@ -19,15 +19,22 @@ from podid.sandbox.arm.dns.errors import (
     ZoneThrottled,
 )
 from podid.sandbox.arm.dns.ratelimit import ZoneLimits
-from podid.sandbox.arm.dns.records import APEX, Record, validate_relative_name, validate_zone_name
-from podid.sandbox.arm.errors import BadRequest, LocationRequired, ParentResourceNotFound, ResourceNotFound
+from podid.sandbox.arm.dns.records import (
+    APEX,
+    Record,
+    validate_relative_name,
+    validate_zone_location,
+    validate_zone_name,
+    validate_zone_type,
+)
+from podid.sandbox.arm.errors import ParentResourceNotFound, ResourceNotFound
 
 if TYPE_CHECKING:
     from podid.sandbox.cloud import Cloud
 
 ZONE_KIND = "dnsZone"
 RECORD_SET_KIND = "dnsRecordSet"
-ZONE_TYPE = "Microsoft.Network/dnszones"
+ZONE_TYPE = "Microsoft.Network/dnszones"  # the ARM type, as Azure spells it in responses
 MAX_RECORD_SETS = 10_000
 DEFAULT_TTL = 3600
 _NS_TTL, _SOA_TTL = 172_800, 3600
@@ -109,17 +116,17 @@ class DnsBackend:
         self,
         group: str,
         name: str,
-        location: str | None,
+        location: object,
         tags: dict[str, str],
-        zone_type: str | None = None,
+        zone_type: object = None,
         *,
         if_match: str | None = None,
         if_none_match: str | None = None,
     ) -> tuple[Zone, bool]:
         canonical_group = self._cloud.resources.resource_groups_get(group).name
         validate_zone_name(name)
-        _validate_location(location)
-        zone_type = _validate_zone_type(zone_type)
+        validate_zone_location(location)
+        kind = validate_zone_type(zone_type)
         existing = self.index.zone(self.zone_id(group, name))
         check_conditions(existing.zone.etag if existing else None, if_match, if_none_match)
         if existing is not None:
@@ -134,17 +141,16 @@ class DnsBackend:
             self._cloud.ids.guid(),
             self._name_servers(name),
             tags,
-            zone_type,
+            kind,
         )
+        apex = self._apex_sets(zone)
         with self._store.transaction():
             self._save_zone(zone)
-            records = self.index.add_zone(zone)
-            try:
-                for record_set in self._apex_sets(zone):
-                    self._save_record_set(records, record_set)
-            except BaseException:
-                self.index.remove_zone(zone.id)
-                raise
+            for record_set in apex:
+                self._persist(record_set)
+        records = self.index.add_zone(zone)
+        for record_set in apex:
+            records.put(record_set)
         return zone, True
 
     def zones_update(self, group: str, name: str, tags: dict[str, str] | None, *, if_match: str | None = None) -> Zone:
@@ -361,8 +367,11 @@ class DnsBackend:
         self._store.put(ZONE_KIND, zone.id, asdict(zone), parent=self._cloud.resources.group_id(zone.resource_group))
 
     def _save_record_set(self, zone: ZoneRecords, record_set: RecordSet) -> None:
-        self._store.put(RECORD_SET_KIND, record_set.id, _record_set_to_doc(record_set), parent=zone.zone.id)
+        self._persist(record_set)
         zone.put(record_set)
+
+    def _persist(self, record_set: RecordSet) -> None:
+        self._store.put(RECORD_SET_KIND, record_set.id, asdict(record_set), parent=record_set.zone_id)
 
     def _forget(self, zone_id: str) -> None:
         self.index.remove_zone(zone_id)
@@ -373,24 +382,6 @@ class DnsBackend:
         for records in self.index.zones():
             if records.zone.id.lower().startswith(prefix):
                 self._forget(records.zone.id)
-
-
-def _validate_location(location: str | None) -> None:
-    if location is None:
-        raise LocationRequired()
-    if location.lower() != "global":
-        raise BadRequest(
-            f"The provided location '{location}' is not available for resource type '{ZONE_TYPE}'. "
-            "List of available regions for the resource type is 'global'.",
-            code="LocationNotAvailableForResourceType",
-        )
-
-
-def _validate_zone_type(zone_type: str | None) -> str:
-    canonical = {"public": "Public", "private": "Private"}.get((zone_type or "Public").lower())
-    if canonical is None:
-        raise InvalidRecordSet(f"The zone type '{zone_type}' is invalid. It must be 'Public' or 'Private'.")
-    return canonical
 
 
 def _merge_soa(current: Record, given: Record) -> Record:
@@ -407,19 +398,6 @@ def _with_suffix(record_sets: list[RecordSet], suffix: str | None) -> list[Recor
 
 def _zone_from_doc(doc: dict[str, Any]) -> Zone:
     return Zone(**{**doc, "name_servers": tuple(doc["name_servers"])})
-
-
-def _record_set_to_doc(record_set: RecordSet) -> dict[str, Any]:
-    return {
-        "zone_id": record_set.zone_id,
-        "zone_name": record_set.zone_name,
-        "type": record_set.type,
-        "name": record_set.name,
-        "etag": record_set.etag,
-        "ttl": record_set.ttl,
-        "records": list(record_set.records),
-        "metadata": record_set.metadata,
-    }
 
 
 def _record_set_from_doc(doc: dict[str, Any]) -> RecordSet:

@@ -1,4 +1,4 @@
-"""Azure DNS record types and the rules for their names and data (pure functions, no state).
+"""Azure DNS record types, and the rules for zone and record names and record data (pure functions, no state).
 
 Records keep Azure's wire field names (``ipv4Address``, ``exchange``, ``minimumTTL`` ...): they are the same in
 every api-version, and the DNS wire server turns them into rdata directly.
@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from podid.sandbox.arm.dns.errors import InvalidDomainName, InvalidRecordSet, ZoneNameTooShort
+from podid.sandbox.arm.errors import BadRequest, LocationRequired
 
 Record = dict[str, Any]
 
@@ -86,6 +87,25 @@ def validate_zone_name(name: str) -> None:
         raise ZoneNameTooShort(name)
 
 
+def validate_zone_location(location: object) -> None:
+    if location is None:
+        raise LocationRequired()
+    if not isinstance(location, str) or location.lower() != "global":
+        raise BadRequest(
+            f"The provided location '{location}' is not available for resource type 'Microsoft.Network/dnszones'. "
+            "List of available regions for the resource type is 'global'.",
+            code="LocationNotAvailableForResourceType",
+        )
+
+
+def validate_zone_type(zone_type: object) -> str:
+    raw = "Public" if zone_type is None else zone_type
+    canonical = {"public": "Public", "private": "Private"}.get(raw.lower()) if isinstance(raw, str) else None
+    if canonical is None:
+        raise BadRequest(f"The zone type '{zone_type}' is invalid. It must be 'Public' or 'Private'.")
+    return canonical
+
+
 def validate_relative_name(name: str, zone: str, record_type: str) -> None:
     """'@', or labels under the zone; a leading '*' label makes a wildcard (never for NS or SOA)."""
     if record_type == "SOA" and name != APEX:
@@ -131,9 +151,9 @@ def parse_records(record_type: str, properties: dict[str, Any], *, partial: bool
 
     ``partial`` lets SOA updates name only the fields they change (Azure keeps the others).
     """
-    for key in properties:
+    for key, value in properties.items():
         other = _PROPERTY_TYPE.get(key.lower())
-        if other is not None and other != record_type and properties[key] is not None:
+        if other is not None and other != record_type and value is not None:
             raise InvalidRecordSet(
                 f"The property '{RECORD_PROPERTY[other]}' is not allowed in a record set of type '{record_type}'."
             )
@@ -191,7 +211,9 @@ def _integer(bits: int) -> Callable[[str, object], int]:
 
     def check(field: str, value: object) -> int:
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= top:
-            raise InvalidRecordSet(f"The value '{value}' of property '{field}' is invalid. It must be between 0 and {top}.")
+            raise InvalidRecordSet(
+                f"The value '{value}' of property '{field}' is invalid. It must be between 0 and {top}."
+            )
         return value
 
     return check

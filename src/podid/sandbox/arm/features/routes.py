@@ -10,11 +10,29 @@ _ACTION = "Microsoft.Features/providers/features/"
 
 ROUTES = [
     Route("GET", _FEATURE, handlers.get_feature, _ACTION + "read", scope=_SUB, operation_id="Features_Get"),
-    Route("POST", _FEATURE + "/register", handlers.register_feature, _ACTION + "register/action", scope=_SUB,
-          operation_id="Features_Register"),
-    Route("POST", _FEATURE + "/unregister", handlers.unregister_feature, _ACTION + "unregister/action", scope=_SUB,
-          operation_id="Features_Unregister"),
+    Route(
+        "POST",
+        _FEATURE + "/register",
+        handlers.register_feature,
+        _ACTION + "register/action",
+        scope=_SUB,
+        operation_id="Features_Register",
+    ),
+    Route(
+        "POST",
+        _FEATURE + "/unregister",
+        handlers.unregister_feature,
+        _ACTION + "unregister/action",
+        scope=_SUB,
+        operation_id="Features_Unregister",
+    ),
     Route("GET", _FEATURES, handlers.list_features, _ACTION + "read", scope=_SUB, operation_id="Features_List"),
-    Route("GET", _SUB + "/providers/Microsoft.Features/features", handlers.list_all_features,
-          "Microsoft.Features/features/read", scope=_SUB, operation_id="Features_ListAll"),
+    Route(
+        "GET",
+        _SUB + "/providers/Microsoft.Features/features",
+        handlers.list_all_features,
+        "Microsoft.Features/features/read",
+        scope=_SUB,
+        operation_id="Features_ListAll",
+    ),
 ]

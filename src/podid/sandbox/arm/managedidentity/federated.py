@@ -98,7 +98,7 @@ class FederatedCredentials:
         self._store.delete(FIC_KIND, key)
         return FederatedCredential(**doc)
 
-    def list(self, resource_group: str, identity_name: str) -> list[FederatedCredential]:
+    def list_by_identity(self, resource_group: str, identity_name: str) -> list[FederatedCredential]:
         return self.of_identity(self._parent(resource_group, identity_name).id)
 
     def of_identity(self, identity_id: str) -> list[FederatedCredential]:

@@ -54,6 +54,13 @@ def _properties(body: dict[str, Any]) -> dict[str, Any]:
     return properties
 
 
+def _string(values: dict[str, Any], key: str) -> str | None:
+    value = values.get(key)
+    if value is not None and not isinstance(value, str):
+        raise InvalidRequestContent(f"The request content was invalid and could not be deserialized: '{key}'.")
+    return value
+
+
 def _names(request: ArmRequest) -> tuple[str, str]:
     return request.params["resourceGroupName"], request.params["resourceName"]
 
@@ -64,7 +71,7 @@ def _names(request: ArmRequest) -> tuple[str, str]:
 def create_or_update_identity(request: ArmRequest) -> ArmResponse:
     body = request.json()
     identity, is_new = request.cloud.identities.user_assigned_identities_create_or_update(
-        *_names(request), body.get("location"), _tags(body) or {}, _properties(body).get("isolationScope")
+        *_names(request), _string(body, "location"), _tags(body) or {}, _string(_properties(body), "isolationScope")
     )
     return (created if is_new else ok)(identity_to_arm(identity))
 
@@ -76,7 +83,7 @@ def get_identity(request: ArmRequest) -> ArmResponse:
 def update_identity(request: ArmRequest) -> ArmResponse:
     body = request.json()
     identity = request.cloud.identities.user_assigned_identities_update(
-        *_names(request), _tags(body), _properties(body).get("isolationScope")
+        *_names(request), _tags(body), _string(_properties(body), "isolationScope")
     )
     return ok(identity_to_arm(identity))
 
@@ -128,5 +135,5 @@ def delete_credential(request: ArmRequest) -> ArmResponse:
 
 
 def list_credentials(request: ArmRequest) -> ArmResponse:
-    credentials = request.cloud.identities.federated.list(*_names(request))
+    credentials = request.cloud.identities.federated.list_by_identity(*_names(request))
     return page(request, [credential_to_arm(item) for item in credentials], skip_token="$skiptoken")

@@ -132,8 +132,10 @@ class IdentitiesBackend:
 
     def by_client_id(self, client_id: str) -> Identity | None:
         wanted = client_id.lower()
-        return next((item for item in self.user_assigned_identities_list_by_subscription()
-                     if item.client_id.lower() == wanted), None)
+        return next(
+            (item for item in self.user_assigned_identities_list_by_subscription() if item.client_id.lower() == wanted),
+            None,
+        )
 
     def federated_credentials(self, identity_id: str) -> list[FederatedCredential]:
         """The federated credentials of an identity, for the workload identity token exchange."""
@@ -148,8 +150,15 @@ class IdentitiesBackend:
         with self._store.transaction():
             sp = self._cloud.directory.create_managed_identity_principal(resource_id, name)
             identity = Identity(
-                resource_id, name, resource_group, location, sp.tenant_id, sp.object_id, sp.app_id, tags,
-                isolation_scope,
+                id=resource_id,
+                name=name,
+                resource_group=resource_group,
+                location=location,
+                tenant_id=sp.tenant_id,
+                principal_id=sp.object_id,
+                client_id=sp.app_id,
+                tags=tags,
+                isolation_scope=isolation_scope,
             )
             self._save(identity)
         return identity

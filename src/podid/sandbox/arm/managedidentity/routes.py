@@ -16,23 +16,62 @@ _FIC_ACTION = _ACTION + "federatedIdentityCredentials/"
 # Collection URLs are authorised over `.../providers/Microsoft.ManagedIdentity`, as ARM reports them, which
 # the deepest complete scope above (the group or the subscription) governs.
 ROUTES = [
-    Route("PUT", _IDENTITY, handlers.create_or_update_identity, _ACTION + "write",
-          operation_id="UserAssignedIdentities_CreateOrUpdate"),
+    Route(
+        "PUT",
+        _IDENTITY,
+        handlers.create_or_update_identity,
+        _ACTION + "write",
+        operation_id="UserAssignedIdentities_CreateOrUpdate",
+    ),
     Route("GET", _IDENTITY, handlers.get_identity, _ACTION + "read", operation_id="UserAssignedIdentities_Get"),
-    Route("PATCH", _IDENTITY, handlers.update_identity, _ACTION + "write",
-          operation_id="UserAssignedIdentities_Update"),
-    Route("DELETE", _IDENTITY, handlers.delete_identity, _ACTION + "delete",
-          operation_id="UserAssignedIdentities_Delete"),
-    Route("GET", _GROUP + _IDENTITIES, handlers.list_identities_by_group, _ACTION + "read",
-          scope=_GROUP + _NAMESPACE, operation_id="UserAssignedIdentities_ListByResourceGroup"),
-    Route("GET", _SUB + _IDENTITIES, handlers.list_identities_by_subscription, _ACTION + "read",
-          scope=_SUB + _NAMESPACE, operation_id="UserAssignedIdentities_ListBySubscription"),
-    Route("PUT", _CREDENTIAL, handlers.create_or_update_credential, _FIC_ACTION + "write",
-          operation_id="FederatedIdentityCredentials_CreateOrUpdate"),
-    Route("GET", _CREDENTIAL, handlers.get_credential, _FIC_ACTION + "read",
-          operation_id="FederatedIdentityCredentials_Get"),
-    Route("DELETE", _CREDENTIAL, handlers.delete_credential, _FIC_ACTION + "delete",
-          operation_id="FederatedIdentityCredentials_Delete"),
-    Route("GET", _CREDENTIALS, handlers.list_credentials, _FIC_ACTION + "read",
-          operation_id="FederatedIdentityCredentials_List"),
+    Route(
+        "PATCH", _IDENTITY, handlers.update_identity, _ACTION + "write", operation_id="UserAssignedIdentities_Update"
+    ),
+    Route(
+        "DELETE", _IDENTITY, handlers.delete_identity, _ACTION + "delete", operation_id="UserAssignedIdentities_Delete"
+    ),
+    Route(
+        "GET",
+        _GROUP + _IDENTITIES,
+        handlers.list_identities_by_group,
+        _ACTION + "read",
+        scope=_GROUP + _NAMESPACE,
+        operation_id="UserAssignedIdentities_ListByResourceGroup",
+    ),
+    Route(
+        "GET",
+        _SUB + _IDENTITIES,
+        handlers.list_identities_by_subscription,
+        _ACTION + "read",
+        scope=_SUB + _NAMESPACE,
+        operation_id="UserAssignedIdentities_ListBySubscription",
+    ),
+    Route(
+        "PUT",
+        _CREDENTIAL,
+        handlers.create_or_update_credential,
+        _FIC_ACTION + "write",
+        operation_id="FederatedIdentityCredentials_CreateOrUpdate",
+    ),
+    Route(
+        "GET",
+        _CREDENTIAL,
+        handlers.get_credential,
+        _FIC_ACTION + "read",
+        operation_id="FederatedIdentityCredentials_Get",
+    ),
+    Route(
+        "DELETE",
+        _CREDENTIAL,
+        handlers.delete_credential,
+        _FIC_ACTION + "delete",
+        operation_id="FederatedIdentityCredentials_Delete",
+    ),
+    Route(
+        "GET",
+        _CREDENTIALS,
+        handlers.list_credentials,
+        _FIC_ACTION + "read",
+        operation_id="FederatedIdentityCredentials_List",
+    ),
 ]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
-from podid.sandbox.arm.errors import BadRequest, Conflict, ResourceGroupNotFound
+from podid.sandbox.arm.errors import BadRequest, Conflict, LocationRequired, ResourceGroupNotFound
 from podid.sandbox.arm.resources.locations import LOCATIONS, canonical_location
 
 if TYPE_CHECKING:
@@ -28,17 +28,23 @@ class ResourceGroup:
     provisioning_state: str = "Succeeded"
 
 
-def validate_location(location: str | None, what: str) -> str:
-    """Canonical region name, or ARM's 400 for an unknown one."""
-    canonical = canonical_location(location or "")
+def validate_location(location: object, what: str) -> str:
+    """Canonical region name, or ARM's 400 for a missing, malformed or unknown one."""
+    if location is None or location == "":
+        raise LocationRequired()
+    canonical = canonical_location(location) if isinstance(location, str) else None
     if canonical is None:
         regions = ",".join(name for name, _ in LOCATIONS)
+        if what == "resource group":
+            raise BadRequest(
+                f"The provided location '{location}' is not available for resource group. "
+                f"List of available regions is '{regions}'.",
+                code="LocationNotAvailableForResourceGroup",
+            )
         raise BadRequest(
             f"The provided location '{location}' is not available for {what}. "
-            f"List of available regions is '{regions}'.",
-            code="LocationNotAvailableForResourceGroup"
-            if what == "resource group"
-            else "LocationNotAvailableForResourceType",
+            f"List of available regions for the resource type is '{regions}'.",
+            code="LocationNotAvailableForResourceType",
         )
     return canonical
 
@@ -77,7 +83,7 @@ class ResourcesBackend:
     # resource groups
 
     def resource_groups_create_or_update(
-        self, name: str, location: str | None, tags: dict[str, str], managed_by: str | None = None
+        self, name: str, location: object, tags: dict[str, str], managed_by: str | None = None
     ) -> tuple[ResourceGroup, bool]:
         validate_group_name(name)
         canonical = validate_location(location, "resource group")

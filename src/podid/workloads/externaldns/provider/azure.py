@@ -1,30 +1,31 @@
 """Azure DNS through azure-mgmt-dns (external-dns `provider/azure/azure.go`).
 
-Every call lists the zones of the one resource group (kept if the domain filter matches the zone name).
+Every call lists the zones of the one resource group (kept if the domain filter matches the zone name). That
+listing needs `Microsoft.Network/dnsZones/read` at resource-group scope; any failure of it, the tutorial's
+zone-only grant's 403 `AuthorizationFailed` included, is a SoftError: logged, then retried every interval.
 `records` then lists every record set of each zone (`list_all_by_dns_zone`): A, AAAA, CNAME, MX, NS and TXT
 become Endpoints, the TXT value being `TXTRecords[0].value[0]`. `apply_changes` maps each change to the zone
 with the longest matching name (logging once and skipping names in no zone), then issues one DELETE per deleted
 record set, then one full-replace PUT per created or updated record set (TTL 300 unless set); UpdateOld is not
-needed. A failed write is logged (`Failed to update ...`, with Azure's `AuthorizationFailed` message on a 403)
-and the batch goes on, as in external-dns, except a transient failure (429 and Retry-After, 5xx): that ends the
-batch with a SoftError, because further writes would only spend more of a throttled quota.
+needed. external-dns sends them one after another; `write_concurrency` keeps a few in flight instead, because
+a Python client's per-call overhead would make 10,000 records take minutes, and drops back to one at a time
+once the zone throttles. A failed write is logged (`Failed to update ...`, worded by `azure_errors.describe`)
+and the batch goes on, as in external-dns, except a transient failure (429 and Retry-After, 5xx, after
+azure-core's own retries) when writing one at a time: that ends the batch with a SoftError, because further
+writes would only spend more of a throttled quota.
 
 `zones` and `record_sets` are the two operation groups of `azure.mgmt.dns.DnsManagementClient`; the Protocols
 below list only the calls made, so tests can pass a small fake.
 """
 
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any, Protocol
 
-from azure.core.exceptions import (
-    AzureError,
-    ClientAuthenticationError,
-    HttpResponseError,
-    ServiceRequestError,
-    ServiceResponseError,
-)
+from azure.core.exceptions import AzureError
 from azure.mgmt.dns.models import (
     AaaaRecord,
     ARecord,
@@ -38,9 +39,10 @@ from azure.mgmt.dns.models import (
 
 from ..domain_filter import MATCH_ALL, DomainFilter
 from ..endpoint import AAAA, CNAME, MX, NS, TXT, A, Endpoint
-from ..errors import ExternalDnsError, ForbiddenError, SoftError, error_from_status
+from ..errors import SoftError
 from ..plan import Changes
 from . import find_zone
+from .azure_errors import as_soft, translate, translated
 
 log = logging.getLogger(__name__)
 
@@ -67,31 +69,6 @@ class RecordSetsApi(Protocol):
     def delete(
         self, resource_group_name: str, zone_name: str, relative_record_set_name: str, record_type: str
     ) -> None: ...
-
-
-def _first_line(err: AzureError) -> str:
-    return (str(err.message) or type(err).__name__).splitlines()[0]
-
-
-def translate(err: AzureError) -> ExternalDnsError:
-    """An SDK failure as our error tree: by HTTP status, else by kind of failure."""
-    if isinstance(err, HttpResponseError) and err.status_code is not None:
-        code = err.error.code if err.error is not None else None
-        headers: Mapping[str, str] = getattr(err.response, "headers", None) or {}
-        return error_from_status(err.status_code, code, _first_line(err), headers.get("Retry-After"))
-    if isinstance(err, ServiceRequestError | ServiceResponseError):
-        return SoftError(_first_line(err))  # connection failures and timeouts
-    if isinstance(err, ClientAuthenticationError):
-        return ForbiddenError(_first_line(err))  # the credential could not get a token
-    return ExternalDnsError(_first_line(err))
-
-
-@contextmanager
-def _translated() -> Iterator[None]:
-    try:
-        yield
-    except AzureError as err:
-        raise translate(err) from err
 
 
 def _targets(record_set: RecordSet, record_type: str) -> list[str]:
@@ -160,17 +137,19 @@ class AzureProvider:
         resource_group: str,
         domain_filter: DomainFilter = MATCH_ALL,
         dry_run: bool = False,
+        write_concurrency: int = 1,
     ) -> None:
         self._zones = zones
         self._record_sets = record_sets
         self._resource_group = resource_group
         self._domain_filter = domain_filter
         self._dry_run = dry_run
+        self._write_concurrency = write_concurrency
 
     def records(self) -> list[Endpoint]:
         endpoints: list[Endpoint] = []
         for zone in self._zone_names():
-            with _translated():
+            with translated():
                 record_sets = list(self._record_sets.list_all_by_dns_zone(self._resource_group, zone))
             endpoints += [ep for ep in (_endpoint(rs, zone) for rs in record_sets) if ep is not None]
         return endpoints
@@ -178,15 +157,38 @@ class AzureProvider:
     def apply_changes(self, changes: Changes) -> None:
         zones = self._zone_names()
         ignored: set[str] = set()
-        for zone, ep in self._in_zones(changes.delete, zones, ignored):
-            self._delete(zone, ep)
-        for zone, ep in self._in_zones(changes.create + changes.update_new, zones, ignored):
-            self._upsert(zone, ep)
+        deletes = [partial(self._delete, zone, ep) for zone, ep in self._in_zones(changes.delete, zones, ignored)]
+        upserts = self._in_zones(changes.create + changes.update_new, zones, ignored)
+        self._run_writes(deletes)
+        self._run_writes([partial(self._upsert, zone, ep) for zone, ep in upserts])
+
+    def _run_writes(self, writes: Sequence[Callable[[], None]]) -> None:
+        """Up to `write_concurrency` writes at a time; after the first throttled one, the rest (and it) one by
+        one, as external-dns writes, so a rate-limited zone is written at its rate instead of failing the cycle."""
+        throttled = threading.Event()
+
+        def attempt(write: Callable[[], None]) -> Callable[[], None] | None:
+            if throttled.is_set():
+                return write
+            try:
+                write()
+            except SoftError:
+                throttled.set()
+                return write
+            return None
+
+        if self._write_concurrency > 1 and not self._dry_run:
+            with ThreadPoolExecutor(self._write_concurrency, thread_name_prefix="azure-write") as pool:
+                writes = [write for write in pool.map(attempt, writes) if write is not None]
+        for write in writes:
+            write()
 
     def _zone_names(self) -> list[str]:
         log.debug("Retrieving Azure DNS zones for resource group: %s.", self._resource_group)
-        with _translated():
+        try:
             zones = list(self._zones.list_by_resource_group(self._resource_group))
+        except AzureError as err:
+            raise as_soft(err) from err
         names = [zone.name for zone in zones if zone.name and self._domain_filter.match(zone.name)]
         log.debug("Found %d Azure DNS zone(s).", len(names))
         return names

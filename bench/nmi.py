@@ -1,0 +1,207 @@
+"""NMI benchmark: token requests from 100 pods at once, and the time from a new pod Running to its first token.
+
+A sandbox with one AKS cluster (pod identity enabled, one identity bound to label ``aadpodidbinding=bench``)
+runs 100 pods; one HTTP client per pod, its sockets bound to that pod's IP as the pod's own would be, asks NMI
+for ARM tokens as fast as it can for a few seconds. Then new pods are created one by one and each is asked for
+a token from the moment the API server reports it Running until NMI answers 200.
+
+Targets (the real NMI: 10-30 ms typical with 1 s spikes, 35-60 s to the first token on a scale set):
+p50 <= 2 ms, p99 <= 10 ms, >= 1,000 tokens/s, first token <= 100 ms.
+
+Run: ``.venv/bin/python bench/nmi.py [--pods 100] [--seconds 5]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from azure.identity import ClientSecretCredential
+from azure.mgmt.containerservice import ContainerServiceClient
+from azure.mgmt.msi import ManagedServiceIdentityClient
+from azure.mgmt.resource.features import FeatureClient
+from azure.mgmt.resource.resources import ResourceManagementClient
+from kubernetes import client as k8s
+from kubernetes import config as k8s_config
+
+from podid.sandbox import Endpoints, Sandbox, SandboxConfig
+
+ARM_SCOPE = "https://management.azure.com/.default"
+TOKEN_QUERY = "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/"
+NAMESPACE, SELECTOR, GROUP, LOCATION = "bench", "bench", "bench-rg", "westus2"
+TARGETS = {"p50 ms": 2.0, "p99 ms": 10.0, "tokens/s": 1000.0, "first token ms": 100.0}
+
+
+def mgmt(client_class: Any, endpoints: Endpoints, credential: ClientSecretCredential) -> Any:
+    return client_class(
+        credential,
+        endpoints.subscription_id,
+        base_url=endpoints.arm_url,
+        credential_scopes=[ARM_SCOPE],
+        connection_verify=endpoints.ca_bundle,
+    )
+
+
+def provision(endpoints: Endpoints, workdir: Path) -> k8s.CoreV1Api:
+    """Resource group, identity, feature, a one-node cluster with the identity bound, and a kube client."""
+    operator = endpoints.operator
+    credential = ClientSecretCredential(
+        endpoints.tenant_id,
+        operator.client_id,
+        operator.client_secret,
+        authority=endpoints.authority,
+        disable_instance_discovery=True,
+        connection_verify=endpoints.ca_bundle,
+    )
+    mgmt(ResourceManagementClient, endpoints, credential).resource_groups.create_or_update(
+        GROUP, {"location": LOCATION}
+    )
+    identity = mgmt(ManagedServiceIdentityClient, endpoints, credential).user_assigned_identities.create_or_update(
+        GROUP, "bench-identity", {"location": LOCATION}
+    )
+    features = mgmt(FeatureClient, endpoints, credential)
+    features.features.register("Microsoft.ContainerService", "EnablePodIdentityPreview")
+    features.features.get("Microsoft.ContainerService", "EnablePodIdentityPreview")
+    aks = mgmt(ContainerServiceClient, endpoints, credential)
+    body = {
+        "location": LOCATION,
+        "identity": {"type": "SystemAssigned"},
+        "properties": {
+            "dnsPrefix": "bench",
+            "agentPoolProfiles": [{"name": "nodepool1", "count": 1, "mode": "System", "osType": "Linux"}],
+            "networkProfile": {"networkPlugin": "azure"},
+            "podIdentityProfile": {
+                "enabled": True,
+                "userAssignedIdentities": [
+                    {
+                        "name": "bench",
+                        "namespace": NAMESPACE,
+                        "bindingSelector": SELECTOR,
+                        "identity": {"resourceId": identity.id, "clientId": identity.client_id},
+                    }
+                ],
+            },
+        },
+    }
+    aks.managed_clusters.begin_create_or_update(GROUP, "bench", body).result()
+    kubeconfig = aks.managed_clusters.list_cluster_admin_credentials(GROUP, "bench").kubeconfigs[0].value
+    path = workdir / "kubeconfig"
+    path.write_bytes(kubeconfig)
+    api_client = k8s_config.new_client_from_config(str(path))
+    return k8s.CoreV1Api(api_client)
+
+
+def pod_manifest(name: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "labels": {"aadpodidbinding": SELECTOR}},
+        "spec": {"containers": [{"name": "pause", "image": "registry.k8s.io/pause:3.9"}]},
+    }
+
+
+def running_ips(core: k8s.CoreV1Api, count: int, timeout: float = 60.0) -> list[str]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pods = core.list_namespaced_pod(NAMESPACE).items
+        ips = [pod.status.pod_ip for pod in pods if pod.status.phase == "Running" and pod.status.pod_ip]
+        if len(ips) >= count:
+            return ips
+        time.sleep(0.1)
+    raise TimeoutError(f"{count} pods did not become Running")
+
+
+async def _ask(session: aiohttp.ClientSession, url: str) -> tuple[int, float]:
+    started = time.perf_counter()
+    async with session.get(url, headers={"Metadata": "true"}) as response:
+        await response.read()
+        return response.status, time.perf_counter() - started
+
+
+async def load(imds_url: str, ips: list[str], seconds: float) -> tuple[list[float], int]:
+    """Every pod asks in a loop for ``seconds``; returns the latencies of the 200s and the failure count."""
+    latencies: list[float] = []
+    failures = 0
+    deadline = time.perf_counter() + seconds
+
+    async def pod_client(ip: str) -> None:
+        nonlocal failures
+        connector = aiohttp.TCPConnector(local_addr=(ip, 0), limit=1)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            while time.perf_counter() < deadline:
+                status, latency = await _ask(session, imds_url + TOKEN_QUERY)
+                if status == 200:
+                    latencies.append(latency)
+                else:
+                    failures += 1
+
+    await asyncio.gather(*(pod_client(ip) for ip in ips))
+    return latencies, failures
+
+
+async def first_token(imds_url: str, core: k8s.CoreV1Api, name: str) -> float:
+    """Seconds from the moment the API server shows the pod Running until NMI gives it a token."""
+    core.create_namespaced_pod(NAMESPACE, pod_manifest(name))
+    while True:
+        pod = core.read_namespaced_pod(name, NAMESPACE)
+        if pod.status.phase == "Running" and pod.status.pod_ip:
+            break
+        await asyncio.sleep(0.001)
+    running = time.perf_counter()
+    connector = aiohttp.TCPConnector(local_addr=(pod.status.pod_ip, 0), limit=1)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        while (await _ask(session, imds_url + TOKEN_QUERY))[0] != 200:
+            await asyncio.sleep(0.001)
+    return time.perf_counter() - running
+
+
+def report(results: dict[str, float]) -> None:
+    for key, value in results.items():
+        target = TARGETS[key]
+        met = value >= target if key == "tokens/s" else value <= target
+        bound = ">=" if key == "tokens/s" else "<="
+        print(f"{key:>15}: {value:10.2f}   target {bound} {target:g}   {'ok' if met else 'MISSED'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pods", type=int, default=100)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--fresh-pods", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        sandbox = Sandbox(
+            SandboxConfig(data_dir=workdir / "sandbox", arm_port=0, imds_port=0, dns_port=0, kube_port_base=0)
+        )
+        endpoints = sandbox.start()
+        try:
+            core = provision(endpoints, workdir)
+            for index in range(args.pods):
+                core.create_namespaced_pod(NAMESPACE, pod_manifest(f"pod-{index}"))
+            ips = running_ips(core, args.pods)
+            asyncio.run(load(endpoints.imds_url, ips[:10], 0.5))  # warm up: token cache, connections
+            latencies, failures = asyncio.run(load(endpoints.imds_url, ips, args.seconds))
+            firsts = [asyncio.run(first_token(endpoints.imds_url, core, f"fresh-{i}")) for i in range(args.fresh_pods)]
+        finally:
+            sandbox.stop()
+    latencies.sort()
+    print(f"{len(ips)} pods, {len(latencies)} tokens in {args.seconds:g} s, {failures} failed requests")
+    report(
+        {
+            "p50 ms": statistics.median(latencies) * 1000,
+            "p99 ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+            "tokens/s": len(latencies) / args.seconds,
+            "first token ms": max(firsts) * 1000,
+        }
+    )
+
+
+if __name__ == "__main__":
+    main()

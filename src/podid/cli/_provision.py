@@ -1,0 +1,148 @@
+"""``podid up | plan | status | down``: the tutorial's system, provisioned on the sandbox (default) or on Azure."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from podid import config, provision
+from podid.cli import _sandbox
+from podid.cli._common import Result, target, target_name
+from podid.cli._output import render
+from podid.cli._progress import QuietProgress, StepProgress
+from podid.provision import report
+from podid.provision.state import State
+from podid.provision.step import StepReport
+from podid.verify import Verdict, verify
+
+RETIRED_WARNING = (
+    "WARNING: the AKS pod identity add-on is deprecated (aad-pod-identity was archived in 2023; the managed add-on "
+    "was supported only through September 2025). Use Microsoft Entra Workload ID instead: "
+    "https://learn.microsoft.com/azure/aks/workload-identity-overview"
+)
+
+
+def open_state(args: argparse.Namespace) -> State:
+    flags = {name: getattr(args, name) for name in ("resource_group", "cluster_name", "location", "dns_domain")}
+    flags["kubeconfig"] = args.kubeconfig
+    flags["target"] = args.target
+    settings = config.load(flags, config_file=args.config)
+    if settings.target == "azure":
+        print(RETIRED_WARNING, file=sys.stderr)
+    else:
+        _sandbox.ensure_running(args)
+    return provision.start(settings, target(args, settings.target))
+
+
+def _progress(args: argparse.Namespace, details: bool = False) -> provision.Progress:
+    return StepProgress(details=details) if args.output in (None, "table") else QuietProgress()
+
+
+def _steps(reports: list[StepReport]) -> list[dict[str, Any]]:
+    return [item.as_dict() for item in reports]
+
+
+def cmd_plan(args: argparse.Namespace) -> Result:
+    state = open_state(args)
+    reports = provision.plan(state, _progress(args, details=True))
+    pending = sum(len(item.changes) for item in reports)
+
+    def show(console: Console) -> None:
+        console.print(f"{pending} change(s) to apply." if pending else "Nothing to change: everything is as desired.")
+
+    return Result({"changes": pending, "steps": _steps(reports)}, show)
+
+
+def cmd_down(args: argparse.Namespace) -> Result:
+    state = open_state(args)
+    reports = provision.down(state, _progress(args))
+
+    def show(console: Console) -> None:
+        removed = sum(len(item.changes) for item in reports)
+        console.print(f"Removed {removed} part(s)." if removed else "Nothing to remove.")
+
+    return Result({"steps": _steps(reports)}, show)
+
+
+def cmd_status(args: argparse.Namespace) -> Result:
+    state = open_state(args)
+    reports = provision.plan(state, QuietProgress())
+    rows: list[dict[str, Any]] = [
+        {"step": item.step, "inSync": not item.changes, "pending": [c.what for c in item.changes]} for item in reports
+    ]
+    cluster = state.cluster
+    data: dict[str, Any] = {
+        "target": target_name(args),
+        "steps": rows,
+        "inSync": all(row["inSync"] for row in rows),
+        "cluster": None
+        if cluster is None
+        else {
+            "provisioningState": cluster.provisioning_state,
+            "nodeResourceGroup": cluster.node_resource_group,
+            "fqdn": cluster.fqdn,
+            "podIdentityEnabled": bool(cluster.pod_identity_profile and cluster.pod_identity_profile.enabled),
+        },
+    }
+
+    def show(console: Console) -> None:
+        table = Table.grid(padding=(0, 2))
+        for row in rows:
+            state_text = "[green]in sync[/]" if row["inSync"] else f"[yellow]{len(row['pending'])} pending[/]"
+            table.add_row(row["step"], state_text)
+        console.print(table)
+
+    return Result(data, show, exit_code=0 if data["inSync"] else 3)
+
+
+def _summary(state: State, reports: list[StepReport]) -> dict[str, Any]:
+    return {
+        "steps": _steps(reports),
+        "podIdentityProfile": report.pod_identity_profile(state)["podIdentityProfile"],
+        "roleAssignments": report.role_assignments(state),
+        "dns": report.dns_answer(state),
+    }
+
+
+def show_verdict(console: Console, verdict: Verdict) -> None:
+    for finding in verdict.findings:
+        style = "green" if finding.ok else "bold red"
+        console.print(f"[{style}]{'PASS' if finding.ok else 'FAIL'}[/]  {finding.check}: {finding.message}")
+    console.print(f"[{'green' if verdict.ok else 'bold red'}]{verdict.summary()}[/]")
+
+
+def cmd_verify(args: argparse.Namespace) -> Result:
+    verdict = verify(open_state(args))
+    return Result(verdict.as_dict(), lambda console: show_verdict(console, verdict), exit_code=0 if verdict.ok else 1)
+
+
+def show_summary(console: Console, data: dict[str, Any]) -> None:
+    console.print("\n[bold]podIdentityProfile[/]")
+    console.print(render({"podIdentityProfile": data["podIdentityProfile"]}, "json"), end="")
+    console.print("\n[bold]Role assignments[/]")
+    console.print(
+        render(data["roleAssignments"], "table", query="[].{Principal:Principal, Role:Role, Scope:Scope}"), end=""
+    )
+    answer = data["dns"]
+    console.print(
+        f"\n[bold]DNS[/] {answer['name']} {answer['type']} {', '.join(answer['addresses'])} (from {answer['server']})"
+    )
+
+
+def cmd_up(args: argparse.Namespace) -> Result:
+    state = open_state(args)
+    reports = provision.up(state, _progress(args))
+    data = _summary(state, reports)
+    verdict = verify(state)
+    data["verification"] = verdict.as_dict()
+
+    def show(console: Console) -> None:
+        show_summary(console, data)
+        console.print("\n[bold]Verification[/]")
+        show_verdict(console, verdict)
+
+    return Result(data, show, exit_code=0 if verdict.ok else 1)

@@ -1,0 +1,64 @@
+"""Provisioning: the tutorial's system as idempotent steps, through the official Azure SDK and kubernetes client.
+
+state = provision.start(settings, target)     # validates the settings against the target first
+provision.plan(state, progress)               # what `up` would change; changes nothing
+provision.up(state, progress)                 # apply; a second run changes nothing
+provision.down(state, progress)               # remove what up created
+"""
+
+from __future__ import annotations
+
+from podid.config import Settings, SettingsError
+from podid.provision.clients import Clients
+from podid.provision.design import Design
+from podid.provision.errors import translated
+from podid.provision.state import State
+from podid.provision.step import Progress, StepReport, run
+from podid.provision.steps import down_steps, up_steps
+from podid.provision.target import Target, azure_target, sandbox_target
+
+
+def check_location(clients: Clients, location: str) -> None:
+    """Fail before any change when the subscription does not offer the location."""
+    with translated():
+        names = {
+            str(item.name).lower()
+            for item in clients.subscriptions.subscriptions.list_locations(clients.subscription_id)
+        }
+    if location.lower() not in names:
+        raise SettingsError(
+            f"location '{location}' is not available in subscription {clients.subscription_id}; "
+            f"choose one of: {', '.join(sorted(names))}"
+        )
+
+
+def start(settings: Settings, target: Target) -> State:
+    clients = Clients(target)
+    check_location(clients, settings.location)
+    return State(Design(settings, target.subscription_id), clients, settings.kubeconfig_path)
+
+
+def plan(state: State, progress: Progress) -> list[StepReport]:
+    return run(up_steps(state.design), state, apply=False, progress=progress)
+
+
+def up(state: State, progress: Progress) -> list[StepReport]:
+    return run(up_steps(state.design), state, apply=True, progress=progress)
+
+
+def down(state: State, progress: Progress) -> list[StepReport]:
+    return run(down_steps(), state, apply=True, progress=progress)
+
+
+__all__ = [
+    "Progress",
+    "State",
+    "StepReport",
+    "Target",
+    "azure_target",
+    "down",
+    "plan",
+    "sandbox_target",
+    "start",
+    "up",
+]

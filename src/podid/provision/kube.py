@@ -1,0 +1,136 @@
+"""Kubernetes objects as plain dicts, through the kubernetes client's configuration, auth and transport.
+
+The typed APIs of kubernetes 37 validate bodies into pydantic models; podid's manifests are wire dicts, so
+this small wrapper sends them as they are (the way kubectl does): GET, POST, strategic-merge PATCH, DELETE.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kubernetes import config as kube_config
+from kubernetes.client import ApiClient
+from kubernetes.client.exceptions import ApiException
+
+from podid.provision.errors import NotFound, translated
+
+KubeObject = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Kind:
+    prefix: str  # "/api/v1", "/apis/apps/v1"
+    plural: str
+    namespaced: bool = True
+
+
+KINDS = {
+    "Namespace": Kind("/api/v1", "namespaces", namespaced=False),
+    "ServiceAccount": Kind("/api/v1", "serviceaccounts"),
+    "Secret": Kind("/api/v1", "secrets"),
+    "Service": Kind("/api/v1", "services"),
+    "Pod": Kind("/api/v1", "pods"),
+    "Deployment": Kind("/apis/apps/v1", "deployments"),
+    "ClusterRole": Kind("/apis/rbac.authorization.k8s.io/v1", "clusterroles", namespaced=False),
+    "ClusterRoleBinding": Kind("/apis/rbac.authorization.k8s.io/v1", "clusterrolebindings", namespaced=False),
+    "AzureAssignedIdentity": Kind("/apis/aadpodidentity.k8s.io/v1", "azureassignedidentities"),
+}
+
+
+def describe(obj: KubeObject) -> str:
+    meta = obj["metadata"]
+    where = f"{meta['namespace']}/" if meta.get("namespace") else ""
+    return f"{obj['kind']} {where}{meta['name']}"
+
+
+class Kube:
+    """One cluster's API, as the user in a kubeconfig."""
+
+    def __init__(self, client: ApiClient) -> None:
+        self.client = client
+
+    @classmethod
+    def from_file(cls, path: Path, context: str | None = None) -> Kube:
+        with translated():
+            client = kube_config.new_client_from_config(  # type: ignore[no-untyped-call]
+                str(path), context=context, persist_config=False
+            )
+        return cls(client)
+
+    @classmethod
+    def from_dict(cls, kubeconfig: dict[str, Any]) -> Kube:
+        with translated():
+            client = kube_config.new_client_from_config_dict(  # type: ignore[no-untyped-call]
+                kubeconfig, persist_config=False
+            )
+        return cls(client)
+
+    def _path(self, kind: str, namespace: str | None, name: str | None = None) -> str:
+        spec = KINDS[kind]
+        path = spec.prefix + (f"/namespaces/{namespace}" if spec.namespaced and namespace else "") + f"/{spec.plural}"
+        return path + (f"/{name}" if name else "")
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        content_type: str = "application/json",
+        query: Any = None,
+        parse: bool = True,
+    ) -> Any:
+        headers = {"Accept": "application/json", "Content-Type": content_type}
+        with translated():
+            prepared = self.client.param_serialize(  # the client JSON-encodes the body for *json content types
+                method, path, query_params=query or [], header_params=headers, body=body,
+                auth_settings=["BearerToken"],
+            )  # fmt: skip
+            response = self.client.call_api(*prepared)
+            data = response.read()  # type: ignore[no-untyped-call]
+            if not 200 <= response.status < 300:
+                raise ApiException(status=response.status, reason=response.reason, body=data.decode())
+        text = data.decode() if isinstance(data, bytes) else str(data)
+        return json.loads(text) if parse and text else text
+
+    def get(self, kind: str, namespace: str | None, name: str) -> KubeObject | None:
+        try:
+            return dict(self.request("GET", self._path(kind, namespace, name)))
+        except NotFound:
+            return None
+
+    def list(self, kind: str, namespace: str | None = None, selector: str | None = None) -> list[KubeObject]:
+        query = [("labelSelector", selector)] if selector else []
+        return list(self.request("GET", self._path(kind, namespace), query=query)["items"])
+
+    def create(self, obj: KubeObject) -> KubeObject:
+        return dict(self.request("POST", self._path(obj["kind"], obj["metadata"].get("namespace")), obj))
+
+    def patch(self, obj: KubeObject) -> KubeObject:
+        meta = obj["metadata"]
+        path = self._path(obj["kind"], meta.get("namespace"), meta["name"])
+        return dict(self.request("PATCH", path, obj, "application/strategic-merge-patch+json"))
+
+    def delete(self, kind: str, namespace: str | None, name: str) -> bool:
+        try:
+            self.request("DELETE", self._path(kind, namespace, name), {"propagationPolicy": "Background"})
+        except NotFound:
+            return False
+        return True
+
+    def log(self, namespace: str, pod: str) -> str:
+        return str(self.request("GET", self._path("Pod", namespace, pod) + "/log", parse=False))
+
+    def serves(self, group_version: str) -> bool:
+        """Whether the API server serves this group/version (e.g. rbac.authorization.k8s.io/v1)."""
+        groups = self.request("GET", "/apis").get("groups", [])
+        return any(version.get("groupVersion") == group_version for group in groups for version in group["versions"])
+
+    def reachable(self) -> bool:
+        try:
+            self.request("GET", "/api")
+        except Exception:  # any failure means "not usable as it is": the caller rewrites the kubeconfig
+            return False
+        return True

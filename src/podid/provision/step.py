@@ -1,0 +1,141 @@
+"""Steps: read current → compute desired → diff → apply, and the runner that executes them in order.
+
+A step's ``plan(state)`` reads what exists and returns the changes that would make it as desired; each change
+carries its own ``apply``. ``run(apply=False)`` is ``podid plan``; ``run(apply=True)`` is ``podid up``. A
+second ``up`` plans no change, so it writes nothing. Steps pass what they learn (ids, principals, the cluster) to
+later steps through the shared ``State``; in a plan, what does not exist yet is "known after apply".
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, TypeVar
+
+from azure.core.serialization import is_generated_model
+
+M = TypeVar("M")
+Action = Literal["create", "update", "delete"]
+UNKNOWN = "(known after apply)"
+
+
+@dataclass(frozen=True)
+class Change:
+    action: Action
+    what: str  # "DNS zone example.internal"
+    details: tuple[str, ...] = ()  # "location: eastus → westus2"
+    apply: Callable[[], object] | None = field(default=None, compare=False, repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"action": self.action, "what": self.what, "details": list(self.details)}
+
+
+@dataclass
+class StepReport:
+    step: str
+    changes: list[Change]
+    applied: bool
+    seconds: float = 0.0
+
+    @property
+    def outcome(self) -> str:
+        if not self.changes:
+            return "unchanged"
+        actions = {change.action for change in self.changes}
+        verb = "create" if actions == {"create"} else "delete" if actions == {"delete"} else "update"
+        return {"create": "created", "delete": "deleted", "update": "updated"}[verb] if self.applied else verb
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "outcome": self.outcome,
+            "changes": [change.as_dict() for change in self.changes],
+            "seconds": round(self.seconds, 3),
+        }
+
+
+class Step(Protocol):
+    name: str
+
+    def plan(self, state: Any) -> list[Change]: ...
+
+
+class Progress(Protocol):
+    def started(self, step: str) -> None: ...
+
+    def finished(self, report: StepReport) -> None: ...
+
+
+def run(steps: Sequence[Step], state: Any, apply: bool, progress: Progress) -> list[StepReport]:
+    """Plan every step in order and, when ``apply``, apply its changes before planning the next one."""
+    reports = []
+    for step in steps:
+        progress.started(step.name)
+        began = time.monotonic()
+        changes = step.plan(state)
+        if apply:
+            for change in changes:
+                if change.apply is not None:
+                    change.apply()
+        report = StepReport(step.name, changes, apply, time.monotonic() - began)
+        progress.finished(report)
+        reports.append(report)
+    return reports
+
+
+def wire(model: Any, readonly: bool = True) -> dict[str, Any]:
+    """An SDK model as the JSON on the wire (REST names), for either SDK model generation."""
+    if model is None:
+        return {}
+    if isinstance(model, Mapping) and not is_generated_model(model):
+        return dict(model)
+    if hasattr(model, "serialize"):  # msrest models
+        return dict(model.serialize(keep_readonly=readonly))
+    return dict(model.as_dict(exclude_readonly=not readonly))
+
+
+def model(model_class: type[M], body: Mapping[str, Any]) -> M:
+    """An SDK model from wire JSON, for either SDK model generation."""
+    deserialize = getattr(model_class, "deserialize", None)
+    if deserialize is not None:  # msrest models
+        return deserialize(dict(body))  # type: ignore[no-any-return]
+    return model_class(dict(body))  # type: ignore[call-arg]
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    return json.dumps(value, sort_keys=True) if isinstance(value, dict | list) else str(value)
+
+
+def _same(desired: Any, current: Any) -> bool:
+    if isinstance(desired, str) and isinstance(current, str) and desired.lower().startswith("/subscriptions/"):
+        return desired.lower() == current.lower()  # ARM ids are case-insensitive and services re-case them
+    return bool(desired == current)
+
+
+def subset_diff(desired: Any, current: Any, path: str = "") -> list[str]:
+    """Where ``current`` differs from ``desired`` in the fields ``desired`` sets; extra current fields are fine."""
+    if isinstance(desired, dict) and isinstance(current, dict):
+        return [
+            line
+            for key, value in desired.items()
+            for line in subset_diff(value, current.get(key), f"{path}.{key}" if path else key)
+        ]
+    if isinstance(desired, list) and isinstance(current, list) and len(desired) == len(current):
+        pairs = enumerate(zip(desired, current, strict=True))
+        return [line for index, (want, have) in pairs for line in subset_diff(want, have, f"{path}[{index}]")]
+    if not _same(desired, current):
+        return [f"{path}: {_show(current)} → {_show(desired)}"]
+    return []
+
+
+def merge(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``overlay``'s fields set, recursively for objects (lists are replaced)."""
+    merged = dict(base)
+    for key, value in overlay.items():
+        current = merged.get(key)
+        merged[key] = merge(current, value) if isinstance(value, Mapping) and isinstance(current, Mapping) else value
+    return merged

@@ -1,0 +1,81 @@
+"""Kubernetes objects as a step: create what is missing, patch what drifted, replace Pods (their spec is immutable)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from podid.provision.design import Design
+from podid.provision.kube import Kube, KubeObject, describe
+from podid.provision.manifests import demo, external_dns, external_dns_rbac, hello
+from podid.provision.state import State
+from podid.provision.step import UNKNOWN, Change, subset_diff
+from podid.provision.steps.cluster import kube_for
+from podid.provision.wait import wait_for
+
+RBAC_GROUP = "rbac.authorization.k8s.io/v1"
+POD_GONE_TIMEOUT = 120.0
+
+
+def _replace_pod(kube: Kube, obj: KubeObject) -> None:
+    meta = obj["metadata"]
+    kube.delete("Pod", meta["namespace"], meta["name"])
+    wait_for(
+        lambda: kube.get("Pod", meta["namespace"], meta["name"]) is None or None,
+        f"{describe(obj)} to go",
+        POD_GONE_TIMEOUT,
+    )
+    kube.create(obj)
+
+
+def plan_object(kube: Kube, obj: KubeObject) -> list[Change]:
+    meta = obj["metadata"]
+    current = kube.get(obj["kind"], meta.get("namespace"), meta["name"])
+    if current is None:
+        return [Change("create", describe(obj), (), lambda: kube.create(obj))]
+    diffs = subset_diff(obj, current)
+    if not diffs:
+        return []
+    if obj["kind"] == "Pod":
+        return [Change("update", describe(obj), (*diffs, "(the pod is replaced)"), lambda: _replace_pod(kube, obj))]
+    return [Change("update", describe(obj), tuple(diffs), lambda: kube.patch(obj))]
+
+
+class KubeObjectsStep:
+    def __init__(self, name: str, manifests: Callable[[State], list[KubeObject]]) -> None:
+        self.name = name
+        self.manifests = manifests
+
+    def plan(self, state: State) -> list[Change]:
+        objects = self.manifests(state)
+        kube = kube_for(state) if state.cluster is not None else None
+        if kube is None:  # the cluster is created in this run
+            return [Change("create", describe(obj)) for obj in objects]
+        if any(obj["kind"].startswith("Cluster") for obj in objects) and not kube.serves(RBAC_GROUP):
+            objects = [obj for obj in objects if not obj["kind"].startswith("Cluster")]
+        return [change for obj in objects for change in plan_object(kube, obj)]
+
+
+def _client_id(state: State, identity_name: str) -> str:
+    identity = state.identities.get(identity_name)
+    return str(identity.client_id) if identity is not None else UNKNOWN
+
+
+def _tenant(state: State) -> str:
+    return state.clients.target.tenant_id
+
+
+def kube_steps(design: Design) -> list[KubeObjectsStep]:
+    return [
+        KubeObjectsStep("hello app", lambda state: hello(state.design)),
+        KubeObjectsStep(
+            "external-dns",
+            lambda state: [
+                *external_dns(state.design, _tenant(state), _client_id(state, design.dns.identity_name)),
+                *external_dns_rbac(state.design),
+            ],
+        ),
+        KubeObjectsStep(
+            "demo pod",
+            lambda state: demo(state.design, _client_id(state, design.demo.identity_name), state.node_group or UNKNOWN),
+        ),
+    ]

@@ -1,0 +1,133 @@
+"""The sandbox's authoritative DNS server: UDP and TCP on one port, answering from ``cloud.dns``.
+
+It keeps no state of its own: every query reads the DNS backend's index on the sandbox loop, the same
+state the ARM API writes. UDP answers that do not fit the client's buffer (512 bytes, or its EDNS size)
+are truncated with TC set, so the client retries over TCP (2-byte length-prefixed messages, RFC 1035 §4.2.2).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import struct
+from typing import TYPE_CHECKING, cast
+
+import dns.message
+import dns.rcode
+
+from podid.sandbox._runner import bind_tcp
+from podid.sandbox.dns.answer import Resolver
+
+if TYPE_CHECKING:
+    from podid.sandbox.cloud import Cloud
+
+log = logging.getLogger(__name__)
+
+UDP_LIMIT = 512  # without EDNS (RFC 1035)
+TCP_LIMIT = 65_535
+_IDLE_SECONDS = 30.0
+_PORT_ATTEMPTS = 20
+
+
+def bind_udp_and_tcp(host: str, port: int) -> tuple[socket.socket, socket.socket]:
+    """TCP and UDP sockets on the same port; port 0 picks one that is free for both."""
+    for _ in range(_PORT_ATTEMPTS if port == 0 else 1):
+        tcp = bind_tcp(host, port)
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            udp.bind((host, tcp.getsockname()[1]))
+        except OSError:
+            udp.close()
+            tcp.close()
+            if port:
+                raise
+            continue
+        udp.setblocking(False)
+        return udp, tcp
+    raise OSError(f"no port on {host} is free for both UDP and TCP")
+
+
+def formerr(wire: bytes) -> bytes | None:
+    """A FORMERR header echoing the id of a message we could not parse (None if not even a header)."""
+    if len(wire) < 12:
+        return None
+    (message_id, flags) = struct.unpack("!HH", wire[:4])
+    opcode_bits = flags & 0x7800
+    return struct.pack("!HHHHHH", message_id, 0x8000 | opcode_bits | dns.rcode.FORMERR, 0, 0, 0, 0)
+
+
+class DnsServer:
+    """A ``cloud.services`` entry: binds ``settings.host:settings.dns_port`` and publishes ``dns_port``."""
+
+    def __init__(self, cloud: Cloud) -> None:
+        self._cloud = cloud
+        self._resolver = Resolver(cloud.dns.serving)
+        self._udp: asyncio.DatagramTransport | None = None
+        self._tcp: asyncio.Server | None = None
+        self._connections: set[asyncio.StreamWriter] = set()
+
+    async def start(self) -> None:
+        settings = self._cloud.settings
+        udp, tcp = bind_udp_and_tcp(settings.host, settings.dns_port)
+        loop = asyncio.get_running_loop()
+        self._udp, _ = await loop.create_datagram_endpoint(lambda: _UdpProtocol(self), sock=udp)
+        self._tcp = await asyncio.start_server(self._serve_tcp, sock=tcp)
+        self._cloud.published["dns_port"] = tcp.getsockname()[1]
+
+    async def stop(self) -> None:
+        if self._udp is not None:
+            self._udp.close()
+        if self._tcp is not None:
+            self._tcp.close()
+            for writer in list(self._connections):
+                writer.close()
+            await self._tcp.wait_closed()
+
+    def answer(self, wire: bytes, *, udp: bool) -> bytes | None:
+        """The response to one wire-format query; None when it cannot be answered at all."""
+        try:
+            query = dns.message.from_wire(wire)
+        except Exception:  # any malformed input: dnspython raises many types for garbage
+            return formerr(wire)
+        try:
+            response = self._resolver.respond(query)
+        except Exception:
+            log.exception("DNS query failed: %s", query.question)
+            response = dns.message.make_response(query)
+            response.set_rcode(dns.rcode.SERVFAIL)
+        limit = TCP_LIMIT
+        if udp:
+            limit = max(UDP_LIMIT, query.payload) if query.edns >= 0 else UDP_LIMIT
+        return response.to_wire(max_size=limit, prefer_truncation=True)
+
+    async def _serve_tcp(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._connections.add(writer)
+        try:
+            while True:
+                header = await asyncio.wait_for(reader.readexactly(2), _IDLE_SECONDS)
+                wire = await reader.readexactly(struct.unpack("!H", header)[0])
+                reply = self.answer(wire, udp=False)
+                if reply is None:
+                    break
+                writer.write(struct.pack("!H", len(reply)) + reply)
+                await writer.drain()
+        except (TimeoutError, asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            self._connections.discard(writer)
+            writer.close()
+
+
+class _UdpProtocol(asyncio.DatagramProtocol):
+    def __init__(self, server: DnsServer) -> None:
+        self._server = server
+        self._transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast(asyncio.DatagramTransport, transport)
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        reply = self._server.answer(data, udp=True)
+        if reply is not None and self._transport is not None:
+            self._transport.sendto(reply, addr)

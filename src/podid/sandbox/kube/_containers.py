@@ -1,0 +1,132 @@
+"""Containers as the kubelet tracks them: a workload process (or nothing) and the containerStatus it reports.
+
+A container whose image has a built-in workload (``podid.workloads.images``) is the child process
+``python -m podid.workloads <image> <args...>`` in its own process group, with stdout and stderr appended to
+``logs/<container>/<restartCount>.log`` (what ``pods/log`` serves). On Linux the child gets SIGKILL if the
+sandbox dies, so no workload outlives it; the restarted sandbox starts them again. Any other image is a
+container that runs and does nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from podid.sandbox.kube._objects import Obj
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def spawn(argv: list[str], env: dict[str, str], cwd: Path, log_path: Path) -> subprocess.Popen[bytes]:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log:
+        return subprocess.Popen(
+            argv,
+            env=env,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
+        )
+
+
+def signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
+    """Signal the container's whole process group (what the runtime does), ignoring one that is gone."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signum)
+
+
+def _repository(image: str) -> str:
+    """``nginx:1.25`` → ``docker.io/library/nginx``, as containerd reports image references."""
+    name = image.split("@", 1)[0]
+    head, _, last = name.rpartition("/")
+    name = f"{head}/{last.split(':', 1)[0]}" if head else last.split(":", 1)[0]
+    if "/" not in name:
+        return f"docker.io/library/{name}"
+    first = name.split("/", 1)[0]
+    return name if "." in first or ":" in first or first == "localhost" else f"docker.io/{name}"
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()
+
+
+@dataclass
+class Container:
+    """One container of a pod on a node."""
+
+    name: str
+    image: str
+    workload: str | None  # the module that plays the image, or None for an idle container
+    init: bool = False
+    restart_count: int = 0
+    process: subprocess.Popen[bytes] | None = None
+    state: Obj = field(default_factory=dict)  # {"running": ...} | {"waiting": ...} | {"terminated": ...}
+    last_state: Obj = field(default_factory=dict)
+    retry_at: float = 0.0  # when a crashed container is started again (CrashLoopBackOff), time.monotonic()
+    crashes: int = 0
+    started_at: float = 0.0  # time.monotonic() of the last start
+
+    @property
+    def running(self) -> bool:
+        return "running" in self.state
+
+    @property
+    def done(self) -> bool:
+        return "terminated" in self.state
+
+    def container_id(self) -> str:
+        return "containerd://" + _digest(self.name, self.image, str(self.restart_count))
+
+    def started(self, now: str) -> None:
+        self.state = {"running": {"startedAt": now}}
+        self.started_at = time.monotonic()
+
+    def waiting(self, reason: str, message: str = "") -> None:
+        self.state = {"waiting": {"reason": reason, **({"message": message} if message else {})}}
+
+    def exited(self, code: int, now: str) -> Obj:
+        """Record an exit (negative codes are signals, reported as 128 + signal) and return the terminated state."""
+        started = self.state.get("running", {}).get("startedAt", now)
+        exit_code = 128 - code if code < 0 else code
+        reason = "Completed" if exit_code == 0 else "Error"
+        terminated = {
+            "exitCode": exit_code,
+            "reason": reason,
+            "startedAt": started,
+            "finishedAt": now,
+            "containerID": self.container_id(),
+        }
+        self.state = {"terminated": terminated}
+        self.process = None
+        return terminated
+
+    def status(self) -> Obj:
+        ready = self.running and not self.init
+        status: Obj = {
+            "name": self.name,
+            "state": self.state,
+            "lastState": self.last_state,
+            "ready": ready if not self.init else self.done and self.state["terminated"]["exitCode"] == 0,
+            "restartCount": self.restart_count,
+            "image": self.image,
+            "imageID": f"{_repository(self.image)}@sha256:{_digest(self.image)}",
+            "started": self.running,
+        }
+        if self.running or self.done:
+            status["containerID"] = self.container_id()
+        return status

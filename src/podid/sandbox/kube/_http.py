@@ -1,0 +1,218 @@
+"""The HTTP front of one cluster's API server: authentication, discovery, and dispatch of resource requests.
+
+Public (as on AKS, where anonymous requests may read them): ``/version``, the health checks and the service
+account issuer discovery (``/.well-known/openid-configuration``, ``/openid/v1/jwks``). Everything else needs a
+bearer token (401 Status otherwise). Discovery answers plain APIVersions/APIGroupList documents whatever the
+Accept asks, which makes kubectl 1.32 fall back from aggregated discovery; ``/openapi/v2`` is an empty
+protobuf document (200 ``application/octet-stream``), enough for validated ``kubectl apply``, and
+``/openapi/v3`` is a 404 as kubectl 1.32 tolerates. Every failure is a Kubernetes Status.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from podid.sandbox.kube import _rest, _streams
+from podid.sandbox.kube._cluster import STATUS_KINDS
+from podid.sandbox.kube._context import ApiContext
+from podid.sandbox.kube._objects import Obj, as_dict, as_int, as_list, as_str, dig
+from podid.sandbox.kube._resources import ResourceType
+from podid.sandbox.kube._satokens import Binding
+from podid.sandbox.kube._scheduler import bind_pod
+from podid.sandbox.kube._status import (
+    KubeApiError,
+    conflict,
+    internal_error,
+    invalid,
+    invalid_value,
+    method_not_allowed,
+)
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+_HEALTH = ("/healthz", "/livez", "/readyz")
+_PUBLIC = frozenset({"/version", *_HEALTH, "/.well-known/openid-configuration", "/openid/v1/jwks"})
+_SUBRESOURCES = {"Pod": {"log", "binding"}, "ServiceAccount": {"token"}, "Namespace": {"finalize"}}
+_MIN_TOKEN_SECONDS = 600
+_TOKEN_REQUEST = ResourceType("authentication.k8s.io", "v1", "tokenrequests", "TokenRequest", True)
+_MAX_BODY = 3 * 1024 * 1024
+
+
+def build_app(context: ApiContext) -> web.Application:
+    @web.middleware
+    async def statuses(request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            if request.path not in _PUBLIC:  # every authenticated user has full access (AKS local accounts)
+                context.authenticator.user(request.headers.get("Authorization"))
+            return await handler(request)
+        except KubeApiError as error:
+            return _rest.json_response(error.status, error.code)
+        except web.HTTPException:
+            raise
+        except Exception as error:
+            log.exception("%s %s failed", request.method, request.path_qs)
+            failure = internal_error(str(error))
+            return _rest.json_response(failure.status, failure.code)
+
+    async def dispatch(request: web.Request) -> web.StreamResponse:
+        return await _dispatch(context, request)
+
+    app = web.Application(middlewares=[statuses], client_max_size=_MAX_BODY)
+    app.router.add_route("*", "/{tail:.*}", dispatch)
+    return app
+
+
+async def _dispatch(context: ApiContext, request: web.Request) -> web.StreamResponse:
+    path = request.path
+    fixed = _fixed(context, path)
+    if fixed is not None:
+        return fixed if request.method in ("GET", "HEAD") else _rest.json_response(*_status(method_not_allowed()))
+    segments = [s for s in path.split("/") if s]
+    catalog = context.cluster.catalog
+    if segments[:1] == ["api"] and len(segments) <= 2:
+        document = catalog.api_versions() if len(segments) == 1 else _resource_list(context, "", segments[1])
+    elif segments[:1] == ["apis"] and len(segments) <= 3:
+        document = _group_document(context, segments[1:])
+    else:
+        return await _resource_request(context, request, segments)
+    return _rest.json_response(document) if document is not None else _rest.not_found_path()
+
+
+def _status(error: KubeApiError) -> tuple[Obj, int]:
+    return error.status, error.code
+
+
+def _fixed(context: ApiContext, path: str) -> web.Response | None:
+    if path == "/version":
+        return _rest.json_response(dict(context.version_info()))
+    if path in _HEALTH:
+        return web.Response(text="ok", content_type="text/plain")
+    if path == "/openapi/v2":
+        return web.Response(body=b"", content_type="application/octet-stream")
+    if path == "/.well-known/openid-configuration":
+        return _rest.json_response(context.signer.openid_configuration(context.server_url))
+    if path == "/openid/v1/jwks":
+        return web.Response(
+            body=_rest.json_response(context.signer.jwks()).body, content_type="application/jwk-set+json"
+        )
+    return None
+
+
+def _resource_list(context: ApiContext, group: str, version: str) -> Obj | None:
+    return context.cluster.catalog.api_resource_list(group, version)
+
+
+def _group_document(context: ApiContext, parts: list[str]) -> Obj | None:
+    catalog = context.cluster.catalog
+    if not parts:
+        return catalog.api_group_list()
+    if len(parts) == 1:
+        return catalog.api_group(parts[0])
+    return _resource_list(context, parts[0], parts[1])
+
+
+async def _resource_request(context: ApiContext, request: web.Request, segments: list[str]) -> web.StreamResponse:
+    if segments[:1] == ["api"]:
+        group, version, rest = "", segments[1], segments[2:]
+    elif segments[:1] == ["apis"]:
+        group, version, rest = segments[1], segments[2], segments[3:]
+    else:
+        return _rest.not_found_path()
+    target = _rest.parse_target(context.cluster.catalog, group, version, rest)
+    if target is None:
+        return _rest.not_found_path()
+    allowed = _SUBRESOURCES.get(target.rt.kind, set()) | ({"status"} if target.rt.kind in STATUS_KINDS else set())
+    if target.subresource and target.subresource not in allowed:
+        return _rest.not_found_path()
+    return await _verb(context, request, target)
+
+
+async def _verb(context: ApiContext, request: web.Request, target: _rest.Target) -> web.StreamResponse:
+    method = request.method
+    if method == "GET":
+        if not target.name:
+            if _rest.flag(request, "watch"):
+                return await _streams.watch(context, request, target)
+            return _rest.list_response(context, request, target)
+        if target.subresource == "log":
+            return await _streams.logs(context, request, target)
+        found = context.cluster.read(target.rt, target.namespace, target.name)
+        return _rest.object_response(context, request, target, found)
+    if method == "POST":
+        if not target.name:
+            return await _rest.create(context, request, target)
+        if target.subresource == "binding":
+            return await _binding(context, request, target)
+        if target.subresource == "token":
+            return await _token_request(context, request, target)
+    if method == "PUT" and target.name:
+        if target.subresource == "finalize":
+            target = _rest.Target(target.rt, target.namespace, target.name, "")
+        return await _rest.update(context, request, target)
+    if method == "PATCH" and target.name:
+        return await _rest.patch(context, request, target)
+    if method == "DELETE":
+        return await _rest.delete(context, request, target)
+    raise method_not_allowed()
+
+
+async def _binding(context: ApiContext, request: web.Request, target: _rest.Target) -> web.Response:
+    """``pods/binding``: what a scheduler posts to place a pod on a node."""
+    body = await _rest.read_body(request)
+    cluster = context.cluster
+    pod = cluster.read(target.rt, target.namespace, target.name)
+    node = as_str(dig(body, "target", "name"))
+    if dig(pod, "spec", "nodeName"):
+        raise conflict(
+            target.rt, target.name, f"pod {target.name} is already assigned to node {dig(pod, 'spec', 'nodeName')!s}"
+        )
+    bind_pod(cluster, pod, node)
+    success = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
+    return _rest.json_response(success, 201)
+
+
+async def _token_request(context: ApiContext, request: web.Request, target: _rest.Target) -> web.Response:
+    """``serviceaccounts/token`` (TokenRequest): a bound token for the account, as ``kubectl create token``."""
+    body = await _rest.read_body(request)
+    cluster = context.cluster
+    account = cluster.read(target.rt, target.namespace, target.name)
+    spec = as_dict(body.get("spec"))
+    seconds = as_int(spec.get("expirationSeconds"), 3600)
+    if seconds < _MIN_TOKEN_SECONDS:
+        why = "may not specify a duration less than 10 minutes"
+        error = invalid_value("spec.expirationSeconds", seconds, why)
+        raise invalid(_TOKEN_REQUEST, target.name, [error])
+    audiences = [as_str(a) for a in as_list(spec.get("audiences"))] or [context.signer.issuer]
+    pod = _bound_pod(context, target.namespace, as_dict(spec.get("boundObjectRef")))
+    binding = Binding(target.namespace, target.name, as_str(dig(account, "metadata", "uid")), pod)
+    token, _, expires = context.signer.mint(binding, audiences, seconds)
+    expiry = cluster.clock.utcnow().fromtimestamp(expires, cluster.clock.utcnow().tzinfo)
+    metadata = {"name": target.name, "namespace": target.namespace, "creationTimestamp": None}
+    status = {"token": token, "expirationTimestamp": expiry.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    response = {
+        "kind": "TokenRequest",
+        "apiVersion": "authentication.k8s.io/v1",
+        "metadata": metadata,
+        "spec": {
+            **spec,
+            "audiences": audiences,
+            "expirationSeconds": seconds,
+            "boundObjectRef": spec.get("boundObjectRef"),
+        },
+        "status": status,
+    }
+    return _rest.json_response(response, 201)
+
+
+def _bound_pod(context: ApiContext, namespace: str, ref: Obj) -> Obj | None:
+    if ref.get("kind") != "Pod":
+        return None
+    pods = context.cluster.resource_type("pods")
+    pod = context.cluster.read(pods, namespace, as_str(ref.get("name")))
+    if ref.get("uid") and ref["uid"] != dig(pod, "metadata", "uid"):
+        raise conflict(pods, as_str(ref.get("name")), "the UID in the bound object reference does not match")
+    return pod

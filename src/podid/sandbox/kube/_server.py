@@ -1,0 +1,163 @@
+"""One served cluster: its object store, controllers, kubelet and HTTPS API server, wired together.
+
+Controllers hear every change through the watch hub's listeners and queue work; on (re)start they are handed
+every stored object once, which makes them converge whatever happened before a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from aiohttp import web
+
+from podid.sandbox._ids import Clock, IdGenerator
+from podid.sandbox.kube import _admission
+from podid.sandbox.kube._auth import Authenticator
+from podid.sandbox.kube._bootstrap import bootstrap, sync_nodes
+from podid.sandbox.kube._cluster import Cluster
+from podid.sandbox.kube._context import ApiContext
+from podid.sandbox.kube._http import build_app
+from podid.sandbox.kube._ippool import AddressPool
+from podid.sandbox.kube._kubelet import Kubelet, KubeletSettings
+from podid.sandbox.kube._lifecycle import GarbageCollector, NamespaceController, TokenController
+from podid.sandbox.kube._objects import Obj
+from podid.sandbox.kube._satokens import DEFAULT_ISSUER, TokenSigner
+from podid.sandbox.kube._scheduler import Scheduler
+from podid.sandbox.kube._services import EndpointsController, LoadBalancerController, ServiceAllocator
+from podid.sandbox.kube._workloads import DeploymentController, ReplicaSetController
+from podid.sandbox.kube._workqueue import WorkQueue
+from podid.sandbox.kube.api import ClusterSpec
+from podid.sandbox.store import Store
+
+LEGACY_TOKEN_SECRETS_BEFORE = (1, 24)  # the token controller stopped creating Secrets in 1.24
+
+
+class Controller(Protocol):
+    def on_event(self, event_type: str, obj: Obj) -> None: ...
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """What every cluster shares: the sandbox's state, clock, CA and address pools."""
+
+    store: Store
+    clock: Clock
+    ids: IdGenerator
+    ca_pem: str
+    tls: Callable[[], ssl.SSLContext]
+    pod_ips: AddressPool
+    lb_ips: AddressPool
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in version.split(".")[:2] if p.isdigit())
+
+
+class ClusterServer:
+    """A cluster being served on ``sock``; ``tokens`` maps the kubeconfig tokens to user names."""
+
+    def __init__(
+        self,
+        settings: ServerSettings,
+        spec: ClusterSpec,
+        sock: socket.socket,
+        signing_key: str,
+        tokens: dict[str, str],
+        kubelet_settings: KubeletSettings,
+    ) -> None:
+        self.spec = spec
+        self.port: int = sock.getsockname()[1]
+        self.server_url = f"https://{sock.getsockname()[0]}:{self.port}"
+        self._socket = sock
+        self._settings = settings
+        self.cluster = Cluster(spec.cluster_id, settings.store, settings.clock, settings.ids)
+        self.signer = TokenSigner(signing_key, spec.oidc_issuer_url or DEFAULT_ISSUER, settings.clock)
+        self.queue = WorkQueue(settings.store)
+        self.kubelet = Kubelet(self.cluster, self.queue, self.signer, settings.pod_ips, kubelet_settings)
+        self._controllers = self._wire(settings)
+        self._unlisten = self.cluster.hub.listen(self._dispatch)
+        authenticator = Authenticator(self.cluster, self.signer, tokens)
+        self.context = ApiContext(
+            self.cluster, self.kubelet, authenticator, self.signer, spec.kubernetes_version, self.server_url
+        )
+        self._runner: web.AppRunner | None = None
+
+    def _wire(self, settings: ServerSettings) -> list[Controller]:
+        cluster, queue = self.cluster, self.queue
+        _admission.install(cluster)
+        allocator = ServiceAllocator(cluster)
+        cluster.add_admission("Service", allocator.admit)
+        controllers: list[Controller] = [
+            NamespaceController(cluster, queue, settings.ca_pem),
+            DeploymentController(cluster, queue),
+            ReplicaSetController(cluster, queue),
+            Scheduler(cluster, queue),
+            self.kubelet,
+            LoadBalancerController(cluster, queue, settings.lb_ips, allocator),
+            EndpointsController(cluster, queue),
+            GarbageCollector(cluster, queue),
+        ]
+        if _version_tuple(self.spec.kubernetes_version) < LEGACY_TOKEN_SECRETS_BEFORE:
+            controllers.append(TokenController(cluster, queue, self.signer, settings.ca_pem))
+        return controllers
+
+    def _dispatch(self, event_type: str, obj: Obj) -> None:
+        for controller in self._controllers:
+            controller.on_event(event_type, obj)
+
+    def start(self) -> None:
+        """Bring the cluster's objects in line with its spec, resume its pods and start serving (on the loop)."""
+        with self._settings.store.transaction():
+            bootstrap(self.cluster, self.port)
+            sync_nodes(self.cluster, self.spec)
+        self.kubelet.resume()
+        for resource in self.cluster.objects.resources():
+            for obj in self.cluster.objects.objects(resource):
+                for controller in self._controllers:
+                    if controller is not self.kubelet:
+                        controller.on_event("ADDED", obj)
+        self._runner = web.AppRunner(build_app(self.context), access_log=None, handle_signals=False)
+        asyncio.get_running_loop().create_task(self._serve(self._runner))
+
+    async def _serve(self, runner: web.AppRunner) -> None:
+        await runner.setup()
+        site = web.SockSite(runner, self._socket, ssl_context=self._settings.tls(), shutdown_timeout=1)
+        await site.start()
+
+    def update(self, spec: ClusterSpec) -> None:
+        """AKS changed the cluster (scale, upgrade, OIDC issuer)."""
+        self.spec = spec
+        self.context.kubernetes_version = spec.kubernetes_version
+        self.signer.issuer = spec.oidc_issuer_url or DEFAULT_ISSUER
+        with self._settings.store.transaction():
+            sync_nodes(self.cluster, spec)
+
+    async def stop(self) -> None:
+        """Sandbox shutdown: stop serving and stop the workloads; the cluster's state stays."""
+        self._close()
+        await self.kubelet.stop()
+        await self._cleanup()
+
+    def destroy(self) -> None:
+        """The cluster is deleted: its workloads, objects and endpoint go."""
+        self._close()
+        self.kubelet.kill_all()
+        self.cluster.objects.destroy()
+        asyncio.get_running_loop().create_task(self._cleanup())
+
+    def _close(self) -> None:
+        self.queue.close()
+        self._unlisten()
+        self.cluster.hub.close()
+
+    async def _cleanup(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+        with contextlib.suppress(OSError):
+            self._socket.close()

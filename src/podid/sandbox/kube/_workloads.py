@@ -1,0 +1,292 @@
+"""The deployment and replica set controllers (kube-controller-manager), reduced to what clusters show.
+
+A Deployment owns one ReplicaSet per pod template, named ``<deployment>-<pod-template-hash>``; the newest gets
+``spec.replicas`` and older ones are scaled to zero at once (pods start immediately here, so a rolling update
+has nothing to wait for) and pruned beyond ``revisionHistoryLimit``. A ReplicaSet creates or deletes pods
+named ``<replicaset>-<5 chars>`` with the template's labels and a controller ownerReference. Status fields
+follow the Go types' ``omitempty``, so zero counts are absent as on a real cluster.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+
+from podid.sandbox.kube._cluster import Cluster, DeleteOptions
+from podid.sandbox.kube._objects import Obj, as_dict, as_int, as_list, as_str, dig, labels_of
+from podid.sandbox.kube._selectors import SelectorError, selector_from_object
+from podid.sandbox.kube._workqueue import WorkQueue
+
+PODS, REPLICASETS, DEPLOYMENTS = "pods", "apps/replicasets", "apps/deployments"
+HASH_LABEL = "pod-template-hash"
+REVISION = "deployment.kubernetes.io/revision"
+_SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+
+
+def controller_ref(obj: Obj) -> Obj | None:
+    refs = (as_dict(r) for r in as_list(dig(obj, "metadata", "ownerReferences")))
+    return next((r for r in refs if r.get("controller") is True), None)
+
+
+def owner_reference(owner: Obj) -> Obj:
+    meta = owner["metadata"]
+    return {
+        "apiVersion": owner["apiVersion"],
+        "kind": owner["kind"],
+        "name": meta["name"],
+        "uid": meta["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
+
+
+def template_hash(template: Obj) -> str:
+    """fnv32a of the template, then rand.SafeEncodeString of its decimal form, as ComputeHash does."""
+    digest = 0x811C9DC5
+    for byte in json.dumps(template, sort_keys=True, separators=(",", ":")).encode():
+        digest = ((digest ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return "".join(_SAFE_ALPHABET[ord(c) % len(_SAFE_ALPHABET)] for c in str(digest))
+
+
+def pod_ready(pod: Obj) -> bool:
+    conditions = as_list(dig(pod, "status", "conditions"))
+    return any(dig(c, "type") == "Ready" and dig(c, "status") == "True" for c in conditions)
+
+
+def _active(pod: Obj) -> bool:
+    return not dig(pod, "metadata", "deletionTimestamp") and dig(pod, "status", "phase") not in ("Succeeded", "Failed")
+
+
+def _omit_zeros(status: Obj, *keep: str) -> Obj:
+    return {k: v for k, v in status.items() if v or k in keep}
+
+
+def _key(obj: Obj) -> tuple[str, str]:
+    return as_str(dig(obj, "metadata", "namespace")), as_str(dig(obj, "metadata", "name"))
+
+
+class ReplicaSetController:
+    def __init__(self, cluster: Cluster, queue: WorkQueue) -> None:
+        self._cluster, self._queue = cluster, queue
+        self._pods = cluster.resource_type(PODS)
+        self._replicasets = cluster.resource_type(REPLICASETS)
+
+    def on_event(self, _event_type: str, obj: Obj) -> None:
+        kind = obj.get("kind")
+        if kind == "ReplicaSet":
+            self._queue.add(self.sync, _key(obj))
+        elif kind == "Pod" and (owner := controller_ref(obj)) is not None and owner.get("kind") == "ReplicaSet":
+            self._queue.add(self.sync, (_key(obj)[0], as_str(owner.get("name"))))
+
+    def sync(self, key: tuple[str, str]) -> None:
+        namespace, name = key
+        rs = self._cluster.find(self._replicasets, namespace, name)
+        if rs is None or dig(rs, "metadata", "deletionTimestamp"):
+            return
+        active = self._owned_pods(rs)
+        missing = as_int(dig(rs, "spec", "replicas"), 1) - len(active)
+        if missing > 0:
+            active += [self._create_pod(rs) for _ in range(missing)]
+        elif missing < 0:
+            for pod in sorted(active, key=_deletion_rank)[:-missing]:
+                self._cluster.delete_object(self._pods, namespace, pod["metadata"]["name"], DeleteOptions())
+            active = self._owned_pods(rs)
+        self._cluster.write_status(self._replicasets, rs, self._status(rs, active))
+
+    def _owned_pods(self, rs: Obj) -> list[Obj]:
+        owned = self._cluster.objects.dependents(rs["metadata"]["uid"])
+        return [pod for resource, pod in owned if resource == PODS and _active(pod)]
+
+    def _create_pod(self, rs: Obj) -> Obj:
+        template = as_dict(dig(rs, "spec", "template"))
+        meta = {k: v for k, v in as_dict(template.get("metadata")).items() if k in ("labels", "annotations")}
+        metadata = {**meta, "generateName": rs["metadata"]["name"] + "-", "ownerReferences": [owner_reference(rs)]}
+        pod: Obj = {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": as_dict(template.get("spec"))}
+        # create_object copies the body, so the template is not shared with the new pod
+        return self._cluster.create_object(self._pods, rs["metadata"]["namespace"], pod)
+
+    @staticmethod
+    def _status(rs: Obj, pods: list[Obj]) -> Obj:
+        try:
+            selector = selector_from_object(dig(rs, "spec", "selector"))
+            labeled = sum(1 for p in pods if selector.matches(labels_of(p)))
+        except SelectorError:
+            labeled = 0
+        ready = sum(1 for p in pods if pod_ready(p))
+        status = {
+            "replicas": len(pods),
+            "fullyLabeledReplicas": labeled,
+            "readyReplicas": ready,
+            "availableReplicas": ready,
+            "observedGeneration": as_int(dig(rs, "metadata", "generation")),
+        }
+        return _omit_zeros(status, "replicas")
+
+
+def _deletion_rank(pod: Obj) -> tuple[bool, int, bool, str]:
+    """Which pods a scale-down removes first (controller.ActivePods): unscheduled, pending, unready, newest."""
+    phase_rank = {"Pending": 0, "Unknown": 1, "Running": 2}.get(as_str(dig(pod, "status", "phase")), 0)
+    created = as_str(dig(pod, "metadata", "creationTimestamp"))
+    newest_first = "".join(chr(0x10FFFF - ord(c)) for c in created)
+    return bool(dig(pod, "spec", "nodeName")), phase_rank, pod_ready(pod), newest_first
+
+
+class DeploymentController:
+    def __init__(self, cluster: Cluster, queue: WorkQueue) -> None:
+        self._cluster, self._queue = cluster, queue
+        self._deployments = cluster.resource_type(DEPLOYMENTS)
+        self._replicasets = cluster.resource_type(REPLICASETS)
+
+    def on_event(self, _event_type: str, obj: Obj) -> None:
+        kind = obj.get("kind")
+        if kind == "Deployment":
+            self._queue.add(self.sync, _key(obj))
+        elif kind == "ReplicaSet" and (owner := controller_ref(obj)) is not None and owner.get("kind") == "Deployment":
+            self._queue.add(self.sync, (_key(obj)[0], as_str(owner.get("name"))))
+
+    def sync(self, key: tuple[str, str]) -> None:
+        namespace, name = key
+        deployment = self._cluster.find(self._deployments, namespace, name)
+        if deployment is None or dig(deployment, "metadata", "deletionTimestamp"):
+            return
+        owned = [rs for r, rs in self._cluster.objects.dependents(deployment["metadata"]["uid"]) if r == REPLICASETS]
+        template_key = template_hash(as_dict(dig(deployment, "spec", "template")))
+        current = next((rs for rs in owned if labels_of(rs).get(HASH_LABEL) == template_key), None)
+        revision = max((_revision(rs) for rs in owned), default=0)
+        replicas = as_int(dig(deployment, "spec", "replicas"), 1)
+        if current is None:
+            current = self._create_replicaset(deployment, template_key, revision + 1)
+        else:
+            bump = revision + 1 if _revision(current) < revision else _revision(current)
+            current = self._scale(current, replicas, deployment, bump)
+        old = [rs for rs in owned if rs["metadata"]["uid"] != current["metadata"]["uid"]]
+        old = [self._scale(rs, 0, deployment, _revision(rs)) for rs in old]
+        self._prune_history(deployment, old)
+        deployment = self._annotate(deployment, _revision(current))
+        self._cluster.write_status(self._deployments, deployment, self._status(deployment, current, old))
+
+    def _create_replicaset(self, deployment: Obj, template_key: str, revision: int) -> Obj:
+        spec = as_dict(deployment.get("spec"))
+        template = copy.deepcopy(as_dict(spec.get("template")))
+        labels = {**as_dict(dig(template, "metadata", "labels")), HASH_LABEL: template_key}
+        template["metadata"] = {**as_dict(template.get("metadata")), "labels": labels}
+        selector = copy.deepcopy(as_dict(spec.get("selector")))
+        selector["matchLabels"] = {**as_dict(selector.get("matchLabels")), HASH_LABEL: template_key}
+        replicas = as_int(spec.get("replicas"), 1)
+        rs = {
+            "apiVersion": "apps/v1",
+            "kind": "ReplicaSet",
+            "metadata": {
+                "name": f"{deployment['metadata']['name']}-{template_key}",
+                "labels": labels,
+                "annotations": _rs_annotations(deployment, revision),
+                "ownerReferences": [owner_reference(deployment)],
+            },
+            "spec": {"replicas": replicas, "selector": selector, "template": template},
+        }
+        return self._cluster.create_object(self._replicasets, deployment["metadata"]["namespace"], rs)
+
+    def _scale(self, rs: Obj, replicas: int, deployment: Obj, revision: int) -> Obj:
+        changed = copy.deepcopy(rs)
+        changed["spec"]["replicas"] = replicas
+        annotations = changed["metadata"].setdefault("annotations", {})
+        annotations.update(_rs_annotations(deployment, revision))
+        return self._cluster.write(self._replicasets, changed) if changed != rs else rs
+
+    def _prune_history(self, deployment: Obj, old: list[Obj]) -> None:
+        limit = as_int(dig(deployment, "spec", "revisionHistoryLimit"), 10)
+        idle = sorted((rs for rs in old if not as_int(dig(rs, "status", "replicas"))), key=_revision)
+        for rs in idle[: max(len(idle) - limit, 0)]:
+            self._cluster.delete_object(
+                self._replicasets, rs["metadata"]["namespace"], rs["metadata"]["name"], DeleteOptions()
+            )
+
+    def _annotate(self, deployment: Obj, revision: int) -> Obj:
+        if as_dict(dig(deployment, "metadata", "annotations")).get(REVISION) == str(revision):
+            return deployment
+        changed = copy.deepcopy(deployment)
+        changed["metadata"].setdefault("annotations", {})[REVISION] = str(revision)
+        return self._cluster.write(self._deployments, changed)
+
+    def _status(self, deployment: Obj, current: Obj, old: list[Obj]) -> Obj:
+        everything = [current, *old]
+        count = sum(as_int(dig(rs, "status", "replicas")) for rs in everything)
+        ready = sum(as_int(dig(rs, "status", "readyReplicas")) for rs in everything)
+        available = sum(as_int(dig(rs, "status", "availableReplicas")) for rs in everything)
+        wanted = as_int(dig(deployment, "spec", "replicas"), 1)
+        updated = as_int(dig(current, "status", "replicas"))
+        name = current["metadata"]["name"]
+        done = updated == wanted == available and count == wanted
+        previous = as_list(dig(deployment, "status", "conditions"))
+        available_ok = available >= wanted - _max_unavailable(deployment)
+        conditions = [
+            self._condition(previous, "Available", available_ok, *_AVAILABLE[available_ok]),
+            self._condition(
+                previous,
+                "Progressing",
+                True,
+                "NewReplicaSetAvailable" if done else "ReplicaSetUpdated",
+                f'ReplicaSet "{name}" has successfully progressed.' if done else f'ReplicaSet "{name}" is progressing.',
+            ),
+        ]
+        status = {
+            "observedGeneration": as_int(dig(deployment, "metadata", "generation")),
+            "replicas": count,
+            "updatedReplicas": updated,
+            "readyReplicas": ready,
+            "availableReplicas": available,
+            "unavailableReplicas": max(wanted - available, 0),
+            "conditions": conditions,
+        }
+        return _omit_zeros(status)
+
+    def _condition(self, previous: list[object], kind: str, ok: bool, reason: str, message: str) -> Obj:
+        status = "True" if ok else "False"
+        before = next((as_dict(c) for c in previous if dig(c, "type") == kind), {})
+        now = self._cluster.now()
+        same = before.get("status") == status
+        unchanged = same and before.get("reason") == reason and before.get("message") == message
+        return {
+            "type": kind,
+            "status": status,
+            "lastUpdateTime": before.get("lastUpdateTime", now) if unchanged else now,
+            "lastTransitionTime": before.get("lastTransitionTime", now) if same else now,
+            "reason": reason,
+            "message": message,
+        }
+
+
+_AVAILABLE = {
+    True: ("MinimumReplicasAvailable", "Deployment has minimum availability."),
+    False: ("MinimumReplicasUnavailable", "Deployment does not have minimum availability."),
+}
+
+
+def _revision(rs: Obj) -> int:
+    raw = as_dict(dig(rs, "metadata", "annotations")).get(REVISION, "0")
+    return int(raw) if isinstance(raw, str) and raw.isdigit() else 0
+
+
+def _percent_or_int(value: object, total: int, round_up: bool) -> int:
+    if isinstance(value, str) and value.endswith("%") and value[:-1].isdigit():
+        scaled = total * int(value[:-1]) / 100
+        return math.ceil(scaled) if round_up else math.floor(scaled)
+    return as_int(value)
+
+
+def _max_unavailable(deployment: Obj) -> int:
+    rolling = as_dict(dig(deployment, "spec", "strategy", "rollingUpdate"))
+    replicas = as_int(dig(deployment, "spec", "replicas"), 1)
+    return _percent_or_int(rolling.get("maxUnavailable", "25%"), replicas, round_up=False)
+
+
+def _rs_annotations(deployment: Obj, revision: int) -> dict[str, str]:
+    rolling = as_dict(dig(deployment, "spec", "strategy", "rollingUpdate"))
+    replicas = as_int(dig(deployment, "spec", "replicas"), 1)
+    surge = _percent_or_int(rolling.get("maxSurge", "25%"), replicas, round_up=True)
+    return {
+        "deployment.kubernetes.io/desired-replicas": str(replicas),
+        "deployment.kubernetes.io/max-replicas": str(replicas + surge),
+        REVISION: str(revision),
+    }

@@ -1,0 +1,222 @@
+"""``cloud.kube``: every cluster of the sandbox, each with its own HTTPS API server (``kube.api.KubeFleet``).
+
+A cluster record (store kind ``kubeCluster``) keeps the spec, the kubeconfig tokens, the service-account
+signing key and the port, so a restarted sandbox serves the same clusters on the same URLs and kubeconfigs
+stay valid (a port taken meanwhile is replaced by a new one). Ports are ``kube_port_base + n``, or any free
+port when the base is 0. AKS calls ``ensure_cluster`` from request handlers on the loop thread; a caller on
+another thread (a test fixture) is served on the loop too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import copy
+import hashlib
+import os
+import secrets
+import socket
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+import podid
+from podid.sandbox.kube._cluster import Cluster
+from podid.sandbox.kube._ippool import LOAD_BALANCER_NETWORK, POD_NETWORK, AddressPool
+from podid.sandbox.kube._kubelet import KubeletSettings
+from podid.sandbox.kube._objects import Obj, dig
+from podid.sandbox.kube._satokens import new_signing_key
+from podid.sandbox.kube._server import ClusterServer, ServerSettings
+from podid.sandbox.kube.api import ClusterAccess, ClusterSpec, NodeSpec
+
+if TYPE_CHECKING:
+    from podid.sandbox.cloud import Cloud
+
+CLUSTER_KIND = "kubeCluster"
+_PORT_RANGE = 1000
+_LOOP_CALL_TIMEOUT = 60.0
+T = TypeVar("T")
+
+
+def _spec_from(doc: Obj) -> ClusterSpec:
+    raw = dict(doc["spec"])
+    raw["nodes"] = tuple(NodeSpec(**node) for node in raw["nodes"])
+    return ClusterSpec(**raw)
+
+
+class KubeFleet:
+    """The sandbox's Kubernetes clusters (implements ``kube.api.KubeFleet``; a sandbox service)."""
+
+    def __init__(self, cloud: Cloud) -> None:
+        self._cloud = cloud
+        self._servers: dict[str, ClusterServer] = {}
+        self.pod_ips = AddressPool(POD_NETWORK)
+        self.lb_ips = AddressPool(LOAD_BALANCER_NETWORK)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: int | None = None
+        data_dir = cloud.settings.data_dir or Path(tempfile.mkdtemp(prefix="podid-kube-"))
+        self._files = data_dir / "kube"
+
+    # sandbox service
+
+    async def start(self) -> None:
+        self._loop, self._loop_thread = asyncio.get_running_loop(), threading.get_ident()
+        for doc in self._cloud.store.all(CLUSTER_KIND):
+            self._serve(doc)
+
+    async def stop(self) -> None:
+        for key in list(self._servers):
+            await self._servers.pop(key).stop()
+
+    # kube.api.KubeFleet
+
+    def ensure_cluster(self, spec: ClusterSpec) -> ClusterAccess:
+        return self._on_loop(lambda: self._ensure(spec))
+
+    def delete_cluster(self, cluster_id: str) -> None:
+        self._on_loop(lambda: self._delete(cluster_id.lower()))
+
+    def cluster(self, cluster_id: str) -> Cluster | None:
+        server = self._servers.get(cluster_id.lower())
+        return server.cluster if server is not None else None
+
+    def pod_by_ip(self, ip: str) -> tuple[Cluster, Obj] | None:
+        owner = self.pod_ips.owner(ip)
+        if not isinstance(owner, tuple):
+            return None
+        cluster_key, namespace, name, uid = owner
+        server = self._servers.get(cluster_key)
+        if server is None:
+            return None
+        pod = server.cluster.find(server.cluster.resource_type("pods"), namespace, name)
+        if pod is None or dig(pod, "metadata", "uid") != uid:
+            return None
+        if dig(pod, "status", "phase") not in ("Pending", "Running"):
+            return None
+        return server.cluster, copy.deepcopy(pod)
+
+    def server(self, cluster_id: str) -> ClusterServer | None:
+        """The served cluster (its signer's JWKS and issuer, its URL), for sandbox components."""
+        return self._servers.get(cluster_id.lower())
+
+    # internals
+
+    def _ensure(self, spec: ClusterSpec) -> ClusterAccess:
+        key = spec.cluster_id.lower()
+        server = self._servers.get(key)
+        doc = self._cloud.store.get(CLUSTER_KIND, key)
+        if server is not None and doc is not None:
+            if spec != server.spec:
+                doc["spec"] = asdict(spec)
+                self._cloud.store.put(CLUSTER_KIND, key, doc)
+                server.update(spec)
+            return self._access(server, doc)
+        doc = {
+            "spec": asdict(spec),
+            "adminToken": secrets.token_hex(32),
+            "userToken": secrets.token_hex(32),
+            "signingKey": new_signing_key(),
+            "port": 0,
+        }
+        return self._access(self._serve(doc), doc)
+
+    def _serve(self, doc: Obj) -> ClusterServer:
+        spec = _spec_from(doc)
+        key = spec.cluster_id.lower()
+        sock = self._bind(key, int(doc.get("port") or 0))
+        doc["port"] = sock.getsockname()[1]
+        self._cloud.store.put(CLUSTER_KIND, key, doc)
+        tokens = {doc["adminToken"]: "clusterAdmin", doc["userToken"]: "clusterUser"}
+        directory = self._files / hashlib.sha256(key.encode()).hexdigest()[:16]
+        kubelet = self._kubelet_settings(directory, doc["port"])
+        server = ClusterServer(self._settings(), spec, sock, doc["signingKey"], tokens, kubelet)
+        self._servers[key] = server
+        server.start()
+        return server
+
+    def _access(self, server: ClusterServer, doc: Obj) -> ClusterAccess:
+        return ClusterAccess(server.server_url, doc["adminToken"], doc["userToken"])
+
+    def _delete(self, key: str) -> None:
+        server = self._servers.pop(key, None)
+        if server is not None:
+            server.destroy()
+        self.pod_ips.release_all(lambda owner: isinstance(owner, tuple) and owner[0] == key)
+        self.lb_ips.release_all(lambda owner: isinstance(owner, tuple) and owner[0] == key)
+        self._cloud.store.delete(CLUSTER_KIND, key)
+
+    def _bind(self, key: str, preferred: int) -> socket.socket:
+        # imported here: the runner imports the ARM providers, which import kube.api (and so this package)
+        from podid.sandbox._runner import bind_tcp
+
+        host = self._cloud.settings.host
+        if preferred:
+            try:
+                return bind_tcp(host, preferred)
+            except OSError:
+                pass  # taken while the sandbox was down: the cluster gets a new port
+        base = self._cloud.settings.kube_port_base
+        if not base:
+            return bind_tcp(host, 0)
+        taken = {int(doc.get("port") or 0) for doc in self._cloud.store.all(CLUSTER_KIND)}
+        taken |= {server.port for server in self._servers.values()}
+        for port in range(base, base + _PORT_RANGE):
+            if port in taken:
+                continue
+            try:
+                return bind_tcp(host, port)
+            except OSError:
+                continue
+        raise OSError(f"no free port for the Kubernetes API server of {key} in {base}-{base + _PORT_RANGE - 1}")
+
+    def _settings(self) -> ServerSettings:
+        cloud = self._cloud
+        ca_pem = cloud.ca.ca_pem.decode()
+        return ServerSettings(
+            cloud.store, cloud.clock, cloud.ids, ca_pem, cloud.ca.server_context, self.pod_ips, self.lb_ips
+        )
+
+    def _kubelet_settings(self, directory: Path, port: int) -> KubeletSettings:
+        source_root = str(Path(podid.__file__).resolve().parent.parent)
+        defaults = {
+            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+            "LANG": "C.UTF-8",
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONPATH": source_root,
+        }
+        return KubeletSettings(directory / "pods", sys.executable, defaults, lambda: self._sandbox_env(str(port)))
+
+    def _sandbox_env(self, port: str) -> dict[str, str]:
+        """What workloads need to reach the sandbox: read at each container start (IMDS publishes late)."""
+        settings = self._cloud.settings
+        host = settings.host
+        data_dir = settings.data_dir or self._files.parent
+        return {
+            "KUBERNETES_SERVICE_HOST": host,
+            "KUBERNETES_SERVICE_PORT": port,
+            "KUBERNETES_SERVICE_PORT_HTTPS": port,
+            "KUBERNETES_PORT": f"tcp://{host}:{port}",
+            "AZURE_POD_IDENTITY_AUTHORITY_HOST": str(self._cloud.published.get("imds_url", "")),
+            "PODID_ARM_URL": settings.arm_url,
+            "PODID_AUTHORITY": settings.authority,
+            "REQUESTS_CA_BUNDLE": str(data_dir / "ca-bundle.pem"),
+        }
+
+    def _on_loop(self, call: Callable[[], T]) -> T:
+        """Run ``call`` on the sandbox loop, waiting for it when the caller is another thread."""
+        if self._loop is None or threading.get_ident() == self._loop_thread:
+            return call()
+        done: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+        def run() -> None:
+            try:
+                done.set_result(call())
+            except BaseException as error:
+                done.set_exception(error)
+
+        self._loop.call_soon_threadsafe(run)
+        return done.result(timeout=_LOOP_CALL_TIMEOUT)

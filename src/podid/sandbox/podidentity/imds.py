@@ -1,0 +1,255 @@
+"""The metadata endpoint pods reach (``AZURE_POD_IDENTITY_AUTHORITY_HOST``): NMI where the add-on runs, IMDS elsewhere.
+
+One plain-HTTP listener on ``cloud.settings.imds_port`` stands for 169.254.169.254 on every node. The caller is
+the pod that owns the request's source address (``cloud.kube.pod_by_ip``); workloads bind their sockets to their
+pod IP so that this works as NMI's iptables redirection does on a node.
+
+* Pod in a cluster with the add-on: NMI standard mode with ``--forceNamespaced`` (cluster-reference §3.4-3.6).
+  By default an identity that is not bound, not yet Assigned, or not the pod's is answered at once with NMI's
+  message in IMDS's 400 JSON error (``invalid_request``), which azure-identity neither retries (a 404 costs
+  24 s of retries, wire-protocols §2.1) nor hides (a text body reaches the caller as a bare "unavailable");
+  with ``cloud.settings.nmi_wait`` NMI really waits (about 80 s, or 100 s for Created) and answers 404.
+  Exception pods get what IMDS gives the node (the kubelet identity by default).
+* Pod in a cluster without the add-on: plain IMDS, so any pod gets a token for any identity on its node's
+  scale set: the anti-pattern the tutorial removes.
+* Any other caller: NMI's 500 ``pod list is empty``.
+
+Tokens come from the sandbox Entra ID for the identity's service principal, and only for identities that are
+on the pod's scale set, as real IMDS would have it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from podid.sandbox._runner import bind_tcp
+from podid.sandbox.arm.compute.models import ScaleSetInstance, VirtualMachineScaleSet
+from podid.sandbox.kube.api import KubeCluster, KubeObject
+from podid.sandbox.podidentity import _crd, nmi
+from podid.sandbox.podidentity.controller import PodIdentityController
+from podid.sandbox.podidentity.nmi import Found, Missing, NodeIdentity, Reply, TokenRequest
+
+if TYPE_CHECKING:
+    from podid.sandbox.cloud import Cloud
+
+TOKEN_PATH = re.compile(r"^/metadata/identity/oauth2/token", re.IGNORECASE)
+MALFORMED_TOKEN_PATH = re.compile(r"^/metadata/identity(.*?)oauth2(.*?)token", re.IGNORECASE)
+INSTANCE_PATH = re.compile(r"^/metadata/instance", re.IGNORECASE)
+IMDS_TOKEN_URL = "http://169.254.169.254/metadata/identity/oauth2/token"
+API_VERSION_MISSING = (
+    "Bad request. api-version was not specified in the request. For more information refer to aka.ms/azureimds"
+)
+
+
+class ImdsService:
+    """The listener and its three routes (token, instance metadata, everything else)."""
+
+    def __init__(self, cloud: Cloud, controller: PodIdentityController) -> None:
+        """Binds the socket and publishes ``imds_url`` at once: pods started before this service may need it."""
+        self._cloud = cloud
+        self._controller = controller
+        self._runner: web.AppRunner | None = None
+        self._socket = bind_tcp(cloud.settings.host, cloud.settings.imds_port)
+        cloud.published["imds_url"] = f"http://{cloud.settings.host}:{self._socket.getsockname()[1]}"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._dispatch)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        await web.SockSite(self._runner, self._socket, shutdown_timeout=1).start()
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        self._socket.close()
+
+    async def _dispatch(self, request: web.Request) -> web.Response:
+        path = request.path
+        if TOKEN_PATH.match(path):
+            reply = await self._token(request)
+        elif MALFORMED_TOKEN_PATH.match(path):
+            reply = nmi.go_error(400, "Invalid request")
+        elif INSTANCE_PATH.match(path):
+            reply = self._instance(request)
+        else:
+            reply = nmi.imds_error(404, "Not found")
+        return web.Response(status=reply.status, body=reply.body, headers=reply.headers)
+
+    # tokens
+
+    async def _token(self, request: web.Request) -> Reply:
+        if request.headers.get("Metadata") != "true":
+            return nmi.metadata_header_missing()
+        token_request = TokenRequest.parse(request.query)
+        caller = await self._find_pod(request.remote or "")
+        state = self._controller.state(caller[0].cluster_id) if caller else None
+        with_nmi = caller is None or (state is not None and state.enabled)
+        if not token_request.resource:
+            if with_nmi:
+                return nmi.go_error(400, "parameter resource cannot be empty")
+            return nmi.imds_error(400, "Required query variable 'resource' is missing")
+        if caller is None:
+            return nmi.go_error(500, nmi.POD_LIST_EMPTY)
+        cluster, pod = caller
+        kubelet = state.kubelet_identity if state else None
+        if not with_nmi:
+            return self._node_token(cluster, pod, token_request, kubelet, nmi_shape=False)
+        exceptions = cluster.list(_crd.EXCEPTIONS, _crd.namespace_of(pod))
+        if nmi.is_excepted(_crd.labels_of(pod), exceptions):
+            excepted = TokenRequest(token_request.resource, client_id=token_request.client_id)
+            reply = self._node_token(cluster, pod, excepted, kubelet, nmi_shape=True)
+            if reply.status != 200:
+                return nmi.go_error(
+                    403, f"failed to get service principal token, error: {_adal_error(reply, excepted)}"
+                )
+            return reply
+        return await self._pod_identity_token(cluster, pod, token_request)
+
+    async def _find_pod(self, ip: str) -> tuple[KubeCluster, KubeObject] | None:
+        """NMI looks a little longer (5 tries 300 ms apart) when it may wait; the fast mode answers at once."""
+        attempts = nmi.POD_LOOKUP_ATTEMPTS if self._cloud.settings.nmi_wait else 1
+        for attempt in range(attempts):
+            found = self._cloud.kube.pod_by_ip(ip)
+            if found is not None or attempt == attempts - 1:
+                return found
+            await asyncio.sleep(nmi.POD_LOOKUP_INTERVAL)
+        return None
+
+    async def _pod_identity_token(self, cluster: KubeCluster, pod: KubeObject, request: TokenRequest) -> Reply:
+        outcome = await self._assigned_identities(cluster, pod, request)
+        picked = nmi.pick_identity(outcome, request, _crd.namespace_of(pod)) if isinstance(outcome, Found) else outcome
+        if isinstance(picked, Missing):
+            if self._cloud.settings.nmi_wait:
+                return nmi.go_error(404, picked.message)
+            # IMDS's own "no such identity" form, which azure-identity reports with its description
+            return nmi.imds_error(400, picked.message)
+        if isinstance(picked, Reply):
+            return picked
+        if _crd.field(picked, "spec", "type") != _crd.USER_ASSIGNED_MSI:
+            return nmi.go_error(403, f"unsupported identity type {_crd.field(picked, 'spec', 'type')}")
+        client_id = _crd.text(picked, "spec", "clientID")
+        uami = TokenRequest(request.resource, client_id=client_id)
+        reply = self._node_token(cluster, pod, uami, None, nmi_shape=True)
+        return reply if reply.status == 200 else nmi.go_error(403, _adal_error(reply, uami))
+
+    async def _assigned_identities(
+        self, cluster: KubeCluster, pod: KubeObject, request: TokenRequest
+    ) -> Found | Missing:
+        """NMI's wait for the pod's AzureAssignedIdentities; without nmi_wait, one look that ends the wait."""
+        namespace, name = _crd.namespace_of(pod), _crd.name_of(pod)
+        selector = f"{_crd.NODENAME_LABEL}={_crd.text(pod, 'spec', 'nodeName')}"
+        total = nmi.CREATED_ATTEMPTS + nmi.ASSIGNED_ATTEMPTS
+        attempts = range(total) if self._cloud.settings.nmi_wait else [nmi.CREATED_ATTEMPTS]
+        for attempt in attempts:
+            node_local = cluster.list(_crd.ASSIGNED_IDENTITIES, None, selector)
+            outcome = nmi.lookup_attempt(
+                nmi.assignments_of(node_local, namespace, name), request, attempt, namespace, name
+            )
+            if outcome is not None:
+                return outcome
+            if self._cloud.settings.nmi_wait:
+                await asyncio.sleep(nmi.RETRY_SECONDS)
+        return nmi.not_assigned(namespace, name)
+
+    def _node_token(
+        self, cluster: KubeCluster, pod: KubeObject, request: TokenRequest, default: str | None, *, nmi_shape: bool
+    ) -> Reply:
+        """What IMDS on the pod's node answers: a token for one of the node's identities, or IMDS's 400."""
+        chosen = nmi.node_identity(request, self._node_identities(cluster, pod), default)
+        if isinstance(chosen, Reply):
+            return chosen
+        principal = self._cloud.directory.service_principal(chosen.principal_id)
+        if principal is None:
+            return nmi.imds_error(400, "Identity not found")
+        token = self._cloud.tokens.issue(principal.principal(), request.resource)
+        if nmi_shape:
+            return nmi.nmi_token(token, request.resource)
+        return nmi.imds_token(token, chosen.client_id, request.resource)
+
+    def _node_identities(self, cluster: KubeCluster, pod: KubeObject) -> list[NodeIdentity]:
+        vmss = self._scale_set(cluster, pod)
+        if vmss is None:
+            return []
+        return [
+            NodeIdentity(resource_id, ids.get("clientId", ""), ids.get("principalId", ""))
+            for resource_id, ids in vmss.identity.user_assigned.items()
+        ]
+
+    def _scale_set(self, cluster: KubeCluster, pod: KubeObject) -> VirtualMachineScaleSet | None:
+        node_name = _crd.text(pod, "spec", "nodeName")
+        node = cluster.get(_crd.NODES, None, node_name) if node_name else None
+        vmss_id = _crd.scale_set_of(node) if node else None
+        return self._cloud.compute.find_by_id(vmss_id) if vmss_id else None
+
+    # instance metadata
+
+    def _instance(self, request: web.Request) -> Reply:
+        if request.headers.get("Metadata") != "true":
+            return nmi.metadata_header_missing()
+        if not request.query.get("api-version"):
+            return nmi.json_reply(400, {"error": API_VERSION_MISSING})
+        caller = self._cloud.kube.pod_by_ip(request.remote or "")
+        if caller is None:
+            return nmi.go_error(500, nmi.POD_LIST_EMPTY)
+        cluster, pod = caller
+        vmss = self._scale_set(cluster, pod)
+        node_name = _crd.text(pod, "spec", "nodeName")
+        instance = next((item for item in vmss.instances if item.computer_name == node_name), None) if vmss else None
+        if vmss is None or instance is None:
+            return nmi.imds_error(404, "Not found")
+        return nmi.json_reply(200, _instance_document(self._cloud.settings.subscription_id, vmss, instance))
+
+
+def _adal_error(reply: Reply, request: TokenRequest) -> str:
+    """How adal reports an IMDS refusal, which NMI passes on."""
+    query = f"api-version=2018-02-01&client_id={request.client_id}&resource={request.resource}"
+    return (
+        f"adal: Refresh request failed. Status Code = '{reply.status}'. Response body: "
+        f"{reply.body.decode().strip()} Endpoint {IMDS_TOKEN_URL}?{query}"
+    )
+
+
+def _instance_document(
+    subscription_id: str, vmss: VirtualMachineScaleSet, instance: ScaleSetInstance
+) -> dict[str, Any]:
+    """The instance metadata (api-version 2017-08-01 fields) of the scale-set instance behind a pod's node."""
+    tags = ";".join(f"{key}:{value}" for key, value in sorted(vmss.tags.items()))
+    return {
+        "compute": {
+            "location": vmss.location,
+            "name": f"{vmss.name}_{instance.instance_id}",
+            "offer": "",
+            "osType": "Linux",
+            "placementGroupId": "",
+            "platformFaultDomain": "0",
+            "platformUpdateDomain": "0",
+            "publisher": "",
+            "resourceGroupName": vmss.resource_group,
+            "sku": "",
+            "subscriptionId": subscription_id,
+            "tags": tags,
+            "version": "",
+            "vmId": instance.vm_id,
+            "vmScaleSetName": vmss.name,
+            "vmSize": vmss.sku,
+            "zone": instance.zone or "",
+        },
+        "network": {
+            "interface": [
+                {
+                    "ipv4": {
+                        "ipAddress": [{"privateIpAddress": instance.private_ip, "publicIpAddress": ""}],
+                        "subnet": [{"address": "10.224.0.0", "prefix": "16"}],
+                    },
+                    "ipv6": {"ipAddress": []},
+                    "macAddress": "000D3A000000",
+                }
+            ]
+        },
+    }

@@ -1,0 +1,100 @@
+"""The OIDC issuer of every AKS cluster with ``oidcIssuerProfile.enabled``, served by the sandbox over HTTPS.
+
+AKS publishes, under the cluster's ``issuerURL``, ``.well-known/openid-configuration`` and
+``openid/v1/jwks`` (the public key that signs the cluster's service-account tokens). The sandbox serves them
+on its own HTTPS host at the issuer URL's path: the issuer's host stands for the sandbox as
+``management.azure.com`` does, so ``https://westus2.oic.prod-aks.azure.com/<tenant>/<guid>/`` is served at
+``{arm_url}<tenant>/<guid>/.well-known/openid-configuration``, and ``jwks_uri`` points at the sandbox.
+
+Entra's token exchange reads the same documents in process (``discover``), never over the network. The
+signing key is the one the cluster's API server signs service-account tokens with (``cloud.kube``); a cluster
+whose API server is not served, or not yet signing as this issuer, has no reachable issuer.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from podid.sandbox.cloud import Cloud
+
+Document = dict[str, Any]
+CONFIGURATION_PATH = ".well-known/openid-configuration"
+JWKS_PATH = "openid/v1/jwks"
+
+
+def _enabled_issuer(cluster_doc: Document | None) -> str | None:
+    profile = ((cluster_doc or {}).get("properties") or {}).get("oidcIssuerProfile") or {}
+    issuer = profile.get("issuerURL")
+    return issuer if profile.get("enabled") is True and isinstance(issuer, str) else None
+
+
+class OidcIssuers:
+    """The clusters' OIDC issuers: in-process discovery for Entra, and the HTTPS routes."""
+
+    def __init__(self, cloud: Cloud) -> None:
+        self._cloud = cloud
+        self._cluster_of: dict[str, str] = {}  # issuer URL -> cluster id, checked again on every use
+
+    def discover(self, issuer: str) -> tuple[Document, Document] | None:
+        """(openid configuration, JWKS) of the issuer with exactly this URL; None when none can be fetched."""
+        cluster_id = self._cluster_id(issuer)
+        if cluster_id is None:
+            return None
+        server = self._cloud.kube.server(cluster_id)
+        if server is None or server.signer.issuer != issuer:
+            return None
+        return self.configuration(issuer), server.signer.jwks()
+
+    def configuration(self, issuer: str) -> Document:
+        return {
+            "issuer": issuer,
+            "jwks_uri": self._sandbox_url(issuer) + JWKS_PATH,
+            "response_types_supported": ["id_token"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+        }
+
+    def _sandbox_url(self, issuer: str) -> str:
+        return self._cloud.settings.arm_url.rstrip("/") + urlsplit(issuer).path
+
+    def _cluster_id(self, issuer: str) -> str | None:
+        known = self._cluster_of.get(issuer)
+        if known is not None and _enabled_issuer(self._cloud.clusters.get(known)) == issuer:
+            return known
+        self._cluster_of.pop(issuer, None)
+        for doc in self._cloud.clusters.all():
+            if _enabled_issuer(doc) == issuer:
+                self._cluster_of[issuer] = doc["id"]
+                return str(doc["id"])
+        return None
+
+    def _issuer_at(self, path: str) -> str | None:
+        wanted = f"/{path}/"
+        for doc in self._cloud.clusters.all():
+            issuer = _enabled_issuer(doc)
+            if issuer is not None and urlsplit(issuer).path == wanted:
+                return issuer
+        return None
+
+    # HTTPS
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_get("/{issuer_path:.+}/" + CONFIGURATION_PATH, self._serve_configuration)
+        app.router.add_get("/{issuer_path:.+}/" + JWKS_PATH, self._serve_jwks)
+
+    def _served(self, request: web.Request) -> tuple[Document, Document]:
+        issuer = self._issuer_at(request.match_info["issuer_path"])
+        found = self.discover(issuer) if issuer is not None else None
+        if found is None:
+            raise web.HTTPNotFound()
+        return found
+
+    async def _serve_configuration(self, request: web.Request) -> web.StreamResponse:
+        return web.json_response(self._served(request)[0])
+
+    async def _serve_jwks(self, request: web.Request) -> web.StreamResponse:
+        return web.json_response(self._served(request)[1])

@@ -1,0 +1,64 @@
+"""``podid verify``: least privilege, checked by acting and by reading who holds which role.
+
+verdict = verify(state)      # state from provision.start(settings, target)
+for finding in verdict.findings: print(finding.line())
+"""
+
+from __future__ import annotations
+
+from podid.provision.errors import NotFound, translated
+from podid.provision.state import State
+from podid.provision.steps._resource import current
+from podid.provision.steps.cluster import kube_for
+from podid.verify.findings import Finding, Verdict
+from podid.verify.grants import (
+    check_external_dns_pods,
+    check_identity,
+    check_kubelet,
+    check_zone_reader,
+    expected_grants,
+)
+from podid.verify.probes import ProbeRun
+
+
+def _load(state: State) -> list[Finding]:
+    """Read the cluster and identities `up` made; a missing one is itself the finding."""
+    design, clients = state.design, state.clients
+    state.cluster = current(lambda: clients.aks.managed_clusters.get(design.group, design.cluster))
+    missing = [] if state.cluster is not None else [f"AKS cluster {design.cluster}"]
+    for pi in design.pod_identities:
+        identity = current(lambda name=pi.identity_name: clients.msi.user_assigned_identities.get(design.group, name))  # type: ignore[misc]
+        if identity is None:
+            missing.append(f"managed identity {pi.identity_name}")
+        else:
+            state.identities[pi.identity_name] = identity
+    return [Finding(False, "provisioning", f"{what} does not exist: run `podid up`") for what in missing]
+
+
+def verify(state: State, act: bool = True) -> Verdict:
+    verdict = Verdict(_load(state))
+    if not verdict.ok:
+        return verdict
+    for name, needed in expected_grants(state).items():
+        verdict.findings += check_identity(state, name, needed)
+    verdict.findings.append(check_kubelet(state))
+    try:
+        verdict.findings.append(check_zone_reader(state))
+    except NotFound:
+        verdict.findings.append(Finding(False, "custom role", f"'{state.design.zone_reader_role}' does not exist"))
+    kube = kube_for(state)
+    if kube is None:
+        verdict.findings.append(Finding(False, "cluster", "the Kubernetes API cannot be reached"))
+        return verdict
+    verdict.findings.append(check_external_dns_pods(state, kube))
+    if act:
+        run = ProbeRun(state, kube)
+        try:
+            with translated():
+                verdict.findings += run.run()
+        finally:
+            run.cleanup()
+    return verdict
+
+
+__all__ = ["Finding", "Verdict", "verify"]

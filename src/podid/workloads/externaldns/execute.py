@@ -1,0 +1,106 @@
+"""Wire the stages and run them (external-dns `controller/execute.go`).
+
+Order as upstream: the sources first (informers listed and watching, up to 60 s for their first list), then
+the provider from azure.json, the TXT registry and the controller. `--once` runs one cycle; otherwise the
+controller loops until `stop` is set. With `--events`, every watched change asks the controller for an early
+cycle (at most one per `--min-event-sync-interval`); `--interval` stays the full resync.
+
+Failures that stop external-dns are logged once at `fatal` and give exit code 1, as `log.Fatal` does.
+"""
+
+import logging
+import threading
+from collections.abc import Mapping
+
+from kubernetes.config.config_exception import ConfigException
+
+from .config import Config, load_azure_config
+from .controller import Controller
+from .domain_filter import DomainFilter
+from .errors import ConfigError, ExternalDnsError, PermanentError
+from .kube import InformerLister, in_cluster_client
+from .policy import policy_named
+from .provider import Provider
+from .provider.azure import AzureProvider
+from .provider.azure_client import cloud_endpoints, credential, dns_client
+from .provider.inmemory import InMemoryProvider
+from .registry import TxtRegistry
+from .source import KubernetesSource
+
+log = logging.getLogger(__name__)
+
+CACHE_SYNC_TIMEOUT = 60.0
+WRITE_CONCURRENCY = 4  # record-set writes in flight (see provider/azure.py); the client pool holds 10 connections
+
+
+def start_lister(config: Config) -> InformerLister:
+    log.info("Instantiating new Kubernetes client")
+    log.info("Using inCluster-config based on serviceaccount-token")
+    try:
+        api = in_cluster_client()
+    except ConfigException as err:
+        raise ConfigError(f"failed to create Kubernetes client: {err}") from None
+    log.info("Created Kubernetes client %s", api.configuration.host)
+    lister = InformerLister(api, config.sources)
+    lister.start()
+    unsynced = lister.wait_synced(CACHE_SYNC_TIMEOUT)
+    if unsynced is not None:
+        lister.stop()
+        raise PermanentError(f"failed to sync {unsynced}: context deadline exceeded")
+    return lister
+
+
+def build_provider(config: Config, domain_filter: DomainFilter, env: Mapping[str, str]) -> Provider:
+    if config.provider == "inmemory":
+        return InMemoryProvider(config.inmemory_zones)
+    azure = load_azure_config(config)
+    cloud = cloud_endpoints(azure, env)
+    client = dns_client(azure, credential(azure, cloud, env), cloud)
+    return AzureProvider(
+        client.zones, client.record_sets, azure.resource_group, domain_filter, config.dry_run, WRITE_CONCURRENCY
+    )
+
+
+def _controller(config: Config, lister: InformerLister, env: Mapping[str, str]) -> Controller:
+    domain_filter = DomainFilter.of(config.domain_filter, config.exclude_domains)
+    registry = TxtRegistry(
+        build_provider(config, domain_filter, env), config.txt_owner_id, config.txt_prefix, config.txt_suffix
+    )
+    return Controller(
+        KubernetesSource(lister, config.sources),
+        registry,
+        policy_named(config.policy),
+        domain_filter,
+        config.managed_record_types,
+        config.min_event_sync_interval,
+    )
+
+
+def _run(config: Config, lister: InformerLister, env: Mapping[str, str], stop: threading.Event) -> int:
+    try:
+        controller = _controller(config, lister, env)
+        if config.once:
+            controller.run_once()
+            return 0
+    except ExternalDnsError as err:
+        log.critical("%s", err)
+        return 1
+    try:
+        controller.run(stop, config.interval, lister.changed if config.events else None)
+    except ExternalDnsError:
+        return 1  # run() has logged it
+    return 0
+
+
+def execute(config: Config, env: Mapping[str, str], stop: threading.Event) -> int:
+    """Run external-dns until `stop` is set (or one cycle with `--once`); return the exit code."""
+    log.info("config: %r", config)
+    try:
+        lister = start_lister(config)
+    except ExternalDnsError as err:
+        log.critical("%s", err)
+        return 1
+    try:
+        return _run(config, lister, env, stop)
+    finally:
+        lister.stop()

@@ -1,0 +1,71 @@
+"""Log lines as external-dns writes them (logrus' TextFormatter without a terminal).
+
+    time="2024-05-01T10:00:00Z" level=info msg="All records are already up to date"
+
+A value is quoted, Go `%q` style, only when it holds a character outside `[A-Za-z0-9-._/@^+]`, so multi-line
+SDK errors stay on one line with `\\n` escapes. Python's levels map to logrus' names (CRITICAL is `fatal`).
+"""
+
+import logging
+import string
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import TextIO
+
+_BARE = frozenset(string.ascii_letters + string.digits + "-._/@^+")
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r"}
+_ESCAPES |= {"\t": "\\t", "\v": "\\v"}
+LEVEL_NAMES = {
+    logging.DEBUG: "debug",
+    logging.INFO: "info",
+    logging.WARNING: "warning",
+    logging.ERROR: "error",
+    logging.CRITICAL: "fatal",
+}
+
+
+def _escape(char: str) -> str:
+    if char in _ESCAPES:
+        return _ESCAPES[char]
+    if char.isprintable():
+        return char
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def quote(value: str) -> str:
+    """`value` as logrus writes it: bare when safe, else a Go-quoted string."""
+    if value and all(char in _BARE for char in value):
+        return value
+    return '"' + "".join(map(_escape, value)) + '"'
+
+
+class LogfmtFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        moment = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        level = LEVEL_NAMES.get(record.levelno, record.levelname.lower())
+        return f"time={quote(moment)} level={level} msg={quote(record.getMessage())}"
+
+
+@contextmanager
+def logging_to(level: int, stream: TextIO | None = None) -> Iterator[None]:
+    """Send log records to `stream` (stderr, as logrus does) in logfmt while the block runs.
+
+    `level` applies to external-dns' own loggers; libraries (azure-core logs every request at INFO) only get
+    through from WARNING up. Everything is put back afterwards, so the workload can also run in-process.
+    """
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(LogfmtFormatter())
+    root, own = logging.getLogger(), logging.getLogger(__package__)
+    saved = root.level, own.level
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+    own.setLevel(level)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(saved[0])
+        own.setLevel(saved[1])

@@ -1,0 +1,124 @@
+"""The credential and the azure-mgmt-dns client external-dns builds from azure.json (`provider/azure/config.go`).
+
+Where Entra ID and ARM are: azure.json's `activeDirectoryAuthorityHost` wins, then the sandbox's
+`PODID_AUTHORITY` / `PODID_ARM_URL` (unset on Azure), then the endpoints of azure.json's `cloud`.
+
+The credential follows `AzureConfig.credential_kind()`, logging what external-dns logs for each kind:
+client secret; workload identity (the `AZURE_*` variables the webhook injects, azure.json's tenant and
+`userAssignedIdentityID` overriding them); managed identity (`userAssignedIdentityID` as client id) through
+IMDS, which in a pod-identity cluster is NMI. Every connection leaves from the pod's IP (`_runtime`), because
+that is how NMI tells pods apart.
+"""
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from azure.core.credentials import TokenCredential
+from azure.identity import (
+    AzureAuthorityHosts,
+    ClientSecretCredential,
+    ManagedIdentityCredential,
+    WorkloadIdentityCredential,
+)
+from azure.mgmt.dns import DnsManagementClient
+
+from podid.workloads._runtime import pod_path, pod_transport
+
+from ..config import AzureConfig, CredentialKind
+from ..errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+AUTHORITY_ENV = "PODID_AUTHORITY"
+ARM_URL_ENV = "PODID_ARM_URL"
+MAX_RETRIES = 3  # `--azure-maxretries-count`'s default; azure-core still waits out each Retry-After
+_PUBLIC_AUTHORITIES = frozenset(
+    {AzureAuthorityHosts.AZURE_PUBLIC_CLOUD, AzureAuthorityHosts.AZURE_GOVERNMENT, AzureAuthorityHosts.AZURE_CHINA}
+)
+
+
+@dataclass(frozen=True)
+class CloudEndpoints:
+    authority: str  # https://login.microsoftonline.com
+    arm_url: str  # https://management.azure.com
+
+    @property
+    def arm_scope(self) -> str:
+        return self.arm_url.rstrip("/") + "/.default"
+
+    @property
+    def is_public_cloud(self) -> bool:
+        host = self.authority.removeprefix("https://").split("/")[0].lower()
+        return host in _PUBLIC_AUTHORITIES
+
+
+PUBLIC_CLOUD = CloudEndpoints("https://login.microsoftonline.com", "https://management.azure.com")
+_US_GOVERNMENT = CloudEndpoints("https://login.microsoftonline.us", "https://management.usgovcloudapi.net")
+_CHINA = CloudEndpoints("https://login.chinacloudapi.cn", "https://management.chinacloudapi.cn")
+_CLOUDS: Mapping[str, CloudEndpoints] = {
+    "AZUREUSGOVERNMENT": _US_GOVERNMENT,
+    "AZUREUSGOVERNMENTCLOUD": _US_GOVERNMENT,
+    "AZURECHINACLOUD": _CHINA,
+}
+
+
+def cloud_endpoints(azure: AzureConfig, env: Mapping[str, str]) -> CloudEndpoints:
+    cloud = _CLOUDS.get(azure.cloud.upper(), PUBLIC_CLOUD)
+    return CloudEndpoints(
+        authority=azure.active_directory_authority_host or env.get(AUTHORITY_ENV) or cloud.authority,
+        arm_url=env.get(ARM_URL_ENV) or cloud.arm_url,
+    )
+
+
+def _workload_identity(azure: AzureConfig, cloud: CloudEndpoints, env: Mapping[str, str]) -> TokenCredential:
+    token_file = env.get("AZURE_FEDERATED_TOKEN_FILE")
+    try:
+        return WorkloadIdentityCredential(
+            tenant_id=azure.tenant_id or env.get("AZURE_TENANT_ID"),
+            client_id=azure.user_assigned_identity_id or env.get("AZURE_CLIENT_ID"),
+            token_file_path=str(pod_path(token_file)) if token_file else None,  # a container path
+            authority=cloud.authority,
+            disable_instance_discovery=not cloud.is_public_cloud,
+            transport=pod_transport(),
+        )
+    except ValueError as err:  # a variable the webhook should have set is missing
+        raise ConfigError(f"failed to get credentials: {err}") from None
+
+
+def credential(azure: AzureConfig, cloud: CloudEndpoints, env: Mapping[str, str]) -> TokenCredential:
+    """The credential azure.json asks for; ConfigError when it asks for none."""
+    try:
+        kind = azure.credential_kind()
+    except ConfigError as err:
+        raise ConfigError(f"failed to get credentials: {err}") from None
+    if kind is CredentialKind.CLIENT_SECRET:
+        log.info("Using client_id+client_secret to retrieve access token for Azure API.")
+        return ClientSecretCredential(
+            azure.tenant_id,
+            azure.aad_client_id,
+            azure.aad_client_secret,
+            authority=cloud.authority,
+            disable_instance_discovery=not cloud.is_public_cloud,
+            transport=pod_transport(),
+        )
+    if kind is CredentialKind.WORKLOAD_IDENTITY:
+        log.info("Using workload identity extension to retrieve access token for Azure API.")
+        return _workload_identity(azure, cloud, env)
+    log.info("Using managed identity extension to retrieve access token for Azure API.")
+    if azure.user_assigned_identity_id:
+        log.info("Resolving to user assigned identity, client id is %s.", azure.user_assigned_identity_id)
+    else:
+        log.info("Resolving to system assigned identity.")
+    return ManagedIdentityCredential(client_id=azure.user_assigned_identity_id or None, transport=pod_transport())
+
+
+def dns_client(azure: AzureConfig, token_credential: TokenCredential, cloud: CloudEndpoints) -> DnsManagementClient:
+    return DnsManagementClient(
+        token_credential,
+        azure.subscription_id,
+        base_url=cloud.arm_url,
+        credential_scopes=[cloud.arm_scope],
+        retry_total=MAX_RETRIES,
+        transport=pod_transport(),
+    )

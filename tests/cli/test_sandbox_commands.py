@@ -1,0 +1,73 @@
+"""`podid sandbox start|status|env|stop` as a user runs them: a detached sandbox on free ports in a fresh data
+dir, its ids and endpoints in `status`, shell exports in `env` that azure-identity's EnvironmentCredential
+and the SDKs can use, and `stop` ending the process (after which `status` says so, with exit code 3)."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from azure.identity import EnvironmentCredential
+from azure.mgmt.resource.resources import ResourceManagementClient
+
+PODID = [sys.executable, "-m", "podid.cli"]
+PORTS = ["--arm-port", "0", "--imds-port", "0", "--dns-port", "0", "--kube-port-base", "0"]
+
+
+def podid(*arguments: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*PODID, *arguments], capture_output=True, text=True, timeout=120, env=env, check=False)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path
+    podid("sandbox", "stop", "--data-dir", str(tmp_path), "-o", "none")
+
+
+def test_start_status_env_stop(data_dir: Path) -> None:
+    started = podid("sandbox", "start", "--data-dir", str(data_dir), *PORTS, "-o", "json")
+    assert started.returncode == 0, started.stderr
+    status = podid("sandbox", "status", "--data-dir", str(data_dir), "-o", "json")
+    shown = __import__("json").loads(status.stdout)
+    assert shown["running"] is True and shown["dataDir"] == str(data_dir)
+    assert {"tenantId", "subscriptionId", "operator", "endpoints"} <= shown.keys()
+    assert shown["endpoints"]["resourceManager"].startswith("https://127.0.0.1:")
+
+    exports = podid("sandbox", "env", "--data-dir", str(data_dir), "--no-az")
+    assert exports.returncode == 0
+    variables = dict(shlex.split(line.removeprefix("export "))[0].split("=", 1) for line in exports.stdout.splitlines())
+    assert variables["AZURE_CORE_INSTANCE_DISCOVERY"] == "false"
+    assert (
+        variables["AZURE_TENANT_ID"] == shown["tenantId"]
+        and variables["AZURE_CLIENT_ID"] == shown["operator"]["clientId"]
+    )
+    assert Path(variables["REQUESTS_CA_BUNDLE"]).read_text().count("BEGIN CERTIFICATE") > 1  # system roots + sandbox CA
+
+    saved = dict(os.environ)
+    try:
+        os.environ.update(variables)
+        credential = EnvironmentCredential(disable_instance_discovery=True)
+        client = ResourceManagementClient(
+            credential, variables["AZURE_SUBSCRIPTION_ID"], base_url=variables["PODID_ARM_URL"],
+            credential_scopes=["https://management.azure.com/.default"],
+        )  # fmt: skip
+        assert list(client.resource_groups.list()) == []
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+    stopped = podid("sandbox", "stop", "--data-dir", str(data_dir), "-o", "json")
+    assert stopped.returncode == 0
+    after = podid("sandbox", "status", "--data-dir", str(data_dir), "-o", "json")
+    assert after.returncode == 3 and '"running": false' in after.stdout
+
+
+def test_env_without_a_running_sandbox_is_one_line(tmp_path: Path) -> None:
+    missing = podid("sandbox", "env", "--data-dir", str(tmp_path))
+    assert missing.returncode == 1
+    assert missing.stderr == f"ERROR: no sandbox is running in {tmp_path}: run `podid sandbox start`\n"

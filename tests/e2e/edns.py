@@ -1,0 +1,109 @@
+"""Helpers for the external-dns end-to-end tests: a DNS zone with the tutorial's least-privilege grants,
+azure.json as external-dns reads it, annotated Services, and questions to the sandbox's DNS server."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import dns.message
+import dns.query
+import dns.rcode
+from azure.identity import ClientSecretCredential
+from azure.mgmt.authorization import AuthorizationManagementClient
+from azure.mgmt.dns import DnsManagementClient
+from azure.mgmt.resource.resources import ResourceManagementClient
+
+from podid.sandbox import Endpoints
+from tests.conftest import mgmt_client
+
+DNS_ZONE_CONTRIBUTOR = "befefa01-2a29-4197-83a8-272ff33ce314"
+HOSTNAME = "external-dns.alpha.kubernetes.io/hostname"
+
+
+class ZoneAdmin:
+    """The operator's view of one resource group and its zone: create them, grant on them, read them."""
+
+    def __init__(self, endpoints: Endpoints, operator: ClientSecretCredential, group: str, zone: str) -> None:
+        self.endpoints, self.group, self.zone = endpoints, group, zone
+        self.dns = mgmt_client(DnsManagementClient, endpoints, operator)
+        self.auth = mgmt_client(AuthorizationManagementClient, endpoints, operator)
+        resources = mgmt_client(ResourceManagementClient, endpoints, operator)
+        self.group_id = str(resources.resource_groups.create_or_update(group, {"location": "westus2"}).id)
+        self.zone_id = str(self.dns.zones.create_or_update(group, zone, {"location": "global"}).id)
+
+    def _assign(self, scope: str, role_id: str, principal_id: str) -> None:
+        body = {"role_definition_id": role_id, "principal_id": principal_id, "principal_type": "ServicePrincipal"}
+        self.auth.role_assignments.create(scope, str(uuid.uuid4()), body)
+
+    def grant_zone_contributor(self, principal_id: str) -> None:
+        """The tutorial's grant: DNS Zone Contributor on the zone only."""
+        role = f"/subscriptions/{self.endpoints.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/"
+        self._assign(self.zone_id, role + DNS_ZONE_CONTRIBUTOR, principal_id)
+
+    def grant_zone_listing(self, principal_id: str) -> None:
+        """What external-dns needs on top: `Microsoft.Network/dnsZones/read` at the resource group (a custom role)."""
+        body = {
+            "role_name": f"DNS zone lister {self.group}",
+            "permissions": [{"actions": ["Microsoft.Network/dnsZones/read"]}],
+            "assignable_scopes": [self.group_id],
+        }
+        role = self.auth.role_definitions.create_or_update(self.group_id, str(uuid.uuid4()), body)
+        self._assign(self.group_id, str(role.id), principal_id)
+
+    def record_sets(self) -> dict[tuple[str, str], list[str]]:
+        """(relative name, type) -> values, SOA and NS left out."""
+        found: dict[tuple[str, str], list[str]] = {}
+        for record_set in self.dns.record_sets.list_all_by_dns_zone(self.group, self.zone):
+            kind = str(record_set.type).rsplit("/", 1)[-1]
+            if kind == "A":
+                found[(record_set.name, kind)] = [a.ipv4_address for a in record_set.a_records]
+            elif kind == "TXT":
+                found[(record_set.name, kind)] = [value for txt in record_set.txt_records for value in txt.value]
+        return found
+
+    def add_a_record(self, name: str, ip: str) -> None:
+        body = {"ttl": 60, "a_records": [{"ipv4_address": ip}]}
+        self.dns.record_sets.create_or_update(self.group, self.zone, name, "A", body)
+
+
+def azure_json(path: Path, endpoints: Endpoints, group: str, **credentials: Any) -> Path:
+    """Write azure.json as the tutorial's Secret holds it; `credentials` are its aadClientId/... keys."""
+    document = {"tenantId": endpoints.tenant_id, "subscriptionId": endpoints.subscription_id, "resourceGroup": group}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({**document, **credentials}))
+    return path
+
+
+def service(name: str, hostname: str, ip: str, **annotations: str) -> dict[str, Any]:
+    """A LoadBalancer Service as the API server serves it once its load balancer has an address."""
+    return {
+        "metadata": {"name": name, "namespace": "default", "annotations": {HOSTNAME: hostname, **annotations}},
+        "spec": {"type": "LoadBalancer"},
+        "status": {"loadBalancer": {"ingress": [{"ip": ip}]}},
+    }
+
+
+def resolve(endpoints: Endpoints, name: str, rdtype: str = "A") -> tuple[int, list[str]]:
+    """(rcode, values) from the sandbox's DNS server, over UDP as dig asks."""
+    query = dns.message.make_query(name, rdtype)
+    response = dns.query.udp(query, endpoints.dns_host, port=endpoints.dns_port, timeout=5)
+    return response.rcode(), sorted(rdata.to_text() for rrset in response.answer for rdata in rrset)
+
+
+def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:
+    """Poll `check` until it returns something truthy; the last value otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)
+
+
+NXDOMAIN = dns.rcode.NXDOMAIN
+NOERROR = dns.rcode.NOERROR

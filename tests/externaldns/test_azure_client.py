@@ -1,0 +1,99 @@
+"""Which endpoints and which credential external-dns builds from azure.json and the pod's environment.
+
+Covers: authority from azure.json, else PODID_AUTHORITY, else the cloud's; ARM from PODID_ARM_URL, else the
+cloud's; the ARM scope; instance discovery only for public clouds; the credential per `credential_kind()`
+with external-dns' log lines; workload identity without its variables and no credential at all fail with
+`failed to get credentials: ...`. No request is sent: building a credential is offline.
+"""
+
+import logging
+
+import pytest
+from azure.identity import ClientSecretCredential, ManagedIdentityCredential, WorkloadIdentityCredential
+
+from podid.workloads.externaldns.config import AzureConfig
+from podid.workloads.externaldns.errors import ConfigError
+from podid.workloads.externaldns.provider.azure_client import CloudEndpoints, cloud_endpoints, credential
+
+SANDBOX_ENV = {"PODID_AUTHORITY": "https://127.0.0.1:8443", "PODID_ARM_URL": "https://127.0.0.1:8443/"}
+SECRET = AzureConfig(tenant_id="t", subscription_id="s", aad_client_id="c", aad_client_secret="x")
+MANAGED = AzureConfig(tenant_id="t", use_managed_identity_extension=True, user_assigned_identity_id="mi-client")
+
+
+@pytest.mark.parametrize(
+    ("azure", "env", "expected"),
+    [
+        (AzureConfig(), {}, CloudEndpoints("https://login.microsoftonline.com", "https://management.azure.com")),
+        (AzureConfig(), SANDBOX_ENV, CloudEndpoints("https://127.0.0.1:8443", "https://127.0.0.1:8443/")),
+        (
+            AzureConfig(cloud="AzureUSGovernmentCloud"),
+            {},
+            CloudEndpoints("https://login.microsoftonline.us", "https://management.usgovcloudapi.net"),
+        ),
+        (
+            AzureConfig(cloud="AzureChinaCloud", active_directory_authority_host="https://login.example"),
+            SANDBOX_ENV,
+            CloudEndpoints("https://login.example", "https://127.0.0.1:8443/"),
+        ),
+    ],
+)
+def test_cloud_endpoints(azure, env, expected):
+    assert cloud_endpoints(azure, env) == expected
+
+
+def test_scope_and_instance_discovery():
+    sandbox = cloud_endpoints(AzureConfig(), SANDBOX_ENV)
+    assert sandbox.arm_scope == "https://127.0.0.1:8443/.default"
+    assert not sandbox.is_public_cloud
+    assert cloud_endpoints(AzureConfig(cloud="AzureChinaCloud"), {}).is_public_cloud
+
+
+def ours(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name.startswith("podid.")]
+
+
+def test_client_secret(caplog):
+    with caplog.at_level(logging.INFO):
+        built = credential(SECRET, cloud_endpoints(SECRET, SANDBOX_ENV), SANDBOX_ENV)
+    assert isinstance(built, ClientSecretCredential)
+    assert ours(caplog) == ["Using client_id+client_secret to retrieve access token for Azure API."]
+
+
+def test_managed_identity_for_pod_identity(caplog):
+    with caplog.at_level(logging.INFO):
+        built = credential(MANAGED, cloud_endpoints(MANAGED, SANDBOX_ENV), SANDBOX_ENV)
+    assert isinstance(built, ManagedIdentityCredential)
+    assert ours(caplog) == [
+        "Using managed identity extension to retrieve access token for Azure API.",
+        "Resolving to user assigned identity, client id is mi-client.",
+    ]
+
+
+def test_system_assigned_managed_identity(caplog):
+    azure = AzureConfig(use_managed_identity_extension=True, aad_client_id="msi", aad_client_secret="msi")
+    with caplog.at_level(logging.INFO):
+        assert isinstance(credential(azure, cloud_endpoints(azure, {}), {}), ManagedIdentityCredential)
+    assert ours(caplog)[-1] == "Resolving to system assigned identity."
+
+
+def test_workload_identity_from_the_webhook_variables():
+    azure = AzureConfig(use_workload_identity_extension=True)
+    env = {
+        "AZURE_TENANT_ID": "t",
+        "AZURE_CLIENT_ID": "c",
+        "AZURE_FEDERATED_TOKEN_FILE": "/var/run/secrets/azure/tokens/azure-identity-token",
+        **SANDBOX_ENV,
+    }
+    assert isinstance(credential(azure, cloud_endpoints(azure, env), env), WorkloadIdentityCredential)
+
+
+def test_workload_identity_without_its_variables():
+    azure = AzureConfig(use_workload_identity_extension=True, tenant_id="t")
+    with pytest.raises(ConfigError, match=r"^failed to get credentials: .*Missing required arguments: 'client_id'"):
+        credential(azure, cloud_endpoints(azure, {}), {})
+
+
+def test_no_credentials():
+    azure = AzureConfig(tenant_id="t", subscription_id="s")
+    with pytest.raises(ConfigError, match=r"^failed to get credentials: no credentials provided for Azure API$"):
+        credential(azure, cloud_endpoints(azure, {}), {})

@@ -1,0 +1,144 @@
+"""One sandbox cluster for the Kubernetes tests, created directly through ``cloud.kube`` (AKS wiring is tested
+in tests/aks), and the real clients pointed at it: kubectl (fresh discovery cache per test) and the kubernetes
+Python client, both from a kubeconfig like the one ``az aks get-credentials`` writes.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+import yaml
+from kubernetes import client as k8s
+from kubernetes import config as k8s_config
+
+from podid.sandbox import Endpoints, Sandbox
+from podid.sandbox.kube import ClusterAccess, ClusterSpec, NodeSpec
+
+KUBECTL = "/usr/bin/kubectl"
+T = TypeVar("T")
+
+
+def node_specs(subscription: str, node_group: str, count: int = 3) -> tuple[NodeSpec, ...]:
+    vmss = "aks-nodepool1-12345678-vmss"
+    prefix = f"azure:///subscriptions/{subscription}/resourceGroups/{node_group}/providers/Microsoft.Compute"
+    return tuple(
+        NodeSpec(f"{vmss}{i:06d}", f"{prefix}/virtualMachineScaleSets/{vmss}/virtualMachines/{i}", f"westus2-{i + 1}", f"10.224.0.{4 + i}")
+        for i in range(count)
+    )
+
+
+def cluster_spec(endpoints: Endpoints, name: str, version: str = "1.29.4") -> ClusterSpec:
+    group = f"rg-{name}"
+    cluster_id = (
+        f"/subscriptions/{endpoints.subscription_id}/resourceGroups/{group}"
+        f"/providers/Microsoft.ContainerService/managedClusters/{name}"
+    )
+    nodes = node_specs(endpoints.subscription_id, f"MC_{group}_{name}_westus2")
+    return ClusterSpec(cluster_id, name, "westus2", version, "azure", nodes)
+
+
+def write_kubeconfig(path: Path, access: ClusterAccess, ca_cert: str, token: str | None = None) -> Path:
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": "sandbox", "cluster": {"server": access.server_url, "certificate-authority": ca_cert}}],
+        "contexts": [{"name": "sandbox", "context": {"cluster": "sandbox", "user": "user"}}],
+        "current-context": "sandbox",
+        "users": [{"name": "user", "user": {"token": token if token is not None else access.user_token}}],
+    }
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+@dataclass(frozen=True)
+class KubeCluster:
+    spec: ClusterSpec
+    access: ClusterAccess
+    kubeconfig: Path
+    ca_cert: str
+
+
+@pytest.fixture(scope="session")
+def kube(sandbox: Sandbox, endpoints: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> KubeCluster:
+    assert sandbox.cloud is not None
+    spec = cluster_spec(endpoints, "kubetests")
+    access = sandbox.cloud.kube.ensure_cluster(spec)
+    kubeconfig = write_kubeconfig(tmp_path_factory.mktemp("kube") / "config", access, endpoints.ca_cert)
+    return KubeCluster(spec, access, kubeconfig, endpoints.ca_cert)
+
+
+@dataclass
+class Kubectl:
+    kubeconfig: Path
+    cache_dir: Path
+
+    def run(self, *args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+        command = [KUBECTL, f"--kubeconfig={self.kubeconfig}", f"--cache-dir={self.cache_dir}", *args]
+        result = subprocess.run(command, input=stdin, capture_output=True, text=True, timeout=120, check=False)
+        if check and result.returncode != 0:
+            raise AssertionError(f"kubectl {' '.join(args)} failed ({result.returncode}): {result.stderr}")
+        return result
+
+    def __call__(self, *args: str, stdin: str | None = None) -> str:
+        return self.run(*args, stdin=stdin).stdout
+
+
+@pytest.fixture
+def kubectl(kube: KubeCluster, tmp_path: Path) -> Kubectl:
+    return Kubectl(kube.kubeconfig, tmp_path / "kubectl-cache")
+
+
+@pytest.fixture(scope="session")
+def api_client(kube: KubeCluster) -> Iterator[k8s.ApiClient]:
+    client = k8s_config.new_client_from_config(config_file=str(kube.kubeconfig))
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def core(api_client: k8s.ApiClient) -> k8s.CoreV1Api:
+    return k8s.CoreV1Api(api_client)
+
+
+@pytest.fixture(scope="session")
+def apps(api_client: k8s.ApiClient) -> k8s.AppsV1Api:
+    return k8s.AppsV1Api(api_client)
+
+
+@pytest.fixture(scope="session")
+def custom(api_client: k8s.ApiClient) -> k8s.CustomObjectsApi:
+    return k8s.CustomObjectsApi(api_client)
+
+
+@pytest.fixture
+def namespace(core: k8s.CoreV1Api, unique: str) -> str:
+    """A fresh namespace per test (tests share the cluster)."""
+    core.create_namespace({"metadata": {"name": unique}})
+    return unique
+
+
+def eventually(check: Callable[[], T | None], *, timeout: float = 30.0, interval: float = 0.05) -> T:
+    """Poll ``check`` until it returns something truthy (controllers act asynchronously, as on a cluster)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s (last result: {result!r})")
+        time.sleep(interval)
+
+
+def pod_dict(name: str, image: str = "nginx:1.25", **labels: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {"containers": [{"name": "main", "image": image}]},
+    }

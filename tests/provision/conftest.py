@@ -1,0 +1,40 @@
+"""A provisioning State for one test: the tutorial's settings with this test's names, on the session sandbox."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import requests
+
+from podid import provision
+from podid.config import Settings
+from podid.provision.state import State
+from podid.sandbox import Endpoints
+
+
+def fresh_state(endpoints: Endpoints, unique: str, kubeconfig: Path) -> State:
+    settings = Settings(
+        resource_group=unique,
+        cluster_name=f"aks-{unique}",
+        dns_domain=f"{unique}.internal",
+        kubeconfig=kubeconfig,
+    ).validate()
+    return provision.start(settings, provision.sandbox_target(Path(endpoints.data_dir)))
+
+
+@pytest.fixture
+def kubeconfig(tmp_path: Path) -> Path:
+    return tmp_path / "kube" / "config"
+
+
+@pytest.fixture
+def state(endpoints: Endpoints, unique: str, kubeconfig: Path) -> State:
+    return fresh_state(endpoints, unique, kubeconfig)
+
+
+def arm_writes(endpoints: Endpoints) -> int:
+    """Successful ARM writes the sandbox has answered so far (its control surface counts them)."""
+    response = requests.get(endpoints.arm_url + "_sandbox/metrics", verify=endpoints.ca_bundle, timeout=10)
+    response.raise_for_status()
+    return int(response.json()["totalWrites"])
