@@ -213,7 +213,8 @@ def test_adding_before_the_addon_is_enabled_is_refused(podid: PodidRunner, uniqu
     )
     assert refused.code == 1
     assert refused.err == (
-        'ERROR: The pod identity addon is not enabled for this managed cluster yet. To enable, run "az aks update --enable-pod-identity\n'
+        "ERROR: The pod identity addon is not enabled for this managed cluster yet. "
+        'To enable, run "az aks update --enable-pod-identity\n'
     )
 
 
@@ -275,7 +276,8 @@ def test_kubenet_needs_the_kubenet_flag(
     refused = podid("aks", "update", "-g", unique, "-n", kubenet, "--enable-pod-identity")
     assert refused.code == 1
     assert refused.err == (
-        "ERROR: --enable-pod-identity-with-kubenet is required for enabling pod identity addon when using Kubenet network plugin\n"
+        "ERROR: --enable-pod-identity-with-kubenet is required for enabling pod identity addon "
+        "when using Kubenet network plugin\n"
     )
     allowed = podid(
         "aks", "update", "-g", unique, "-n", kubenet, "--enable-pod-identity", "--enable-pod-identity-with-kubenet",

@@ -37,11 +37,12 @@ def test_query_multiselect_hash_keeps_order_and_missing_keys_are_null() -> None:
 
 
 def test_table_skips_id_type_etag_and_nested_values_and_capitalises() -> None:
-    lines = render(ASSIGNMENTS, "table").splitlines()
-    assert lines[0].split() == ["PrincipalName", "RoleDefinitionName", "Scope"]
-    assert set(lines[1]) == {"-", " "}
-    assert lines[2].split() == ["b-client", "Reader", "/s/b"]
-    assert lines[3].split() == ["a-client", "DNS", "Zone", "Contributor", "/s/a"]
+    assert render(ASSIGNMENTS, "table").splitlines() == [
+        "PrincipalName    RoleDefinitionName    Scope",
+        "---------------  --------------------  -------",
+        "b-client         Reader                /s/b",
+        "a-client         DNS Zone Contributor  /s/a",
+    ]
 
 
 def test_table_transformer_chooses_columns_unless_a_query_is_given() -> None:

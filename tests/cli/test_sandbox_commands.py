@@ -1,6 +1,7 @@
 """`podid sandbox start|status|env|stop` as a user runs them: a detached sandbox on free ports in a fresh data
 dir, its ids and endpoints in `status`, shell exports in `env` that azure-identity's EnvironmentCredential
-and the SDKs can use, and `stop` ending the process (after which `status` says so, with exit code 3)."""
+and the SDKs can use, and that log the real Azure CLI in when it is on PATH (`eval "$(podid sandbox env)"`
+then plain `az` commands), and `stop` ending the process (after which `status` says so, with exit code 3)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,14 @@ import pytest
 from azure.identity import EnvironmentCredential
 from azure.mgmt.resource.resources import ResourceManagementClient
 
+from tests.azcli.conftest import az_executable  # noqa: F401  (the Azure CLI in its own virtualenv)
+
 PODID = [sys.executable, "-m", "podid.cli"]
 PORTS = ["--arm-port", "0", "--imds-port", "0", "--dns-port", "0", "--kube-port-base", "0"]
+
+
+def exported(text: str) -> dict[str, str]:
+    return dict(shlex.split(line.removeprefix("export "))[0].split("=", 1) for line in text.splitlines())
 
 
 def podid(*arguments: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -40,7 +47,7 @@ def test_start_status_env_stop(data_dir: Path) -> None:
 
     exports = podid("sandbox", "env", "--data-dir", str(data_dir), "--no-az")
     assert exports.returncode == 0
-    variables = dict(shlex.split(line.removeprefix("export "))[0].split("=", 1) for line in exports.stdout.splitlines())
+    variables = exported(exports.stdout)
     assert variables["AZURE_CORE_INSTANCE_DISCOVERY"] == "false"
     assert (
         variables["AZURE_TENANT_ID"] == shown["tenantId"]
@@ -71,3 +78,26 @@ def test_env_without_a_running_sandbox_is_one_line(tmp_path: Path) -> None:
     missing = podid("sandbox", "env", "--data-dir", str(tmp_path))
     assert missing.returncode == 1
     assert missing.stderr == f"ERROR: no sandbox is running in {tmp_path}: run `podid sandbox start`\n"
+
+
+@pytest.mark.azcli
+def test_env_logs_the_azure_cli_in(az_executable: Path, data_dir: Path) -> None:  # noqa: F811
+    assert podid("sandbox", "start", "--data-dir", str(data_dir), *PORTS, "-o", "none").returncode == 0
+    path = {**os.environ, "PATH": f"{az_executable.parent}{os.pathsep}{os.environ['PATH']}"}
+    exports = podid("sandbox", "env", "--data-dir", str(data_dir), env=path)
+    assert exports.returncode == 0, exports.stderr
+    variables = exported(exports.stdout)
+    assert variables["AZURE_CONFIG_DIR"] == str(data_dir / "azure")
+    environment = {**path, **variables}
+
+    def az(*arguments: str) -> str:
+        done = subprocess.run(
+            ["az", *arguments], capture_output=True, text=True, env=environment, timeout=300, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    assert az("account", "show", "--query", "id", "-o", "tsv") == variables["AZURE_SUBSCRIPTION_ID"]
+    assert az("group", "create", "-n", "from-az", "-l", "westus2", "--query", "name", "-o", "tsv") == "from-az"
+    again = podid("sandbox", "env", "--data-dir", str(data_dir), env=path)
+    assert again.stdout == exports.stdout  # already logged in: the same exports, no new login

@@ -23,6 +23,7 @@ from tests.conftest import mgmt_client
 
 DNS_ZONE_CONTRIBUTOR = "befefa01-2a29-4197-83a8-272ff33ce314"
 HOSTNAME = "external-dns.alpha.kubernetes.io/hostname"
+IMAGE = "registry.k8s.io/external-dns/external-dns:v0.14.2"
 
 
 class ZoneAdmin:
@@ -77,6 +78,79 @@ def azure_json(path: Path, endpoints: Endpoints, group: str, **credentials: Any)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({**document, **credentials}))
     return path
+
+
+def pod_identity_azure_json(endpoints: Endpoints, group: str, client_id: str) -> dict[str, Any]:
+    """azure.json of external-dns' "Managed identity using AAD Pod Identities" tutorial."""
+    return {
+        "tenantId": endpoints.tenant_id,
+        "subscriptionId": endpoints.subscription_id,
+        "resourceGroup": group,
+        "useManagedIdentityExtension": True,
+        "userAssignedIdentityID": client_id,
+    }
+
+
+def rbac_manifests(namespace: str) -> list[dict[str, Any]]:
+    """The ServiceAccount, ClusterRole and ClusterRoleBinding of external-dns' Azure tutorial."""
+    rules = [
+        {"apiGroups": [""], "resources": ["services", "endpoints", "pods"], "verbs": ["get", "watch", "list"]},
+        {
+            "apiGroups": ["extensions", "networking.k8s.io"],
+            "resources": ["ingresses"],
+            "verbs": ["get", "watch", "list"],
+        },
+        {"apiGroups": [""], "resources": ["nodes"], "verbs": ["list", "watch"]},
+    ]
+    subject = {"kind": "ServiceAccount", "name": "external-dns", "namespace": namespace}
+    role_ref = {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "external-dns"}
+    return [
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "external-dns", "namespace": namespace}},
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRole",
+            "metadata": {"name": "external-dns"},
+            "rules": rules,
+        },
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRoleBinding",
+            "metadata": {"name": "external-dns-viewer"},
+            "roleRef": role_ref,
+            "subjects": [subject],
+        },
+    ]
+
+
+def deployment(name: str, args: list[str], secret: str, binding: str | None) -> dict[str, Any]:
+    """external-dns' Deployment from the tutorial: azure.json from `secret` at /etc/kubernetes, the pods labelled
+    `aadpodidbinding: <binding>` (no label when `binding` is None)."""
+    labels = {"app": name, **({"aadpodidbinding": binding} if binding else {})}
+    container = {
+        "name": "external-dns",
+        "image": IMAGE,
+        "args": args,
+        "volumeMounts": [{"name": "azure-config-file", "mountPath": "/etc/kubernetes", "readOnly": True}],
+    }
+    template = {
+        "metadata": {"labels": labels},
+        "spec": {
+            "serviceAccountName": "external-dns",
+            "containers": [container],
+            "volumes": [{"name": "azure-config-file", "secret": {"secretName": secret}}],
+        },
+    }
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name},
+        "spec": {
+            "replicas": 1,
+            "strategy": {"type": "Recreate"},
+            "selector": {"matchLabels": {"app": name}},
+            "template": template,
+        },
+    }
 
 
 def service(name: str, hostname: str, ip: str, **annotations: str) -> dict[str, Any]:

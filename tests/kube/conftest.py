@@ -28,7 +28,12 @@ def node_specs(subscription: str, node_group: str, count: int = 3) -> tuple[Node
     vmss = "aks-nodepool1-12345678-vmss"
     prefix = f"azure:///subscriptions/{subscription}/resourceGroups/{node_group}/providers/Microsoft.Compute"
     return tuple(
-        NodeSpec(f"{vmss}{i:06d}", f"{prefix}/virtualMachineScaleSets/{vmss}/virtualMachines/{i}", f"westus2-{i + 1}", f"10.224.0.{4 + i}")
+        NodeSpec(
+            f"{vmss}{i:06d}",
+            f"{prefix}/virtualMachineScaleSets/{vmss}/virtualMachines/{i}",
+            f"westus2-{i + 1}",
+            f"10.224.0.{4 + i}",
+        )
         for i in range(count)
     )
 

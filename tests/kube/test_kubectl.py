@@ -113,7 +113,8 @@ def table(output: str) -> list[dict[str, str]]:
     starts = [m.start() for m in re.finditer(r"(?<!\S)\S+(?: \S+)?(?=\s{2,}|$)", lines[0])]
     headers = [lines[0][s:e].strip() for s, e in zip(starts, [*starts[1:], None], strict=True)]
     return [
-        {h: line[s:e].strip() for h, s, e in zip(headers, starts, [*starts[1:], None], strict=True)} for line in lines[1:]
+        {h: line[s:e].strip() for h, s, e in zip(headers, starts, [*starts[1:], None], strict=True)}
+        for line in lines[1:]
     ]
 
 
@@ -146,7 +147,9 @@ def test_apply_get_logs_and_delete(kubectl: Kubectl, namespace: str, tmp_path: P
     assert all(r["NODE"].startswith("aks-nodepool1-12345678-vmss") for r in rows)
     assert sorted(r["NAME"] for r in rows if r["NAME"] != "demo")[0].startswith("web-")
 
-    service = eventually(lambda: [r for r in table(kubectl("get", "svc", "-n", namespace)) if "127.240." in r["EXTERNAL-IP"]])
+    service = eventually(
+        lambda: [r for r in table(kubectl("get", "svc", "-n", namespace)) if "127.240." in r["EXTERNAL-IP"]]
+    )
     assert service[0]["TYPE"] == "LoadBalancer" and re.fullmatch(r"80:3\d{4}/TCP", service[0]["PORT(S)"])
 
     labelled = table(kubectl("get", "pods", "-l", "aadpodidbinding=demo-pod-identity", "-n", namespace))
@@ -189,7 +192,10 @@ def test_edited_image_is_patched(kubectl: Kubectl, namespace: str, tmp_path: Pat
     assert not {p.metadata.name for p in new_pods} & {p.metadata.name for p in first_web}
     replica_sets = json.loads(kubectl("get", "rs", "-n", namespace, "-o", "json"))["items"]
     assert sorted(rs["spec"]["replicas"] for rs in replica_sets) == [0, 2]
-    assert sorted(rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"] for rs in replica_sets) == ["1", "2"]
+    assert sorted(rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"] for rs in replica_sets) == [
+        "1",
+        "2",
+    ]
 
 
 def test_get_azureidentities_all_namespaces(kubectl: Kubectl, namespace: str, tmp_path: Path) -> None:

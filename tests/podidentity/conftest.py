@@ -53,8 +53,8 @@ class Clients:
     dns: DnsManagementClient
 
 
-@pytest.fixture(scope="session")
-def clients(endpoints: Endpoints, operator_credential: ClientSecretCredential) -> Clients:
+def make_clients(endpoints: Endpoints, credential: ClientSecretCredential) -> Clients:
+    """The SDK clients, with managed-cluster operations completing after one poll."""
     requests.put(
         endpoints.arm_url + "_sandbox/settings",
         json={"lroPolls": {"managedClusters": 1}},
@@ -63,7 +63,7 @@ def clients(endpoints: Endpoints, operator_credential: ClientSecretCredential) -
     ).raise_for_status()
 
     def make(client_class: Any) -> Any:
-        return mgmt_client(client_class, endpoints, operator_credential)
+        return mgmt_client(client_class, endpoints, credential)
 
     return Clients(
         make(ContainerServiceClient),
@@ -73,6 +73,11 @@ def clients(endpoints: Endpoints, operator_credential: ClientSecretCredential) -
         make(FeatureClient),
         make(DnsManagementClient),
     )
+
+
+@pytest.fixture(scope="session")
+def clients(endpoints: Endpoints, operator_credential: ClientSecretCredential) -> Clients:
+    return make_clients(endpoints, operator_credential)
 
 
 def register_feature(clients: Clients) -> None:
@@ -180,10 +185,16 @@ class Cluster:
 
 
 def create_cluster(clients: Clients, group: str, name: str, directory: Path, **props: Any) -> Cluster:
-    """A one-node cluster (`az aks create` + `az aks get-credentials --admin`)."""
+    """A one-node cluster (`az aks create`), opened as `open_cluster` does."""
     clients.resources.resource_groups.create_or_update(group, {"location": LOCATION})
     body = cluster_body(f"{name}{os.getpid()}", **props)
-    cluster = clients.aks.managed_clusters.begin_create_or_update(group, name, body).result()
+    clients.aks.managed_clusters.begin_create_or_update(group, name, body).result()
+    return open_cluster(clients, group, name, directory)
+
+
+def open_cluster(clients: Clients, group: str, name: str, directory: Path) -> Cluster:
+    """An existing cluster with its clients (`az aks show` + `az aks get-credentials --admin`)."""
+    cluster = clients.aks.managed_clusters.get(group, name)
     kubeconfig = directory / f"{group}-{name}.kubeconfig"
     credentials = clients.aks.managed_clusters.list_cluster_admin_credentials(group, name)
     kubeconfig.write_bytes(credentials.kubeconfigs[0].value)

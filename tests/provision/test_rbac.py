@@ -106,7 +106,7 @@ def test_roles_resolve_by_id_guid_or_exactly_one_name() -> None:
     assert rbac.resolve_role(definitions, SCOPE, f"/providers/x/roleDefinitions/{DNS}", SUB).endswith(DNS)
     assert rbac.resolve_role(definitions, SCOPE, DNS, SUB) == rbac.definition_id(SUB, DNS)
     assert rbac.resolve_role(definitions, SCOPE, "DNS Zone Contributor", SUB).endswith("/0")
-    with pytest.raises(ProvisionError, match="Role 'Nope' doesn't exist."):
+    with pytest.raises(ProvisionError, match=r"Role 'Nope' doesn't exist\."):
         rbac.resolve_role(definitions, SCOPE, "Nope", SUB)
     with pytest.raises(ProvisionError, match="Multiple roles match"):
         rbac.resolve_role(definitions, SCOPE, "Twin", SUB)

@@ -31,6 +31,7 @@ def _az(az: str, config_dir: Path, bundle: str, *arguments: str) -> str:
         CURL_CA_BUNDLE=bundle,
         AZURE_CORE_INSTANCE_DISCOVERY="false",
         AZURE_CORE_COLLECT_TELEMETRY="false",
+        AZURE_CORE_SURVEY_MESSAGE="false",
     )
     done = subprocess.run(
         [az, *arguments], env=environ, capture_output=True, text=True, timeout=AZ_TIMEOUT, check=False
@@ -60,7 +61,7 @@ def az_login(az: str, endpoints: dict[str, Any], config_dir: Path) -> None:
     _az(az, config_dir, bundle, "config", "set", "core.instance_discovery=false", "core.collect_telemetry=false")
     _az(
         az, config_dir, bundle, "login", "--service-principal", "-u", operator["client_id"],
-        "-p", operator["client_secret"], "--tenant", endpoints["tenant_id"], "-o", "none",
+        f"--password={operator['client_secret']}", "--tenant", endpoints["tenant_id"], "-o", "none",
     )  # fmt: skip
     marker.write_text(json.dumps(wanted))
 

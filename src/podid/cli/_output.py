@@ -20,15 +20,12 @@ from typing import Any, TextIO
 
 import jmespath
 import yaml
-from rich import box
 from rich.console import Console
 from rich.json import JSON
 from rich.table import Table
 
 FORMATS = ("json", "jsonc", "yaml", "yamlc", "table", "tsv", "none")
 _SKIP_TABLE_KEYS = frozenset({"id", "type", "etag"})
-# tabulate's "simple" layout: no borders, a dashed rule under the header
-_SIMPLE = box.Box("    \n    \n--  \n    \n    \n    \n    \n    \n", ascii=True)
 
 TableTransformer = Callable[[Any], Any]
 
@@ -77,11 +74,16 @@ def _table_text(result: Any, sort_keys: bool) -> str:
     headers = list(OrderedDict.fromkeys(key for row in rows for key in row))
     if not headers:
         return ""
-    table = Table(box=_SIMPLE, show_edge=False, pad_edge=False, padding=(0, 1), collapse_padding=True)
-    for header in headers:
-        table.add_column(header, no_wrap=True)
-    for row in rows:
-        table.add_row(*(_cell(row.get(header)) for header in headers))
+    cells = [[_cell(row.get(header)) for header in headers] for row in rows]
+    # tabulate's "simple" layout as knack uses it: a header gets 2 columns of padding, then dashes, 2-space gaps
+    widths = [max(len(header) + 2, *(len(line[index]) for line in cells)) for index, header in enumerate(headers)]
+    table = Table.grid(padding=(0, 2, 0, 0))
+    for _ in headers:
+        table.add_column(no_wrap=True)
+    table.add_row(*headers)
+    table.add_row(*("-" * width for width in widths))
+    for line in cells:
+        table.add_row(*line)
     return _render(table, color=False)
 
 

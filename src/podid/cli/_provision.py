@@ -1,9 +1,10 @@
-"""``podid up | plan | status | down``: the tutorial's system, provisioned on the sandbox (default) or on Azure."""
+"""``podid up | plan | status | verify | down``: the tutorial's system on the sandbox (default) or on Azure."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from rich.console import Console
@@ -11,7 +12,7 @@ from rich.table import Table
 
 from podid import config, provision
 from podid.cli import _sandbox
-from podid.cli._common import Result, target, target_name
+from podid.cli._common import Result, target
 from podid.cli._output import render
 from podid.cli._progress import QuietProgress, StepProgress
 from podid.provision import report
@@ -76,7 +77,7 @@ def cmd_status(args: argparse.Namespace) -> Result:
     ]
     cluster = state.cluster
     data: dict[str, Any] = {
-        "target": target_name(args),
+        "target": state.clients.target.name,
         "steps": rows,
         "inSync": all(row["inSync"] for row in rows),
         "cluster": None
@@ -99,13 +100,22 @@ def cmd_status(args: argparse.Namespace) -> Result:
     return Result(data, show, exit_code=0 if data["inSync"] else 3)
 
 
-def _summary(state: State, reports: list[StepReport]) -> dict[str, Any]:
-    return {
+def _summary(state: State, reports: list[StepReport]) -> tuple[dict[str, Any], Verdict]:
+    """The four parts `up` shows. The probes and the wait for the hello name overlap: both wait on pods."""
+    data = {
         "steps": _steps(reports),
         "podIdentityProfile": report.pod_identity_profile(state)["podIdentityProfile"],
         "roleAssignments": report.role_assignments(state),
-        "dns": report.dns_answer(state),
     }
+    # probes write (pods, records, a zone): act when this run changed the system, so that a second `up`
+    # writes nothing; otherwise the read-only checks stand and `podid verify` acts on demand
+    changed = any(item.changes for item in reports)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        answer = pool.submit(report.dns_answer, state)
+        verdict = verify(state, act=changed)
+        data["dns"] = answer.result()
+    data["verification"] = {**verdict.as_dict(), "acted": changed}
+    return data, verdict
 
 
 def show_verdict(console: Console, verdict: Verdict) -> None:
@@ -136,13 +146,13 @@ def show_summary(console: Console, data: dict[str, Any]) -> None:
 def cmd_up(args: argparse.Namespace) -> Result:
     state = open_state(args)
     reports = provision.up(state, _progress(args))
-    data = _summary(state, reports)
-    verdict = verify(state)
-    data["verification"] = verdict.as_dict()
+    data, verdict = _summary(state, reports)
 
     def show(console: Console) -> None:
         show_summary(console, data)
-        console.print("\n[bold]Verification[/]")
+        acted = data["verification"]["acted"]
+        note = "" if acted else " [dim](nothing changed: read-only checks; `podid verify` acts)[/]"
+        console.print(f"\n[bold]Verification[/]{note}")
         show_verdict(console, verdict)
 
     return Result(data, show, exit_code=0 if verdict.ok else 1)

@@ -17,10 +17,14 @@ credentials in the sandbox, so an app registration always ends at step 2.
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from jwt.algorithms import RSAAlgorithm
 
 from podid.sandbox.entra.errors import InvalidClient, InvalidRequest
 from podid.sandbox.tokens import Principal
@@ -92,19 +96,27 @@ def _stamp(epoch: float) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond:06d}0Z"
 
 
+def _segment(text: str) -> bytes:
+    """One base64url segment of a JWT (unpadded, as JWS writes it)."""
+    return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+
+
 def _is_time(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 class _Assertion:
-    """The claims Entra reads from an assertion, taken before it is verified."""
+    """The header and claims Entra reads from an assertion, taken before it is verified."""
 
     def __init__(self, token: str) -> None:
         try:
-            self.header = jwt.get_unverified_header(token)
-            claims = jwt.decode(token, options={"verify_signature": False})
-        except jwt.PyJWTError:
+            header_text, claims_text, signature_text = token.split(".")
+            header, claims = json.loads(_segment(header_text)), json.loads(_segment(claims_text))
+            self.signature = _segment(signature_text)
+        except ValueError:  # a wrong segment count, bad base64 (binascii.Error) or JSON
             raise MalformedAssertion() from None
+        if not isinstance(header, dict) or not isinstance(claims, dict):
+            raise MalformedAssertion()
         audience = claims.get("aud")
         audiences = [audience] if isinstance(audience, str) else audience
         if not isinstance(audiences, list) or not all(isinstance(item, str) for item in audiences):
@@ -117,25 +129,11 @@ class _Assertion:
         )
         if not well_formed:
             raise MalformedAssertion()
-        self.token, self.issuer, self.subject = token, str(claims["iss"]), str(claims["sub"])
+        self.header: Document = header
+        self.signed = f"{header_text}.{claims_text}".encode()
+        self.issuer, self.subject = str(claims["iss"]), str(claims["sub"])
         self.audiences = [str(item) for item in audiences]
         self.expires, self.not_before = float(claims["exp"]), float(claims.get("nbf", 0))
-
-    def check_signature(self, jwks: Document) -> None:
-        """RS256 with the issuer's key named by ``kid`` (any of its keys when the header names none)."""
-        kid = str(self.header.get("kid", ""))
-        keys = [key for key in jwks.get("keys") or [] if not kid or key.get("kid") == kid]
-        if not keys:
-            raise SignatureInvalid("The key was not found.", kid)
-        for key in keys:
-            try:
-                jwt.api_jws.decode(self.token, jwt.PyJWK(key).key, algorithms=["RS256"])
-                return
-            except (jwt.InvalidSignatureError, jwt.InvalidAlgorithmError, jwt.InvalidKeyError):
-                continue
-            except jwt.PyJWTError:
-                raise MalformedAssertion() from None
-        raise SignatureInvalid("The provided signature value did not match the expected signature value.", kid)
 
 
 class FederatedAssertions:
@@ -143,14 +141,16 @@ class FederatedAssertions:
 
     def __init__(self, discovery: OidcDiscovery) -> None:
         self._discovery = discovery
+        self._rs256 = RSAAlgorithm(RSAAlgorithm.SHA256)
+        self._keys: dict[tuple[str, str], RSAPublicKey] = {}  # (n, e) -> key: JWKs are parsed once
 
     def __call__(self, cloud: Cloud, client_id: str, token: str) -> Principal:
         principal = cloud.directory.service_principal_by_app_id(client_id)
         if principal is None:
             raise UnknownApplication(client_id, cloud.settings.tenant_id)
         assertion = _Assertion(token)
-        identity = cloud.identities.by_client_id(client_id)
-        credentials = cloud.identities.federated_credentials(identity.id) if identity is not None else []
+        # A managed identity's principal names the identity, which holds the federated credentials.
+        credentials = cloud.identities.federated_credentials(principal.resource_id) if principal.resource_id else []
         if not any(
             credential.issuer == assertion.issuer
             and credential.subject == assertion.subject
@@ -161,8 +161,34 @@ class FederatedAssertions:
         found = self._discovery.discover(assertion.issuer)
         if found is None:
             raise IssuerUnreachable()
-        assertion.check_signature(found[1])
+        self._check_signature(assertion, found[1])
         now = cloud.clock.now()
         if not assertion.not_before <= now < assertion.expires:
             raise OutsideValidity(now, assertion.not_before, assertion.expires)
         return principal.principal()
+
+    def _check_signature(self, assertion: _Assertion, jwks: Document) -> None:
+        """RS256 with the issuer's key named by ``kid`` (any of its keys when the header names none)."""
+        kid = str(assertion.header.get("kid", ""))
+        jwks_keys = [jwk for jwk in jwks.get("keys") or [] if not kid or jwk.get("kid") == kid]
+        if not jwks_keys:
+            raise SignatureInvalid("The key was not found.", kid)
+        if assertion.header.get("alg") == "RS256" and any(
+            (key := self._public_key(jwk)) is not None
+            and self._rs256.verify(assertion.signed, key, assertion.signature)
+            for jwk in jwks_keys
+        ):
+            return
+        raise SignatureInvalid("The provided signature value did not match the expected signature value.", kid)
+
+    def _public_key(self, jwk: Document) -> RSAPublicKey | None:
+        index = (str(jwk.get("n")), str(jwk.get("e")))
+        if index not in self._keys:
+            try:
+                loaded = RSAAlgorithm.from_jwk(jwk)
+            except jwt.InvalidKeyError:
+                return None
+            if not isinstance(loaded, RSAPublicKey):
+                return None
+            self._keys[index] = loaded
+        return self._keys[index]

@@ -12,10 +12,12 @@ Objects handed out by ``read``/``list_objects`` are the stored dicts: callers co
 
 from __future__ import annotations
 
-import copy
 import json
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar, cast
 
 from podid.sandbox._ids import Clock, IdGenerator
 from podid.sandbox.kube import _status
@@ -37,6 +39,7 @@ _GENERATION_KINDS = frozenset({"Deployment", "ReplicaSet", "CustomResourceDefini
 _SYSTEM_METADATA = ("uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds")
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # utilrand.String: no vowels, no confusable characters
 
+J = TypeVar("J")
 # (cluster, type, new object, old object or None on create); mutates the new object or raises KubeApiError
 Admission = Callable[["Cluster", ResourceType, Obj, Obj | None], None]
 
@@ -84,6 +87,8 @@ class Cluster:
         self._by_name = {resource_name(t): t for t in self.catalog.types}
         self.clock = clock
         self._ids = ids
+        self._random = random.Random(ids.guid())  # generated names follow the sandbox's seed
+        self._now = (0, "")
         self._admission: dict[str, list[Admission]] = {}
 
     # resource types and helpers
@@ -102,15 +107,13 @@ class Cluster:
 
     def now(self) -> str:
         """An RFC 3339 timestamp with seconds precision (metav1.Time)."""
-        return self.clock.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
+        second = int(self.clock.now())
+        if second != self._now[0]:
+            self._now = (second, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second)))
+        return self._now[1]
 
     def random_suffix(self, length: int = 5) -> str:
-        number = int(self._ids.guid().replace("-", ""), 16)
-        chars = []
-        for _ in range(length):
-            number, index = divmod(number, len(_NAME_ALPHABET))
-            chars.append(_NAME_ALPHABET[index])
-        return "".join(chars)
+        return "".join(self._random.choices(_NAME_ALPHABET, k=length))
 
     # reads
 
@@ -193,9 +196,9 @@ class Cluster:
         if rt.custom:
             new = prune(new, rt.kind)
         if subresource == "status":
-            new = {**copy.deepcopy(old), "status": new.get("status")}
+            new = {**clone(old), "status": new.get("status")}
         elif rt.kind in STATUS_KINDS:
-            new["status"] = copy.deepcopy(old.get("status"))
+            new["status"] = clone(old.get("status"))
         if new.get("status") is None:
             new.pop("status", None)
         apply_defaults(new, rt.kind, creating=False)
@@ -233,7 +236,7 @@ class Cluster:
     def write(self, rt: ResourceType, obj: Obj) -> Obj:
         """Controllers' object write without precondition (``obj`` is a changed copy of the stored object)."""
         current = self.read(rt, as_str(dig(obj, "metadata", "namespace")), as_str(dig(obj, "metadata", "name")))
-        return self._replace(rt, current, copy.deepcopy(obj))
+        return self._replace(rt, current, clone(obj))
 
     # delete
 
@@ -258,7 +261,7 @@ class Cluster:
             return None
         if meta.get("deletionTimestamp") and meta.get("deletionGracePeriodSeconds", 0) <= wait:
             return obj
-        marked = copy.deepcopy(obj)
+        marked = clone(obj)
         marked["metadata"]["deletionTimestamp"] = meta.get("deletionTimestamp") or self.now()
         marked["metadata"]["deletionGracePeriodSeconds"] = wait
         if rt.kind == "Namespace":
@@ -278,7 +281,7 @@ class Cluster:
     def orphan_dependents(self, owner: Obj) -> None:
         uid = as_str(dig(owner, "metadata", "uid"))
         for resource, dependent in list(self.objects.dependents(uid)):
-            changed = copy.deepcopy(dependent)
+            changed = clone(dependent)
             refs = [r for r in as_list(changed["metadata"].get("ownerReferences")) if dig(r, "uid") != uid]
             changed["metadata"]["ownerReferences"] = refs
             if not refs:
@@ -289,30 +292,30 @@ class Cluster:
 
     def get(self, resource: str, namespace: str | None, name: str) -> Obj | None:
         found = self.find(self.resource_type(resource), namespace or "", name)
-        return copy.deepcopy(found) if found is not None else None
+        return clone(found) if found is not None else None
 
     def list(self, resource: str, namespace: str | None = None, label_selector: str | None = None) -> list[Obj]:
-        return copy.deepcopy(self.list_objects(self.resource_type(resource), namespace, label_selector or ""))
+        return clone(self.list_objects(self.resource_type(resource), namespace, label_selector or ""))
 
     def create(self, resource: str, obj: Obj) -> Obj:
         namespace = as_str(dig(obj, "metadata", "namespace"))
-        return copy.deepcopy(self.create_object(self.resource_type(resource), namespace, obj))
+        return clone(self.create_object(self.resource_type(resource), namespace, obj))
 
     def replace(self, resource: str, obj: Obj) -> Obj:
         namespace, name = as_str(dig(obj, "metadata", "namespace")), as_str(dig(obj, "metadata", "name"))
-        return copy.deepcopy(self.update_object(self.resource_type(resource), namespace, name, obj))
+        return clone(self.update_object(self.resource_type(resource), namespace, name, obj))
 
     def delete(self, resource: str, namespace: str | None, name: str) -> Obj | None:
         rt = self.resource_type(resource)
         if self.find(rt, namespace or "", name) is None:
             return None
-        return copy.deepcopy(self.delete_object(rt, namespace or "", name, DeleteOptions()))
+        return clone(self.delete_object(rt, namespace or "", name, DeleteOptions()))
 
     def subscribe(self, callback: Callable[[str, str, Obj], None]) -> Callable[[], None]:
         def deliver(event_type: str, obj: Obj) -> None:
             rt = self.type_of(obj)
             if rt is not None:
-                callback(event_type, resource_name(rt), copy.deepcopy(obj))
+                callback(event_type, resource_name(rt), clone(obj))
 
         return self.hub.listen(deliver)
 
@@ -320,7 +323,7 @@ class Cluster:
 
     def _decode(self, rt: ResourceType, body: Obj) -> Obj:
         """A copy of the body with apiVersion/kind checked (or filled in) against the URL's resource."""
-        obj = copy.deepcopy(body)
+        obj = clone(body)
         api_version, kind = obj.setdefault("apiVersion", rt.api_version), obj.setdefault("kind", rt.kind)
         if api_version != rt.api_version:
             expected = f"does not match the expected API version ({rt.api_version})"
@@ -372,6 +375,15 @@ def namespace_terminating(rt: ResourceType, name: str, namespace: str) -> KubeAp
     error.status["message"] = f"{rt.group_resource} {json.dumps(name)} is forbidden: {why}"
     error.status["details"]["causes"] = [cause]
     return error
+
+
+def clone(value: J) -> J:
+    """A deep copy of decoded JSON (dicts, lists, scalars): several times faster than copy.deepcopy."""
+    if isinstance(value, dict):
+        return cast(J, {key: clone(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return cast(J, [clone(item) for item in value])
+    return value
 
 
 def _spec_of(obj: Obj) -> Obj:

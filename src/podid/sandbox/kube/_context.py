@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from podid.sandbox.kube._auth import Authenticator
 from podid.sandbox.kube._cluster import Cluster
+from podid.sandbox.kube._encoding import EncodingCache
 from podid.sandbox.kube._kubelet import Kubelet
 from podid.sandbox.kube._satokens import TokenSigner
 
@@ -18,6 +19,7 @@ class ApiContext:
     signer: TokenSigner
     kubernetes_version: str  # "1.29.4"
     server_url: str  # https://127.0.0.1:<port>
+    encoding: EncodingCache = field(default_factory=EncodingCache)
 
     def version_info(self) -> dict[str, str]:
         """``GET /version``: what kubectl version and the discovery client read."""

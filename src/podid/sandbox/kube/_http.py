@@ -15,30 +15,24 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from podid.sandbox.kube import _rest, _streams
+from podid.sandbox.kube import _rest, _streams, _subresources
 from podid.sandbox.kube._cluster import STATUS_KINDS
 from podid.sandbox.kube._context import ApiContext
-from podid.sandbox.kube._objects import Obj, as_dict, as_int, as_list, as_str, dig
-from podid.sandbox.kube._resources import ResourceType
-from podid.sandbox.kube._satokens import Binding
-from podid.sandbox.kube._scheduler import bind_pod
-from podid.sandbox.kube._status import (
-    KubeApiError,
-    conflict,
-    internal_error,
-    invalid,
-    invalid_value,
-    method_not_allowed,
-)
+from podid.sandbox.kube._objects import Obj
+from podid.sandbox.kube._status import KubeApiError, internal_error, method_not_allowed
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _HEALTH = ("/healthz", "/livez", "/readyz")
 _PUBLIC = frozenset({"/version", *_HEALTH, "/.well-known/openid-configuration", "/openid/v1/jwks"})
-_SUBRESOURCES = {"Pod": {"log", "binding"}, "ServiceAccount": {"token"}, "Namespace": {"finalize"}}
-_MIN_TOKEN_SECONDS = 600
-_TOKEN_REQUEST = ResourceType("authentication.k8s.io", "v1", "tokenrequests", "TokenRequest", True)
+_SUBRESOURCES = {
+    "Pod": {"log", "binding"},
+    "ServiceAccount": {"token"},
+    "Namespace": {"finalize"},
+    "Deployment": {"scale"},
+    "ReplicaSet": {"scale"},
+}
 _MAX_BODY = 3 * 1024 * 1024
 
 
@@ -133,6 +127,8 @@ async def _resource_request(context: ApiContext, request: web.Request, segments:
 
 async def _verb(context: ApiContext, request: web.Request, target: _rest.Target) -> web.StreamResponse:
     method = request.method
+    if target.subresource == "scale":
+        return await _subresources.scale(context, request, target)
     if method == "GET":
         if not target.name:
             if _rest.flag(request, "watch"):
@@ -146,9 +142,9 @@ async def _verb(context: ApiContext, request: web.Request, target: _rest.Target)
         if not target.name:
             return await _rest.create(context, request, target)
         if target.subresource == "binding":
-            return await _binding(context, request, target)
+            return await _subresources.binding(context, request, target)
         if target.subresource == "token":
-            return await _token_request(context, request, target)
+            return await _subresources.token_request(context, request, target)
     if method == "PUT" and target.name:
         if target.subresource == "finalize":
             target = _rest.Target(target.rt, target.namespace, target.name, "")
@@ -158,61 +154,3 @@ async def _verb(context: ApiContext, request: web.Request, target: _rest.Target)
     if method == "DELETE":
         return await _rest.delete(context, request, target)
     raise method_not_allowed()
-
-
-async def _binding(context: ApiContext, request: web.Request, target: _rest.Target) -> web.Response:
-    """``pods/binding``: what a scheduler posts to place a pod on a node."""
-    body = await _rest.read_body(request)
-    cluster = context.cluster
-    pod = cluster.read(target.rt, target.namespace, target.name)
-    node = as_str(dig(body, "target", "name"))
-    if dig(pod, "spec", "nodeName"):
-        raise conflict(
-            target.rt, target.name, f"pod {target.name} is already assigned to node {dig(pod, 'spec', 'nodeName')!s}"
-        )
-    bind_pod(cluster, pod, node)
-    success = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
-    return _rest.json_response(success, 201)
-
-
-async def _token_request(context: ApiContext, request: web.Request, target: _rest.Target) -> web.Response:
-    """``serviceaccounts/token`` (TokenRequest): a bound token for the account, as ``kubectl create token``."""
-    body = await _rest.read_body(request)
-    cluster = context.cluster
-    account = cluster.read(target.rt, target.namespace, target.name)
-    spec = as_dict(body.get("spec"))
-    seconds = as_int(spec.get("expirationSeconds"), 3600)
-    if seconds < _MIN_TOKEN_SECONDS:
-        why = "may not specify a duration less than 10 minutes"
-        error = invalid_value("spec.expirationSeconds", seconds, why)
-        raise invalid(_TOKEN_REQUEST, target.name, [error])
-    audiences = [as_str(a) for a in as_list(spec.get("audiences"))] or [context.signer.issuer]
-    pod = _bound_pod(context, target.namespace, as_dict(spec.get("boundObjectRef")))
-    binding = Binding(target.namespace, target.name, as_str(dig(account, "metadata", "uid")), pod)
-    token, _, expires = context.signer.mint(binding, audiences, seconds)
-    expiry = cluster.clock.utcnow().fromtimestamp(expires, cluster.clock.utcnow().tzinfo)
-    metadata = {"name": target.name, "namespace": target.namespace, "creationTimestamp": None}
-    status = {"token": token, "expirationTimestamp": expiry.strftime("%Y-%m-%dT%H:%M:%SZ")}
-    response = {
-        "kind": "TokenRequest",
-        "apiVersion": "authentication.k8s.io/v1",
-        "metadata": metadata,
-        "spec": {
-            **spec,
-            "audiences": audiences,
-            "expirationSeconds": seconds,
-            "boundObjectRef": spec.get("boundObjectRef"),
-        },
-        "status": status,
-    }
-    return _rest.json_response(response, 201)
-
-
-def _bound_pod(context: ApiContext, namespace: str, ref: Obj) -> Obj | None:
-    if ref.get("kind") != "Pod":
-        return None
-    pods = context.cluster.resource_type("pods")
-    pod = context.cluster.read(pods, namespace, as_str(ref.get("name")))
-    if ref.get("uid") and ref["uid"] != dig(pod, "metadata", "uid"):
-        raise conflict(pods, as_str(ref.get("name")), "the UID in the bound object reference does not match")
-    return pod

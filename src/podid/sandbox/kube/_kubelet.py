@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import signal
 import time
 from collections.abc import Callable
@@ -182,17 +181,15 @@ class Kubelet:
 
     def _with_addresses(self, pod: Obj, run: PodRun) -> Obj:
         """The pod as its containers see it (the downward API's status.podIP is already set)."""
-        shown = copy.deepcopy(pod)
-        status = shown.setdefault("status", {})
-        status.update({"podIP": run.ip, "podIPs": [{"ip": run.ip}], "hostIP": run.host_ip})
-        return shown
+        addresses = {"podIP": run.ip, "podIPs": [{"ip": run.ip}], "hostIP": run.host_ip}
+        return {**pod, "status": {**as_dict(pod.get("status")), **addresses}}
 
     def _report(self, pod: Obj, run: PodRun) -> None:
         current = self._cluster.find(self._pods, *_key(pod))
         if current is None or dig(current, "metadata", "uid") != run.uid:
             return
-        updated = {**copy.deepcopy(current), "status": pod_status(current, run, self._cluster.now())}
-        self._cluster.commit(self._pods, current, updated)
+        status = pod_status(current, run, self._cluster.now())
+        self._cluster.commit(self._pods, current, {**current, "metadata": dict(current["metadata"]), "status": status})
 
     # changes while running
 

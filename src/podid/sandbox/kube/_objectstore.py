@@ -1,9 +1,10 @@
 """One cluster's objects: an in-memory index written through to the sandbox store, and its watch hub.
 
 Each object is one store document (kind ``kubeObject``, key ``<cluster>|<resource>|<namespace>|<name>``, parent
-the cluster) and the cluster's resourceVersion counter is another (kind ``kubeVersion``), written in the same
-transaction, so versions never repeat after a restart. Objects held here are never mutated in place: a write
-replaces the stored dict, which is why readers may share them without copying.
+the cluster). The resourceVersion counter restarts from the highest version found in those documents and in a
+``kubeVersion`` document written with each deletion (the only write whose version no object keeps), so versions
+never repeat after a restart. Objects held here are never mutated in place: a write replaces the stored dict,
+which is why readers may share them without copying.
 """
 
 from __future__ import annotations
@@ -40,10 +41,13 @@ class ObjectStore:
         self._key = cluster_key
         self._objects: dict[str, dict[Key, Obj]] = {}
         self._dependents: dict[str, set[Ref]] = {}
+        self._version = int(as_dict(store.get(VERSION_KIND, cluster_key)).get("resourceVersion", 0))
         for doc in store.children(OBJECT_KIND, cluster_key):
             self._index(doc["resource"], doc["object"])
-        self._version = int(as_dict(store.get(VERSION_KIND, cluster_key)).get("resourceVersion", 0))
-        self.hub = WatchHub(start_version=self._version, history=WATCH_HISTORY, queue_size=WATCH_QUEUE)
+            self._version = max(self._version, int(doc["object"]["metadata"]["resourceVersion"]))
+        self.hub = WatchHub(
+            start_version=self._version, history=WATCH_HISTORY, queue_size=WATCH_QUEUE, copy_objects=False
+        )
 
     @property
     def resource_version(self) -> int:
@@ -77,9 +81,7 @@ class ObjectStore:
         """Store ``obj`` (ADDED when ``old`` is None, else MODIFIED) under the next resourceVersion."""
         self._version += 1
         obj["metadata"]["resourceVersion"] = str(self._version)
-        with self._store.transaction():
-            self._store.put(OBJECT_KIND, self._doc_key(resource, obj), {"resource": resource, "object": obj}, self._key)
-            self._save_version()
+        self._store.put(OBJECT_KIND, self._doc_key(resource, obj), {"resource": resource, "object": obj}, self._key)
         if old is not None:
             self._unindex_owners(resource, old)
         self._index(resource, obj)
@@ -92,7 +94,7 @@ class ObjectStore:
         gone = {**obj, "metadata": {**obj["metadata"], "resourceVersion": str(self._version)}}
         with self._store.transaction():
             self._store.delete(OBJECT_KIND, self._doc_key(resource, obj))
-            self._save_version()
+            self._store.put(VERSION_KIND, self._key, {"resourceVersion": self._version})
         self._unindex(resource, obj)
         self.hub.publish("DELETED", gone)
         return gone
@@ -110,9 +112,6 @@ class ObjectStore:
     def _doc_key(self, resource: str, obj: Obj) -> str:
         namespace, name = key_of(obj)
         return f"{self._key}|{resource}|{namespace}|{name}"
-
-    def _save_version(self) -> None:
-        self._store.put(VERSION_KIND, self._key, {"resourceVersion": self._version})
 
     def _index(self, resource: str, obj: Obj) -> None:
         key = key_of(obj)

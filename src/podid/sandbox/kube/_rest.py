@@ -18,6 +18,7 @@ from aiohttp import web
 
 from podid.sandbox.kube._cluster import DeleteOptions, ListResult
 from podid.sandbox.kube._context import ApiContext
+from podid.sandbox.kube._encoding import dumps
 from podid.sandbox.kube._objects import Obj, as_dict, as_str, dig
 from podid.sandbox.kube._patching import APPLY_PATCH, apply_patch
 from podid.sandbox.kube._resources import Catalog, ResourceType
@@ -27,6 +28,8 @@ from podid.sandbox.kube._tables import render_table
 JSON = "application/json"
 _BODY_TYPES = (JSON, "application/yaml", "application/vnd.kubernetes.protobuf")
 _STATUS_SUBRESOURCE = "status"
+# Kinds whose registry answers a DELETE with the deleted object; the others answer a Success Status naming it.
+_RETURN_DELETED = frozenset({"Pod", "Service"})
 
 
 @dataclass(frozen=True)
@@ -58,12 +61,11 @@ def flag(request: web.Request, name: str) -> bool:
 
 
 def json_response(body: Obj, status: int = 200) -> web.Response:
-    return web.Response(
-        body=json.dumps(body, separators=(",", ":")).encode(),
-        status=status,
-        content_type=JSON,
-        headers={"Cache-Control": "no-cache, private"},
-    )
+    return _bytes_response(dumps(body), status)
+
+
+def _bytes_response(body: bytes, status: int = 200) -> web.Response:
+    return web.Response(body=body, status=status, content_type=JSON, headers={"Cache-Control": "no-cache, private"})
 
 
 async def read_body(request: web.Request) -> Obj:
@@ -116,8 +118,8 @@ def list_response(context: ApiContext, request: web.Request, target: Target) -> 
         partial = [_partial(obj) for obj in result.items]
         body = {"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1", "metadata": metadata}
         return json_response({**body, "items": partial})
-    body = {"kind": target.rt.list_kind, "apiVersion": target.rt.api_version, "metadata": metadata}
-    return json_response({**body, "items": result.items})
+    head = {"kind": target.rt.list_kind, "apiVersion": target.rt.api_version, "metadata": metadata}
+    return _bytes_response(context.encoding.document(head, result.items))
 
 
 def _page(items: list[Obj], version: int, request: web.Request) -> ListResult:
@@ -155,7 +157,7 @@ def object_response(
         )
     if _accepts(request, "PartialObjectMetadata"):
         return json_response(_partial(obj), status)
-    return json_response(obj, status)
+    return _bytes_response(context.encoding.encode(obj), status)
 
 
 # writes
@@ -212,7 +214,17 @@ async def delete(context: ApiContext, request: web.Request, target: Target) -> w
     if target.subresource:
         raise method_not_allowed()
     deleted = context.cluster.delete_object(target.rt, target.namespace, target.name, options)
-    return object_response(context, request, target, deleted)
+    pending = context.cluster.find(target.rt, target.namespace, target.name) is not None
+    if pending or target.rt.kind in _RETURN_DELETED or options.dry_run:
+        return object_response(context, request, target, deleted)
+    details = {
+        "name": target.name,
+        "group": target.rt.group,
+        "kind": target.rt.plural,
+        "uid": deleted["metadata"]["uid"],
+    }
+    success = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success"}
+    return json_response({**success, "details": {k: v for k, v in details.items() if v}})
 
 
 def _delete_collection(

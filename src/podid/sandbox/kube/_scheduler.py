@@ -29,9 +29,10 @@ def set_condition(status: Obj, condition: Obj, now: str) -> None:
 
 
 def bind_pod(cluster: Cluster, pod: Obj, node_name: str) -> Obj:
-    bound = copy.deepcopy(pod)
-    bound["spec"]["nodeName"] = node_name
-    set_condition(bound.setdefault("status", {}), {"type": "PodScheduled", "status": "True"}, cluster.now())
+    # stored objects are never mutated, so the new version may share the parts it does not change
+    status = dict(as_dict(pod.get("status")))
+    set_condition(status, {"type": "PodScheduled", "status": "True"}, cluster.now())
+    bound = {**pod, "metadata": dict(pod["metadata"]), "spec": {**pod["spec"], "nodeName": node_name}, "status": status}
     return cluster.commit(cluster.resource_type("pods"), pod, bound)
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import Callable
 from pathlib import Path
 
 from aiohttp import web
 
 from podid.sandbox.kube._context import ApiContext
+from podid.sandbox.kube._encoding import dumps
 from podid.sandbox.kube._objects import Obj, as_dict, as_list, as_str, dig, labels_of
 from podid.sandbox.kube._rest import JSON, Target, flag
 from podid.sandbox.kube._selectors import SelectorError, parse_field_selector, parse_label_selector
@@ -72,10 +72,7 @@ async def watch(context: ApiContext, request: web.Request, target: Target) -> we
                 continue
             except StopAsyncIteration:
                 break
-            if table and event["type"] != "ERROR":
-                now = cluster.clock.utcnow()
-                event = {"type": event["type"], "object": render_table(target.rt, [event["object"]], now=now)}
-            await response.write(json.dumps(event, separators=(",", ":")).encode() + b"\n")
+            await response.write(_line(context, target, event, table))
     except (ConnectionResetError, asyncio.CancelledError):
         pass
     finally:
@@ -83,6 +80,15 @@ async def watch(context: ApiContext, request: web.Request, target: Target) -> we
     with contextlib.suppress(ConnectionResetError):
         await response.write_eof()
     return response
+
+
+def _line(context: ApiContext, target: Target, event: Obj, table: bool) -> bytes:
+    if event["type"] == "ERROR":
+        return dumps(event) + b"\n"
+    if table:
+        rendered = render_table(target.rt, [event["object"]], now=context.cluster.clock.utcnow())
+        return dumps({"type": event["type"], "object": rendered}) + b"\n"
+    return context.encoding.event(event["type"], event["object"])
 
 
 # logs

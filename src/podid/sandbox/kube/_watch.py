@@ -55,7 +55,10 @@ def resource_version_of(obj: Obj) -> int:
 class WatchHub:
     """Publishes the changes of one cluster to its watchers and in-process listeners."""
 
-    def __init__(self, *, start_version: int = 0, history: int = 1000, queue_size: int = 1000) -> None:
+    def __init__(
+        self, *, start_version: int = 0, history: int = 1000, queue_size: int = 1000, copy_objects: bool = True
+    ) -> None:
+        self._copy = copy_objects  # False when the publisher never mutates a published object (saves two copies)
         self._history: deque[_Change] = deque(maxlen=history)
         self._floor = start_version  # the oldest version a watch can still resume from
         self._last = start_version
@@ -75,7 +78,9 @@ class WatchHub:
         version = resource_version_of(obj)
         if version <= self._last:
             raise ValueError(f"resourceVersion {version} published after {self._last}")
-        change = _Change(event_type, copy.deepcopy(obj), copy.deepcopy(old) if old is not None else None, version)
+        if self._copy:
+            obj, old = copy.deepcopy(obj), copy.deepcopy(old) if old is not None else None
+        change = _Change(event_type, obj, old, version)
         if self._history.maxlen is not None and len(self._history) == self._history.maxlen:
             self._floor = self._history[0].version if self._history else version
         self._history.append(change)

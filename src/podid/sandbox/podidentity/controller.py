@@ -15,12 +15,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from podid.sandbox.arm.errors import ArmError
-from podid.sandbox.kube.api import KubeCluster
+from podid.sandbox.kube.api import KubeCluster, KubeObject
 from podid.sandbox.podidentity import _crd, addon, mic
+from podid.sandbox.podidentity._informer import NmiInformer
 from podid.sandbox.podidentity.profile import (
     ASSIGNED,
     FEATURE_NAME,
@@ -45,9 +46,11 @@ _MIC_TRIGGERS = frozenset({_crd.PODS, _crd.IDENTITIES, _crd.BINDINGS, _crd.NODES
 
 @dataclass
 class ClusterState:
+    cluster_id: str
     enabled: bool
     kubelet_identity: str | None
     immutable: frozenset[str]  # lower-cased ids MIC never detaches: the kubelet's and the profile's
+    informer: NmiInformer = field(default_factory=NmiInformer)  # fed while the add-on is enabled
     unsubscribe: Callable[[], None] | None = None
 
 
@@ -145,7 +148,7 @@ class PodIdentityController:
     def _reconcile(self, cluster_id: str, profile: Profile | None, kubelet: str | None) -> None:
         wanted = addon.profile_identity_ids(profile)
         immutable = frozenset(item.lower() for item in [*wanted, *([kubelet] if kubelet else [])])
-        state = self._clusters.setdefault(cluster_id.lower(), ClusterState(False, kubelet, immutable))
+        state = self._clusters.setdefault(cluster_id.lower(), ClusterState(cluster_id, False, kubelet, immutable))
         state.enabled, state.kubelet_identity, state.immutable = is_enabled(profile), kubelet, immutable
         cluster = self._cloud.kube.cluster(cluster_id)
         if cluster is None:
@@ -153,10 +156,12 @@ class PodIdentityController:
         addon.reconcile_objects(cluster, profile)
         self._sync_scale_sets(cluster_id, cluster, wanted, kubelet)
         if state.enabled and state.unsubscribe is None:
-            state.unsubscribe = cluster.subscribe(lambda _type, resource, _obj: self._changed(cluster_id, resource))
+            state.informer = NmiInformer()
+            state.unsubscribe = cluster.subscribe(lambda kind, resource, obj: self._changed(state, kind, resource, obj))
+            state.informer.seed(cluster)
         elif not state.enabled and state.unsubscribe is not None:
             state.unsubscribe()
-            state.unsubscribe = None
+            state.unsubscribe, state.informer = None, NmiInformer()
         self._schedule(cluster_id)
 
     def _sync_scale_sets(self, cluster_id: str, cluster: KubeCluster, wanted: list[str], kubelet: str | None) -> None:
@@ -172,9 +177,10 @@ class PodIdentityController:
 
     # MIC
 
-    def _changed(self, cluster_id: str, resource: str) -> None:
+    def _changed(self, state: ClusterState, event_type: str, resource: str, obj: KubeObject) -> None:
+        state.informer.apply(event_type, resource, obj)
         if resource in _MIC_TRIGGERS:
-            self._schedule(cluster_id)
+            self._schedule(state.cluster_id)
 
     def _schedule(self, cluster_id: str) -> None:
         self._dirty.add(cluster_id.lower())
@@ -190,11 +196,11 @@ class PodIdentityController:
             if state is None or not state.enabled or cluster is None:
                 continue
             try:
-                self.run_mic(cluster, state)
+                self._run_mic(cluster, state)
             except Exception:  # a controller logs and retries on the next change, as MIC does
                 log.exception("MIC cycle failed for cluster %s", key)
 
-    def run_mic(self, cluster: KubeCluster, state: ClusterState) -> None:
+    def _run_mic(self, cluster: KubeCluster, state: ClusterState) -> None:
         compute = self._cloud.compute
         work = mic.plan_cycle(mic.read_cluster(cluster), state.immutable)
         mic.apply_cycle(cluster, work, compute.vmss_assign_identities, compute.vmss_identities)

@@ -30,7 +30,7 @@ from podid.sandbox._runner import bind_tcp
 from podid.sandbox.arm.compute.models import ScaleSetInstance, VirtualMachineScaleSet
 from podid.sandbox.kube.api import KubeCluster, KubeObject
 from podid.sandbox.podidentity import _crd, nmi
-from podid.sandbox.podidentity.controller import PodIdentityController
+from podid.sandbox.podidentity.controller import ClusterState, PodIdentityController
 from podid.sandbox.podidentity.nmi import Found, Missing, NodeIdentity, Reply, TokenRequest
 
 if TYPE_CHECKING:
@@ -98,18 +98,11 @@ class ImdsService:
             return nmi.go_error(500, nmi.POD_LIST_EMPTY)
         cluster, pod = caller
         kubelet = state.kubelet_identity if state else None
-        if not with_nmi:
+        if state is None or not state.enabled:
             return self._node_token(cluster, pod, token_request, kubelet, nmi_shape=False)
-        exceptions = cluster.list(_crd.EXCEPTIONS, _crd.namespace_of(pod))
-        if nmi.is_excepted(_crd.labels_of(pod), exceptions):
-            excepted = TokenRequest(token_request.resource, client_id=token_request.client_id)
-            reply = self._node_token(cluster, pod, excepted, kubelet, nmi_shape=True)
-            if reply.status != 200:
-                return nmi.go_error(
-                    403, f"failed to get service principal token, error: {_adal_error(reply, excepted)}"
-                )
-            return reply
-        return await self._pod_identity_token(cluster, pod, token_request)
+        if nmi.is_excepted(_crd.labels_of(pod), state.informer.exceptions(_crd.namespace_of(pod))):
+            return self._excepted_token(cluster, pod, token_request, kubelet)
+        return await self._pod_identity_token(state, cluster, pod, token_request)
 
     async def _find_pod(self, ip: str) -> tuple[KubeCluster, KubeObject] | None:
         """NMI looks a little longer (5 tries 300 ms apart) when it may wait; the fast mode answers at once."""
@@ -121,8 +114,20 @@ class ImdsService:
             await asyncio.sleep(nmi.POD_LOOKUP_INTERVAL)
         return None
 
-    async def _pod_identity_token(self, cluster: KubeCluster, pod: KubeObject, request: TokenRequest) -> Reply:
-        outcome = await self._assigned_identities(cluster, pod, request)
+    def _excepted_token(
+        self, cluster: KubeCluster, pod: KubeObject, request: TokenRequest, kubelet: str | None
+    ) -> Reply:
+        """NMI fetches what IMDS gives the node, passing on only the client_id."""
+        excepted = TokenRequest(request.resource, client_id=request.client_id)
+        reply = self._node_token(cluster, pod, excepted, kubelet, nmi_shape=True)
+        if reply.status == 200:
+            return reply
+        return nmi.go_error(403, f"failed to get service principal token, error: {_adal_error(reply, excepted)}")
+
+    async def _pod_identity_token(
+        self, state: ClusterState, cluster: KubeCluster, pod: KubeObject, request: TokenRequest
+    ) -> Reply:
+        outcome = await self._assigned_identities(state, pod, request)
         picked = nmi.pick_identity(outcome, request, _crd.namespace_of(pod)) if isinstance(outcome, Found) else outcome
         if isinstance(picked, Missing):
             if self._cloud.settings.nmi_wait:
@@ -133,24 +138,20 @@ class ImdsService:
             return picked
         if _crd.field(picked, "spec", "type") != _crd.USER_ASSIGNED_MSI:
             return nmi.go_error(403, f"unsupported identity type {_crd.field(picked, 'spec', 'type')}")
-        client_id = _crd.text(picked, "spec", "clientID")
-        uami = TokenRequest(request.resource, client_id=client_id)
+        uami = TokenRequest(request.resource, client_id=_crd.text(picked, "spec", "clientID"))
         reply = self._node_token(cluster, pod, uami, None, nmi_shape=True)
         return reply if reply.status == 200 else nmi.go_error(403, _adal_error(reply, uami))
 
     async def _assigned_identities(
-        self, cluster: KubeCluster, pod: KubeObject, request: TokenRequest
+        self, state: ClusterState, pod: KubeObject, request: TokenRequest
     ) -> Found | Missing:
         """NMI's wait for the pod's AzureAssignedIdentities; without nmi_wait, one look that ends the wait."""
-        namespace, name = _crd.namespace_of(pod), _crd.name_of(pod)
-        selector = f"{_crd.NODENAME_LABEL}={_crd.text(pod, 'spec', 'nodeName')}"
+        namespace, name, node = _crd.namespace_of(pod), _crd.name_of(pod), _crd.text(pod, "spec", "nodeName")
         total = nmi.CREATED_ATTEMPTS + nmi.ASSIGNED_ATTEMPTS
         attempts = range(total) if self._cloud.settings.nmi_wait else [nmi.CREATED_ATTEMPTS]
         for attempt in attempts:
-            node_local = cluster.list(_crd.ASSIGNED_IDENTITIES, None, selector)
-            outcome = nmi.lookup_attempt(
-                nmi.assignments_of(node_local, namespace, name), request, attempt, namespace, name
-            )
+            assignments = state.informer.assignments(namespace, name, node)
+            outcome = nmi.lookup_attempt(assignments, request, attempt, namespace, name)
             if outcome is not None:
                 return outcome
             if self._cloud.settings.nmi_wait:
@@ -182,9 +183,14 @@ class ImdsService:
         ]
 
     def _scale_set(self, cluster: KubeCluster, pod: KubeObject) -> VirtualMachineScaleSet | None:
+        """The scale set behind the pod's node (from NMI's node cache where the add-on runs)."""
         node_name = _crd.text(pod, "spec", "nodeName")
-        node = cluster.get(_crd.NODES, None, node_name) if node_name else None
-        vmss_id = _crd.scale_set_of(node) if node else None
+        state = self._controller.state(cluster.cluster_id)
+        if state is not None and state.enabled:
+            vmss_id = state.informer.scale_set(node_name)
+        else:
+            node = cluster.get(_crd.NODES, None, node_name) if node_name else None
+            vmss_id = _crd.scale_set_of(node) if node else None
         return self._cloud.compute.find_by_id(vmss_id) if vmss_id else None
 
     # instance metadata

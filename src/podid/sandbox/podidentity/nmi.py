@@ -23,7 +23,6 @@ CREATED_ATTEMPTS = 16  # --retry-attempts-for-created
 ASSIGNED_ATTEMPTS = 4  # --retry-attempts-for-assigned
 RETRY_SECONDS = 5  # --find-identity-retry-interval
 POD_LOOKUP_ATTEMPTS, POD_LOOKUP_INTERVAL = 5, 0.3
-RETRY_AFTER_SECONDS = "20"  # --set-retry-after-header
 
 POD_LIST_EMPTY = "pod list is empty"
 _JSON = "application/json"
@@ -148,14 +147,6 @@ def not_assigned(namespace: str, name: str) -> Missing:
         f"{CREATED_ATTEMPTS + ASSIGNED_ATTEMPTS} attempts, retry duration [{RETRY_SECONDS}]s, error: <nil>. "
         "Check MIC pod logs for identity assignment errors"
     )
-
-
-def assignments_of(assigned: Iterable[KubeObject], namespace: str, name: str) -> list[KubeObject]:
-    return [
-        obj
-        for obj in assigned
-        if _crd.text(obj, "spec", "pod") == name and _crd.text(obj, "spec", "podNamespace") == namespace
-    ]
 
 
 def lookup_attempt(

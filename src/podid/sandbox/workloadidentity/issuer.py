@@ -37,15 +37,14 @@ class OidcIssuers:
 
     def __init__(self, cloud: Cloud) -> None:
         self._cloud = cloud
-        self._cluster_of: dict[str, str] = {}  # issuer URL -> cluster id, checked again on every use
+        self._cluster_of: dict[str, str] = {}  # issuer URL -> cluster id
 
     def discover(self, issuer: str) -> tuple[Document, Document] | None:
         """(openid configuration, JWKS) of the issuer with exactly this URL; None when none can be fetched."""
         cluster_id = self._cluster_id(issuer)
-        if cluster_id is None:
-            return None
-        server = self._cloud.kube.server(cluster_id)
+        server = self._cloud.kube.server(cluster_id) if cluster_id is not None else None
         if server is None or server.signer.issuer != issuer:
+            self._cluster_of.pop(issuer, None)
             return None
         return self.configuration(issuer), server.signer.jwks()
 
@@ -62,13 +61,14 @@ class OidcIssuers:
         return self._cloud.settings.arm_url.rstrip("/") + urlsplit(issuer).path
 
     def _cluster_id(self, issuer: str) -> str | None:
+        # An issuer URL names one cluster for good (AKS never changes or disables it), so a found cluster is
+        # remembered; whether it still signs as that issuer is asked of its API server on every use.
         known = self._cluster_of.get(issuer)
-        if known is not None and _enabled_issuer(self._cloud.clusters.get(known)) == issuer:
+        if known is not None:
             return known
-        self._cluster_of.pop(issuer, None)
         for doc in self._cloud.clusters.all():
             if _enabled_issuer(doc) == issuer:
-                self._cluster_of[issuer] = doc["id"]
+                self._cluster_of[issuer] = str(doc["id"])
                 return str(doc["id"])
         return None
 

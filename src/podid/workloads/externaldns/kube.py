@@ -68,10 +68,13 @@ def _key(obj: WireObject) -> tuple[str, str]:
 
 
 class Informer:
-    def __init__(self, list_call: ListCall, kind: str, on_change: Callable[[], None]) -> None:
+    def __init__(
+        self, list_call: ListCall, kind: str, on_change: Callable[[], None], watch_seconds: int = WATCH_SECONDS
+    ) -> None:
         self._list_call = list_call
         self.kind = kind  # "*v1.Service", as client-go names the type in its logs
         self._on_change = on_change
+        self._watch_seconds = watch_seconds
         self._lock = threading.Lock()
         self._cache: dict[tuple[str, str], WireObject] = {}
         self._synced = threading.Event()
@@ -119,10 +122,10 @@ class Informer:
                 events = self._watch.stream(  # type: ignore[no-untyped-call]
                     self._list_call,
                     resource_version=resource_version,
-                    timeout_seconds=WATCH_SECONDS,
+                    timeout_seconds=self._watch_seconds,
                     allow_watch_bookmarks=True,
                     deserialize=False,
-                    _request_timeout=WATCH_SECONDS + REQUEST_TIMEOUT,
+                    _request_timeout=self._watch_seconds + REQUEST_TIMEOUT,
                 )
                 for event in events:
                     resource_version = self._apply(event) or resource_version

@@ -163,7 +163,10 @@ def calculate(
     managed = frozenset(managed_types)
 
     def keep(ep: Endpoint) -> bool:
-        return ep.record_type in managed and domain_filter.match(ep.dns_name)
+        if not domain_filter.match(ep.dns_name):
+            log.debug("ignoring record %s that does not match domain filter", ep.dns_name)
+            return False
+        return ep.record_type in managed
 
     acc = _Accumulator()
     for (name, _), row in _build_table(current, desired, keep).items():

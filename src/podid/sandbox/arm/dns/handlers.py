@@ -114,7 +114,7 @@ def _change(request: ArmRequest, record_type: str) -> RecordSetChange:
 def _paged(request: ArmRequest, items: Sequence[T], render: Callable[[T], dict[str, Any]]) -> ArmResponse:
     """One page with an absolute nextLink; only the page is rendered (zones hold up to 10,000 record sets)."""
     raw_skip = request.query.get("$skiptoken", "0")
-    start = int(raw_skip) if raw_skip.isdigit() else 0
+    start = int(raw_skip) if raw_skip.isascii() and raw_skip.isdigit() else 0
     size = request.top() or DEFAULT_PAGE_SIZE
     body: dict[str, Any] = {"value": [render(item) for item in items[start : start + size]]}
     if start + size < len(items):

@@ -212,9 +212,6 @@ class DnsBackend:
         check_conditions(existing.etag if existing else None, if_match, if_none_match)
         if existing is None:
             self._check_new(zone, record_type, name)
-        records = change.records or []
-        if record_type == "SOA" and existing is not None:
-            records = [_merge_soa(existing.records[0], records[0] if records else {})]
         record_set = RecordSet(
             zone.zone.id,
             zone.zone.name,
@@ -222,7 +219,7 @@ class DnsBackend:
             existing.name if existing else name,
             self._cloud.ids.guid(),
             DEFAULT_TTL if change.ttl is None else change.ttl,
-            tuple(records),
+            _next_records(existing, change.records or []),  # PUT replaces: no records given means none
             change.metadata,
         )
         self._save_record_set(zone, record_set)
@@ -242,14 +239,11 @@ class DnsBackend:
         self._throttle(zone, "write")
         existing = self._existing(zone, record_type, name)
         check_conditions(existing.etag, if_match, None)
-        records = existing.records if change.records is None else tuple(change.records)
-        if record_type == "SOA":
-            records = (_merge_soa(existing.records[0], change.records[0] if change.records else {}),)
         record_set = replace(
             existing,
             etag=self._cloud.ids.guid(),
             ttl=existing.ttl if change.ttl is None else change.ttl,
-            records=records,
+            records=_next_records(existing, change.records),
             metadata=existing.metadata if change.metadata is None else change.metadata,
         )
         self._save_record_set(zone, record_set)
@@ -384,9 +378,14 @@ class DnsBackend:
                 self._forget(records.zone.id)
 
 
-def _merge_soa(current: Record, given: Record) -> Record:
-    """An SOA update changes what it names, except the host: Azure keeps its own name server there."""
-    return {**current, **{key: value for key, value in given.items() if key != "host"}}
+def _next_records(existing: RecordSet | None, given: list[Record] | None) -> tuple[Record, ...]:
+    """The records after a write; an SOA update changes the fields it names except the host (Azure's own)."""
+    if existing is not None and existing.type == "SOA":
+        changes = given[0] if given else {}
+        return ({**existing.records[0], **{key: value for key, value in changes.items() if key != "host"}},)
+    if given is None:
+        return existing.records if existing else ()
+    return tuple(given)
 
 
 def _with_suffix(record_sets: list[RecordSet], suffix: str | None) -> list[RecordSet]:

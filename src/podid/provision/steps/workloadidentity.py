@@ -1,0 +1,105 @@
+"""The steps of ``podid up --mode workload-identity``: the tutorial's system with workload identity, no pod identity.
+
+Compared with the pod identity steps: no preview feature, the cluster gets the OIDC issuer and workload identity
+(``az aks create --enable-oidc-issuer --enable-workload-identity``) instead of the pod identity add-on, each
+identity gets a federated credential for its ServiceAccount (``az identity federated-credential create``)
+instead of a pod identity and Managed Identity Operator grant, and the Kubernetes objects are the workload
+identity ones (``provision.workloadidentity``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from azure.mgmt.msi.models import FederatedIdentityCredential
+
+from podid.provision import workloadidentity as wi
+from podid.provision.design import Design, PodIdentity
+from podid.provision.manifests import external_dns_rbac, hello
+from podid.provision.state import State
+from podid.provision.step import UNKNOWN, Change, Step, merge, model
+from podid.provision.steps._resource import ArmResource, plan
+from podid.provision.steps.cluster import KubeconfigStep, _cluster_resource, desired_cluster, dns_prefix
+from podid.provision.steps.identities import ZoneReaderRoleStep, ZoneStep, demo_identity_step, dns_identity_step
+from podid.provision.steps.kube import KubeObjectsStep, _client_id, _tenant
+from podid.provision.steps.platform import GroupStep
+
+
+def issuer_of(cluster: Any) -> str | None:
+    """The cluster's OIDC issuer URL (with its trailing slash), once AKS has one."""
+    profile = getattr(cluster, "oidc_issuer_profile", None)
+    issuer = getattr(profile, "issuer_url", None)
+    return str(issuer) if issuer else None
+
+
+class WorkloadIdentityClusterStep:
+    """The tutorial's cluster with the OIDC issuer and workload identity; an existing cluster keeps the rest."""
+
+    name = "AKS cluster"
+
+    def plan(self, state: State) -> list[Change]:
+        design = state.design
+        desired = merge(desired_cluster(design), wi.CLUSTER_PROFILES)
+        initial = {"properties": {"dnsPrefix": dns_prefix(design)}}
+        return plan(_cluster_resource(state, f"AKS cluster {design.cluster}", desired, initial))
+
+
+class FederatedCredentialStep:
+    """One identity's federated credential for the ServiceAccount that acts as it."""
+
+    def __init__(self, pod_identity: PodIdentity, account: str) -> None:
+        self.identity_name = pod_identity.identity_name
+        self.namespace, self.account = pod_identity.namespace, account
+        self.credential = wi.credential_name(self.namespace, account)
+        self.name = f"federated credential {self.namespace}/{account}"
+
+    def plan(self, state: State) -> list[Change]:
+        what = f"federated credential {self.credential} → {self.identity_name}"
+        sub = wi.subject(self.namespace, self.account)
+        issuer = issuer_of(state.cluster)
+        if issuer is None or self.identity_name not in state.identities:  # made earlier in this run
+            return [Change("create", what, (f"issuer: {issuer or UNKNOWN}", f"subject: {sub}"))]
+        group, credentials = state.design.group, state.clients.msi.federated_identity_credentials
+        desired = {"properties": {"issuer": issuer, "subject": sub, "audiences": [wi.AUDIENCE]}}
+        return plan(
+            ArmResource(
+                what,
+                desired,
+                lambda: credentials.get(group, self.identity_name, self.credential),
+                lambda body: credentials.create_or_update(
+                    group, self.identity_name, self.credential, model(FederatedIdentityCredential, body)
+                ),
+            )
+        )
+
+
+def federated_credential_steps(design: Design) -> list[Step]:
+    return [FederatedCredentialStep(identity, account) for identity, account in wi.accounts(design)]
+
+
+def external_dns_objects(state: State) -> list[dict[str, Any]]:
+    design = state.design
+    client_id = _client_id(state, design.dns.identity_name)
+    return [*wi.external_dns(design, _tenant(state), client_id), *external_dns_rbac(design)]
+
+
+def demo_objects(state: State) -> list[dict[str, Any]]:
+    design = state.design
+    client_id = _client_id(state, design.demo.identity_name)
+    return wi.demo(design, client_id, _tenant(state), state.node_group or UNKNOWN)
+
+
+def up_steps(design: Design) -> list[Step]:
+    return [
+        GroupStep(),
+        WorkloadIdentityClusterStep(),
+        KubeconfigStep(),
+        ZoneStep(),
+        ZoneReaderRoleStep(),
+        dns_identity_step(design),
+        demo_identity_step(design),
+        *federated_credential_steps(design),
+        KubeObjectsStep("hello app", lambda state: hello(state.design)),
+        KubeObjectsStep("external-dns", external_dns_objects),
+        KubeObjectsStep("demo pod", demo_objects),
+    ]

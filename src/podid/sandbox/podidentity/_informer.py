@@ -1,0 +1,68 @@
+"""What NMI reads on every token request, kept from a cluster's change stream as NMI's informers keep it.
+
+Listing a namespace's AzureAssignedIdentities costs a copy of every object (each embeds its identity and
+binding); NMI instead answers from caches fed by watches (cluster-reference §3.1). So does this: seeded with
+one list, then updated by every ADDED/MODIFIED/DELETED event of the cluster.
+"""
+
+from __future__ import annotations
+
+from podid.sandbox.kube.api import KubeCluster, KubeObject
+from podid.sandbox.podidentity import _crd
+
+Key = tuple[str, str]  # (namespace, name)
+
+
+class NmiInformer:
+    """AzureAssignedIdentities by pod, AzurePodIdentityExceptions by namespace, and nodes' scale sets."""
+
+    def __init__(self) -> None:
+        self._assigned: dict[Key, KubeObject] = {}
+        self._by_pod: dict[Key, dict[Key, KubeObject]] = {}
+        self._exceptions: dict[str, dict[str, KubeObject]] = {}
+        self._scale_sets: dict[str, str | None] = {}
+
+    def seed(self, cluster: KubeCluster) -> None:
+        for resource in (_crd.ASSIGNED_IDENTITIES, _crd.EXCEPTIONS, _crd.NODES):
+            for obj in cluster.list(resource):
+                self.apply("ADDED", resource, obj)
+
+    def apply(self, event_type: str, resource: str, obj: KubeObject) -> None:
+        gone = event_type == "DELETED"
+        if resource == _crd.ASSIGNED_IDENTITIES:
+            self._assignment(obj, gone)
+        elif resource == _crd.EXCEPTIONS:
+            in_namespace = self._exceptions.setdefault(_crd.namespace_of(obj), {})
+            if gone:
+                in_namespace.pop(_crd.name_of(obj), None)
+            else:
+                in_namespace[_crd.name_of(obj)] = obj
+        elif resource == _crd.NODES:
+            if gone:
+                self._scale_sets.pop(_crd.name_of(obj), None)
+            else:
+                self._scale_sets[_crd.name_of(obj)] = _crd.scale_set_of(obj)
+
+    def _assignment(self, obj: KubeObject, gone: bool) -> None:
+        key = (_crd.namespace_of(obj), _crd.name_of(obj))
+        previous = self._assigned.pop(key, None)
+        if previous is not None:
+            self._by_pod.get(_pod_of(previous), {}).pop(key, None)
+        if not gone:
+            self._assigned[key] = obj
+            self._by_pod.setdefault(_pod_of(obj), {})[key] = obj
+
+    def assignments(self, namespace: str, pod: str, node: str) -> list[KubeObject]:
+        """The pod's assignments on its node (NMI only sees objects labelled with its own node)."""
+        found = self._by_pod.get((namespace, pod), {}).values()
+        return [obj for obj in found if _crd.labels_of(obj).get(_crd.NODENAME_LABEL) == node]
+
+    def exceptions(self, namespace: str) -> list[KubeObject]:
+        return list(self._exceptions.get(namespace, {}).values())
+
+    def scale_set(self, node: str) -> str | None:
+        return self._scale_sets.get(node)
+
+
+def _pod_of(obj: KubeObject) -> Key:
+    return (_crd.text(obj, "spec", "podNamespace"), _crd.text(obj, "spec", "pod"))

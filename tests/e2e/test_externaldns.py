@@ -1,0 +1,369 @@
+"""Issue 5 acceptance 1-4: external-dns as a Deployment in a sandbox AKS cluster, bound to its DNS identity
+through aad-pod-identity, keeping the zone example.internal in step with the cluster's Services.
+
+The module runs its own sandbox, so the zone `example.internal` is the only one of that name. The tutorial's
+setup: a cluster with the pod identity add-on, the zone in the cluster's resource group, a user-assigned
+identity holding DNS Zone Contributor on the zone plus a custom role with only `Microsoft.Network/dnsZones/read`
+on the group, bound as pod identity `external-dns` in `kube-addons`; external-dns' RBAC, its azure.json Secret
+(`useManagedIdentityExtension`, `userAssignedIdentityID`) and Deployment (pods labelled
+`aadpodidbinding: external-dns`, `--events`).
+
+Covers: (1) a LoadBalancer Service annotated hello.example.internal gets its A and TXT ownership records, and
+dnspython and dig, asking the sandbox's DNS server, return its external IP; deleting the Service removes both
+under sync and keeps both under upsert-only. (2) A hand-made record is never changed or deleted, and a second
+external-dns with another owner id does not take over the first one's records. (3) The Deployment without the
+aadpodidbinding label gets no token and its log says why; bound to an identity with only the zone-scoped grant,
+listing zones fails with the 403 AuthorizationFailed in the log while the pod keeps running. (4) An invalid
+hostname, a hostname outside the domain filter and an out-of-range TTL are skipped with one log line each, the
+other Services still published; a Secret without azure.json is one fatal log line.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import requests
+from azure.mgmt.authorization import AuthorizationManagementClient
+from azure.mgmt.containerservice import ContainerServiceClient
+from azure.mgmt.dns import DnsManagementClient
+from azure.mgmt.msi import ManagedServiceIdentityClient
+from azure.mgmt.resource.features import FeatureClient
+from azure.mgmt.resource.resources import ResourceManagementClient
+from kubernetes import client as k8s
+from kubernetes import config as k8s_config
+from kubernetes import utils as k8s_utils
+
+from podid.sandbox import Endpoints, Sandbox, SandboxConfig
+from tests.conftest import credential_for, mgmt_client
+from tests.e2e.edns import (
+    HOSTNAME,
+    NOERROR,
+    NXDOMAIN,
+    ZoneAdmin,
+    deployment,
+    eventually,
+    pod_identity_azure_json,
+    rbac_manifests,
+    resolve,
+)
+from tests.podidentity.conftest import (
+    LOCATION,
+    Clients,
+    Cluster,
+    add_identity,
+    create_cluster,
+    register_feature,
+    update_profile,
+    wait_for,
+)
+
+GROUP, ZONE, NAMESPACE = "dgraph-test", "example.internal", "kube-addons"
+TTL = "external-dns.alpha.kubernetes.io/ttl"
+LOG_LINE = re.compile(r'time="[^"]+" level=(\w+) msg=(.*)')
+
+
+@dataclass(frozen=True)
+class Tutorial:
+    endpoints: Endpoints
+    cluster: Cluster
+    apps: k8s.AppsV1Api
+    admin: ZoneAdmin
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoints]:
+    config = SandboxConfig(
+        data_dir=tmp_path_factory.mktemp("edns-cloud"), arm_port=0, imds_port=0, dns_port=0, kube_port_base=0
+    )
+    sandbox = Sandbox(config)
+    sandbox.start()
+    assert sandbox.endpoints is not None
+    yield sandbox.endpoints
+    sandbox.stop()
+
+
+def clients_for(endpoints: Endpoints) -> Clients:
+    settings = {"lroPolls": {"managedClusters": 1}}
+    requests.put(endpoints.arm_url + "_sandbox/settings", json=settings, verify=endpoints.ca_bundle, timeout=10)
+    operator = credential_for(endpoints, endpoints.operator.client_id, endpoints.operator.client_secret)
+    kinds = (
+        ContainerServiceClient,
+        ManagedServiceIdentityClient,
+        ResourceManagementClient,
+        AuthorizationManagementClient,
+        FeatureClient,
+        DnsManagementClient,
+    )
+    return Clients(*(mgmt_client(kind, endpoints, operator) for kind in kinds))
+
+
+def secret(name: str, data: dict[str, Any]) -> dict[str, Any]:
+    encoded = {key: base64.b64encode(json.dumps(value).encode()).decode() for key, value in data.items()}
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name}, "type": "Opaque", "data": encoded}
+
+
+@pytest.fixture(scope="module")
+def tutorial(cloud: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> Tutorial:
+    clients = clients_for(cloud)
+    register_feature(clients)
+    cluster = create_cluster(
+        clients, GROUP, "dgraph-test", tmp_path_factory.mktemp("kube"), podIdentityProfile={"enabled": True}
+    )
+    operator = credential_for(cloud, cloud.operator.client_id, cloud.operator.client_secret)
+    admin = ZoneAdmin(cloud, operator, GROUP, ZONE)
+    identities = {}
+    for name in ("example-internal-identity", "zone-only-identity"):
+        identities[name] = clients.msi.user_assigned_identities.create_or_update(GROUP, name, {"location": LOCATION})
+        admin.grant_zone_contributor(identities[name].principal_id)
+    admin.grant_zone_listing(identities["example-internal-identity"].principal_id)
+    update_profile(
+        clients, GROUP, cluster.name, add_identity(identities["example-internal-identity"], NAMESPACE, "external-dns")
+    )
+    update_profile(
+        clients,
+        GROUP,
+        cluster.name,
+        add_identity(identities["zone-only-identity"], NAMESPACE, "external-dns-zone-only"),
+    )
+    api = k8s_config.new_client_from_config(str(cluster.kubeconfig))
+    groups = {group.name for group in k8s.ApisApi(api).get_api_versions().groups}
+    for manifest in rbac_manifests(NAMESPACE):
+        # the ClusterRole and its binding only where the API server serves RBAC (the sandbox's does not yet)
+        if "/" not in manifest["apiVersion"] or manifest["apiVersion"].split("/")[0] in groups:
+            k8s_utils.create_from_dict(api, manifest, namespace=NAMESPACE)
+    for name, data in (
+        (
+            "azure-config-file",
+            {"azure.json": pod_identity_azure_json(cloud, GROUP, identities["example-internal-identity"].client_id)},
+        ),
+        (
+            "azure-config-zone-only",
+            {"azure.json": pod_identity_azure_json(cloud, GROUP, identities["zone-only-identity"].client_id)},
+        ),
+        ("azure-config-misnamed", {"azure.yaml": {}}),
+    ):
+        k8s_utils.create_from_dict(api, secret(name, data), namespace=NAMESPACE)
+    return Tutorial(cloud, cluster, k8s.AppsV1Api(api), admin)
+
+
+def args(*extra: str, owner: str = "aks", policy: str = "sync") -> list[str]:
+    return [
+        "--source=service",
+        f"--domain-filter={ZONE}",
+        "--provider=azure",
+        f"--azure-resource-group={GROUP}",
+        f"--txt-owner-id={owner}",
+        f"--policy={policy}",
+        "--events",
+        *extra,
+    ]
+
+
+def pod_of(t: Tutorial, name: str) -> Any:
+    def running() -> Any:
+        pods = t.cluster.core.list_namespaced_pod(NAMESPACE, label_selector=f"app={name}").items
+        return next((pod for pod in pods if pod.status.phase == "Running"), None)
+
+    return wait_for(running, f"a Running pod of {name}")
+
+
+def log_of(t: Tutorial, pod: str) -> list[tuple[str, str]]:
+    """(level, message) of each logfmt line the pod wrote so far."""
+    text = t.cluster.core.read_namespaced_pod_log(pod, NAMESPACE)
+    entries = []
+    for line in text.splitlines():
+        match = LOG_LINE.fullmatch(line)
+        if match:
+            level, message = match.groups()
+            entries.append((level, json.loads(message) if message.startswith('"') else message))
+    return entries
+
+
+def wait_for_log(t: Tutorial, pod: str, fragment: str, timeout: float = 60.0) -> list[tuple[str, str]]:
+    def found() -> list[tuple[str, str]] | None:
+        entries = log_of(t, pod)
+        return entries if any(fragment in message for _, message in entries) else None
+
+    entries: list[tuple[str, str]] = wait_for(found, f"{fragment!r} in the log of {pod}", timeout)
+    return entries
+
+
+@contextmanager
+def external_dns(
+    t: Tutorial,
+    name: str,
+    argv: list[str],
+    secret_name: str = "azure-config-file",
+    binding: str | None = "external-dns",
+) -> Iterator[str]:
+    """A running external-dns Deployment; yields its pod's name and deletes the Deployment afterwards."""
+    t.apps.create_namespaced_deployment(NAMESPACE, deployment(name, argv, secret_name, binding))
+    try:
+        yield pod_of(t, name).metadata.name
+    finally:
+        t.apps.delete_namespaced_deployment(name, NAMESPACE)
+        wait_for(
+            lambda: not t.cluster.core.list_namespaced_pod(NAMESPACE, label_selector=f"app={name}").items,
+            f"the pods of {name} to go",
+        )
+
+
+def create_service(t: Tutorial, name: str, hostname: str, **annotations: str) -> str:
+    """A LoadBalancer Service annotated with `hostname`; returns its external IP once the cloud assigned it."""
+    body = {
+        "metadata": {"name": name, "annotations": {HOSTNAME: hostname, **annotations}},
+        "spec": {"type": "LoadBalancer", "ports": [{"port": 80}]},
+    }
+    t.cluster.core.create_namespaced_service("default", body)
+
+    def ingress() -> Any:
+        return t.cluster.core.read_namespaced_service(name, "default").status.load_balancer.ingress
+
+    return str(wait_for(ingress, f"an external IP for {name}")[0].ip)
+
+
+def dig(t: Tutorial, name: str, rdtype: str = "A") -> list[str]:
+    host, port = t.endpoints.dns_host, str(t.endpoints.dns_port)
+    result = subprocess.run(
+        ["dig", f"@{host}", "-p", port, name, rdtype, "+short"], capture_output=True, text=True, timeout=30, check=True
+    )
+    return result.stdout.split()
+
+
+def txt_value(owner: str, name: str) -> str:
+    return f'"heritage=external-dns,external-dns/owner={owner},external-dns/resource=service/default/{name}"'
+
+
+def test_hello_gets_its_records_and_resolves_then_sync_removes_them(tutorial: Tutorial) -> None:
+    with external_dns(tutorial, "external-dns", args()) as pod:
+        wait_for_log(tutorial, pod, "All records are already up to date")
+        ip = create_service(tutorial, "hello", f"hello.{ZONE}")
+        assert eventually(lambda: resolve(tutorial.endpoints, f"hello.{ZONE}") == (NOERROR, [ip]), timeout=30)
+        if shutil.which("dig"):
+            assert dig(tutorial, f"hello.{ZONE}") == [ip]
+        expected = {("hello", "A"): [ip], ("a-hello", "TXT"): [txt_value("aks", "hello")]}
+        assert eventually(lambda: tutorial.admin.record_sets() == expected)
+        assert resolve(tutorial.endpoints, f"a-hello.{ZONE}", "TXT") == (
+            NOERROR,
+            [json.dumps(txt_value("aks", "hello"))],
+        )
+
+        tutorial.cluster.core.delete_namespaced_service("hello", "default")
+        assert eventually(lambda: resolve(tutorial.endpoints, f"hello.{ZONE}")[0] == NXDOMAIN, timeout=30)
+        assert eventually(lambda: tutorial.admin.record_sets() == {}, timeout=30)
+        logged = log_of(tutorial, pod)
+    assert ("info", f"Updating A record named 'hello' to '{ip}' for Azure DNS zone '{ZONE}'.") in logged
+    assert ("info", f"Deleting TXT record named 'a-hello' for Azure DNS zone '{ZONE}'.") in logged
+    assert ("info", "Using managed identity extension to retrieve access token for Azure API.") in logged
+    assert not [entry for entry in logged if entry[0] in ("error", "fatal")]
+
+
+def up_to_date_cycles(t: Tutorial, pod: str) -> int:
+    return sum(message == "All records are already up to date" for _, message in log_of(t, pod))
+
+
+def test_upsert_only_keeps_the_records_of_a_deleted_service(tutorial: Tutorial) -> None:
+    with external_dns(tutorial, "external-dns-upsert", args(owner="upsert", policy="upsert-only")) as pod:
+        ip = create_service(tutorial, "kept", f"kept.{ZONE}")
+        assert eventually(lambda: resolve(tutorial.endpoints, f"kept.{ZONE}") == (NOERROR, [ip]), timeout=30)
+        assert eventually(lambda: ("a-kept", "TXT") in tutorial.admin.record_sets())
+        before = up_to_date_cycles(tutorial, pod)
+        tutorial.cluster.core.delete_namespaced_service("kept", "default")
+        wait_for(lambda: up_to_date_cycles(tutorial, pod) > before, "a cycle after the deletion")
+    records = tutorial.admin.record_sets()
+    assert records[("kept", "A")] == [ip] and records[("a-kept", "TXT")] == [txt_value("upsert", "kept")]
+    assert resolve(tutorial.endpoints, f"kept.{ZONE}") == (NOERROR, [ip])
+
+
+def test_hand_made_records_and_another_owners_records_are_left_alone(tutorial: Tutorial) -> None:
+    tutorial.admin.add_a_record("manual", "10.9.9.9")
+    with external_dns(tutorial, "external-dns", args()) as first:
+        ip = create_service(tutorial, "shared", f"shared.{ZONE}")
+        create_service(tutorial, "claims-manual", f"manual.{ZONE}")
+        assert eventually(lambda: resolve(tutorial.endpoints, f"shared.{ZONE}") == (NOERROR, [ip]), timeout=30)
+        with external_dns(tutorial, "external-dns-other", args(owner="other")) as second:
+            wait_for_log(tutorial, second, "All records are already up to date")
+            tutorial.cluster.core.patch_namespaced_service("shared", "default", {"spec": {"externalIPs": ["20.5.5.5"]}})
+            assert eventually(lambda: resolve(tutorial.endpoints, f"shared.{ZONE}") == (NOERROR, ["20.5.5.5"]))
+            wait_for_log(tutorial, second, "All records are already up to date")
+            others = log_of(tutorial, second)
+        firsts = log_of(tutorial, first)
+    records = tutorial.admin.record_sets()
+    assert records[("manual", "A")] == ["10.9.9.9"] and ("a-manual", "TXT") not in records
+    assert records[("a-shared", "TXT")] == [txt_value("aks", "shared")]
+    assert not [message for _, message in others if "Updating" in message or "Deleting" in message]
+    assert not [message for _, message in firsts if "'manual'" in message]
+    for name in ("shared", "claims-manual"):
+        tutorial.cluster.core.delete_namespaced_service(name, "default")
+
+
+def test_without_the_binding_label_there_is_no_token_and_the_log_says_why(tutorial: Tutorial) -> None:
+    before = tutorial.admin.record_sets()
+    create_service(tutorial, "unbound", f"unbound.{ZONE}")
+    with external_dns(tutorial, "external-dns-unbound", args(), binding=None) as pod:
+        logged = wait_for_log(tutorial, pod, "Failed to do run once", timeout=120)
+    [failure] = [message for level, message in logged if level == "error" and "Failed to do run once" in message]
+    assert f"getting assigned identities for pod {NAMESPACE}/{pod} in CREATED state failed" in failure
+    assert tutorial.admin.record_sets() == before
+    tutorial.cluster.core.delete_namespaced_service("unbound", "default")
+
+
+def test_zone_scoped_grant_alone_logs_the_403_and_keeps_running(tutorial: Tutorial) -> None:
+    argv = args("--interval=2s")
+    with external_dns(
+        tutorial, "external-dns-zone-only", argv, "azure-config-zone-only", "external-dns-zone-only"
+    ) as pod:
+        logged = wait_for_log(tutorial, pod, "(consecutive soft errors: 2)")
+        restarts = tutorial.cluster.core.read_namespaced_pod(pod, NAMESPACE).status.container_statuses[0].restart_count
+    failures = [message for level, message in logged if level == "error"]
+    assert "RESPONSE 403: 403 Forbidden\nERROR CODE: AuthorizationFailed\n" in failures[0]
+    assert "perform action 'Microsoft.Network/dnsZones/read' over scope" in failures[0]
+    assert f"/resourceGroups/{GROUP}/providers/Microsoft.Network'" in failures[0]
+    assert restarts == 0
+
+
+def test_bad_input_is_skipped_with_one_line_each(tutorial: Tutorial) -> None:
+    good = create_service(tutorial, "good", f"good.{ZONE}")
+    create_service(tutorial, "invalid", f"in_valid.{ZONE}")
+    create_service(tutorial, "elsewhere", "app.elsewhere.internal")
+    ttl_ip = create_service(tutorial, "ttl", f"ttl.{ZONE}", **{TTL: "2147483648"})
+    with external_dns(tutorial, "external-dns", args("--log-level=debug")) as pod:
+        logged = wait_for_log(tutorial, pod, "Updating A record named 'ttl'")
+    assert resolve(tutorial.endpoints, f"good.{ZONE}") == (NOERROR, [good])
+    assert resolve(tutorial.endpoints, f"ttl.{ZONE}") == (NOERROR, [ttl_ip])
+    assert tutorial.admin.dns.record_sets.get(GROUP, ZONE, "ttl", "A").ttl == 300
+    about = {
+        word: [entry for entry in logged if word in entry[1] and not entry[1].startswith(("Updating", "Found"))]
+        for word in ("in_valid", "app.elsewhere.internal", "default/ttl")
+    }
+    assert about == {
+        "in_valid": [
+            (
+                "warning",
+                f"Skipping invalid hostname 'in_valid.{ZONE}' from service/default/invalid: "
+                "label 'in_valid' is not a valid RFC 1123 label",
+            )
+        ],
+        "app.elsewhere.internal": [
+            ("debug", "ignoring record app.elsewhere.internal that does not match domain filter")
+        ],
+        "default/ttl": [("warning", "service/default/ttl: TTL value 2147483648 must be between [1, 2147483647]")],
+    }
+
+
+def test_a_secret_without_azure_json_is_one_fatal_line(tutorial: Tutorial) -> None:
+    with external_dns(tutorial, "external-dns-misconfigured", args(), "azure-config-misnamed") as pod:
+        logged = wait_for_log(tutorial, pod, "failed to read Azure config file")
+    path = "/etc/kubernetes/azure.json"
+    assert [entry for entry in logged if entry[0] in ("error", "fatal")] == [
+        ("fatal", f"failed to read Azure config file '{path}': open {path}: no such file or directory")
+    ]

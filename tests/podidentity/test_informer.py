@@ -1,0 +1,57 @@
+"""NMI's caches (pure): fed by the cluster's ADDED/MODIFIED/DELETED events, read on every token request.
+
+Covers: assignments found by pod and filtered by node label; modifications and deletions; exceptions per
+namespace; nodes' scale sets.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from podid.sandbox.podidentity._informer import NmiInformer
+from tests.podidentity.builders import VMSS_A, node
+
+ASSIGNED = "aadpodidentity.k8s.io/azureassignedidentities"
+EXCEPTIONS = "aadpodidentity.k8s.io/azurepodidentityexceptions"
+
+
+def assignment(name: str, pod: str, node_name: str = "node-a0", status: str = "Created") -> dict[str, Any]:
+    return {
+        "metadata": {"name": name, "namespace": "my-app", "labels": {"nodename": node_name}},
+        "spec": {"pod": pod, "podNamespace": "my-app"},
+        "status": {"status": status},
+    }
+
+
+def test_assignments_follow_the_events() -> None:
+    informer = NmiInformer()
+    informer.apply("ADDED", ASSIGNED, assignment("demo-my-app-id1", "demo"))
+    informer.apply("ADDED", ASSIGNED, assignment("other-my-app-id1", "other"))
+    assert [obj["metadata"]["name"] for obj in informer.assignments("my-app", "demo", "node-a0")] == ["demo-my-app-id1"]
+    informer.apply("MODIFIED", ASSIGNED, assignment("demo-my-app-id1", "demo", status="Assigned"))
+    (current,) = informer.assignments("my-app", "demo", "node-a0")
+    assert current["status"]["status"] == "Assigned"
+    assert informer.assignments("my-app", "demo", "node-b0") == []  # NMI only sees its own node's objects
+    informer.apply("DELETED", ASSIGNED, assignment("demo-my-app-id1", "demo"))
+    assert informer.assignments("my-app", "demo", "node-a0") == []
+    assert len(informer.assignments("my-app", "other", "node-a0")) == 1
+
+
+def test_an_assignment_that_changes_pod_moves() -> None:
+    informer = NmiInformer()
+    informer.apply("ADDED", ASSIGNED, assignment("x", "first"))
+    informer.apply("MODIFIED", ASSIGNED, assignment("x", "second"))
+    assert informer.assignments("my-app", "first", "node-a0") == []
+    assert len(informer.assignments("my-app", "second", "node-a0")) == 1
+
+
+def test_exceptions_by_namespace_and_nodes() -> None:
+    informer = NmiInformer()
+    exception = {"metadata": {"name": "probe", "namespace": "ops"}, "spec": {"podLabels": {"app": "p"}}}
+    informer.apply("ADDED", EXCEPTIONS, exception)
+    informer.apply("ADDED", "nodes", node("node-a0"))
+    assert informer.exceptions("ops") == [exception] and informer.exceptions("my-app") == []
+    assert informer.scale_set("node-a0") == VMSS_A and informer.scale_set("gone") is None
+    informer.apply("DELETED", EXCEPTIONS, exception)
+    informer.apply("DELETED", "nodes", node("node-a0"))
+    assert informer.exceptions("ops") == [] and informer.scale_set("node-a0") is None
