@@ -44,7 +44,7 @@ DNS_API, AUTH_API = "2018-05-01", "2022-04-01"
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 DNS_ZONE_CONTRIBUTOR = "befefa01-2a29-4197-83a8-272ff33ce314"
 GROUP, ZONE = "bench", "bench.internal"
-TARGETS = {"GET/s": 1500.0, "PUT/s": 400.0, "p99 ms": 20.0, "idle MB": 150.0}
+TARGETS = {"GET/s": 1500, "PUT/s": 400, "p99 ms": 20, "idle MB": 150}
 
 
 # load generation (runs in worker processes)
@@ -261,9 +261,8 @@ def run(args: argparse.Namespace, target: Target, pool: ProcessPoolExecutor) -> 
     put = Job(
         "PUT", f"{arm.base}{zone}/A/p{{n}}?api-version={DNS_API}", token, endpoints.ca_bundle, record, args.seconds
     )
-    load(
-        pool, replace(get, seconds=0.0, count=args.threads), args.workers, args.threads, target.pid
-    )  # spawn and import
+    warm_up = replace(get, seconds=0.0, count=args.threads)  # spawns the workers and imports outside the timing
+    load(pool, warm_up, args.workers, args.threads, target.pid)
     with profiled(target, args.profile):
         baseline = load(pool, get, args.workers, args.threads, target.pid)
         created = add_assignments(arm, pool, args, zone, target.pid)
@@ -272,7 +271,7 @@ def run(args: argparse.Namespace, target: Target, pool: ProcessPoolExecutor) -> 
     after = resident_mb(target.pid)
     print(f"ARM front door, RBAC on: {args.workers} worker processes x {args.threads} keep-alive sessions")
     print(f"{'':34}{'figure':>10}  {'target':>10}")
-    print(f"{'sandbox RSS idle (MB)':34}{idle:10.1f}  {'<= 150':>10}")
+    print(f"{'sandbox RSS idle (MB)':34}{idle:10.1f}  {'<= ' + str(TARGETS['idle MB']):>10}")
     _line("GET record set, 1 assignment", baseline, "GET/s")
     print(
         f"{'role assignments created':34}{created.requests:10d}  in {created.seconds:.1f} s "
@@ -281,15 +280,17 @@ def run(args: argparse.Namespace, target: Target, pool: ProcessPoolExecutor) -> 
     _line(f"GET record set, {created.requests + 2} assignments", gets, "GET/s")
     _line(f"PUT record set, {created.requests + 2} assignments", puts, "PUT/s")
     print(f"{'sandbox RSS after (MB)':34}{after:10.1f}")
-    flat = gets.rate / baseline.rate
-    print(f"RBAC cost as assignments grow: GET rate {flat:.0%} of the 1-assignment rate (flat means ~100%)")
+    print(
+        f"RBAC cost as assignments grow (flat = 100%): GET rate {gets.rate / baseline.rate:.0%}, "
+        f"sandbox CPU per GET {gets.cpu_ms / baseline.cpu_ms:.0%} of the 1-assignment figures"
+    )
 
 
 def _line(label: str, figures: Figures, unit: str) -> None:
-    target = f">= {TARGETS[unit]:.0f}"
+    target = f">= {TARGETS[unit]}"
     print(
         f"{label + f' ({unit})':34}{figures.rate:10.0f}  {target:>10}   p50 {figures.p50_ms:.1f} ms  "
-        f"p99 {figures.p99_ms:.1f} ms (target < 20)  sandbox CPU {figures.cpu_ms:.2f} ms/request "
+        f"p99 {figures.p99_ms:.1f} ms (target < {TARGETS['p99 ms']})  sandbox CPU {figures.cpu_ms:.2f} ms/request "
         f"(~{1000 / figures.cpu_ms:.0f}/s per core)  {dict(figures.statuses)}"
     )
 

@@ -4,7 +4,6 @@ Covers: user and admin kubeconfigs (AKS names, the sandbox CA, distinct bearer t
 client uses unchanged; one Ready node per scale-set instance, with the instance's providerID, zone and
 address; scaling the agent pool adds a node; deleting the cluster takes its API endpoint away; `az aks
 get-credentials` writes a kubeconfig with which kubectl lists the 3 Ready nodes.
-These tests need the Kubernetes fleet (`cloud.kube`); they are skipped in a sandbox without it.
 """
 
 from __future__ import annotations
@@ -23,15 +22,9 @@ from azure.mgmt.containerservice import ContainerServiceClient
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 
-from podid.sandbox import Endpoints, Sandbox
+from podid.sandbox import Endpoints
 from tests.aks.conftest import Tutorial, cluster_body
 from tests.azcli.conftest import Az, az, az_executable  # noqa: F401  (the CLI fixtures)
-
-
-@pytest.fixture(autouse=True)
-def _needs_fleet(sandbox: Sandbox) -> None:
-    if not hasattr(sandbox.cloud, "kube"):
-        pytest.skip("this sandbox has no Kubernetes fleet (cloud.kube)")
 
 
 def _kubeconfig(aks: ContainerServiceClient, group: str, name: str, *, admin: bool = False) -> dict[str, Any]:

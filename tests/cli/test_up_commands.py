@@ -142,17 +142,13 @@ def test_up_twice_plan_repair_and_down(
 def test_an_interrupted_up_is_finished_by_the_next(
     podid: PodidRunner, endpoints: Endpoints, settings: list[str], unique: str, tmp_path: Path
 ) -> None:
+    from podid.cli._progress import QuietProgress
     from podid.provision.step import run
     from podid.provision.steps import up_steps
 
-    class Silent:
-        def started(self, step: str) -> None: ...
-
-        def finished(self, report: object) -> None: ...
-
     state = fresh_state(endpoints, unique, tmp_path / "kubeconfig")
     steps = up_steps(state.design)
-    run(steps[:7], state, True, Silent())  # killed after the zone reader role ...
+    run(steps[:7], state, True, QuietProgress())  # killed after the zone reader role ...
     half = steps[7].plan(state)  # ... and in the middle of the DNS identity step: identity, no roles yet
     half[0].apply()  # type: ignore[misc]
     finished = podid("up", *settings, "-o", "json")

@@ -20,139 +20,42 @@ other Services still published; a Secret without azure.json is one fatal log lin
 
 from __future__ import annotations
 
-import base64
 import json
-import re
 import shutil
 import subprocess
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
-import requests
-from azure.mgmt.authorization import AuthorizationManagementClient
-from azure.mgmt.containerservice import ContainerServiceClient
-from azure.mgmt.dns import DnsManagementClient
-from azure.mgmt.msi import ManagedServiceIdentityClient
-from azure.mgmt.resource.features import FeatureClient
-from azure.mgmt.resource.resources import ResourceManagementClient
-from kubernetes import client as k8s
-from kubernetes import config as k8s_config
-from kubernetes import utils as k8s_utils
 
 from podid.sandbox import Endpoints, Sandbox, SandboxConfig
-from tests.conftest import credential_for, mgmt_client
-from tests.e2e.edns import (
-    HOSTNAME,
-    NOERROR,
-    NXDOMAIN,
-    ZoneAdmin,
-    deployment,
-    eventually,
-    pod_identity_azure_json,
-    rbac_manifests,
-    resolve,
+from tests.e2e.edns import NOERROR, NXDOMAIN, eventually, resolve
+from tests.e2e.edns_tutorial import (
+    NAMESPACE,
+    SECRET_WITHOUT_AZURE_JSON,
+    Tutorial,
+    create_service,
+    external_dns,
+    log_of,
+    set_up_tutorial,
+    wait_for_log,
 )
-from tests.podidentity.conftest import (
-    LOCATION,
-    Clients,
-    Cluster,
-    add_identity,
-    create_cluster,
-    register_feature,
-    update_profile,
-    wait_for,
-)
+from tests.podidentity.conftest import wait_for
 
-GROUP, ZONE, NAMESPACE = "dgraph-test", "example.internal", "kube-addons"
+GROUP, ZONE, ZONE_ONLY = "dgraph-test", "example.internal", "external-dns-zone-only"
 TTL = "external-dns.alpha.kubernetes.io/ttl"
-LOG_LINE = re.compile(r'time="[^"]+" level=(\w+) msg=(.*)')
-
-
-@dataclass(frozen=True)
-class Tutorial:
-    endpoints: Endpoints
-    cluster: Cluster
-    apps: k8s.AppsV1Api
-    admin: ZoneAdmin
 
 
 @pytest.fixture(scope="module")
-def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoints]:
+def tutorial(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tutorial]:
+    """A sandbox of the module's own (so `example.internal` is the only zone of that name), set up as the
+    tutorial does."""
     config = SandboxConfig(
         data_dir=tmp_path_factory.mktemp("edns-cloud"), arm_port=0, imds_port=0, dns_port=0, kube_port_base=0
     )
     sandbox = Sandbox(config)
-    sandbox.start()
-    assert sandbox.endpoints is not None
-    yield sandbox.endpoints
+    endpoints: Endpoints = sandbox.start()
+    yield set_up_tutorial(endpoints, tmp_path_factory.mktemp("kube"), GROUP, ZONE, ZONE_ONLY)
     sandbox.stop()
-
-
-def clients_for(endpoints: Endpoints) -> Clients:
-    settings = {"lroPolls": {"managedClusters": 1}}
-    requests.put(endpoints.arm_url + "_sandbox/settings", json=settings, verify=endpoints.ca_bundle, timeout=10)
-    operator = credential_for(endpoints, endpoints.operator.client_id, endpoints.operator.client_secret)
-    kinds = (
-        ContainerServiceClient,
-        ManagedServiceIdentityClient,
-        ResourceManagementClient,
-        AuthorizationManagementClient,
-        FeatureClient,
-        DnsManagementClient,
-    )
-    return Clients(*(mgmt_client(kind, endpoints, operator) for kind in kinds))
-
-
-def secret(name: str, data: dict[str, Any]) -> dict[str, Any]:
-    encoded = {key: base64.b64encode(json.dumps(value).encode()).decode() for key, value in data.items()}
-    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name}, "type": "Opaque", "data": encoded}
-
-
-@pytest.fixture(scope="module")
-def tutorial(cloud: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> Tutorial:
-    clients = clients_for(cloud)
-    register_feature(clients)
-    cluster = create_cluster(
-        clients, GROUP, "dgraph-test", tmp_path_factory.mktemp("kube"), podIdentityProfile={"enabled": True}
-    )
-    operator = credential_for(cloud, cloud.operator.client_id, cloud.operator.client_secret)
-    admin = ZoneAdmin(cloud, operator, GROUP, ZONE)
-    identities = {}
-    for name in ("example-internal-identity", "zone-only-identity"):
-        identities[name] = clients.msi.user_assigned_identities.create_or_update(GROUP, name, {"location": LOCATION})
-        admin.grant_zone_contributor(identities[name].principal_id)
-    admin.grant_zone_listing(identities["example-internal-identity"].principal_id)
-    update_profile(
-        clients, GROUP, cluster.name, add_identity(identities["example-internal-identity"], NAMESPACE, "external-dns")
-    )
-    update_profile(
-        clients,
-        GROUP,
-        cluster.name,
-        add_identity(identities["zone-only-identity"], NAMESPACE, "external-dns-zone-only"),
-    )
-    api = k8s_config.new_client_from_config(str(cluster.kubeconfig))
-    groups = {group.name for group in k8s.ApisApi(api).get_api_versions().groups}
-    for manifest in rbac_manifests(NAMESPACE):
-        # the ClusterRole and its binding only where the API server serves RBAC (the sandbox's does not yet)
-        if "/" not in manifest["apiVersion"] or manifest["apiVersion"].split("/")[0] in groups:
-            k8s_utils.create_from_dict(api, manifest, namespace=NAMESPACE)
-    for name, data in (
-        (
-            "azure-config-file",
-            {"azure.json": pod_identity_azure_json(cloud, GROUP, identities["example-internal-identity"].client_id)},
-        ),
-        (
-            "azure-config-zone-only",
-            {"azure.json": pod_identity_azure_json(cloud, GROUP, identities["zone-only-identity"].client_id)},
-        ),
-        ("azure-config-misnamed", {"azure.yaml": {}}),
-    ):
-        k8s_utils.create_from_dict(api, secret(name, data), namespace=NAMESPACE)
-    return Tutorial(cloud, cluster, k8s.AppsV1Api(api), admin)
 
 
 def args(*extra: str, owner: str = "aks", policy: str = "sync") -> list[str]:
@@ -166,69 +69,6 @@ def args(*extra: str, owner: str = "aks", policy: str = "sync") -> list[str]:
         "--events",
         *extra,
     ]
-
-
-def pod_of(t: Tutorial, name: str) -> Any:
-    def running() -> Any:
-        pods = t.cluster.core.list_namespaced_pod(NAMESPACE, label_selector=f"app={name}").items
-        return next((pod for pod in pods if pod.status.phase == "Running"), None)
-
-    return wait_for(running, f"a Running pod of {name}")
-
-
-def log_of(t: Tutorial, pod: str) -> list[tuple[str, str]]:
-    """(level, message) of each logfmt line the pod wrote so far."""
-    text = t.cluster.core.read_namespaced_pod_log(pod, NAMESPACE)
-    entries = []
-    for line in text.splitlines():
-        match = LOG_LINE.fullmatch(line)
-        if match:
-            level, message = match.groups()
-            entries.append((level, json.loads(message) if message.startswith('"') else message))
-    return entries
-
-
-def wait_for_log(t: Tutorial, pod: str, fragment: str, timeout: float = 60.0) -> list[tuple[str, str]]:
-    def found() -> list[tuple[str, str]] | None:
-        entries = log_of(t, pod)
-        return entries if any(fragment in message for _, message in entries) else None
-
-    entries: list[tuple[str, str]] = wait_for(found, f"{fragment!r} in the log of {pod}", timeout)
-    return entries
-
-
-@contextmanager
-def external_dns(
-    t: Tutorial,
-    name: str,
-    argv: list[str],
-    secret_name: str = "azure-config-file",
-    binding: str | None = "external-dns",
-) -> Iterator[str]:
-    """A running external-dns Deployment; yields its pod's name and deletes the Deployment afterwards."""
-    t.apps.create_namespaced_deployment(NAMESPACE, deployment(name, argv, secret_name, binding))
-    try:
-        yield pod_of(t, name).metadata.name
-    finally:
-        t.apps.delete_namespaced_deployment(name, NAMESPACE)
-        wait_for(
-            lambda: not t.cluster.core.list_namespaced_pod(NAMESPACE, label_selector=f"app={name}").items,
-            f"the pods of {name} to go",
-        )
-
-
-def create_service(t: Tutorial, name: str, hostname: str, **annotations: str) -> str:
-    """A LoadBalancer Service annotated with `hostname`; returns its external IP once the cloud assigned it."""
-    body = {
-        "metadata": {"name": name, "annotations": {HOSTNAME: hostname, **annotations}},
-        "spec": {"type": "LoadBalancer", "ports": [{"port": 80}]},
-    }
-    t.cluster.core.create_namespaced_service("default", body)
-
-    def ingress() -> Any:
-        return t.cluster.core.read_namespaced_service(name, "default").status.load_balancer.ingress
-
-    return str(wait_for(ingress, f"an external IP for {name}")[0].ip)
 
 
 def dig(t: Tutorial, name: str, rdtype: str = "A") -> list[str]:
@@ -319,9 +159,7 @@ def test_without_the_binding_label_there_is_no_token_and_the_log_says_why(tutori
 
 def test_zone_scoped_grant_alone_logs_the_403_and_keeps_running(tutorial: Tutorial) -> None:
     argv = args("--interval=2s")
-    with external_dns(
-        tutorial, "external-dns-zone-only", argv, "azure-config-zone-only", "external-dns-zone-only"
-    ) as pod:
+    with external_dns(tutorial, "external-dns-zone-only", argv, f"azure-config-{ZONE_ONLY}", ZONE_ONLY) as pod:
         logged = wait_for_log(tutorial, pod, "(consecutive soft errors: 2)")
         restarts = tutorial.cluster.core.read_namespaced_pod(pod, NAMESPACE).status.container_statuses[0].restart_count
     failures = [message for level, message in logged if level == "error"]
@@ -361,7 +199,7 @@ def test_bad_input_is_skipped_with_one_line_each(tutorial: Tutorial) -> None:
 
 
 def test_a_secret_without_azure_json_is_one_fatal_line(tutorial: Tutorial) -> None:
-    with external_dns(tutorial, "external-dns-misconfigured", args(), "azure-config-misnamed") as pod:
+    with external_dns(tutorial, "external-dns-misconfigured", args(), SECRET_WITHOUT_AZURE_JSON) as pod:
         logged = wait_for_log(tutorial, pod, "failed to read Azure config file")
     path = "/etc/kubernetes/azure.json"
     assert [entry for entry in logged if entry[0] in ("error", "fatal")] == [

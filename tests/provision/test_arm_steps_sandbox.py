@@ -8,6 +8,7 @@ from __future__ import annotations
 from azure.identity import ClientSecretCredential
 from azure.mgmt.authorization import AuthorizationManagementClient
 
+from podid.cli._progress import QuietProgress
 from podid.provision import rbac
 from podid.provision.state import State
 from podid.provision.step import StepReport, run
@@ -28,14 +29,6 @@ from tests.conftest import mgmt_client
 from tests.provision.conftest import arm_writes, fresh_state
 
 
-class Silent:
-    def started(self, step: str) -> None:
-        pass
-
-    def finished(self, report: StepReport) -> None:
-        pass
-
-
 def arm_steps(state: State) -> list[object]:
     design = state.design
     return [
@@ -52,11 +45,11 @@ def arm_steps(state: State) -> list[object]:
 
 
 def apply(state: State) -> dict[str, str]:
-    return {report.step: report.outcome for report in run(arm_steps(state), state, True, Silent())}  # type: ignore[arg-type]
+    return {report.step: report.outcome for report in run(arm_steps(state), state, True, QuietProgress())}  # type: ignore[arg-type]
 
 
 def plan(state: State) -> list[StepReport]:
-    return run(arm_steps(state), state, False, Silent())  # type: ignore[arg-type]
+    return run(arm_steps(state), state, False, QuietProgress())  # type: ignore[arg-type]
 
 
 def test_first_run_creates_second_run_writes_nothing(
@@ -103,7 +96,7 @@ def test_down_removes_what_up_created(endpoints: Endpoints, state: State, unique
         DeleteZone(),
         DeleteGroup(),
     ]
-    removed = run(teardown, state, True, Silent())  # type: ignore[arg-type]
+    removed = run(teardown, state, True, QuietProgress())  # type: ignore[arg-type]
     assert all(report.changes for report in removed)
     groups = state.clients.resources.resource_groups
     assert not groups.check_existence(unique)
@@ -113,5 +106,5 @@ def test_down_removes_what_up_created(endpoints: Endpoints, state: State, unique
         )
     )
     assert state.design.zone_reader_role not in [item.role_name for item in custom]
-    again = run(teardown, fresh_state(endpoints, unique, kubeconfig), True, Silent())  # type: ignore[arg-type]
+    again = run(teardown, fresh_state(endpoints, unique, kubeconfig), True, QuietProgress())  # type: ignore[arg-type]
     assert all(not report.changes for report in again)

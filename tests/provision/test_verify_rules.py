@@ -43,11 +43,15 @@ def test_a_scope_covers_itself_and_what_is_below_it() -> None:
 def test_refusal_reasons_are_short() -> None:
     denied = (
         'time="t" level=fatal msg="GET https://h/subscriptions/s/.../dnsZones\\n----\\nRESPONSE 403: 403 Forbidden\\n'
-        'ERROR CODE: AuthorizationFailed\\n{\\n  \\"error\\": {\\"message\\": \\"The client \'x\' with object id \'x\' does '
+        'ERROR CODE: AuthorizationFailed\\n{\\n  \\"error\\": {\\"message\\": '
+        '\\"The client \'x\' with object id \'x\' does '
         "not have authorization to perform action 'Microsoft.Network/dnsZones/read' over scope '/subscriptions/s/rg' "
         'or the scope is invalid.\\"}}"'
     )
     assert _reason(denied) == "403 AuthorizationFailed: no 'Microsoft.Network/dnsZones/read' over /subscriptions/s/rg"
-    no_token = 'level=fatal msg="ManagedIdentityCredential authentication unavailable. Token request error: (invalid_request) no identity"'
+    no_token = (
+        'level=fatal msg="ManagedIdentityCredential authentication unavailable. '
+        'Token request error: (invalid_request) no identity"'
+    )
     assert _reason(no_token) == "(invalid_request) no identity"
     assert _reason('level=info msg="All records are already up to date"') == "no error logged"

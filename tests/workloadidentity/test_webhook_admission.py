@@ -17,22 +17,12 @@ from azure.mgmt.containerservice import ContainerServiceClient
 from kubernetes import client as k8s
 from kubernetes.client.rest import ApiException
 
-from podid.sandbox import Endpoints, Sandbox
-from podid.sandbox.workloadidentity import WebhookAdmission
+from podid.sandbox import Endpoints
 from tests.workloadidentity.conftest import WiCluster, admin_client, wi_cluster_body
 
 CLIENT_ID = "3b9e0c1a-0000-4000-8000-0000000000aa"
 USE = {"azure.workload.identity/use": "true"}
-
-
-@pytest.fixture(autouse=True)
-def _webhook_installed(sandbox: Sandbox, wi_cluster: WiCluster) -> None:
-    # The kube fleet owns admission and installs the webhook on its clusters; until it does, skip loudly.
-    assert sandbox.cloud is not None
-    served = sandbox.cloud.kube.cluster(wi_cluster.id)
-    hooks = served._admission.get("Pod", []) if served is not None else []
-    if not any(isinstance(hook, WebhookAdmission) for hook in hooks):
-        pytest.skip("the Kubernetes fleet does not install WebhookAdmission on its clusters yet")
+pytestmark = pytest.mark.usefixtures("requires_webhook")
 
 
 def create_pod(

@@ -42,9 +42,11 @@ class Result:
 
 
 def data_dir(args: argparse.Namespace) -> Path:
-    from podid.sandbox import default_data_dir
+    chosen = getattr(args, "data_dir", None) or os.environ.get(DATA_DIR_ENV)
+    if not chosen:
+        from podid.sandbox import default_data_dir  # the sandbox package is heavy: only when needed
 
-    chosen = getattr(args, "data_dir", None) or os.environ.get(DATA_DIR_ENV) or default_data_dir()
+        chosen = default_data_dir()
     return Path(chosen).expanduser().resolve()
 
 

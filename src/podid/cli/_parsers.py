@@ -10,7 +10,7 @@ import importlib
 from pathlib import Path
 from typing import Any, NoReturn
 
-from podid.cli._output import FORMATS
+from podid.cli._output import FORMATS, QueryError, apply_query
 
 EXIT_USAGE = 2
 
@@ -32,6 +32,15 @@ def handler(reference: str) -> Any:
     return run
 
 
+def jmespath_type(query: str) -> str:
+    """Checked when parsed, so a bad --query fails before anything runs (argparse names this function)."""
+    try:
+        apply_query({}, query)
+    except QueryError as error:  # a ValueError: argparse says "invalid jmespath_type value: '…'", as az does
+        raise ValueError(query) from error
+    return query
+
+
 def _parent(title: str) -> tuple[argparse.ArgumentParser, Any]:
     parent = argparse.ArgumentParser(add_help=False)
     return parent, parent.add_argument_group(title)
@@ -40,7 +49,9 @@ def _parent(title: str) -> tuple[argparse.ArgumentParser, Any]:
 def output_options() -> argparse.ArgumentParser:
     parent, group = _parent("Global Arguments")
     group.add_argument("--output", "-o", choices=FORMATS, type=str.lower, help="Output format.")
-    group.add_argument("--query", help="JMESPath query string. See http://jmespath.org/ for more information.")
+    group.add_argument(
+        "--query", type=jmespath_type, help="JMESPath query string. See http://jmespath.org/ for more information."
+    )
     group.add_argument("--debug", action="store_true", help="Show tracebacks for errors.")
     return parent
 

@@ -22,7 +22,7 @@ class Graph:
         self._client: PipelineClient[HttpRequest, Any] = PipelineClient(
             base_url=target.graph_url.rstrip("/") + "/v1.0",
             policies=[RetryPolicy(), BearerTokenCredentialPolicy(target.credential, GRAPH_SCOPE)],
-            connection_verify=target.ca_bundle or True,
+            transport=target.transport(),
         )
 
     def _send(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from azure.identity import ClientAssertionCredential
@@ -29,7 +30,7 @@ from azure.mgmt.dns import DnsManagementClient
 
 from podid.provision import manifests, podidentity, rbac
 from podid.provision import workloadidentity as wi
-from podid.provision.design import BINDING_LABEL, HOSTNAME_ANNOTATION
+from podid.provision.design import BINDING_LABEL, HOSTNAME_ANNOTATION, Design
 from podid.provision.errors import NotFound, ProvisionError, translated
 from podid.provision.kube import Kube, KubeObject, describe
 from podid.provision.state import State
@@ -37,10 +38,10 @@ from podid.provision.step import Change, Progress, Step, StepReport, run, subset
 from podid.provision.steps._resource import current
 from podid.provision.steps.cluster import KubeconfigStep, kube_for
 from podid.provision.steps.identities import demo_identity_step, dns_identity_step
-from podid.provision.steps.kube import KubeObjectsStep, plan_object
+from podid.provision.steps.kube import plan_object
 from podid.provision.steps.workloadidentity import (
+    DemoPodStep,
     WorkloadIdentityClusterStep,
-    demo_objects,
     federated_credential_steps,
 )
 from podid.provision.wait import wait_for
@@ -166,6 +167,8 @@ class WriteThroughCheck:
 
     def plan(self, state: State) -> list[Change]:
         design = state.design
+        if not podidentity.enabled(podidentity.get_cluster(state.clients, design.group, design.cluster)):
+            return []  # the pod identity is gone already: this run has nothing left to prove
         token = secrets.token_hex(3)
         host = f"podid-migrate-{token}.{design.domain}"
         service: KubeObject = {
@@ -178,7 +181,8 @@ class WriteThroughCheck:
             },
             "spec": {"type": "LoadBalancer", "selector": {"podid-migrate": token}, "ports": [{"port": 80}]},
         }
-        return [Change("create", f"probe record {host}", ("removed with its Service once written",), self._probe(state, service))]
+        details = ("removed with its Service once written",)
+        return [Change("create", f"probe record {host}", details, self._probe(state, service))]
 
     @staticmethod
     def _probe(state: State, service: KubeObject) -> Callable[[], None]:
@@ -222,9 +226,10 @@ class RemovePodIdentityStep:
                 details = (*gone, *(() if others else ("podIdentityProfile.enabled: true → false",)))
                 changes.append(Change("delete", f"pod identities of {design.cluster}", details, self._profile(state)))
         changes += self._grants(state, podidentity.cluster_principal(cluster))
-        secret = _kube(state).get("Secret", design.dns.namespace, manifests.SECRET_NAME)
+        kube = _kube(state)
+        secret = kube.get("Secret", design.dns.namespace, manifests.SECRET_NAME)
         if secret is not None:
-            remove = lambda: _kube(state).delete("Secret", design.dns.namespace, manifests.SECRET_NAME)  # noqa: E731
+            remove = partial(kube.delete, "Secret", design.dns.namespace, manifests.SECRET_NAME)
             changes.append(Change("delete", describe(secret), (), remove))
         return changes
 
@@ -263,16 +268,8 @@ def _deleting(delete: Callable[[str], Any], resource_id: str) -> Callable[[], No
     return apply
 
 
-def migration_steps() -> list[Step]:
-    def steps_for(state: State) -> list[Step]:
-        return []
-
-    return []
-
-
-def to_workload_identity(state: State, progress: Progress) -> list[StepReport]:
-    design = state.design
-    steps: list[Step] = [
+def migration_steps(design: Design) -> list[Step]:
+    return [
         PodIdentitySetup(),
         WorkloadIdentityClusterStep(),
         KubeconfigStep(),
@@ -282,7 +279,10 @@ def to_workload_identity(state: State, progress: Progress) -> list[StepReport]:
         TokenExchangeCheck(),
         ExternalDnsRollStep(),
         WriteThroughCheck(),
-        KubeObjectsStep("demo pod", demo_objects),
+        DemoPodStep(),
         RemovePodIdentityStep(),
     ]
-    return run(steps, state, apply=True, progress=progress)
+
+
+def to_workload_identity(state: State, progress: Progress) -> list[StepReport]:
+    return run(migration_steps(state.design), state, apply=True, progress=progress)

@@ -10,10 +10,13 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
+import requests
 from azure.core.credentials import TokenCredential
+from azure.core.pipeline.transport import RequestsTransport
 from azure.identity import ClientSecretCredential, DefaultAzureCredential
 from azure.mgmt.resource.subscriptions import SubscriptionClient
 
@@ -45,11 +48,17 @@ class Target:
     operator_client_id: str | None = None
     operator_secret: str | None = field(default=None, repr=False)
 
+    @cached_property
+    def session(self) -> requests.Session:
+        """One HTTP session for every client: connections and the loaded CA bundle are shared."""
+        return requests.Session()
+
+    def transport(self) -> RequestsTransport:
+        """An azure-core transport over the shared session (clients close it; the session stays open)."""
+        return RequestsTransport(session=self.session, session_owner=False, connection_verify=self.ca_bundle or True)
+
     def client_options(self) -> dict[str, Any]:
-        options: dict[str, Any] = {"base_url": self.arm_url, "credential_scopes": [ARM_SCOPE]}
-        if self.ca_bundle:
-            options["connection_verify"] = self.ca_bundle
-        return options
+        return {"base_url": self.arm_url, "credential_scopes": [ARM_SCOPE], "transport": self.transport()}
 
     def mgmt(self, client_class: type[T], **kwargs: Any) -> T:
         """An azure-mgmt-* client for this target's subscription."""

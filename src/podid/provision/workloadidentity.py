@@ -27,6 +27,9 @@ USE_LABEL = "azure.workload.identity/use"
 CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id"
 TENANT_ID_ANNOTATION = "azure.workload.identity/tenant-id"
 AUDIENCE = "api://AzureADTokenExchange"
+WEBHOOK_VARIABLES = frozenset(
+    {"AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE", "AZURE_AUTHORITY_HOST"}
+)
 SECRET_NAME = "azure-config-file-workload-identity"
 DEMO_ACCOUNT = "demo"
 CLUSTER_PROFILES = {

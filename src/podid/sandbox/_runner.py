@@ -16,6 +16,7 @@ import ssl
 import threading
 from pathlib import Path
 
+import uvloop
 from aiohttp import web
 
 from podid.sandbox import _bootstrap, _cloudapp, pki
@@ -65,7 +66,7 @@ class Sandbox:
         failure: list[BaseException] = []
 
         def run() -> None:
-            loop = asyncio.new_event_loop()
+            loop = uvloop.new_event_loop()
             self._loop = loop
             try:
                 loop.run_until_complete(self._serve(ready))
@@ -98,7 +99,7 @@ class Sandbox:
                 self._loop.add_signal_handler(signum, self.request_stop)
             await self._serve(threading.Event())
 
-        asyncio.run(serve())
+        uvloop.run(serve())
 
     def call(self, function: object) -> None:
         """Run a callable on the sandbox loop (used by the signal handler of the foreground process)."""

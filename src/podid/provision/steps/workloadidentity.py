@@ -9,19 +9,22 @@ identity ones (``provision.workloadidentity``).
 
 from __future__ import annotations
 
+import copy
+from functools import partial
 from typing import Any
 
 from azure.mgmt.msi.models import FederatedIdentityCredential
 
 from podid.provision import workloadidentity as wi
 from podid.provision.design import Design, PodIdentity
+from podid.provision.kube import Kube, KubeObject, describe
 from podid.provision.manifests import external_dns_rbac, hello
 from podid.provision.state import State
-from podid.provision.step import UNKNOWN, Change, Step, merge, model
+from podid.provision.step import UNKNOWN, Change, Step, merge, model, subset_diff
 from podid.provision.steps._resource import ArmResource, plan
-from podid.provision.steps.cluster import KubeconfigStep, _cluster_resource, desired_cluster, dns_prefix
+from podid.provision.steps.cluster import KubeconfigStep, _cluster_resource, desired_cluster, dns_prefix, kube_for
 from podid.provision.steps.identities import ZoneReaderRoleStep, ZoneStep, demo_identity_step, dns_identity_step
-from podid.provision.steps.kube import KubeObjectsStep, _client_id, _tenant
+from podid.provision.steps.kube import KubeObjectsStep, _client_id, _replace_pod, _tenant, plan_object
 from podid.provision.steps.platform import GroupStep
 
 
@@ -89,6 +92,51 @@ def demo_objects(state: State) -> list[dict[str, Any]]:
     return wi.demo(design, client_id, _tenant(state), state.node_group or UNKNOWN)
 
 
+def without_webhook(pod: KubeObject) -> KubeObject:
+    """The pod as it was created: the variables the workload identity webhook added are not drift."""
+    pod = copy.deepcopy(pod)
+    spec = pod.get("spec", {})
+    for container in spec.get("initContainers", []) + spec.get("containers", []):
+        env = [item for item in container.get("env", []) if item.get("name") not in wi.WEBHOOK_VARIABLES]
+        if env:
+            container["env"] = env
+        else:
+            container.pop("env", None)
+    return pod
+
+
+def plan_workload_objects(kube: Kube, objects: list[KubeObject]) -> list[Change]:
+    """``plan_object`` for objects whose pods the webhook mutates: a pod is compared as it was created."""
+    changes = []
+    for obj in objects:
+        if obj["kind"] != "Pod":
+            changes += plan_object(kube, obj)
+            continue
+        meta = obj["metadata"]
+        existing = kube.get("Pod", meta["namespace"], meta["name"])
+        if existing is None:
+            changes += plan_object(kube, obj)
+            continue
+        diffs = subset_diff(obj, without_webhook(existing))
+        if diffs:
+            replace = partial(_replace_pod, kube, obj)
+            changes.append(Change("update", describe(obj), (*diffs, "(the pod is replaced)"), replace))
+    return changes
+
+
+class DemoPodStep:
+    """The demo's ServiceAccount and pod, running as the demo identity through workload identity."""
+
+    name = "demo pod"
+
+    def plan(self, state: State) -> list[Change]:
+        objects = demo_objects(state)
+        kube = kube_for(state) if state.cluster is not None else None
+        if kube is None:  # the cluster is created in this run
+            return [Change("create", describe(obj)) for obj in objects]
+        return plan_workload_objects(kube, objects)
+
+
 def up_steps(design: Design) -> list[Step]:
     return [
         GroupStep(),
@@ -101,5 +149,5 @@ def up_steps(design: Design) -> list[Step]:
         *federated_credential_steps(design),
         KubeObjectsStep("hello app", lambda state: hello(state.design)),
         KubeObjectsStep("external-dns", external_dns_objects),
-        KubeObjectsStep("demo pod", demo_objects),
+        DemoPodStep(),
     ]

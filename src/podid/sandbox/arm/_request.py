@@ -60,7 +60,7 @@ class ArmRequest:
         raw = self.query.get("$top")
         if raw is None:
             return None
-        if not raw.isdigit() or int(raw) < 1:
+        if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
             raise BadRequest(
                 f"The value '{raw}' of query parameter '$top' is not valid.", code="InvalidQueryParameterValue"
             )
@@ -94,7 +94,7 @@ def no_content() -> ArmResponse:
 def page(request: ArmRequest, items: list[dict[str, Any]], *, skip_token: str = "$skipToken") -> ArmResponse:
     """One page of a list with an absolute nextLink, honouring $top and the skip token."""
     raw_skip = request.query.get(skip_token.lower(), "0")
-    start = int(raw_skip) if raw_skip.isdigit() else 0
+    start = int(raw_skip) if raw_skip.isascii() and raw_skip.isdigit() else 0
     size = request.top() or DEFAULT_PAGE_SIZE
     body: dict[str, Any] = {"value": items[start : start + size]}
     if start + size < len(items):

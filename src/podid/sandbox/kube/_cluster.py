@@ -50,14 +50,6 @@ def resource_name(rt: ResourceType) -> str:
 
 
 @dataclass
-class ListResult:
-    items: list[Obj]
-    resource_version: int
-    continue_token: str = ""
-    remaining: int | None = None
-
-
-@dataclass
 class DeleteOptions:
     propagation: str = "Background"
     grace_seconds: int | None = None

@@ -121,9 +121,7 @@ class Kubelet:
                 self._files.materialize(pod, run.files)
         except ContainerConfigError as error:
             for container in run.containers:
-                container.waiting(
-                    "ContainerCreating" if error.reason == "ContainerCreating" else error.reason, str(error)
-                )
+                container.waiting(error.reason, str(error))
             self._queue.add_after(CONFIG_RETRY_SECONDS, self._retry_launch, _key(pod))
             self._report(pod, run)
             return
@@ -133,24 +131,24 @@ class Kubelet:
             self._ensure_ticker()
 
     def _retry_launch(self, key: Key) -> None:
+        """A missing Secret or ConfigMap may exist now: materialise again, start what has not started."""
         pod, run = self._cluster.find(self._pods, *key), self._runs.get(key)
-        if pod is None or run is None or dig(pod, "metadata", "deletionTimestamp"):
+        if pod is None or run is None or run.uid != dig(pod, "metadata", "uid"):
             return
-        if not any(c.running or c.done for c in run.containers):
+        if not dig(pod, "metadata", "deletionTimestamp"):
             self._launch(pod, run)
 
     def _advance(self, pod: Obj, run: PodRun) -> None:
         """Start the next init container, or every app container once init containers are done."""
         now = self._cluster.now()
         for container in (c for c in run.containers if c.init):
-            if container.done and container.state["terminated"]["exitCode"] == 0:
-                continue
-            if container.process is None and not container.retry_at:
+            if not container.done and container.process is None and not container.retry_at:
                 self._run_container(pod, run, container, now)
-            if not container.done:
-                for app in (c for c in run.containers if not c.init):
-                    app.waiting("PodInitializing")
-                return
+            if container.done and container.state["terminated"]["exitCode"] == 0:
+                continue  # an idle init container completes at once
+            for app in (c for c in run.containers if not c.init):
+                app.waiting("PodInitializing")
+            return
         for container in (c for c in run.containers if not c.init):
             if not container.running and not container.done and not container.retry_at:
                 self._run_container(pod, run, container, now)
@@ -264,6 +262,7 @@ class Kubelet:
             delay = min(BACKOFF_START * 2 ** (container.crashes - 1), BACKOFF_MAX)
             container.retry_at = time.monotonic() + delay
             container.last_state = {"terminated": terminated}
+            container.restart_count += 1  # counts dead instances: "1 (5s ago)" while backing off
             namespace, name = _key(pod)
             where = f"container={container.name} pod={name}_{namespace}({run.uid})"
             container.waiting("CrashLoopBackOff", f"back-off {int(delay)}s restarting failed {where}")
@@ -272,7 +271,6 @@ class Kubelet:
         due = [c for c in run.containers if c.retry_at and c.retry_at <= time.monotonic()]
         for container in due:
             container.retry_at = 0.0
-            container.restart_count += 1
             self._run_container(self._with_addresses(pod, run), run, container, self._cluster.now())
         return bool(due)
 
@@ -291,10 +289,10 @@ class Kubelet:
             self._ensure_ticker()
 
     def _finish_termination(self, pod: Obj, run: PodRun) -> None:
-        alive = [c for c in run.containers if c.process is not None]
+        alive = [c.process for c in run.containers if c.process is not None]
         if alive and run.grace_deadline is not None and time.monotonic() >= run.grace_deadline:
-            for container in alive:
-                signal_group(container.process, signal.SIGKILL)  # type: ignore[arg-type]
+            for process in alive:
+                signal_group(process, signal.SIGKILL)
             return
         if not alive:
             self._finalize(pod, run)

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from podid.sandbox.kube._cluster import DeleteOptions, ListResult
+from podid.sandbox.kube._cluster import DeleteOptions
 from podid.sandbox.kube._context import ApiContext
 from podid.sandbox.kube._encoding import dumps
 from podid.sandbox.kube._objects import Obj, as_dict, as_str, dig
@@ -38,6 +38,14 @@ class Target:
     namespace: str  # "" for cluster-scoped resources and lists across namespaces
     name: str  # "" for collections
     subresource: str
+
+
+@dataclass
+class ListResult:
+    items: list[Obj]
+    resource_version: int
+    continue_token: str = ""
+    remaining: int | None = None
 
 
 def parse_target(catalog: Catalog, group: str, version: str, segments: list[str]) -> Target | None:

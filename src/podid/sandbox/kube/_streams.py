@@ -124,9 +124,11 @@ def _log_file(context: ApiContext, pod: Obj, name: str, previous: bool) -> tuple
         if container.restart_count == 0 or not container.last_state:
             raise bad_request(f'previous terminated container "{name}" in pod "{pod_name}" not found')
         return run.files.log_path(name, container.restart_count - 1), False
-    if "waiting" in container.state and container.restart_count == 0:
-        reason = as_str(container.state["waiting"].get("reason"))
-        raise bad_request(f'container "{name}" in pod "{pod_name}" is waiting to start: {reason}')
+    if "waiting" in container.state:
+        if container.restart_count == 0:
+            reason = as_str(container.state["waiting"].get("reason"))
+            raise bad_request(f'container "{name}" in pod "{pod_name}" is waiting to start: {reason}')
+        return run.files.log_path(name, container.restart_count - 1), False  # the last instance, backing off
     if container.workload is None:
         return None, container.running
     return run.files.log_path(name, container.restart_count), container.running

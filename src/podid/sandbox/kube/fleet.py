@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import podid
-from podid.sandbox.kube._cluster import Cluster
+from podid.sandbox.kube._cluster import Admission, Cluster
 from podid.sandbox.kube._ippool import LOAD_BALANCER_NETWORK, POD_NETWORK, AddressPool
 from podid.sandbox.kube._kubelet import KubeletSettings
 from podid.sandbox.kube._objects import Obj, dig
@@ -56,6 +56,7 @@ class KubeFleet:
         self._servers: dict[str, ClusterServer] = {}
         self.pod_ips = AddressPool(POD_NETWORK)
         self.lb_ips = AddressPool(LOAD_BALANCER_NETWORK)
+        self._admission: list[tuple[str, Admission]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         data_dir = cloud.settings.data_dir or Path(tempfile.mkdtemp(prefix="podid-kube-"))
@@ -99,6 +100,13 @@ class KubeFleet:
             return None
         return server.cluster, copy.deepcopy(pod)
 
+    def add_admission(self, kind: str, hook: Admission) -> None:
+        """A mutating admission hook for ``kind`` objects of every cluster (e.g. an add-on's webhook), run after
+        the built-in plugins, as MutatingAdmissionWebhook runs after ServiceAccount."""
+        self._admission.append((kind, hook))
+        for server in self._servers.values():
+            server.cluster.add_admission(kind, hook)
+
     def server(self, cluster_id: str) -> ClusterServer | None:
         """The served cluster (its signer's JWKS and issuer, its URL), for sandbox components."""
         return self._servers.get(cluster_id.lower())
@@ -134,6 +142,8 @@ class KubeFleet:
         directory = self._files / hashlib.sha256(key.encode()).hexdigest()[:16]
         kubelet = self._kubelet_settings(directory, doc["port"])
         server = ClusterServer(self._settings(), spec, sock, doc["signingKey"], tokens, kubelet)
+        for kind, hook in self._admission:
+            server.cluster.add_admission(kind, hook)
         self._servers[key] = server
         server.start()
         return server

@@ -155,7 +155,10 @@ def lookup_attempt(
     """One attempt: the identities to use, the final failure, or None to sleep and try again."""
     by_status: dict[str, list[KubeObject]] = {}
     for obj in assignments:
-        by_status.setdefault(_crd.text(obj, "status", "status"), []).append(obj["spec"]["azureIdentityRef"])
+        identity = _crd.field(obj, "spec", "azureIdentityRef")
+        by_status.setdefault(_crd.text(obj, "status", "status"), []).append(
+            identity if isinstance(identity, dict) else {}
+        )
     if not request.identity_specified:
         for status in ("", _crd.ASSIGNED):
             if by_status.get(status):

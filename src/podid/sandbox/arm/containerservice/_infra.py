@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from podid.sandbox.arm.compute.models import VirtualMachineScaleSet
-from podid.sandbox.kube.api import ClusterAccess, ClusterSpec, KubeFleet, NodeSpec
+from podid.sandbox.kube.api import ClusterAccess, ClusterSpec, NodeSpec
 
 if TYPE_CHECKING:
     from podid.sandbox.arm.containerservice._cluster import ManagedCluster
@@ -36,9 +36,9 @@ class NodeInfrastructure:
     def __init__(self, cloud: Cloud) -> None:
         self._cloud = cloud
 
-    def provision(self, cluster: ManagedCluster) -> ClusterAccess | None:
+    def provision(self, cluster: ManagedCluster) -> ClusterAccess:
         """Bring the node resource group, kubelet identity and scale sets in line with the agent pools, then
-        ensure the cluster's API server; None while the sandbox runs without a Kubernetes fleet."""
+        ensure the cluster's API server."""
         props = cluster.properties
         group = self._ensure_node_group(cluster)
         kubelet = self._cloud.identities.create_or_update(group, f"{cluster.name}-agentpool", cluster.location)
@@ -73,14 +73,11 @@ class NodeInfrastructure:
         for removed in existing.values():
             if POOL_TAG in removed.tags:
                 compute.virtual_machine_scale_sets_delete(removed.id)
-        fleet = self._fleet()
-        return fleet.ensure_cluster(self._spec(cluster, scale_sets)) if fleet is not None else None
+        return self._cloud.kube.ensure_cluster(self._spec(cluster, scale_sets))
 
     def teardown(self, cluster: ManagedCluster) -> None:
         """The Kubernetes API server, the node resource group (and all in it) and the control-plane principal."""
-        fleet = self._fleet()
-        if fleet is not None:
-            fleet.delete_cluster(cluster.id)
+        self._cloud.kube.delete_cluster(cluster.id)
         node_group = cluster.properties.get("nodeResourceGroup")
         if node_group and self._cloud.resources.find_group(node_group) is not None:
             self._cloud.resources.resource_groups_delete(node_group)
@@ -88,11 +85,6 @@ class NodeInfrastructure:
         if principal and cluster.identity.get("type") == "SystemAssigned":
             self._cloud.directory.delete_service_principal(principal)
             self._cloud.tokens.forget(principal)
-
-    def _fleet(self) -> KubeFleet | None:
-        # `cloud.kube` is optional: the ARM side of AKS works without the Kubernetes API servers.
-        fleet: KubeFleet | None = getattr(self._cloud, "kube", None)
-        return fleet
 
     def _ensure_node_group(self, cluster: ManagedCluster) -> str:
         name = str(cluster.properties["nodeResourceGroup"])

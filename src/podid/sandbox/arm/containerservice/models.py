@@ -233,8 +233,7 @@ class ContainerServiceBackend:
             cluster.properties["provisioningState"] = "Failed"
             self._save(cluster)
             raise
-        if access is not None:
-            self._access[key] = access
+        self._access[key] = access
         cluster.properties["provisioningState"] = "Succeeded"
         for pool in cluster.properties["agentPoolProfiles"]:
             pool["provisioningState"] = "Succeeded"

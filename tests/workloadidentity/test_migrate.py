@@ -1,0 +1,178 @@
+"""``podid migrate --to workload-identity`` from a running pod identity ``podid up``.
+
+Covers: a Service added while external-dns rolls gets its record; no external-dns pod logs an error at any
+time during the move (their logs are read throughout, so that pods which stop are heard too) and some pod
+runs at every moment; afterwards every
+external-dns pod is a workload identity one, the pod identity is gone (podIdentityProfile disabled, no
+AzureIdentity or binding objects, no Managed Identity Operator grant to the cluster identity, no pod identity
+azure.json), and a second migration changes nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kubernetes import client as k8s
+from kubernetes import watch as k8s_watch
+
+from podid import provision
+from podid.provision import manifests, migrate, podidentity, rbac
+from podid.provision import workloadidentity as wi
+from podid.provision.design import HOSTNAME_ANNOTATION
+from podid.provision.errors import ProvisionError
+from podid.provision.kube import Kube
+from podid.provision.state import State
+from podid.provision.steps.cluster import kube_for
+from podid.provision.wait import wait_for
+from podid.sandbox import Endpoints
+from tests.provision.conftest import fresh_state
+from tests.workloadidentity.test_mode_up import Quiet, record
+
+pytestmark = pytest.mark.usefixtures("requires_webhook")
+SELECTOR = f"app={manifests.EXTERNAL_DNS}"
+
+
+class LogWatch:
+    """Reads every external-dns pod's log until stopped, and follows their states through a watch."""
+
+    def __init__(self, kube: Kube, namespace: str) -> None:
+        self.kube, self.namespace = kube, namespace
+        self.logs: dict[str, str] = {}
+        self.serving: list[int] = []  # how many pods serve, after each pod event
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=target, daemon=True) for target in (self._poll_logs, self._watch)]
+
+    def __enter__(self) -> LogWatch:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=30)
+        self._read_logs()
+
+    def _read_logs(self) -> None:
+        for pod in self.kube.list("Pod", self.namespace, SELECTOR):
+            name = pod["metadata"]["name"]
+            try:
+                self.logs[name] = self.kube.log(self.namespace, name)
+            except ProvisionError:  # not started yet, or just gone: the last read stands
+                continue
+
+    def _poll_logs(self) -> None:
+        while not self._stop.wait(0.2):
+            self._read_logs()
+
+    def _watch(self) -> None:
+        core = k8s.CoreV1Api(self.kube.client)
+        listing = core.list_namespaced_pod(self.namespace, label_selector=SELECTOR)
+        pods = {item.metadata.name: self._plain(item) for item in listing.items}
+        version = listing.metadata.resource_version
+        while not self._stop.is_set():
+            stream = k8s_watch.Watch().stream(
+                core.list_namespaced_pod,
+                self.namespace,
+                label_selector=SELECTOR,
+                resource_version=version,
+                timeout_seconds=1,
+            )
+            for event in stream:
+                pod = self._plain(event["object"])
+                version = pod["metadata"]["resourceVersion"]
+                if event["type"] == "DELETED":
+                    pods.pop(pod["metadata"]["name"], None)
+                else:
+                    pods[pod["metadata"]["name"]] = pod
+                self.serving.append(sum(1 for item in pods.values() if _serving(item)))
+
+    def _plain(self, pod: Any) -> dict[str, Any]:
+        plain: dict[str, Any] = self.kube.client.sanitize_for_serialization(pod)
+        return plain
+
+    @property
+    def errors(self) -> list[str]:
+        return [
+            line for log in self.logs.values() for line in log.splitlines() if "level=error" in line or "fatal" in line
+        ]
+
+
+def _serving(pod: dict[str, Any]) -> bool:
+    """Running, ready and not being stopped."""
+    status = pod.get("status", {})
+    ready = any(item["type"] == "Ready" and item["status"] == "True" for item in status.get("conditions", []))
+    return status.get("phase") == "Running" and ready and not pod["metadata"].get("deletionTimestamp")
+
+
+class AddServiceDuringRoll(Quiet):
+    """When the migration starts rolling external-dns, a new Service wants a record."""
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    def started(self, step: str) -> None:
+        if step != "external-dns":
+            return
+        kube = kube_for(self.state)
+        assert kube is not None
+        kube.create(
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {
+                    "name": "during",
+                    "namespace": "default",
+                    "annotations": {HOSTNAME_ANNOTATION: f"during.{self.state.design.domain}"},
+                },
+                "spec": {"type": "LoadBalancer", "selector": {"app": "hello"}, "ports": [{"port": 80}]},
+            }
+        )
+
+
+def test_migration_keeps_external_dns_writing_and_removes_pod_identity(
+    endpoints: Endpoints, unique: str, tmp_path: Path
+) -> None:
+    kubeconfig = tmp_path / "config"
+    provision.up(fresh_state(endpoints, unique, kubeconfig), Quiet())
+    state = fresh_state(endpoints, unique, kubeconfig)
+    wait_for(lambda: record(state, "hello", "A"), "the hello record (pod identity)", 120.0, max_delay=1.0)
+
+    kube = Kube.from_file(kubeconfig, context=state.design.cluster)
+    with LogWatch(kube, state.design.dns.namespace) as watch:
+        migrate.to_workload_identity(state, AddServiceDuringRoll(state))
+        wait_for(lambda: record(state, "during", "A"), "the record of the Service added during the move", 120.0)
+    assert len(watch.logs) >= 2  # the pod identity pod and its workload identity successor were both heard
+    assert watch.errors == []
+    assert watch.serving and min(watch.serving) >= 1  # never a moment without a serving external-dns pod
+
+    pods = kube.list("Pod", state.design.dns.namespace, SELECTOR)
+    assert pods and all(pod["metadata"]["labels"].get(wi.USE_LABEL) == "true" for pod in pods)
+    _assert_pod_identity_gone(state, kube)
+
+    again = migrate.to_workload_identity(fresh_state(endpoints, unique, kubeconfig), Quiet())
+    assert [report.step for report in again if report.changes] == []
+
+
+def _assert_pod_identity_gone(state: State, kube: Kube) -> None:
+    design, clients = state.design, state.clients
+    cluster = podidentity.get_cluster(clients, design.group, design.cluster)
+    assert not podidentity.enabled(cluster)
+    for plural in ("azureidentities", "azureidentitybindings"):
+        assert kube.request("GET", f"/apis/aadpodidentity.k8s.io/v1/{plural}")["items"] == []
+    principal = podidentity.cluster_principal(cluster)
+    for pod_identity in design.pod_identities:
+        scope = str(clients.msi.user_assigned_identities.get(design.group, pod_identity.identity_name).id)
+        assert (
+            rbac.find(clients.authorization.role_assignments, scope, podidentity.MANAGED_IDENTITY_OPERATOR, principal)
+            is None
+        )
+    assert kube.get("Secret", design.dns.namespace, manifests.SECRET_NAME) is None
+
+
+def test_migration_needs_a_cluster(endpoints: Endpoints, unique: str, tmp_path: Path) -> None:
+    with pytest.raises(ProvisionError, match=r"does not exist in .*: run `podid up` first"):
+        migrate.to_workload_identity(fresh_state(endpoints, unique, tmp_path / "config"), Quiet())
