@@ -147,6 +147,7 @@ def test_migration_keeps_external_dns_writing_and_removes_pod_identity(
         wait_for(lambda: record(state, "during", "A"), "the record of the Service added during the move", 120.0)
     assert len(watch.logs) >= 2  # the pod identity pod and its workload identity successor were both heard
     assert watch.errors == []
+    print("SERVING", watch.serving, watch.errors)
     assert watch.serving and min(watch.serving) >= 1  # never a moment without a serving external-dns pod
 
     pods = kube.list("Pod", state.design.dns.namespace, SELECTOR)

@@ -89,6 +89,17 @@ class LocationRequired(BadRequest):
         super().__init__("The location property is required for this definition.")
 
 
+class InvalidResourceLocation(BadRequest):
+    code = "InvalidResourceLocation"
+
+    def __init__(self, name: str, existing: str, resource_group: str, requested: str) -> None:
+        super().__init__(
+            f"The resource '{name}' already exists in location '{existing}' in resource group '{resource_group}'. "
+            f"A resource with the same name cannot be created in location '{requested}'. "
+            "Please select a new resource name."
+        )
+
+
 class Unauthenticated(ArmError):
     status, code = 401, "AuthenticationFailed"
 

@@ -22,6 +22,10 @@ from podid.sandbox.kube._satokens import KUBELET_LIFETIME, Binding, TokenSigner
 DEFAULT_TOKEN_SECONDS = 3600
 MIN_TOKEN_SECONDS = 600
 _REFRESH_AT = 0.8  # the kubelet renews a projected token after 80% of its lifetime
+_MISSING_KEY = {
+    "Secret": "secret references non-existent secret key",
+    "ConfigMap": "configmap references non-existent config key",
+}
 
 
 @dataclass
@@ -66,7 +70,12 @@ class Materializer:
         files.refresh_at = None
         sources = Sources(self._cluster, as_str(dig(pod, "metadata", "namespace")))
         for volume in (as_dict(v) for v in as_list(dig(pod, "spec", "volumes"))):
-            self._volume(pod, volume, files.volumes / as_str(volume.get("name")), sources, files)
+            name = as_str(volume.get("name"))
+            try:
+                self._volume(pod, volume, files.volumes / name, sources, files)
+            except ContainerConfigError as error:  # the kubelet's FailedMount: the pod stays ContainerCreating
+                why = f'MountVolume.SetUp failed for volume "{name}" : {error}'
+                raise ContainerConfigError(why, "ContainerCreating") from None
         files.root.mkdir(parents=True, exist_ok=True)
         spec = as_dict(pod.get("spec"))
         for container in (as_dict(c) for c in as_list(spec.get("initContainers")) + as_list(spec.get("containers"))):
@@ -125,7 +134,8 @@ class Materializer:
             if key not in data:
                 if source.get("optional") is True:
                     continue
-                raise ContainerConfigError(f"configmap references non-existent config key: {key}", "ContainerCreating")
+                what = _MISSING_KEY[kind]
+                raise ContainerConfigError(f"{what}: {key}")
             _write(target / as_str(item.get("path")), data[key], as_int(item.get("mode"), mode))
 
     @staticmethod

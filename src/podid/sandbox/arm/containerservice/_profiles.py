@@ -183,11 +183,11 @@ def _agent_pool(requested: Props, index: int, network: Props, version: str, curr
             "agentPoolProfiles.name",
         )
     for key, value in _POOL_DEFAULTS.items():
-        if pool.get(key) is None:
+        if pool.get(key) in (None, ""):  # az aks create sends vmSize "" to let AKS choose
             pool[key] = copy.deepcopy(value)
     pool.setdefault("mode", "System" if index == 0 else "User")
     pool.setdefault("maxPods", _MAX_PODS[plugin_kind(network)])
-    pool.setdefault("orchestratorVersion", version)
+    pool["orchestratorVersion"] = pool.get("orchestratorVersion") or version  # "" from az: the cluster's
     pool["currentOrchestratorVersion"] = current
     pool["nodeImageVersion"] = NODE_IMAGE
     _check_pool(pool)

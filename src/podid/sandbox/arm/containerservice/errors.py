@@ -4,7 +4,6 @@ ArmError
 ├── BadRequest (400)
 │   ├── InvalidParameter          bad or missing property (AKS names the property in ``target``)
 │   ├── PropertyChangeNotAllowed  an immutable property differs from the stored one
-│   ├── InvalidResourceLocation   a PUT names another location than the existing resource's
 │   └── K8sVersionNotSupported
 └── Conflict (409)
     └── OperationNotAllowed       another operation on the cluster is still running
@@ -41,17 +40,6 @@ class PropertyChangeNotAllowed(_Targeted):
 
     def __init__(self, prop: str) -> None:
         super().__init__(f"Changing property '{prop}' is not allowed.", prop)
-
-
-class InvalidResourceLocation(BadRequest):
-    code = "InvalidResourceLocation"
-
-    def __init__(self, name: str, existing: str, resource_group: str, requested: str) -> None:
-        super().__init__(
-            f"The resource '{name}' already exists in location '{existing}' in resource group '{resource_group}'. "
-            f"A resource with the same name cannot be created in location '{requested}'. "
-            "Please select a new resource name."
-        )
 
 
 class K8sVersionNotSupported(BadRequest):

@@ -22,11 +22,12 @@ from podid.sandbox.arm._lro import Operation
 from podid.sandbox.arm.containerservice._cluster import BuildContext, ManagedCluster, new_cluster, updated_cluster
 from podid.sandbox.arm.containerservice._infra import NodeInfrastructure
 from podid.sandbox.arm.containerservice._kubeconfig import kubeconfig
-from podid.sandbox.arm.containerservice.errors import InvalidResourceLocation, OperationNotAllowed
+from podid.sandbox.arm.containerservice.errors import OperationNotAllowed
 from podid.sandbox.arm.errors import (
     ArmError,
     BadRequest,
     Conflict,
+    InvalidResourceLocation,
     LocationRequired,
     PreconditionFailed,
     ResourceNotFound,

@@ -6,7 +6,7 @@ combination already exists for this Managed Identity."); names, locations and mi
 generic codes.
 
 ArmError
-├── BadRequest (400): InvalidIdentityName, InvalidResourceLocation, InvalidFederatedCredential
+├── BadRequest (400): InvalidIdentityName, InvalidFederatedCredential (InvalidResourceLocation: arm.errors)
 │                     ├── DuplicateIssuerSubject
 │                     └── TooManyFederatedCredentials
 └── NotFound (404): IdentityNotFound, FederatedCredentialNotFound
@@ -27,17 +27,6 @@ class InvalidIdentityName(BadRequest):
         super().__init__(
             f"Resource name '{name}' is invalid. The name of a {what} must start with a letter or digit, contain "
             f"only letters, digits, '-' and '_', and be 3 to {limit} characters long."
-        )
-
-
-class InvalidResourceLocation(BadRequest):
-    code = "InvalidResourceLocation"
-
-    def __init__(self, name: str, existing: str, resource_group: str, wanted: str) -> None:
-        super().__init__(
-            f"The resource '{name}' already exists in location '{existing}' in resource group '{resource_group}'. "
-            f"A resource with the same name cannot be created in location '{wanted}'. Please select a new "
-            "resource name."
         )
 
 

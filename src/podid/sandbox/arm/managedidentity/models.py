@@ -12,13 +12,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
-from podid.sandbox.arm.errors import LocationRequired
-from podid.sandbox.arm.managedidentity.errors import (
-    IDENTITY_TYPE,
-    IdentityNotFound,
-    InvalidIdentityName,
-    InvalidResourceLocation,
-)
+from podid.sandbox.arm.errors import InvalidResourceLocation, LocationRequired
+from podid.sandbox.arm.managedidentity.errors import IDENTITY_TYPE, IdentityNotFound, InvalidIdentityName
 from podid.sandbox.arm.managedidentity.federated import FederatedCredential, FederatedCredentials
 from podid.sandbox.arm.resources.models import validate_location
 
