@@ -1,5 +1,6 @@
-"""Helpers for the external-dns end-to-end tests: a DNS zone with the tutorial's least-privilege grants,
-azure.json as external-dns reads it, annotated Services, and questions to the sandbox's DNS server."""
+"""Helpers for the external-dns end-to-end tests and benchmark: a DNS zone with the tutorial's least-privilege
+grants, azure.json as external-dns reads it, its manifests, a cluster and pod environment for running the
+workload in-process, and questions to the sandbox's DNS server."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import json
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dns.message
 import dns.query
@@ -17,8 +20,10 @@ from azure.identity import ClientSecretCredential
 from azure.mgmt.authorization import AuthorizationManagementClient
 from azure.mgmt.dns import DnsManagementClient
 from azure.mgmt.resource.resources import ResourceManagementClient
+from kubernetes import client as k8s
 
-from podid.sandbox import Endpoints
+from podid.sandbox import Endpoints, Sandbox
+from podid.sandbox.kube.api import ClusterSpec, NodeSpec
 from tests.conftest import mgmt_client
 
 DNS_ZONE_CONTRIBUTOR = "befefa01-2a29-4197-83a8-272ff33ce314"
@@ -70,6 +75,49 @@ class ZoneAdmin:
     def add_a_record(self, name: str, ip: str) -> None:
         body = {"ttl": 60, "a_records": [{"ipv4_address": ip}]}
         self.dns.record_sets.create_or_update(self.group, self.zone, name, "A", body)
+
+
+@dataclass(frozen=True)
+class KubeAccess:
+    """A cluster made directly through the sandbox's Kubernetes fleet (no AKS), with admin clients."""
+
+    core: k8s.CoreV1Api
+    networking: k8s.NetworkingV1Api
+    server_url: str
+    token: str
+
+
+def in_process_cluster(sandbox: Sandbox, endpoints: Endpoints, group: str, name: str) -> KubeAccess:
+    cluster_id = f"/subscriptions/{endpoints.subscription_id}/resourceGroups/{group}/providers/"
+    node = NodeSpec("aks-nodepool1-0-vmss000000", "azure:///vmss/0", "westus2-1", "10.224.0.4")
+    spec = ClusterSpec(
+        f"{cluster_id}Microsoft.ContainerService/managedClusters/{name}", name, "westus2", "1.29.0", "kubenet", (node,)
+    )
+    access = sandbox.cloud.kube.ensure_cluster(spec)
+    configuration = k8s.Configuration()
+    configuration.host, configuration.ssl_ca_cert = access.server_url, endpoints.ca_cert
+    configuration.api_key, configuration.api_key_prefix = {"BearerToken": access.admin_token}, {"BearerToken": "Bearer"}
+    api = k8s.ApiClient(configuration)
+    return KubeAccess(k8s.CoreV1Api(api), k8s.NetworkingV1Api(api), access.server_url, access.admin_token)
+
+
+def enter_pod(patch: Any, root: Path, cluster: KubeAccess, endpoints: Endpoints) -> None:
+    """Give this process what the kubelet gives an external-dns pod: its environment (set through the
+    MonkeyPatch `patch`) and, under `root`, the service-account token and CA."""
+    secrets = root / "var/run/secrets/kubernetes.io/serviceaccount"
+    secrets.mkdir(parents=True)
+    (secrets / "token").write_text(cluster.token)
+    (secrets / "ca.crt").write_text(Path(endpoints.ca_cert).read_text())
+    server = urlsplit(cluster.server_url)
+    for name, value in {
+        "PODID_POD_ROOT": str(root),
+        "KUBERNETES_SERVICE_HOST": server.hostname,
+        "KUBERNETES_SERVICE_PORT": str(server.port),
+        "REQUESTS_CA_BUNDLE": endpoints.ca_bundle,
+        "PODID_AUTHORITY": endpoints.authority,
+        "PODID_ARM_URL": endpoints.arm_url,
+    }.items():
+        patch.setenv(name, value)
 
 
 def azure_json(path: Path, endpoints: Endpoints, group: str, **credentials: Any) -> Path:

@@ -25,33 +25,34 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from azure.identity import ClientSecretCredential
 from kubernetes import client as k8s
 
 from podid.sandbox import Endpoints, Sandbox
-from podid.sandbox.kube.api import ClusterSpec, NodeSpec
 from podid.workloads.externaldns.config import parse_args
 from podid.workloads.externaldns.execute import execute
 from podid.workloads.externaldns.kube import Informer, InformerLister
 from podid.workloads.externaldns.logfmt import logging_to
 from podid.workloads.externaldns.main import main
 from tests.conftest import ServicePrincipalLogin
-from tests.e2e.edns import HOSTNAME, NOERROR, NXDOMAIN, ZoneAdmin, azure_json, eventually, resolve
+from tests.e2e.edns import (
+    HOSTNAME,
+    NOERROR,
+    NXDOMAIN,
+    KubeAccess,
+    ZoneAdmin,
+    azure_json,
+    enter_pod,
+    eventually,
+    in_process_cluster,
+    resolve,
+)
 
 ZONE = "workload.example.internal"
 GROUP = "edns-workload"
 LINE = re.compile(r'time="[^"]+" level=(\w+) msg=(.*)')
-
-
-@dataclass(frozen=True)
-class Cluster:
-    core: k8s.CoreV1Api
-    networking: k8s.NetworkingV1Api
-    server_url: str
-    token: str
 
 
 @dataclass(frozen=True)
@@ -61,18 +62,8 @@ class Logins:
 
 
 @pytest.fixture(scope="module")
-def cluster(sandbox: Sandbox, endpoints: Endpoints) -> Cluster:
-    cluster_id = f"/subscriptions/{endpoints.subscription_id}/resourceGroups/{GROUP}/providers/"
-    node = NodeSpec("aks-nodepool1-0-vmss000000", "azure:///vmss/0", "westus2-1", "10.224.0.4")
-    spec = ClusterSpec(
-        cluster_id + "Microsoft.ContainerService/managedClusters/edns", "edns", "westus2", "1.29.0", "kubenet", (node,)
-    )
-    access = sandbox.cloud.kube.ensure_cluster(spec)
-    configuration = k8s.Configuration()
-    configuration.host, configuration.ssl_ca_cert = access.server_url, endpoints.ca_cert
-    configuration.api_key, configuration.api_key_prefix = {"BearerToken": access.admin_token}, {"BearerToken": "Bearer"}
-    api = k8s.ApiClient(configuration)
-    return Cluster(k8s.CoreV1Api(api), k8s.NetworkingV1Api(api), access.server_url, access.admin_token)
+def cluster(sandbox: Sandbox, endpoints: Endpoints) -> KubeAccess:
+    return in_process_cluster(sandbox, endpoints, GROUP, "edns")
 
 
 @pytest.fixture(scope="module")
@@ -91,23 +82,10 @@ def logins(admin: ZoneAdmin, make_service_principal: Callable[[str], ServicePrin
 
 @pytest.fixture
 def pod_root(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cluster: Cluster, endpoints: Endpoints, logins: Logins
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cluster: KubeAccess, endpoints: Endpoints, logins: Logins
 ) -> Path:
     """The environment and files the kubelet gives an external-dns pod (azure.json for the `full` login)."""
-    secrets = tmp_path / "var/run/secrets/kubernetes.io/serviceaccount"
-    secrets.mkdir(parents=True)
-    (secrets / "token").write_text(cluster.token)
-    (secrets / "ca.crt").write_text(Path(endpoints.ca_cert).read_text())
-    server = urlsplit(cluster.server_url)
-    for name, value in {
-        "PODID_POD_ROOT": str(tmp_path),
-        "KUBERNETES_SERVICE_HOST": server.hostname,
-        "KUBERNETES_SERVICE_PORT": str(server.port),
-        "REQUESTS_CA_BUNDLE": endpoints.ca_bundle,
-        "PODID_AUTHORITY": endpoints.authority,
-        "PODID_ARM_URL": endpoints.arm_url,
-    }.items():
-        monkeypatch.setenv(name, value)
+    enter_pod(monkeypatch, tmp_path, cluster, endpoints)
     write_azure_json(tmp_path, endpoints, logins.full)
     return tmp_path
 
@@ -130,7 +108,7 @@ def lines(text: str) -> list[tuple[str, str]]:
     return found
 
 
-def create_service(cluster: Cluster, name: str, hostname: str, **annotations: str) -> None:
+def create_service(cluster: KubeAccess, name: str, hostname: str, **annotations: str) -> None:
     body = {
         "metadata": {"name": name, "annotations": {HOSTNAME: hostname, **annotations}},
         "spec": {"type": "LoadBalancer", "ports": [{"port": 80}]},
@@ -138,7 +116,7 @@ def create_service(cluster: Cluster, name: str, hostname: str, **annotations: st
     cluster.core.create_namespaced_service("default", body)
 
 
-def lb_ip(cluster: Cluster, name: str) -> str:
+def lb_ip(cluster: KubeAccess, name: str) -> str:
     def ingress() -> Any:
         return cluster.core.read_namespaced_service(name, "default").status.load_balancer.ingress
 
@@ -170,7 +148,7 @@ def running(argv: list[str]) -> Iterator[io.StringIO]:
 
 
 def test_once_publishes_the_service(
-    pod_root: Path, cluster: Cluster, admin: ZoneAdmin, endpoints: Endpoints, capsys: pytest.CaptureFixture[str]
+    pod_root: Path, cluster: KubeAccess, admin: ZoneAdmin, endpoints: Endpoints, capsys: pytest.CaptureFixture[str]
 ) -> None:
     create_service(cluster, "once", f"once.{ZONE}")
     ip = lb_ip(cluster, "once")
@@ -185,7 +163,7 @@ def test_once_publishes_the_service(
 
 
 def test_dry_run_writes_nothing(
-    pod_root: Path, cluster: Cluster, admin: ZoneAdmin, capsys: pytest.CaptureFixture[str]
+    pod_root: Path, cluster: KubeAccess, admin: ZoneAdmin, capsys: pytest.CaptureFixture[str]
 ) -> None:
     create_service(cluster, "dry", f"dry.{ZONE}")
     ip = lb_ip(cluster, "dry")
@@ -196,7 +174,7 @@ def test_dry_run_writes_nothing(
     cluster.core.delete_namespaced_service("dry", "default")
 
 
-def test_loop_follows_the_watch(pod_root: Path, cluster: Cluster, endpoints: Endpoints) -> None:
+def test_loop_follows_the_watch(pod_root: Path, cluster: KubeAccess, endpoints: Endpoints) -> None:
     with running(flags("--events", "--min-event-sync-interval=1s", "--interval=10m")) as out:
         eventually(lambda: "All records are already up to date" in out.getvalue() or "Updating" in out.getvalue())
         create_service(cluster, "watched", f"watched.{ZONE}")
@@ -213,7 +191,7 @@ def test_loop_follows_the_watch(pod_root: Path, cluster: Cluster, endpoints: End
 
 
 def test_ingress_with_a_target(
-    pod_root: Path, cluster: Cluster, endpoints: Endpoints, capsys: pytest.CaptureFixture[str]
+    pod_root: Path, cluster: KubeAccess, endpoints: Endpoints, capsys: pytest.CaptureFixture[str]
 ) -> None:
     body = {
         "metadata": {"name": "web", "annotations": {"external-dns.alpha.kubernetes.io/target": "20.1.1.1"}},
@@ -226,7 +204,7 @@ def test_ingress_with_a_target(
 
 
 def test_bad_input_is_skipped_with_one_line_each(
-    pod_root: Path, cluster: Cluster, endpoints: Endpoints, capsys: pytest.CaptureFixture[str]
+    pod_root: Path, cluster: KubeAccess, endpoints: Endpoints, capsys: pytest.CaptureFixture[str]
 ) -> None:
     create_service(cluster, "bad-name", f"under_score.{ZONE}")
     create_service(cluster, "outside", "app.elsewhere.internal")
@@ -288,7 +266,7 @@ def test_zone_scoped_grant_alone_logs_the_403_and_keeps_running(
     assert errors[0].endswith("(consecutive soft errors: 1)")
 
 
-def test_informer_keeps_following_after_the_server_ends_a_watch(cluster: Cluster) -> None:
+def test_informer_keeps_following_after_the_server_ends_a_watch(cluster: KubeAccess) -> None:
     changed = threading.Event()
     informer = Informer(cluster.core.list_service_for_all_namespaces, "*v1.Service", changed.set, watch_seconds=1)
     threading.Thread(target=informer.run, daemon=True).start()
@@ -304,7 +282,7 @@ def test_informer_keeps_following_after_the_server_ends_a_watch(cluster: Cluster
         cluster.core.delete_namespaced_service("resumed", "default")
 
 
-def test_refused_token_never_syncs_and_says_why(cluster: Cluster, endpoints: Endpoints, caplog) -> None:
+def test_refused_token_never_syncs_and_says_why(cluster: KubeAccess, endpoints: Endpoints, caplog) -> None:
     configuration = k8s.Configuration()
     configuration.host, configuration.ssl_ca_cert = cluster.server_url, endpoints.ca_cert
     configuration.api_key, configuration.api_key_prefix = {"BearerToken": "not-a-token"}, {"BearerToken": "Bearer"}

@@ -51,7 +51,7 @@ def test_object_semantics(fleet: Any, kube: KubeCluster, namespace: str) -> None
     body = {
         "apiVersion": "v1",
         "kind": "ConfigMap",
-        "metadata": {"name": "c", "namespace": namespace},
+        "metadata": {"name": "c", "namespace": namespace, "labels": {"contract": "yes"}},
         "data": {"a": "1"},
     }
     created = cluster.create("configmaps", body)

@@ -1,7 +1,7 @@
 """NMI's caches (pure): fed by the cluster's ADDED/MODIFIED/DELETED events, read on every token request.
 
-Covers: assignments found by pod and filtered by node label; modifications and deletions; exceptions per
-namespace; nodes' scale sets.
+Covers: pods by IP (Pending or Running only); assignments found by pod and filtered by node label;
+modifications and deletions; exceptions per namespace; nodes' scale sets.
 """
 
 from __future__ import annotations
@@ -55,3 +55,24 @@ def test_exceptions_by_namespace_and_nodes() -> None:
     informer.apply("DELETED", EXCEPTIONS, exception)
     informer.apply("DELETED", "nodes", node("node-a0"))
     assert informer.exceptions("ops") == [] and informer.scale_set("node-a0") is None
+
+
+def running(name: str, ip: str, phase: str = "Running") -> dict[str, Any]:
+    return {"metadata": {"name": name, "namespace": "my-app"}, "status": {"phase": phase, "podIP": ip}}
+
+
+def test_pods_are_found_by_ip_while_pending_or_running() -> None:
+    informer = NmiInformer()
+    informer.apply(
+        "ADDED", "pods", {"metadata": {"name": "demo", "namespace": "my-app"}, "status": {"phase": "Pending"}}
+    )
+    assert informer.pod("127.244.0.9") is None  # no IP yet
+    informer.apply("MODIFIED", "pods", running("demo", "127.244.0.9", "Pending"))
+    informer.apply("MODIFIED", "pods", running("demo", "127.244.0.9"))
+    found = informer.pod("127.244.0.9")
+    assert found is not None and found["metadata"]["name"] == "demo"
+    informer.apply("MODIFIED", "pods", running("demo", "127.244.0.9", "Succeeded"))
+    assert informer.pod("127.244.0.9") is None
+    informer.apply("MODIFIED", "pods", running("demo", "127.244.0.10"))
+    informer.apply("DELETED", "pods", running("demo", "127.244.0.10"))
+    assert informer.pod("127.244.0.10") is None

@@ -50,7 +50,7 @@ def _phase(run: PodRun, restart_policy: str) -> str:
     return "Running"
 
 
-def _ready_condition(kind: str, unready: list[str], message_kind: str) -> Obj:
+def _ready_condition(kind: str, unready: list[str]) -> Obj:
     if not unready:
         return {"type": kind, "status": "True"}
     names = " ".join(unready)
@@ -58,7 +58,7 @@ def _ready_condition(kind: str, unready: list[str], message_kind: str) -> Obj:
         "type": kind,
         "status": "False",
         "reason": "ContainersNotReady",
-        "message": f"{message_kind} with unready status: [{names}]",
+        "message": f"containers with unready status: [{names}]",
     }
 
 
@@ -81,8 +81,8 @@ def pod_status(pod: Obj, run: PodRun, now: str) -> Obj:
         initialized = {"type": "Initialized", "status": "True"}
     for condition in (
         initialized,
-        _ready_condition("Ready", unready, "containers"),
-        _ready_condition("ContainersReady", unready, "containers"),
+        _ready_condition("Ready", unready),
+        _ready_condition("ContainersReady", unready),
         {"type": "PodScheduled", "status": "True"},
     ):
         set_condition(status, condition, now)

@@ -87,6 +87,7 @@ class ClusterServer:
             self.cluster, self.kubelet, authenticator, self.signer, spec.kubernetes_version, self.server_url
         )
         self._runner: web.AppRunner | None = None
+        self._serving: asyncio.Task[None] | None = None  # held: the loop keeps only weak references to tasks
 
     def _wire(self, settings: ServerSettings) -> list[Controller]:
         cluster, queue = self.cluster, self.queue
@@ -123,7 +124,7 @@ class ClusterServer:
                     if controller is not self.kubelet:
                         controller.on_event("ADDED", obj)
         self._runner = web.AppRunner(build_app(self.context), access_log=None, handle_signals=False)
-        asyncio.get_running_loop().create_task(self._serve(self._runner))
+        self._serving = asyncio.get_running_loop().create_task(self._serve(self._runner))
 
     async def _serve(self, runner: web.AppRunner) -> None:
         await runner.setup()
@@ -144,12 +145,12 @@ class ClusterServer:
         await self.kubelet.stop()
         await self._cleanup()
 
-    def destroy(self) -> None:
-        """The cluster is deleted: its workloads, objects and endpoint go."""
+    def destroy(self) -> asyncio.Task[None]:
+        """The cluster is deleted: its workloads, objects and endpoint go (the endpoint when the task is done)."""
         self._close()
         self.kubelet.kill_all()
         self.cluster.objects.destroy()
-        asyncio.get_running_loop().create_task(self._cleanup())
+        return asyncio.get_running_loop().create_task(self._cleanup())
 
     def _close(self) -> None:
         self.queue.close()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import copy
 import hashlib
 import os
 import secrets
@@ -25,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import podid
-from podid.sandbox.kube._cluster import Admission, Cluster
+from podid.sandbox.kube._cluster import Admission, Cluster, clone
 from podid.sandbox.kube._ippool import LOAD_BALANCER_NETWORK, POD_NETWORK, AddressPool
 from podid.sandbox.kube._kubelet import KubeletSettings
 from podid.sandbox.kube._objects import Obj, dig
@@ -57,6 +56,7 @@ class KubeFleet:
         self.pod_ips = AddressPool(POD_NETWORK)
         self.lb_ips = AddressPool(LOAD_BALANCER_NETWORK)
         self._admission: list[tuple[str, Admission]] = []
+        self._closing: set[asyncio.Task[None]] = set()  # deleted clusters' endpoints shutting down
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         data_dir = cloud.settings.data_dir or Path(tempfile.mkdtemp(prefix="podid-kube-"))
@@ -72,6 +72,8 @@ class KubeFleet:
     async def stop(self) -> None:
         for key in list(self._servers):
             await self._servers.pop(key).stop()
+        for closing in list(self._closing):
+            await closing
 
     # kube.api.KubeFleet
 
@@ -98,7 +100,7 @@ class KubeFleet:
             return None
         if dig(pod, "status", "phase") not in ("Pending", "Running"):
             return None
-        return server.cluster, copy.deepcopy(pod)
+        return server.cluster, clone(pod)
 
     def add_admission(self, kind: str, hook: Admission) -> None:
         """A mutating admission hook for ``kind`` objects of every cluster (e.g. an add-on's webhook), run after
@@ -114,23 +116,22 @@ class KubeFleet:
     # internals
 
     def _ensure(self, spec: ClusterSpec) -> ClusterAccess:
+        """Serve the cluster (keeping its tokens, key and port if it was known) or bring it up to ``spec``."""
         key = spec.cluster_id.lower()
-        server = self._servers.get(key)
-        doc = self._cloud.store.get(CLUSTER_KIND, key)
-        if server is not None and doc is not None:
-            if spec != server.spec:
-                doc["spec"] = asdict(spec)
-                self._cloud.store.put(CLUSTER_KIND, key, doc)
-                server.update(spec)
-            return self._access(server, doc)
-        doc = {
-            "spec": asdict(spec),
+        doc = self._cloud.store.get(CLUSTER_KIND, key) or {
             "adminToken": secrets.token_hex(32),
             "userToken": secrets.token_hex(32),
             "signingKey": new_signing_key(),
             "port": 0,
         }
-        return self._access(self._serve(doc), doc)
+        doc["spec"] = asdict(spec)
+        server = self._servers.get(key)
+        if server is None:
+            return self._access(self._serve(doc), doc)
+        if spec != server.spec:
+            self._cloud.store.put(CLUSTER_KIND, key, doc)
+            server.update(spec)
+        return self._access(server, doc)
 
     def _serve(self, doc: Obj) -> ClusterServer:
         spec = _spec_from(doc)
@@ -154,7 +155,9 @@ class KubeFleet:
     def _delete(self, key: str) -> None:
         server = self._servers.pop(key, None)
         if server is not None:
-            server.destroy()
+            closing = server.destroy()
+            self._closing.add(closing)
+            closing.add_done_callback(self._closing.discard)
         self.pod_ips.release_all(lambda owner: isinstance(owner, tuple) and owner[0] == key)
         self.lb_ips.release_all(lambda owner: isinstance(owner, tuple) and owner[0] == key)
         self._cloud.store.delete(CLUSTER_KIND, key)

@@ -1,8 +1,9 @@
 """What NMI reads on every token request, kept from a cluster's change stream as NMI's informers keep it.
 
-Listing a namespace's AzureAssignedIdentities costs a copy of every object (each embeds its identity and
-binding); NMI instead answers from caches fed by watches (cluster-reference §3.1). So does this: seeded with
-one list, then updated by every ADDED/MODIFIED/DELETED event of the cluster.
+Reading pods and AzureAssignedIdentities from the API on each request costs a copy of every object (an
+assignment embeds its identity and binding); NMI instead answers from caches fed by watches (cluster-reference
+§3.1). So does this: seeded with one list, then updated by every ADDED/MODIFIED/DELETED event of the cluster.
+Pods are indexed by IP while Pending or Running, the phases in which NMI matches a caller.
 """
 
 from __future__ import annotations
@@ -11,25 +12,30 @@ from podid.sandbox.kube.api import KubeCluster, KubeObject
 from podid.sandbox.podidentity import _crd
 
 Key = tuple[str, str]  # (namespace, name)
+_ACTIVE_PHASES = ("Pending", "Running")
 
 
 class NmiInformer:
-    """AzureAssignedIdentities by pod, AzurePodIdentityExceptions by namespace, and nodes' scale sets."""
+    """Pods by IP, AzureAssignedIdentities by pod, AzurePodIdentityExceptions by namespace, nodes' scale sets."""
 
     def __init__(self) -> None:
+        self._pods: dict[str, KubeObject] = {}
+        self._pod_ips: dict[Key, str] = {}
         self._assigned: dict[Key, KubeObject] = {}
         self._by_pod: dict[Key, dict[Key, KubeObject]] = {}
         self._exceptions: dict[str, dict[str, KubeObject]] = {}
         self._scale_sets: dict[str, str | None] = {}
 
     def seed(self, cluster: KubeCluster) -> None:
-        for resource in (_crd.ASSIGNED_IDENTITIES, _crd.EXCEPTIONS, _crd.NODES):
+        for resource in (_crd.PODS, _crd.ASSIGNED_IDENTITIES, _crd.EXCEPTIONS, _crd.NODES):
             for obj in cluster.list(resource):
                 self.apply("ADDED", resource, obj)
 
     def apply(self, event_type: str, resource: str, obj: KubeObject) -> None:
         gone = event_type == "DELETED"
-        if resource == _crd.ASSIGNED_IDENTITIES:
+        if resource == _crd.PODS:
+            self._pod(obj, gone)
+        elif resource == _crd.ASSIGNED_IDENTITIES:
             self._assignment(obj, gone)
         elif resource == _crd.EXCEPTIONS:
             in_namespace = self._exceptions.setdefault(_crd.namespace_of(obj), {})
@@ -43,6 +49,15 @@ class NmiInformer:
             else:
                 self._scale_sets[_crd.name_of(obj)] = _crd.scale_set_of(obj)
 
+    def _pod(self, obj: KubeObject, gone: bool) -> None:
+        key = (_crd.namespace_of(obj), _crd.name_of(obj))
+        previous = self._pod_ips.pop(key, None)
+        if previous is not None:
+            self._pods.pop(previous, None)
+        ip = _crd.text(obj, "status", "podIP")
+        if not gone and ip and _crd.text(obj, "status", "phase") in _ACTIVE_PHASES:
+            self._pods[ip], self._pod_ips[key] = obj, ip
+
     def _assignment(self, obj: KubeObject, gone: bool) -> None:
         key = (_crd.namespace_of(obj), _crd.name_of(obj))
         previous = self._assigned.pop(key, None)
@@ -51,6 +66,9 @@ class NmiInformer:
         if not gone:
             self._assigned[key] = obj
             self._by_pod.setdefault(_pod_of(obj), {})[key] = obj
+
+    def pod(self, ip: str) -> KubeObject | None:
+        return self._pods.get(ip)
 
     def assignments(self, namespace: str, pod: str, node: str) -> list[KubeObject]:
         """The pod's assignments on its node (NMI only sees objects labelled with its own node)."""

@@ -101,6 +101,14 @@ class PodIdentityController:
     def state(self, cluster_id: str) -> ClusterState | None:
         return self._clusters.get(cluster_id.lower())
 
+    def pod_by_ip(self, ip: str) -> tuple[ClusterState, KubeObject] | None:
+        """The caller among the pods of clusters with the add-on, from NMI's pod cache."""
+        for state in self._clusters.values():
+            pod = state.informer.pod(ip) if state.enabled else None
+            if pod is not None:
+                return state, pod
+        return None
+
     # AKS hooks
 
     def validate(self, old: dict[str, Any] | None, new: dict[str, Any]) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -43,6 +44,16 @@ IMDS_TOKEN_URL = "http://169.254.169.254/metadata/identity/oauth2/token"
 API_VERSION_MISSING = (
     "Bad request. api-version was not specified in the request. For more information refer to aka.ms/azureimds"
 )
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The pod behind a request's source address."""
+
+    pod: KubeObject
+    kubelet_identity: str | None  # the node identity IMDS gives when none is named
+    addon: ClusterState | None  # set when NMI runs on the pod's cluster (the pod came from its cache)
+    cluster: KubeCluster | None  # set otherwise: the cluster to read the pod's node from
 
 
 class ImdsService:
@@ -88,47 +99,55 @@ class ImdsService:
             return nmi.metadata_header_missing()
         token_request = TokenRequest.parse(request.query)
         caller = await self._find_pod(request.remote or "")
-        state = self._controller.state(caller[0].cluster_id) if caller else None
-        with_nmi = caller is None or (state is not None and state.enabled)
         if not token_request.resource:
-            if with_nmi:
+            if caller is None or caller.addon is not None:
                 return nmi.go_error(400, "parameter resource cannot be empty")
             return nmi.imds_error(400, "Required query variable 'resource' is missing")
         if caller is None:
             return nmi.go_error(500, nmi.POD_LIST_EMPTY)
-        cluster, pod = caller
-        kubelet = state.kubelet_identity if state else None
-        if state is None or not state.enabled:
-            return self._node_token(cluster, pod, token_request, kubelet, nmi_shape=False)
-        if nmi.is_excepted(_crd.labels_of(pod), state.informer.exceptions(_crd.namespace_of(pod))):
-            return self._excepted_token(cluster, pod, token_request, kubelet)
-        return await self._pod_identity_token(state, cluster, pod, token_request)
+        if caller.addon is None:
+            return self._node_token(caller, token_request, nmi_shape=False)
+        exceptions = caller.addon.informer.exceptions(_crd.namespace_of(caller.pod))
+        if nmi.is_excepted(_crd.labels_of(caller.pod), exceptions):
+            return self._excepted_token(caller, token_request)
+        return await self._pod_identity_token(caller, caller.addon, token_request)
 
-    async def _find_pod(self, ip: str) -> tuple[KubeCluster, KubeObject] | None:
+    async def _find_pod(self, ip: str) -> Caller | None:
         """NMI looks a little longer (5 tries 300 ms apart) when it may wait; the fast mode answers at once."""
         attempts = nmi.POD_LOOKUP_ATTEMPTS if self._cloud.settings.nmi_wait else 1
         for attempt in range(attempts):
-            found = self._cloud.kube.pod_by_ip(ip)
-            if found is not None or attempt == attempts - 1:
-                return found
+            caller = self._caller(ip)
+            if caller is not None or attempt == attempts - 1:
+                return caller
             await asyncio.sleep(nmi.POD_LOOKUP_INTERVAL)
         return None
 
-    def _excepted_token(
-        self, cluster: KubeCluster, pod: KubeObject, request: TokenRequest, kubelet: str | None
-    ) -> Reply:
+    def _caller(self, ip: str) -> Caller | None:
+        """From NMI's pod cache where the add-on runs, else from the fleet (a node without NMI)."""
+        cached = self._controller.pod_by_ip(ip)
+        if cached is not None:
+            addon, pod = cached
+            return Caller(pod, addon.kubelet_identity, addon, None)
+        found = self._cloud.kube.pod_by_ip(ip)
+        if found is None:
+            return None
+        cluster, pod = found
+        state = self._controller.state(cluster.cluster_id)
+        kubelet = state.kubelet_identity if state else None
+        return Caller(pod, kubelet, state if state and state.enabled else None, cluster)
+
+    def _excepted_token(self, caller: Caller, request: TokenRequest) -> Reply:
         """NMI fetches what IMDS gives the node, passing on only the client_id."""
         excepted = TokenRequest(request.resource, client_id=request.client_id)
-        reply = self._node_token(cluster, pod, excepted, kubelet, nmi_shape=True)
+        reply = self._node_token(caller, excepted, nmi_shape=True)
         if reply.status == 200:
             return reply
         return nmi.go_error(403, f"failed to get service principal token, error: {_adal_error(reply, excepted)}")
 
-    async def _pod_identity_token(
-        self, state: ClusterState, cluster: KubeCluster, pod: KubeObject, request: TokenRequest
-    ) -> Reply:
-        outcome = await self._assigned_identities(state, pod, request)
-        picked = nmi.pick_identity(outcome, request, _crd.namespace_of(pod)) if isinstance(outcome, Found) else outcome
+    async def _pod_identity_token(self, caller: Caller, addon: ClusterState, request: TokenRequest) -> Reply:
+        outcome = await self._assigned_identities(addon, caller.pod, request)
+        namespace = _crd.namespace_of(caller.pod)
+        picked = nmi.pick_identity(outcome, request, namespace) if isinstance(outcome, Found) else outcome
         if isinstance(picked, Missing):
             if self._cloud.settings.nmi_wait:
                 return nmi.go_error(404, picked.message)
@@ -139,18 +158,18 @@ class ImdsService:
         if _crd.field(picked, "spec", "type") != _crd.USER_ASSIGNED_MSI:
             return nmi.go_error(403, f"unsupported identity type {_crd.field(picked, 'spec', 'type')}")
         uami = TokenRequest(request.resource, client_id=_crd.text(picked, "spec", "clientID"))
-        reply = self._node_token(cluster, pod, uami, None, nmi_shape=True)
+        reply = self._node_token(caller, uami, nmi_shape=True, default=False)
         return reply if reply.status == 200 else nmi.go_error(403, _adal_error(reply, uami))
 
     async def _assigned_identities(
-        self, state: ClusterState, pod: KubeObject, request: TokenRequest
+        self, addon: ClusterState, pod: KubeObject, request: TokenRequest
     ) -> Found | Missing:
         """NMI's wait for the pod's AzureAssignedIdentities; without nmi_wait, one look that ends the wait."""
         namespace, name, node = _crd.namespace_of(pod), _crd.name_of(pod), _crd.text(pod, "spec", "nodeName")
         total = nmi.CREATED_ATTEMPTS + nmi.ASSIGNED_ATTEMPTS
         attempts = range(total) if self._cloud.settings.nmi_wait else [nmi.CREATED_ATTEMPTS]
         for attempt in attempts:
-            assignments = state.informer.assignments(namespace, name, node)
+            assignments = addon.informer.assignments(namespace, name, node)
             outcome = nmi.lookup_attempt(assignments, request, attempt, namespace, name)
             if outcome is not None:
                 return outcome
@@ -158,11 +177,11 @@ class ImdsService:
                 await asyncio.sleep(nmi.RETRY_SECONDS)
         return nmi.not_assigned(namespace, name)
 
-    def _node_token(
-        self, cluster: KubeCluster, pod: KubeObject, request: TokenRequest, default: str | None, *, nmi_shape: bool
-    ) -> Reply:
-        """What IMDS on the pod's node answers: a token for one of the node's identities, or IMDS's 400."""
-        chosen = nmi.node_identity(request, self._node_identities(cluster, pod), default)
+    def _node_token(self, caller: Caller, request: TokenRequest, *, nmi_shape: bool, default: bool = True) -> Reply:
+        """What IMDS on the pod's node answers: a token for one of the node's identities (the kubelet's unless
+        one is named), or IMDS's 400."""
+        kubelet = caller.kubelet_identity if default else None
+        chosen = nmi.node_identity(request, self._node_identities(caller), kubelet)
         if isinstance(chosen, Reply):
             return chosen
         principal = self._cloud.directory.service_principal(chosen.principal_id)
@@ -173,8 +192,8 @@ class ImdsService:
             return nmi.nmi_token(token, request.resource)
         return nmi.imds_token(token, chosen.client_id, request.resource)
 
-    def _node_identities(self, cluster: KubeCluster, pod: KubeObject) -> list[NodeIdentity]:
-        vmss = self._scale_set(cluster, pod)
+    def _node_identities(self, caller: Caller) -> list[NodeIdentity]:
+        vmss = self._scale_set(caller)
         if vmss is None:
             return []
         return [
@@ -182,14 +201,13 @@ class ImdsService:
             for resource_id, ids in vmss.identity.user_assigned.items()
         ]
 
-    def _scale_set(self, cluster: KubeCluster, pod: KubeObject) -> VirtualMachineScaleSet | None:
+    def _scale_set(self, caller: Caller) -> VirtualMachineScaleSet | None:
         """The scale set behind the pod's node (from NMI's node cache where the add-on runs)."""
-        node_name = _crd.text(pod, "spec", "nodeName")
-        state = self._controller.state(cluster.cluster_id)
-        if state is not None and state.enabled:
-            vmss_id = state.informer.scale_set(node_name)
+        node_name = _crd.text(caller.pod, "spec", "nodeName")
+        if caller.addon is not None:
+            vmss_id = caller.addon.informer.scale_set(node_name)
         else:
-            node = cluster.get(_crd.NODES, None, node_name) if node_name else None
+            node = caller.cluster.get(_crd.NODES, None, node_name) if caller.cluster and node_name else None
             vmss_id = _crd.scale_set_of(node) if node else None
         return self._cloud.compute.find_by_id(vmss_id) if vmss_id else None
 
@@ -200,12 +218,11 @@ class ImdsService:
             return nmi.metadata_header_missing()
         if not request.query.get("api-version"):
             return nmi.json_reply(400, {"error": API_VERSION_MISSING})
-        caller = self._cloud.kube.pod_by_ip(request.remote or "")
+        caller = self._caller(request.remote or "")
         if caller is None:
             return nmi.go_error(500, nmi.POD_LIST_EMPTY)
-        cluster, pod = caller
-        vmss = self._scale_set(cluster, pod)
-        node_name = _crd.text(pod, "spec", "nodeName")
+        vmss = self._scale_set(caller)
+        node_name = _crd.text(caller.pod, "spec", "nodeName")
         instance = next((item for item in vmss.instances if item.computer_name == node_name), None) if vmss else None
         if vmss is None or instance is None:
             return nmi.imds_error(404, "Not found")

@@ -1,0 +1,89 @@
+"""external-dns against a sandbox started with Azure DNS's per-zone request limits (429 with Retry-After).
+
+Covers: 150 Services need 300 record-set writes, more than the zone's 200 a minute; one `--once` cycle still
+writes them all and exits 0, without a failed write in the log, because azure-core waits out each Retry-After
+and the provider falls back to one write at a time once the zone throttles; the front door saw more requests
+than writes (the refused ones, retried).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+
+from podid.sandbox import Endpoints, Sandbox, SandboxConfig
+from podid.workloads.externaldns.main import main
+from tests.conftest import credential_for
+from tests.e2e.edns import HOSTNAME, KubeAccess, ZoneAdmin, azure_json, enter_pod, eventually, in_process_cluster
+
+GROUP, ZONE, SERVICES = "throttled", "throttled.example.internal", 150
+
+
+@pytest.fixture(scope="module")
+def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    config = SandboxConfig(
+        data_dir=tmp_path_factory.mktemp("limited"),
+        arm_port=0,
+        imds_port=0,
+        dns_port=0,
+        kube_port_base=0,
+        dns_rate_limits=True,
+    )
+    sandbox = Sandbox(config)
+    sandbox.start()
+    yield sandbox
+    sandbox.stop()
+
+
+def metrics(endpoints: Endpoints) -> dict[str, int]:
+    body = requests.get(endpoints.arm_url + "_sandbox/metrics", verify=endpoints.ca_bundle, timeout=10).json()
+    return {"requests": body["requests"], "writes": body["totalWrites"]}
+
+
+def create_services(cluster: KubeAccess) -> None:
+    def create(index: int) -> None:
+        body = {
+            "metadata": {"name": f"s{index}", "annotations": {HOSTNAME: f"s{index}.{ZONE}"}},
+            "spec": {"type": "LoadBalancer", "ports": [{"port": 80}]},
+        }
+        cluster.core.create_namespaced_service("default", body)
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(create, range(SERVICES)))
+
+    def all_addressed() -> bool:
+        items = cluster.core.list_namespaced_service("default").items
+        return sum(bool(item.status.load_balancer.ingress) for item in items) == SERVICES
+
+    assert eventually(all_addressed)
+
+
+@pytest.mark.slow
+def test_a_throttled_zone_converges_without_a_failed_write(
+    limited: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    endpoints = limited.endpoints
+    assert endpoints is not None
+    operator = credential_for(endpoints, endpoints.operator.client_id, endpoints.operator.client_secret)
+    admin = ZoneAdmin(endpoints, operator, GROUP, ZONE)
+    cluster = in_process_cluster(limited, endpoints, GROUP, "throttled")
+    create_services(cluster)
+    enter_pod(monkeypatch, tmp_path, cluster, endpoints)
+    login = {"aadClientId": endpoints.operator.client_id, "aadClientSecret": endpoints.operator.client_secret}
+    azure_json(tmp_path / "etc/kubernetes/azure.json", endpoints, GROUP, **login)
+    before = metrics(endpoints)
+
+    with caplog.at_level(logging.INFO, logger="podid"):
+        code = main(["--source=service", "--provider=azure", f"--domain-filter={ZONE}", "--once"])
+
+    assert code == 0
+    assert len(admin.record_sets()) == 2 * SERVICES
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    after = metrics(endpoints)
+    assert after["writes"] - before["writes"] >= 2 * SERVICES
+    assert after["requests"] - before["requests"] > after["writes"] - before["writes"] + 2  # 429s, retried
