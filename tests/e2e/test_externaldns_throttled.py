@@ -1,6 +1,6 @@
 """external-dns against a sandbox started with Azure DNS's per-zone request limits (429 with Retry-After).
 
-Covers: 150 Services need 300 record-set writes, more than the zone's 200 a minute; one `--once` cycle still
+Covers: 110 Services need 220 record-set writes, more than the zone's 200 a minute; one `--once` cycle still
 writes them all and exits 0, without a failed write in the log, because azure-core waits out each Retry-After
 and the provider falls back to one write at a time once the zone throttles; the front door saw more requests
 than writes (the refused ones, retried).
@@ -21,7 +21,7 @@ from podid.workloads.externaldns.main import main
 from tests.conftest import credential_for
 from tests.e2e.edns import HOSTNAME, KubeAccess, ZoneAdmin, azure_json, enter_pod, eventually, in_process_cluster
 
-GROUP, ZONE, SERVICES = "throttled", "throttled.example.internal", 150
+GROUP, ZONE, SERVICES = "throttled", "throttled.example.internal", 110
 
 
 @pytest.fixture(scope="module")

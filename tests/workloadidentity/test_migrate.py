@@ -33,7 +33,6 @@ from podid.sandbox import Endpoints
 from tests.provision.conftest import fresh_state
 from tests.workloadidentity.test_mode_up import Quiet, record
 
-pytestmark = pytest.mark.usefixtures("requires_webhook")
 SELECTOR = f"app={manifests.EXTERNAL_DNS}"
 
 

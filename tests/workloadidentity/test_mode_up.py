@@ -26,8 +26,6 @@ from podid.provision.wait import wait_for
 from podid.sandbox import Endpoints
 from tests.provision.conftest import fresh_state
 
-pytestmark = pytest.mark.usefixtures("requires_webhook")
-
 
 class Quiet:
     def started(self, step: str) -> None:

@@ -11,8 +11,9 @@ needed. external-dns sends them one after another; `write_concurrency` keeps a f
 a Python client's per-call overhead would make 10,000 records take minutes, and drops back to one at a time
 once the zone throttles. A failed write is logged (`Failed to update ...`, worded by `azure_errors.describe`)
 and the batch goes on, as in external-dns, except a transient failure (429 and Retry-After, 5xx, after
-azure-core's own retries) when writing one at a time: that ends the batch with a SoftError, because further
-writes would only spend more of a throttled quota.
+azure-core's own retries): one of the concurrent writes is tried again on its own, and one written on its own
+ends the batch with a SoftError for the controller to log, because further writes would only spend more of a
+throttled quota.
 
 `zones` and `record_sets` are the two operation groups of `azure.mgmt.dns.DnsManagementClient`; the Protocols
 below list only the calls made, so tests can pass a small fake.
@@ -250,10 +251,12 @@ class AzureProvider:
 
     @staticmethod
     def _write(call: Callable[[], object], failure: str, *args: object) -> None:
+        """Log a failed write and go on, except a transient failure: that is raised (and logged by the
+        controller if it ends the batch; a concurrent write is first tried again on its own)."""
         try:
             call()
         except AzureError as err:
             error = translate(err)
-            log.error(failure, *args, error)
             if isinstance(error, SoftError):
                 raise error from err
+            log.error(failure, *args, error)
