@@ -37,12 +37,11 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the e2e tests' set-up helpers
 
-from tests.e2e.edns import NOERROR, resolve
+from tests.e2e.edns import NOERROR, resolve, service_manifest
 from tests.e2e.edns_tutorial import (
     Tutorial,
     external_dns,
     log_of,
-    service_manifest,
     set_up_tutorial,
 )
 

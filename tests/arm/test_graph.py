@@ -136,3 +136,18 @@ def test_graph_errors(graph: Any, method: str, path: str, kwargs: dict[str, Any]
     response = graph(method, path, **kwargs)
     assert response.status_code == status
     assert response.json()["error"]["code"] == code
+
+
+def test_rename_and_remove_password(graph: Any, endpoints: Endpoints, unique: str) -> None:
+    """What a second `az ad sp create-for-rbac` does to an existing app: PATCH the name, rotate the secret."""
+    app = graph("POST", "/applications", json={"displayName": f"app-{unique}"}).json()
+    graph("POST", "/servicePrincipals", json={"appId": app["appId"]})
+    first = graph("POST", f"/applications/{app['id']}/addPassword", json={"passwordCredential": {}}).json()
+    assert graph("PATCH", f"/applications/{app['id']}", json={"displayName": f"renamed-{unique}"}).status_code == 204
+    assert graph("GET", f"/applications/{app['id']}").json()["displayName"] == f"renamed-{unique}"
+    removed = graph("POST", f"/applications/{app['id']}/removePassword", json={"keyId": first["keyId"]})
+    assert removed.status_code == 204
+    with pytest.raises(ClientAuthenticationError):
+        credential_for(endpoints, app["appId"], first["secretText"]).get_token(ARM_SCOPE)
+    again = graph("POST", f"/applications/{app['id']}/removePassword", json={"keyId": first["keyId"]})
+    assert (again.status_code, again.json()["error"]["code"]) == (400, "Request_BadRequest")

@@ -201,12 +201,11 @@ def deployment(name: str, args: list[str], secret: str, binding: str | None) -> 
     }
 
 
-def service(name: str, hostname: str, ip: str, **annotations: str) -> dict[str, Any]:
-    """A LoadBalancer Service as the API server serves it once its load balancer has an address."""
+def service_manifest(name: str, hostname: str, **annotations: str) -> dict[str, Any]:
+    """A LoadBalancer Service annotated with `hostname` for external-dns."""
     return {
-        "metadata": {"name": name, "namespace": "default", "annotations": {HOSTNAME: hostname, **annotations}},
-        "spec": {"type": "LoadBalancer"},
-        "status": {"loadBalancer": {"ingress": [{"ip": ip}]}},
+        "metadata": {"name": name, "annotations": {HOSTNAME: hostname, **annotations}},
+        "spec": {"type": "LoadBalancer", "ports": [{"port": 80}]},
     }
 
 

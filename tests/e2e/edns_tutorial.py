@@ -31,7 +31,7 @@ from kubernetes import utils as k8s_utils
 
 from podid.sandbox import Endpoints
 from tests.conftest import credential_for, mgmt_client
-from tests.e2e.edns import HOSTNAME, ZoneAdmin, deployment, pod_identity_azure_json, rbac_manifests
+from tests.e2e.edns import ZoneAdmin, deployment, pod_identity_azure_json, rbac_manifests, service_manifest
 from tests.podidentity.conftest import (
     LOCATION,
     Clients,
@@ -159,13 +159,6 @@ def external_dns(
             lambda: not t.cluster.core.list_namespaced_pod(NAMESPACE, label_selector=f"app={name}").items,
             f"the pods of {name} to go",
         )
-
-
-def service_manifest(name: str, hostname: str, **annotations: str) -> dict[str, Any]:
-    return {
-        "metadata": {"name": name, "annotations": {HOSTNAME: hostname, **annotations}},
-        "spec": {"type": "LoadBalancer", "ports": [{"port": 80}]},
-    }
 
 
 def create_service(t: Tutorial, name: str, hostname: str, **annotations: str) -> str:

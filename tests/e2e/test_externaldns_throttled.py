@@ -19,7 +19,15 @@ import requests
 from podid.sandbox import Endpoints, Sandbox, SandboxConfig
 from podid.workloads.externaldns.main import main
 from tests.conftest import credential_for
-from tests.e2e.edns import HOSTNAME, KubeAccess, ZoneAdmin, azure_json, enter_pod, eventually, in_process_cluster
+from tests.e2e.edns import (
+    KubeAccess,
+    ZoneAdmin,
+    azure_json,
+    enter_pod,
+    eventually,
+    in_process_cluster,
+    service_manifest,
+)
 
 GROUP, ZONE, SERVICES = "throttled", "throttled.example.internal", 110
 
@@ -47,11 +55,7 @@ def metrics(endpoints: Endpoints) -> dict[str, int]:
 
 def create_services(cluster: KubeAccess) -> None:
     def create(index: int) -> None:
-        body = {
-            "metadata": {"name": f"s{index}", "annotations": {HOSTNAME: f"s{index}.{ZONE}"}},
-            "spec": {"type": "LoadBalancer", "ports": [{"port": 80}]},
-        }
-        cluster.core.create_namespaced_service("default", body)
+        cluster.core.create_namespaced_service("default", service_manifest(f"s{index}", f"s{index}.{ZONE}"))
 
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(create, range(SERVICES)))

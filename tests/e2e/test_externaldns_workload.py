@@ -38,7 +38,6 @@ from podid.workloads.externaldns.logfmt import logging_to
 from podid.workloads.externaldns.main import main
 from tests.conftest import ServicePrincipalLogin
 from tests.e2e.edns import (
-    HOSTNAME,
     NOERROR,
     NXDOMAIN,
     KubeAccess,
@@ -48,6 +47,7 @@ from tests.e2e.edns import (
     eventually,
     in_process_cluster,
     resolve,
+    service_manifest,
 )
 
 ZONE = "workload.example.internal"
@@ -109,11 +109,7 @@ def lines(text: str) -> list[tuple[str, str]]:
 
 
 def create_service(cluster: KubeAccess, name: str, hostname: str, **annotations: str) -> None:
-    body = {
-        "metadata": {"name": name, "annotations": {HOSTNAME: hostname, **annotations}},
-        "spec": {"type": "LoadBalancer", "ports": [{"port": 80}]},
-    }
-    cluster.core.create_namespaced_service("default", body)
+    cluster.core.create_namespaced_service("default", service_manifest(name, hostname, **annotations))
 
 
 def lb_ip(cluster: KubeAccess, name: str) -> str:

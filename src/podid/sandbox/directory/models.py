@@ -97,6 +97,25 @@ class Directory:
         self._save_app(app)
         return text, credential
 
+    def remove_password(self, app: Application, key_id: str) -> bool:
+        """Drop one client secret by its key id; False when the application has no such secret."""
+        kept = [item for item in app.password_credentials if item.key_id.lower() != key_id.lower()]
+        if len(kept) == len(app.password_credentials):
+            return False
+        app.password_credentials = kept
+        self._save_app(app)
+        return True
+
+    def rename_application(self, app: Application, display_name: str) -> None:
+        """Rename an application and the service principal that represents it."""
+        app.display_name = display_name
+        with self._store.transaction():
+            self._save_app(app)
+            sp = self.service_principal_by_app_id(app.app_id)
+            if sp is not None:
+                sp.display_name = display_name
+                self._save_sp(sp)
+
     def check_secret(self, app_id: str, secret: str) -> bool:
         app = self.application_by_app_id(app_id)
         offered = _hash(secret)

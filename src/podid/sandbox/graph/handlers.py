@@ -172,6 +172,25 @@ def add_password(request: GraphRequest) -> GraphResponse:
     }
 
 
+def remove_password(request: GraphRequest) -> GraphResponse:
+    app = _application(request)
+    key_id = request.json().get("keyId")
+    if not isinstance(key_id, str) or not request.cloud.directory.remove_password(app, key_id):
+        raise GraphBadRequest(f"No password credential found with keyId '{key_id}'.", code="Request_BadRequest")
+    return 204, None
+
+
+def update_application(request: GraphRequest) -> GraphResponse:
+    """PATCH: Graph answers 204; of the writable properties the sandbox keeps only displayName."""
+    app = _application(request)
+    name = request.json().get("displayName")
+    if name is not None:
+        if not isinstance(name, str) or not name:
+            raise GraphBadRequest("Invalid value specified for property 'displayName' of resource 'Application'.")
+        request.cloud.directory.rename_application(app, name)
+    return 204, None
+
+
 def _years(request: GraphRequest, end: object) -> int:
     """Whole years of validity asked for by `endDateTime` (Graph's default is two years)."""
     if not isinstance(end, str):
@@ -219,6 +238,8 @@ ROUTES = [
     ("POST", "/applications", create_application),
     ("GET", "/applications/{id}", get_application),
     ("DELETE", "/applications/{id}", delete_application),
+    ("PATCH", "/applications/{id}", update_application),
     ("POST", "/applications/{id}/addPassword", add_password),
+    ("POST", "/applications/{id}/removePassword", remove_password),
     ("POST", "/directoryObjects/getByIds", get_by_ids),
 ]
