@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from podid.sandbox import Endpoints
+from tests.aks.conftest import lro_polls
 from tests.azcli.conftest import Az
 
 pytestmark = [pytest.mark.azcli, pytest.mark.timeout(1800)]  # the first test may install the CLI
@@ -64,13 +64,7 @@ def ssh_key(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 @pytest.fixture(scope="module")
 def created(az: Az, endpoints: Endpoints, group: str, ssh_key: tuple[Path, str]) -> dict[str, Any]:
     """`az aks create` output; managedClusters operations finish after one poll (the sandbox's control)."""
-    settings = requests.put(
-        endpoints.arm_url + "_sandbox/settings",
-        json={"lroPolls": {"managedClusters": 1}},
-        verify=endpoints.ca_bundle,
-        timeout=10,
-    )
-    settings.raise_for_status()
+    lro_polls(endpoints, 1)
     flags = (*TUTORIAL_FLAGS, "--ssh-key-value", str(ssh_key[0]))
     cluster: dict[str, Any] = json.loads(az("aks", "create", "-g", group, "-n", NAME, *flags, "-o", "json").stdout)
     return cluster

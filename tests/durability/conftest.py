@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-import requests
 
 from podid.sandbox import Endpoints
 from tests.conftest import credential_for, mgmt_client
@@ -81,14 +80,3 @@ def operator_client(client_class: type[T], endpoints: Endpoints, **kwargs: Any) 
     operator = endpoints.operator
     credential = credential_for(endpoints, operator.client_id, operator.client_secret)
     return mgmt_client(client_class, endpoints, credential, **kwargs)
-
-
-def fast_cluster_operations(endpoints: Endpoints) -> None:
-    """managedClusters operations complete after one poll (the sandbox's control surface; not persisted)."""
-    response = requests.put(
-        endpoints.arm_url + "_sandbox/settings",
-        json={"lroPolls": {"managedClusters": 1}},
-        verify=endpoints.ca_bundle,
-        timeout=10,
-    )
-    response.raise_for_status()

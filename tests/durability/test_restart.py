@@ -28,8 +28,8 @@ from kubernetes import config as k8s_config
 from kubernetes import watch
 
 from podid.sandbox import Endpoints
-from tests.aks.conftest import LOCATION, cluster_body
-from tests.durability.conftest import SandboxProcess, fast_cluster_operations, operator_client
+from tests.aks.conftest import LOCATION, cluster_body, lro_polls
+from tests.durability.conftest import SandboxProcess, operator_client
 
 pytestmark = pytest.mark.slow
 
@@ -119,7 +119,7 @@ def _build_tutorial(clients: Clients, endpoints: Endpoints) -> None:
         str(uuid.uuid4()),
         {"role_definition_id": role + DNS_ZONE_CONTRIBUTOR, "principal_id": identity.principal_id},
     )
-    fast_cluster_operations(endpoints)
+    lro_polls(endpoints, 1)  # the sandbox's control surface: the create ends at the first poll
     clients.aks.managed_clusters.begin_create_or_update(GROUP, CLUSTER, cluster_body("myaks")).result()
     _build_kube_objects(clients.kube())
 

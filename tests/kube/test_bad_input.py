@@ -4,7 +4,7 @@ Covers: invalid names (RFC 1123 subdomain for pods, label for namespaces, DNS-10
 Invalid with the field causes; invalid specs (missing image); unknown kinds (kubectl's discovery error) and
 unknown resource paths → 404; malformed JSON and YAML bodies → 400; a kind that does not match the URL → 400;
 missing, malformed or unknown bearer tokens → 401 (kubectl's "must be logged in"); forbidden pod spec updates
-→ 422; creating in a missing namespace → 404.
+→ 422; creating in a missing namespace → 404; a cluster-wide POST of a namespaced kind → 405.
 """
 
 from __future__ import annotations
@@ -169,3 +169,9 @@ def test_missing_namespace_is_404(core: k8s.CoreV1Api, unique: str) -> None:
     with pytest.raises(ApiException) as raised:
         core.create_namespaced_config_map(unique, {"metadata": {"name": "cm"}})
     assert raised.value.status == 404 and status_of(raised.value)["message"] == f'namespaces "{unique}" not found'
+
+
+def test_namespaced_kinds_are_not_created_cluster_wide(kube: KubeCluster) -> None:
+    response = raw(kube, "POST", "/api/v1/configmaps", json={"metadata": {"name": "x", "namespace": "default"}})
+    assert response.status_code == 405 and response.json()["reason"] == "MethodNotAllowed"
+    assert raw(kube, "GET", "/api/v1/configmaps").json()["kind"] == "ConfigMapList"

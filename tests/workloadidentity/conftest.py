@@ -23,8 +23,7 @@ from azure.mgmt.resource.resources import ResourceManagementClient
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 
-from podid.sandbox import Endpoints, Sandbox
-from podid.sandbox.workloadidentity import WebhookAdmission
+from podid.sandbox import Endpoints
 from tests.aks import conftest as aks_fixtures
 from tests.aks.conftest import LOCATION, cluster_body
 
@@ -66,16 +65,6 @@ def wi_cluster(aks: ContainerServiceClient, resources: ResourceManagementClient)
     cluster = aks.managed_clusters.begin_create_or_update(group, name, wi_cluster_body(f"wi-{os.getpid()}")).result()
     issuer = cluster.oidc_issuer_profile.issuer_url
     return WiCluster(cluster.id, group, name, issuer, admin_client(aks, group, name))
-
-
-@pytest.fixture(scope="session")
-def requires_webhook(sandbox: Sandbox, wi_cluster: WiCluster) -> None:
-    """Skip unless the clusters' API servers run the workload identity webhook (the kube fleet installs it)."""
-    assert sandbox.cloud is not None
-    served = sandbox.cloud.kube.cluster(wi_cluster.id)
-    hooks = served._admission.get("Pod", []) if served is not None else []
-    if not any(isinstance(hook, WebhookAdmission) for hook in hooks):
-        pytest.skip("the Kubernetes fleet does not install WebhookAdmission on its clusters yet")
 
 
 @pytest.fixture

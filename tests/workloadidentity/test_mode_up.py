@@ -42,7 +42,7 @@ def provisioned_state(endpoints: Endpoints, name: str, kubeconfig: Path) -> Stat
 
 
 @pytest.fixture(scope="module")
-def provisioned(endpoints: Endpoints, requires_webhook: None, tmp_path_factory: pytest.TempPathFactory) -> State:
+def provisioned(endpoints: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> State:
     kubeconfig = tmp_path_factory.mktemp("wiup") / "config"
     return provisioned_state(endpoints, f"wiup{os.getpid()}", kubeconfig)
 
@@ -76,8 +76,9 @@ def test_the_cluster_has_workload_identity_and_no_pod_identity(provisioned: Stat
 def test_external_dns_writes_the_records(provisioned: State) -> None:
     found = wait_for(lambda: record(provisioned, "hello", "A"), "the hello record", 120.0, max_delay=1.0)
     assert found.a_records
+    ownership = wait_for(lambda: record(provisioned, "a-hello", "TXT"), "its ownership record", 60.0, max_delay=1.0)
     owner = f"external-dns/owner={provisioned.design.cluster}"
-    assert any(owner in value for txt in record(provisioned, "a-hello", "TXT").txt_records for value in txt.value)
+    assert any(owner in value for txt in ownership.txt_records for value in txt.value)
 
 
 def test_a_second_run_changes_nothing(provisioned: State, endpoints: Endpoints, tmp_path: Path) -> None:

@@ -22,7 +22,6 @@ from tests.workloadidentity.conftest import WiCluster, admin_client, wi_cluster_
 
 CLIENT_ID = "3b9e0c1a-0000-4000-8000-0000000000aa"
 USE = {"azure.workload.identity/use": "true"}
-pytestmark = pytest.mark.usefixtures("requires_webhook")
 
 
 def create_pod(

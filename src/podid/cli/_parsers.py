@@ -112,6 +112,17 @@ def _provision(commands: Any) -> None:
     ):
         parser = commands.add_parser(name, parents=parents, help=text, description=text)
         parser.set_defaults(func=handler(f"_provision:cmd_{name}"))
+        if name in ("up", "plan", "status"):
+            parser.add_argument(
+                "--mode",
+                choices=("pod-identity", "workload-identity"),
+                default="pod-identity",
+                help="How external-dns gets its identity (default: pod-identity, as the tutorial).",
+            )
+    text = "Move a running pod identity setup to workload identity, with no moment external-dns cannot write."
+    migrate = commands.add_parser("migrate", parents=parents, help=text, description=text)
+    migrate.add_argument("--to", required=True, choices=("workload-identity",))
+    migrate.set_defaults(func=handler("_provision:cmd_migrate"))
 
 
 def _group_and_identity(commands: Any, parents: list[argparse.ArgumentParser]) -> None:

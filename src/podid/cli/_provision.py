@@ -15,7 +15,7 @@ from podid.cli import _sandbox
 from podid.cli._common import Result, target
 from podid.cli._output import render
 from podid.cli._progress import QuietProgress, StepProgress
-from podid.provision import report
+from podid.provision import migrate, report
 from podid.provision.state import State
 from podid.provision.step import StepReport
 from podid.verify import Verdict, verify
@@ -32,7 +32,7 @@ def open_state(args: argparse.Namespace) -> State:
     flags["kubeconfig"] = args.kubeconfig
     flags["target"] = args.target
     settings = config.load(flags, config_file=args.config)
-    if settings.target == "azure":
+    if settings.target == "azure" and getattr(args, "mode", "pod-identity") == "pod-identity":
         print(RETIRED_WARNING, file=sys.stderr)
     else:
         _sandbox.ensure_running(args)
@@ -49,7 +49,7 @@ def _steps(reports: list[StepReport]) -> list[dict[str, Any]]:
 
 def cmd_plan(args: argparse.Namespace) -> Result:
     state = open_state(args)
-    reports = provision.plan(state, _progress(args, details=True))
+    reports = provision.plan(state, _progress(args, details=True), args.mode)
     pending = sum(len(item.changes) for item in reports)
 
     def show(console: Console) -> None:
@@ -71,7 +71,7 @@ def cmd_down(args: argparse.Namespace) -> Result:
 
 def cmd_status(args: argparse.Namespace) -> Result:
     state = open_state(args)
-    reports = provision.plan(state, QuietProgress())
+    reports = provision.plan(state, QuietProgress(), args.mode)
     rows: list[dict[str, Any]] = [
         {"step": item.step, "inSync": not item.changes, "pending": [c.what for c in item.changes]} for item in reports
     ]
@@ -145,7 +145,7 @@ def show_summary(console: Console, data: dict[str, Any]) -> None:
 
 def cmd_up(args: argparse.Namespace) -> Result:
     state = open_state(args)
-    reports = provision.up(state, _progress(args))
+    reports = provision.up(state, _progress(args), args.mode)
     data, verdict = _summary(state, reports)
 
     def show(console: Console) -> None:
@@ -156,3 +156,13 @@ def cmd_up(args: argparse.Namespace) -> Result:
         show_verdict(console, verdict)
 
     return Result(data, show, exit_code=0 if verdict.ok else 1)
+
+
+def cmd_migrate(args: argparse.Namespace) -> Result:
+    state = open_state(args)
+    reports = migrate.to_workload_identity(state, _progress(args))
+
+    def show(console: Console) -> None:
+        console.print("external-dns now writes DNS through workload identity; its pod identity is removed.")
+
+    return Result({"steps": _steps(reports)}, show)

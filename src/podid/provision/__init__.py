@@ -1,8 +1,8 @@
 """Provisioning: the tutorial's system as idempotent steps, through the official Azure SDK and kubernetes client.
 
 state = provision.start(settings, target)     # validates the settings against the target first
-provision.plan(state, progress)               # what `up` would change; changes nothing
-provision.up(state, progress)                 # apply; a second run changes nothing
+provision.plan(state, progress, mode)         # what `up` would change; changes nothing
+provision.up(state, progress, mode)           # apply; a second run changes nothing
 provision.down(state, progress)               # remove what up created
 """
 
@@ -13,9 +13,12 @@ from podid.provision.clients import Clients
 from podid.provision.design import Design
 from podid.provision.errors import translated
 from podid.provision.state import State
-from podid.provision.step import Progress, StepReport, run
-from podid.provision.steps import down_steps, up_steps
+from podid.provision.step import Progress, Step, StepReport, run
+from podid.provision.steps import down_steps, up_steps, workloadidentity
 from podid.provision.target import Target, azure_target, sandbox_target
+
+# identity mode -> the steps that build the system in that mode
+MODES = {"pod-identity": up_steps, "workload-identity": workloadidentity.up_steps}
 
 
 def check_location(clients: Clients, location: str) -> None:
@@ -38,12 +41,16 @@ def start(settings: Settings, target: Target) -> State:
     return State(Design(settings, target.subscription_id), clients, settings.kubeconfig_path)
 
 
-def plan(state: State, progress: Progress) -> list[StepReport]:
-    return run(up_steps(state.design), state, apply=False, progress=progress)
+def _steps(state: State, mode: str) -> list[Step]:
+    return list(MODES[mode](state.design))
 
 
-def up(state: State, progress: Progress) -> list[StepReport]:
-    return run(up_steps(state.design), state, apply=True, progress=progress)
+def plan(state: State, progress: Progress, mode: str = "pod-identity") -> list[StepReport]:
+    return run(_steps(state, mode), state, apply=False, progress=progress)
+
+
+def up(state: State, progress: Progress, mode: str = "pod-identity") -> list[StepReport]:
+    return run(_steps(state, mode), state, apply=True, progress=progress)
 
 
 def down(state: State, progress: Progress) -> list[StepReport]:
@@ -51,6 +58,7 @@ def down(state: State, progress: Progress) -> list[StepReport]:
 
 
 __all__ = [
+    "MODES",
     "Progress",
     "State",
     "StepReport",

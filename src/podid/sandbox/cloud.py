@@ -116,8 +116,9 @@ class Cloud:
         from podid.sandbox.arm.managedidentity.models import IdentitiesBackend
         from podid.sandbox.arm.resources.models import ResourcesBackend
         from podid.sandbox.dns import DnsServer
-        from podid.sandbox.kube import KubeFleet
+        from podid.sandbox.kube import KubeApiError, KubeFleet
         from podid.sandbox.podidentity import ImdsService, PodIdentityController
+        from podid.sandbox.workloadidentity import WebhookAdmission
 
         self.settings, self.store, self.tokens, self.ids, self.clock = settings, store, tokens, ids, clock
         self.ca = ca  # server TLS context and the CA that kubeconfigs carry
@@ -135,6 +136,8 @@ class Cloud:
         self.compute = ComputeBackend(self)
         self.kube = KubeFleet(self)  # every cluster's Kubernetes API server, controllers and kubelet
         self.services.append(self.kube)
+        # AKS's workload identity webhook, for clusters with securityProfile.workloadIdentity.enabled
+        self.kube.add_admission("Pod", WebhookAdmission(self, KubeApiError))
         self.clusters = ContainerServiceBackend(self)  # after the Kubernetes fleet: it serves existing clusters
         self.services.append(self.clusters)
         self.pod_identity = PodIdentityController(self)  # after AKS: it picks up the clusters AKS serves

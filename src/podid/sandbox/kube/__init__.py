@@ -19,6 +19,16 @@ from podid.sandbox.kube.api import (
     NodeSpec,
     WatchCallback,
 )
+from podid.sandbox.kube._status import KubeApiError
 from podid.sandbox.kube.fleet import KubeFleet
 
-__all__ = ["ClusterAccess", "ClusterSpec", "KubeCluster", "KubeFleet", "KubeObject", "NodeSpec", "WatchCallback"]
+__all__ = [
+    "ClusterAccess",
+    "ClusterSpec",
+    "KubeApiError",
+    "KubeCluster",
+    "KubeFleet",
+    "KubeObject",
+    "NodeSpec",
+    "WatchCallback",
+]

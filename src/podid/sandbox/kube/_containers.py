@@ -23,10 +23,13 @@ from pathlib import Path
 from podid.sandbox.kube._objects import Obj
 
 _PR_SET_PDEATHSIG = 1
+# Resolved before any fork: the child may only call it, not load anything, between fork and exec.
+_PRCTL = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
 
 
 def _die_with_parent() -> None:  # runs in the child between fork and exec
-    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def spawn(argv: list[str], env: dict[str, str], cwd: Path, log_path: Path) -> subprocess.Popen[bytes]:
@@ -40,7 +43,7 @@ def spawn(argv: list[str], env: dict[str, str], cwd: Path, log_path: Path) -> su
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
+            preexec_fn=_die_with_parent if _PRCTL is not None else None,  # noqa: PLW1509
         )
 
 

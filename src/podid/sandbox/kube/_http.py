@@ -127,6 +127,8 @@ async def _resource_request(context: ApiContext, request: web.Request, segments:
 
 async def _verb(context: ApiContext, request: web.Request, target: _rest.Target) -> web.StreamResponse:
     method = request.method
+    if method in ("POST", "DELETE") and not target.name and target.rt.namespaced and not target.namespace:
+        raise method_not_allowed()  # namespaced kinds are created and deleted in bulk per namespace only
     if target.subresource == "scale":
         return await _subresources.scale(context, request, target)
     if method == "GET":

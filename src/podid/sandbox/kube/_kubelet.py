@@ -5,6 +5,7 @@ volumes, starts a process for each container with a built-in workload and report
 containers need nothing). A periodic tick watches the processes: exits are recorded, containers restarted per
 ``restartPolicy`` with CrashLoopBackOff delays, projected tokens renewed. Deleting a pod sends SIGTERM, waits
 out the grace period (SIGKILL after), then removes the pod object, as the kubelet's final delete does.
+Probes are not run: a started container counts as Ready.
 """
 
 from __future__ import annotations

@@ -88,6 +88,8 @@ class ClusterServer:
         )
         self._runner: web.AppRunner | None = None
         self._serving: asyncio.Task[None] | None = None  # held: the loop keeps only weak references to tasks
+        self._listener: asyncio.Server | None = None
+        self._closed = False
 
     def _wire(self, settings: ServerSettings) -> list[Controller]:
         cluster, queue = self.cluster, self.queue
@@ -123,13 +125,18 @@ class ClusterServer:
                 for controller in self._controllers:
                     if controller is not self.kubelet:
                         controller.on_event("ADDED", obj)
-        self._runner = web.AppRunner(build_app(self.context), access_log=None, handle_signals=False)
+        app = build_app(self.context)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1)
         self._serving = asyncio.get_running_loop().create_task(self._serve(self._runner))
 
     async def _serve(self, runner: web.AppRunner) -> None:
+        # The listener is ours (not a SockSite's) so that deleting the cluster can stop accepting at once.
         await runner.setup()
-        site = web.SockSite(runner, self._socket, ssl_context=self._settings.tls(), shutdown_timeout=1)
-        await site.start()
+        assert runner.server is not None
+        loop = asyncio.get_running_loop()
+        self._listener = await loop.create_server(runner.server, sock=self._socket, ssl=self._settings.tls())
+        if self._closed:
+            self._listener.close()
 
     def update(self, spec: ClusterSpec) -> None:
         """AKS changed the cluster (scale, upgrade, OIDC issuer)."""
@@ -153,11 +160,17 @@ class ClusterServer:
         return asyncio.get_running_loop().create_task(self._cleanup())
 
     def _close(self) -> None:
+        """Stop accepting connections and end the watches now; the open connections close in ``_cleanup``."""
+        self._closed = True
+        if self._listener is not None:
+            self._listener.close()
         self.queue.close()
         self._unlisten()
         self.cluster.hub.close()
 
     async def _cleanup(self) -> None:
+        if self._serving is not None and not self._serving.done():
+            await self._serving
         if self._runner is not None:
             await self._runner.cleanup()
         with contextlib.suppress(OSError):

@@ -1,20 +1,20 @@
 """The deployment and replica set controllers (kube-controller-manager), reduced to what clusters show.
 
-A Deployment owns one ReplicaSet per pod template, named ``<deployment>-<pod-template-hash>``; the newest gets
-``spec.replicas`` and older ones are scaled to zero at once (pods start immediately here, so a rolling update
-has nothing to wait for) and pruned beyond ``revisionHistoryLimit``. A ReplicaSet creates or deletes pods
-named ``<replicaset>-<5 chars>`` with the template's labels and a controller ownerReference. Status fields
-follow the Go types' ``omitempty``, so zero counts are absent as on a real cluster.
+A Deployment owns one ReplicaSet per pod template, named ``<deployment>-<pod-template-hash>``; a new template
+rolls out by its strategy (``_rollout``: RollingUpdate within maxSurge/maxUnavailable, or Recreate), and idle
+old ReplicaSets beyond ``revisionHistoryLimit`` are deleted. A ReplicaSet creates or deletes pods named
+``<replicaset>-<5 chars>`` with the template's labels and a controller ownerReference. Status fields follow
+the Go types' ``omitempty``, so zero counts are absent as on a real cluster.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-import math
 
 from podid.sandbox.kube._cluster import Cluster, DeleteOptions
 from podid.sandbox.kube._objects import Obj, as_dict, as_int, as_list, as_str, dig, labels_of
+from podid.sandbox.kube._rollout import desired, max_surge, max_unavailable, new_replicas, old_replicas
 from podid.sandbox.kube._selectors import SelectorError, selector_from_object
 from podid.sandbox.kube._workqueue import WorkQueue
 
@@ -154,26 +154,26 @@ class DeploymentController:
         template_key = template_hash(as_dict(dig(deployment, "spec", "template")))
         current = next((rs for rs in owned if labels_of(rs).get(HASH_LABEL) == template_key), None)
         revision = max((_revision(rs) for rs in owned), default=0)
-        replicas = as_int(dig(deployment, "spec", "replicas"), 1)
+        old = sorted((rs for rs in owned if rs is not current), key=_revision)
+        replicas = new_replicas(deployment, current, old)
         if current is None:
-            current = self._create_replicaset(deployment, template_key, revision + 1)
+            current = self._create_replicaset(deployment, template_key, revision + 1, replicas)
         else:
             bump = revision + 1 if _revision(current) < revision else _revision(current)
             current = self._scale(current, replicas, deployment, bump)
-        old = [rs for rs in owned if rs["metadata"]["uid"] != current["metadata"]["uid"]]
-        old = [self._scale(rs, 0, deployment, _revision(rs)) for rs in old]
+        targets = old_replicas(deployment, current, old)
+        old = [self._scale(rs, count, deployment, _revision(rs)) for rs, count in zip(old, targets, strict=True)]
         self._prune_history(deployment, old)
         deployment = self._annotate(deployment, _revision(current))
         self._cluster.write_status(self._deployments, deployment, self._status(deployment, current, old))
 
-    def _create_replicaset(self, deployment: Obj, template_key: str, revision: int) -> Obj:
+    def _create_replicaset(self, deployment: Obj, template_key: str, revision: int, replicas: int) -> Obj:
         spec = as_dict(deployment.get("spec"))
         template = copy.deepcopy(as_dict(spec.get("template")))
         labels = {**as_dict(dig(template, "metadata", "labels")), HASH_LABEL: template_key}
         template["metadata"] = {**as_dict(template.get("metadata")), "labels": labels}
         selector = copy.deepcopy(as_dict(spec.get("selector")))
         selector["matchLabels"] = {**as_dict(selector.get("matchLabels")), HASH_LABEL: template_key}
-        replicas = as_int(spec.get("replicas"), 1)
         rs = {
             "apiVersion": "apps/v1",
             "kind": "ReplicaSet",
@@ -219,7 +219,7 @@ class DeploymentController:
         name = current["metadata"]["name"]
         done = updated == wanted == available and count == wanted
         previous = as_list(dig(deployment, "status", "conditions"))
-        available_ok = available >= wanted - _max_unavailable(deployment)
+        available_ok = available >= wanted - max_unavailable(deployment)
         conditions = [
             self._condition(previous, "Available", available_ok, *_AVAILABLE[available_ok]),
             self._condition(
@@ -268,25 +268,10 @@ def _revision(rs: Obj) -> int:
     return int(raw) if isinstance(raw, str) and raw.isdigit() else 0
 
 
-def _percent_or_int(value: object, total: int, round_up: bool) -> int:
-    if isinstance(value, str) and value.endswith("%") and value[:-1].isdigit():
-        scaled = total * int(value[:-1]) / 100
-        return math.ceil(scaled) if round_up else math.floor(scaled)
-    return as_int(value)
-
-
-def _max_unavailable(deployment: Obj) -> int:
-    rolling = as_dict(dig(deployment, "spec", "strategy", "rollingUpdate"))
-    replicas = as_int(dig(deployment, "spec", "replicas"), 1)
-    return _percent_or_int(rolling.get("maxUnavailable", "25%"), replicas, round_up=False)
-
-
 def _rs_annotations(deployment: Obj, revision: int) -> dict[str, str]:
-    rolling = as_dict(dig(deployment, "spec", "strategy", "rollingUpdate"))
-    replicas = as_int(dig(deployment, "spec", "replicas"), 1)
-    surge = _percent_or_int(rolling.get("maxSurge", "25%"), replicas, round_up=True)
+    replicas = desired(deployment)
     return {
         "deployment.kubernetes.io/desired-replicas": str(replicas),
-        "deployment.kubernetes.io/max-replicas": str(replicas + surge),
+        "deployment.kubernetes.io/max-replicas": str(replicas + max_surge(deployment)),
         REVISION: str(revision),
     }

@@ -1,0 +1,249 @@
+"""`podid up` against the tutorial's az CLI command sequence, side by side on one fresh sandbox.
+
+1. On a fresh sandbox (a child process on free ports), `podid up -o json`: everything created, the hello name
+   resolving, the least-privilege probes run (it changed things); then a second, no-op `up`. Meanwhile the hello
+   name is asked of the sandbox's DNS server every 20 ms, and external-dns' log is read afterwards.
+2. The tutorial's az CLI 2.91.0 commands for the same ARM steps, against another group, cluster and zone of the
+   same sandbox (logged in beforehand, untimed). az core has no pod identity commands (only aks-preview had), so
+   `podid aks update --enable-pod-identity` and `podid aks pod-identity add` stand in, timed apart, not in the ratio.
+3. A table against the targets (issue 6): `podid up` within 5 s end to end, at least 10x faster than az.
+
+Run: ``.venv/bin/python bench/up.py`` (the first run installs the Azure CLI into .cache/azcli-venv).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import dns.exception
+import dns.message
+import dns.query
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the azcli tests' installer
+
+from tests.azcli._install import Az, install_az, logged_in_az
+
+from podid.sandbox import Endpoints
+
+HELLO = "hello.example.internal"  # `podid up`'s defaults: the tutorial's env.sh
+GROUP, CLUSTER, ZONE, LOCATION = "azseq", "azseq", "azseq.internal", "westus2"
+AKS_CREATE = (
+    "--enable-managed-identity", "--vm-set-type", "VirtualMachineScaleSets", "--node-count", "3",
+    "--zones", "1", "2", "3", "--load-balancer-sku", "standard", "--no-ssh-key",
+)  # fmt: skip
+TARGET_UP_SECONDS, TARGET_RATIO = 5.0, 10.0
+KUBE_STEPS = {"hello app", "external-dns", "demo pod"}  # `up`'s other steps are ARM's (the kubeconfig too)
+LOG_TIME = re.compile(r'^time="([^"]+)"')
+
+
+@dataclass
+class Stopwatch:
+    """Runs commands through ``command``, keeping each one's wall time under its sub-command words."""
+
+    command: Az
+    prefix: str
+    laps: list[tuple[str, float]] = field(default_factory=list)
+
+    def __call__(self, *args: str) -> str:
+        start = time.perf_counter()
+        stdout = self.command(*args).stdout
+        words = [self.prefix, *itertools.takewhile(lambda word: not word.startswith("-"), args)]
+        words += [f"--query {args[args.index('--query') + 1]}"] if "--query" in args else []
+        self.laps.append((" ".join(words), time.perf_counter() - start))
+        return str(stdout)
+
+    @property
+    def total(self) -> float:
+        return sum(seconds for _, seconds in self.laps)
+
+
+@contextlib.contextmanager
+def fresh_sandbox(directory: Path) -> Iterator[Endpoints]:
+    ports = ("--arm-port", "0", "--imds-port", "0", "--dns-port", "0", "--kube-port-base", "0")
+    command = [sys.executable, "-m", "podid.sandbox", "--data-dir", str(directory), *ports, "--log-level", "WARNING"]
+    child = subprocess.Popen(command)
+    try:
+        yield _endpoints_of(directory, child)
+    finally:
+        child.terminate()
+        child.wait(30)
+
+
+def _endpoints_of(directory: Path, child: subprocess.Popen[bytes]) -> Endpoints:
+    while child.poll() is None:
+        try:
+            return Endpoints.load(directory)
+        except (OSError, ValueError):  # not written yet (or half written)
+            time.sleep(0.1)
+    raise SystemExit(f"the sandbox exited with {child.returncode}")
+
+
+def podid_runner(endpoints: Endpoints, workdir: Path) -> Az:
+    """``podid(*args)`` on this sandbox, from a directory without podid.toml and without env.sh variables."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith(("AZ_", "PODID_", "KUBECONFIG"))}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "podid.cli", *args, "--data-dir", endpoints.data_dir]
+        result = subprocess.run(command, cwd=workdir, env=env, check=False, capture_output=True, text=True, timeout=600)
+        if result.returncode != 0:
+            raise SystemExit(f"podid {' '.join(args)} exited {result.returncode}:\n{result.stderr}{result.stdout}")
+        return result
+
+    return run
+
+
+class NameWatcher(threading.Thread):
+    """Asks the sandbox's DNS server for HELLO until it answers; ``resolved`` is then time.perf_counter()."""
+
+    def __init__(self, endpoints: Endpoints) -> None:
+        super().__init__(daemon=True)
+        self.server = (endpoints.dns_host, endpoints.dns_port)
+        self.resolved: float | None = None
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        query = dns.message.make_query(HELLO, "A")
+        while self.resolved is None and not self.stop.wait(0.02):
+            with contextlib.suppress(OSError, dns.exception.DNSException):
+                if dns.query.udp(query, self.server[0], port=self.server[1], timeout=0.5).answer:
+                    self.resolved = time.perf_counter()
+
+
+IDENTITIES = ("azseq-internal-identity", "application-identity")  # the DNS identity, the demo identity
+POD_IDENTITIES = (("external-dns", "kube-addons"), ("my-pod-identity", "my-app"))  # (name, namespace) as `up`'s
+TSV = ("-o", "tsv", "--query")
+
+
+def az_sequence(az: Stopwatch, podid: Stopwatch, kubeconfig: Path) -> None:
+    """The tutorial's commands in its order; the two preview-only ones through ``podid``."""
+    group = ("-g", GROUP)
+    az("feature", "register", "--namespace", "Microsoft.ContainerService", "--name", "EnablePodIdentityPreview")
+    az("provider", "register", "--namespace", "Microsoft.ContainerService")
+    az("group", "create", "-n", GROUP, "-l", LOCATION)
+    az("aks", "create", *group, "-n", CLUSTER, *AKS_CREATE)
+    az("aks", "get-credentials", *group, "-n", CLUSTER, "-f", str(kubeconfig))
+    podid("aks", "update", *group, "-n", CLUSTER, "--enable-pod-identity")
+    zone_id = json.loads(az("network", "dns", "zone", "create", *group, "-n", ZONE))["id"]
+    resource_ids = [json.loads(az("identity", "create", *group, "-n", name))["id"] for name in IDENTITIES]
+    client_ids = [az("identity", "show", *group, "-n", name, *TSV, "clientId").strip() for name in IDENTITIES]
+    _grant(az, zone_id, client_ids, _cluster_facts(az))
+    add = ("aks", "pod-identity", "add", *group, "--cluster-name", CLUSTER)
+    for (name, namespace), resource_id in zip(POD_IDENTITIES, resource_ids, strict=True):
+        podid(*add, "--namespace", namespace, "--name", name, "--identity-resource-id", resource_id)
+
+
+def _cluster_facts(az: Stopwatch) -> tuple[str, str]:
+    """(the node resource group's id, the cluster identity's principal id), looked up as the tutorial does."""
+    show = ("aks", "show", "-g", GROUP, "-n", CLUSTER, *TSV)
+    node_group = az(*show, "nodeResourceGroup").strip()
+    node_group_id = az("group", "show", "-n", node_group, *TSV, "id").strip()
+    return node_group_id, az(*show, "identity.principalId").strip()
+
+
+def _grant(az: Stopwatch, zone_id: str, client_ids: list[str], cluster: tuple[str, str]) -> None:
+    """The role assignments `podid up` makes: the DNS identity's two, the demo identity's, the cluster's two."""
+    (dns_client, demo_client), (node_group_id, cluster_principal) = client_ids, cluster
+    group_id = zone_id.split("/providers/", maxsplit=1)[0]
+    reader = f"DNS Zone Reader ({GROUP})"
+    definition = {"Name": reader, "Description": "List DNS zones.", "AssignableScopes": [group_id]}
+    definition["Actions"] = ["Microsoft.Network/dnsZones/read"]
+    az("role", "definition", "create", "--role-definition", json.dumps(definition))
+    assign = ("role", "assignment", "create")
+    for role, client, scope in (
+        ("DNS Zone Contributor", dns_client, zone_id),
+        (reader, dns_client, group_id),
+        ("Virtual Machine Contributor", demo_client, node_group_id),
+    ):
+        az(*assign, "--role", role, "--assignee", client, "--scope", scope)
+    cluster_assignee = ("--assignee-object-id", cluster_principal, "--assignee-principal-type", "ServicePrincipal")
+    for name in IDENTITIES:
+        scope = f"{group_id}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}"
+        az(*assign, "--role", "Managed Identity Operator", *cluster_assignee, "--scope", scope)
+
+
+def external_dns_log(data_dir: str) -> list[tuple[float, str]]:
+    """(epoch seconds, message) of the external-dns container's log lines (second resolution, UTC)."""
+    lines = []
+    for path in Path(data_dir).glob("kube/*/pods/kube-addons_external-dns-*/logs/external-dns/0.log"):
+        for line in path.read_text().splitlines():
+            if found := LOG_TIME.match(line):
+                stamp = datetime.fromisoformat(found.group(1)).timestamp()
+                lines.append((stamp, line.split('msg="', 1)[-1][:70]))
+    return sorted(lines, key=lambda line: line[0])  # stable: log order within a second
+
+
+def print_profile(data: dict[str, Any], began: float, resolved: float | None, log: list[tuple[float, str]]) -> None:
+    steps = sorted(data["steps"], key=lambda step: -step["seconds"])
+    slowest = ", ".join(f"{step['step']} {step['seconds']:.2f} s" for step in steps[:3])
+    total = sum(step["seconds"] for step in steps)
+    print(f"\nfirst `up` (probes ran: {data['verification']['acted']}): steps {total:.2f} s; slowest: {slowest}")
+    if resolved is not None:
+        print(f"  {HELLO} first answered at +{resolved:.2f} s (this script's DNS poll, every 20 ms)")
+    for stamp, message in log:
+        if "record named 'hello'" in message or message.startswith(("config:", "Using managed", "All records")):
+            print(f"  external-dns log +{stamp - began:5.1f} s  {message}")
+
+
+def print_table(rows: list[tuple[str, str, str]]) -> None:
+    for label, value, target in rows:
+        print(f"{label:<50}  {value:>8}  {target}")
+
+
+def time_up(podid: Az, endpoints: Endpoints, kubeconfig: Path) -> tuple[float, float, float]:
+    """(fresh `up`, no-op `up`, the fresh one's ARM steps) seconds; prints where the fresh one's time went."""
+    ups, up = Stopwatch(podid, "podid"), ("up", "-o", "json", "--kubeconfig", str(kubeconfig))
+    watcher = NameWatcher(endpoints)
+    began_epoch, began = time.time(), time.perf_counter()
+    watcher.start()
+    data = json.loads(ups(*up))
+    watcher.stop.set()
+    assert data["dns"]["expected"] in data["dns"]["addresses"], data["dns"]  # `up` waited for the name
+    ups(*up)
+    resolved = None if watcher.resolved is None else watcher.resolved - began
+    print_profile(data, began_epoch, resolved, external_dns_log(endpoints.data_dir))
+    arm = sum(step["seconds"] for step in data["steps"] if step["step"] not in KUBE_STEPS)
+    return ups.laps[0][1], ups.laps[1][1], arm
+
+
+def main() -> None:
+    print(f"load average at start: {' '.join(f'{n:.2f}' for n in os.getloadavg())} ({os.cpu_count()} CPUs)")
+    az_executable = install_az()
+    with tempfile.TemporaryDirectory(prefix="podid-bench-up-") as tmp, fresh_sandbox(Path(tmp) / "sb") as endpoints:
+        workdir = Path(tmp)
+        podid = podid_runner(endpoints, workdir)
+        up_seconds, again_seconds, arm_seconds = time_up(podid, endpoints, workdir / "kubeconfig")
+        az = Stopwatch(logged_in_az(az_executable, endpoints, workdir / "azure-config"), "az")
+        preview = Stopwatch(podid, "podid")
+        az_sequence(az, preview, workdir / "kubeconfig-az")
+    print("\naz sequence (the tutorial's order):")
+    print_table([(label, f"{seconds:.2f} s", "") for label, seconds in az.laps + preview.laps])
+    ratio = az.total / up_seconds
+    print("\nresults:")
+    print_table([
+        ("podid up (fresh, name resolvable, verified)", f"{up_seconds:.2f} s", f"target <= {TARGET_UP_SECONDS:.0f} s"),
+        ("podid up (again, no-op)", f"{again_seconds:.2f} s", ""),
+        ("  its ARM steps alone (the az sequence's scope)", f"{arm_seconds:.2f} s", f"{az.total / arm_seconds:.1f}x"),
+        (f"az sequence ({len(az.laps)} az core commands)", f"{az.total:.2f} s", ""),
+        (f"  + {len(preview.laps)} preview-only steps via podid (not in ratio)", f"{preview.total:.2f} s", ""),
+        ("ratio az / podid up", f"{ratio:.1f}x", f"target >= {TARGET_RATIO:.0f}x"),
+    ])  # fmt: skip
+    met = up_seconds <= TARGET_UP_SECONDS and ratio >= TARGET_RATIO
+    print(f"\n{'targets met' if met else 'targets NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
