@@ -22,7 +22,7 @@ from tests.azcli.conftest import Az
 
 pytestmark = [pytest.mark.azcli, pytest.mark.timeout(1800)]  # the first test may install the CLI
 
-ZONE = "example.internal"
+ZONE = "example.internal"  # the tutorial's, below a per-test label: the DNS server serves the first of same-named zones
 DNS_ZONE_CONTRIBUTOR = "befefa01-2a29-4197-83a8-272ff33ce314"
 
 
@@ -37,36 +37,36 @@ def _served(endpoints: Endpoints, name: str) -> list[str]:
 
 
 def test_zone_and_record_sets(az: Az, endpoints: Endpoints, unique: str) -> None:
-    group = f"azdns-{unique}"
+    group, zone_name = f"azdns-{unique}", f"{unique}.{ZONE}"
     az("group", "create", "-n", group, "-l", "westus2")
-    zone = _json(az, "network", "dns", "zone", "create", "-g", group, "-n", ZONE)
-    assert (zone["name"], zone["numberOfRecordSets"], len(zone["nameServers"])) == (ZONE, 2, 4)
+    zone = _json(az, "network", "dns", "zone", "create", "-g", group, "-n", zone_name)
+    assert (zone["name"], zone["numberOfRecordSets"], len(zone["nameServers"])) == (zone_name, 2, 4)
 
-    add = ("network", "dns", "record-set", "a", "add-record", "-g", group, "-z", ZONE, "-n", "www")
+    add = ("network", "dns", "record-set", "a", "add-record", "-g", group, "-z", zone_name, "-n", "www")
     first = _json(az, *add, "-a", "10.0.0.4")
-    assert (first["fqdn"], first["TTL"]) == ("www.example.internal.", 3600)
+    assert (first["fqdn"], first["TTL"]) == (f"www.{zone_name}.", 3600)
     assert first["ARecords"] == [{"ipv4Address": "10.0.0.4"}]
     second = _json(az, *add, "-a", "10.0.0.5")
     assert [record["ipv4Address"] for record in second["ARecords"]] == ["10.0.0.4", "10.0.0.5"]
     assert second["TTL"] == 3600 and second["etag"] != first["etag"]
 
-    shown = _json(az, "network", "dns", "record-set", "a", "show", "-g", group, "-z", ZONE, "-n", "www")
+    shown = _json(az, "network", "dns", "record-set", "a", "show", "-g", group, "-z", zone_name, "-n", "www")
     assert shown == second
-    listed = _json(az, "network", "dns", "record-set", "a", "list", "-g", group, "-z", ZONE)
+    listed = _json(az, "network", "dns", "record-set", "a", "list", "-g", group, "-z", zone_name)
     assert [record_set["name"] for record_set in listed] == ["www"]
-    assert _served(endpoints, f"www.{ZONE}") == ["10.0.0.4", "10.0.0.5"]
+    assert _served(endpoints, f"www.{zone_name}") == ["10.0.0.4", "10.0.0.5"]
 
-    az("network", "dns", "zone", "delete", "-g", group, "-n", ZONE, "-y")
-    gone = az("network", "dns", "zone", "show", "-g", group, "-n", ZONE, check=False)
+    az("network", "dns", "zone", "delete", "-g", group, "-n", zone_name, "-y")
+    gone = az("network", "dns", "zone", "show", "-g", group, "-n", zone_name, check=False)
     assert gone.returncode != 0 and "(ResourceNotFound)" in gone.stderr
     az("group", "delete", "-n", group, "-y")
 
 
 def test_zone_contributor_for_an_identity(az: Az, unique: str) -> None:
-    group = f"azdnsrole-{unique}"
+    group, zone_name = f"azdnsrole-{unique}", f"{unique}.{ZONE}"
     az("group", "create", "-n", group, "-l", "westus2")
     identity = _json(az, "identity", "create", "-g", group, "-n", "dns-identity")
-    zone_id = _json(az, "network", "dns", "zone", "create", "-g", group, "-n", ZONE)["id"]
+    zone_id = _json(az, "network", "dns", "zone", "create", "-g", group, "-n", zone_name)["id"]
 
     create = ("role", "assignment", "create", "--assignee", identity["clientId"], "--role", "DNS Zone Contributor")
     assignment = _json(az, *create, "--scope", zone_id)

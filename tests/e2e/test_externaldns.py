@@ -41,6 +41,8 @@ from tests.e2e.edns_tutorial import (
 )
 from tests.podidentity.conftest import wait_for
 
+pytestmark = pytest.mark.slow
+
 GROUP, ZONE, ZONE_ONLY = "dgraph-test", "example.internal", "external-dns-zone-only"
 TTL = "external-dns.alpha.kubernetes.io/ttl"
 

@@ -14,11 +14,12 @@ from podid.provision.design import Design
 from podid.provision.errors import translated
 from podid.provision.state import State
 from podid.provision.step import Progress, Step, StepReport, run
-from podid.provision.steps import down_steps, up_steps, workloadidentity
+from podid.provision.steps import down_steps, up_steps
+from podid.provision.steps.workloadidentity import up_steps as workload_identity_up_steps
 from podid.provision.target import Target, azure_target, sandbox_target
 
 # identity mode -> the steps that build the system in that mode
-MODES = {"pod-identity": up_steps, "workload-identity": workloadidentity.up_steps}
+MODES = {"pod-identity": up_steps, "workload-identity": workload_identity_up_steps}
 
 
 def check_location(clients: Clients, location: str) -> None:

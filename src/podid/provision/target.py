@@ -17,8 +17,7 @@ from typing import Any, TypeVar
 import requests
 from azure.core.credentials import TokenCredential
 from azure.core.pipeline.transport import RequestsTransport
-from azure.identity import ClientSecretCredential, DefaultAzureCredential
-from azure.mgmt.resource.subscriptions import SubscriptionClient
+from azure.identity import ClientSecretCredential
 
 from podid.provision.errors import NotFound, ProvisionError, translate
 
@@ -104,6 +103,8 @@ def sandbox_target(data_dir: Path) -> Target:
 
 def _subscription(credential: TokenCredential, subscription_id: str | None) -> tuple[str, str]:
     """(subscription id, tenant id): the one asked for, or the only one the credential can see."""
+    from azure.mgmt.resource.subscriptions import SubscriptionClient  # real Azure only: spare the sandbox the import
+
     client = SubscriptionClient(credential)
     try:
         if subscription_id:
@@ -121,6 +122,8 @@ def _subscription(credential: TokenCredential, subscription_id: str | None) -> t
 
 def azure_target(subscription_id: str | None = None) -> Target:
     """Real Azure with DefaultAzureCredential (az login, environment, managed identity, ...)."""
+    from azure.identity import DefaultAzureCredential
+
     credential = DefaultAzureCredential()
     subscription, tenant = _subscription(credential, subscription_id or os.environ.get("AZURE_SUBSCRIPTION_ID"))
     return Target("azure", PUBLIC_ARM_URL, subscription, tenant, credential)

@@ -1,15 +1,18 @@
 """``podid verify``: least privilege, checked by acting and by reading who holds which role.
 
-verdict = verify(state)      # state from provision.start(settings, target)
+verdict = verify(state)      # state from provision.start(settings, target); the mode is read from the cluster
 for finding in verdict.findings: print(finding.line())
 """
 
 from __future__ import annotations
 
 from podid.provision.errors import NotFound, translated
+from podid.provision.kube import Kube
 from podid.provision.state import State
 from podid.provision.steps._resource import current
 from podid.provision.steps.cluster import kube_for
+from podid.provision.workloadidentity import accounts as federated_accounts
+from podid.verify.cases import WORKLOAD_IDENTITY
 from podid.verify.findings import Finding, Verdict
 from podid.verify.grants import (
     check_external_dns_pods,
@@ -18,6 +21,7 @@ from podid.verify.grants import (
     check_zone_reader,
     expected_grants,
 )
+from podid.verify.modes import check_federation, check_no_pod_identity, check_workload_pods, detect
 from podid.verify.probes import ProbeRun
 
 
@@ -35,6 +39,17 @@ def _load(state: State) -> list[Finding]:
     return [Finding(False, "provisioning", f"{what} does not exist: run `podid up`") for what in missing]
 
 
+def _mode_checks(state: State, kube: Kube, mode: str) -> list[Finding]:
+    """How the external-dns pods get their identity, and (workload identity) who may act as each identity."""
+    if mode != WORKLOAD_IDENTITY:
+        return [check_external_dns_pods(state, kube)]
+    federation = [
+        check_federation(state, identity.identity_name, identity.namespace, account)
+        for identity, account in federated_accounts(state.design)
+    ]
+    return [*federation, check_no_pod_identity(state, kube), check_workload_pods(state, kube)]
+
+
 def verify(state: State, act: bool = True) -> Verdict:
     verdict = Verdict(_load(state))
     if not verdict.ok:
@@ -50,9 +65,10 @@ def verify(state: State, act: bool = True) -> Verdict:
     if kube is None:
         verdict.findings.append(Finding(False, "cluster", "the Kubernetes API cannot be reached"))
         return verdict
-    verdict.findings.append(check_external_dns_pods(state, kube))
+    mode = detect(state.cluster)
+    verdict.findings += _mode_checks(state, kube, mode)
     if act:
-        run = ProbeRun(state, kube)
+        run = ProbeRun(state, kube, mode)
         try:
             with translated():
                 verdict.findings += run.run()

@@ -1,18 +1,14 @@
 """Least privilege checked by acting: short-lived external-dns pods try to write DNS records as each identity.
 
-Every probe is the real external-dns image run once (``--once --policy=upsert-only``) with its own TXT owner id,
-against a temporary LoadBalancer Service annotated with a name in the zone and one in a temporary sibling
-zone. What a probe wrote is read back from the zone (the TXT ownership records name the probe), so the verdict
-rests on what happened, not on configuration:
+Every probe (``cases``: who runs as what, per identity mode) is the real external-dns image run once
+(``--once --policy=upsert-only``) with its own TXT owner id, against a temporary LoadBalancer Service annotated
+with a name in the zone and one in a temporary sibling zone. What a probe wrote is read back from the zone (the
+TXT ownership records name the probe), so the verdict rests on what happened, not on configuration.
 
-* bound: a pod labelled for the DNS identity in kube-addons must write its record;
-* unbound: a pod without the label (same namespace, same azure.json) must get no token;
-* kubelet: a pod that NMI passes through to the node identity (AKS's kube-system exception) must be refused;
-* demo: a pod bound to the demo identity must be refused;
-* other zone: the DNS identity itself must be refused in a zone it was not granted.
-
-All probes run at once. A probe that should be refused fails if it wrote (its own TXT owner record is in the
-zone) or if its run succeeded at all (a record already written by another owner only makes it skip).
+All probes run at once, but only once the hello name resolves: each is a whole external-dns process, and the
+deployed external-dns publishing the system's own names comes first. One list of the run's pods per short
+interval tells when they are done. A probe that should be refused fails if it wrote (its own TXT owner record
+is in the zone) or if its run succeeded at all (a record already written by another owner only makes it skip).
 """
 
 from __future__ import annotations
@@ -20,92 +16,39 @@ from __future__ import annotations
 import base64
 import re
 import secrets
-from dataclasses import dataclass
 from typing import Any
 
 from azure.mgmt.dns.models import Zone
 
-from podid.provision.design import BINDING_LABEL, EXTERNAL_DNS_IMAGE, HOSTNAME_ANNOTATION
-from podid.provision.errors import ProvisionError, translated
+from podid.provision import report
+from podid.provision.design import EXTERNAL_DNS_IMAGE, HOSTNAME_ANNOTATION
+from podid.provision.errors import ProvisionError, TimedOut, translated
 from podid.provision.kube import Kube, KubeObject
-from podid.provision.manifests import EXTERNAL_DNS, azure_json, verify_domain
+from podid.provision.manifests import EXTERNAL_DNS, verify_domain
 from podid.provision.state import State
 from podid.provision.steps.kube import RBAC_GROUP
 from podid.provision.wait import wait_for
+from podid.verify.cases import Probe, account_annotations, probes
 from podid.verify.findings import Finding
 
-EXCEPTION_LABEL = {"kubernetes.azure.com/managedby": "aks"}  # AKS's aks-addon-exception in kube-system
 POD_TIMEOUT = 180.0
+HELLO_TIMEOUT = 60.0  # past it the probes start anyway: the hello name is not what they check
+POLL_SECONDS = 0.2
 _MESSAGE = re.compile(r'msg="((?:[^"\\]|\\.)*)"')
 _DENIED = re.compile(r"perform action '([^']+)' over scope '([^']+)'")
 
 
-@dataclass(frozen=True)
-class Probe:
-    case: str
-    check: str
-    namespace: str
-    labels: dict[str, str]
-    client_id: str
-    zone: str
-    expect_write: bool
-
-    def name(self, token: str) -> str:
-        return f"podid-verify-{token}-{self.case}"
-
-
-def probes(state: State, other_zone: str) -> list[Probe]:
-    design = state.design
-    dns, demo = design.dns, design.demo
-    dns_client = str(state.identities[dns.identity_name].client_id)
-    kubelet = (state.kubelet or {}).get("clientId", "")
-    return [
-        Probe("unbound", "pod without the binding label", dns.namespace, {}, dns_client, design.domain, False),
-        Probe(
-            "kubelet", "pod with the kubelet identity", "kube-system", EXCEPTION_LABEL, kubelet, design.domain, False
-        ),
-        Probe(
-            "demo",
-            "pod bound to the demo identity",
-            demo.namespace,
-            {BINDING_LABEL: demo.name},
-            str(state.identities[demo.identity_name].client_id),
-            design.domain,
-            False,
-        ),
-        Probe(
-            "otherzone",
-            "DNS identity in another zone",
-            dns.namespace,
-            {BINDING_LABEL: dns.name},
-            dns_client,
-            other_zone,
-            False,
-        ),
-        Probe(
-            "bound",
-            "pod bound to the DNS identity",
-            dns.namespace,
-            {BINDING_LABEL: dns.name},
-            dns_client,
-            design.domain,
-            True,
-        ),
-    ]
-
-
-def _secret(state: State, probe: Probe, token: str) -> KubeObject:
-    document = azure_json(state.design, state.clients.target.tenant_id, probe.client_id)
+def _secret(probe: Probe, token: str) -> KubeObject:
     return {
         "apiVersion": "v1",
         "kind": "Secret",
         "metadata": {"name": probe.name(token), "namespace": probe.namespace},
-        "data": {"azure.json": base64.b64encode(document.encode()).decode()},
+        "data": {"azure.json": base64.b64encode(probe.azure_json.encode()).decode()},
     }
 
 
 def _account(probe: Probe, token: str) -> str:
-    return EXTERNAL_DNS if probe.namespace == "kube-addons" else f"podid-verify-{token}"
+    return probe.account or f"podid-verify-{token}"
 
 
 def _pod(state: State, probe: Probe, token: str) -> KubeObject:
@@ -138,19 +81,25 @@ def _pod(state: State, probe: Probe, token: str) -> KubeObject:
     }
 
 
-def _support(state: State, all_probes: list[Probe], token: str, other_zone: str) -> list[KubeObject]:
-    """Service accounts allowed to list Services, the probes' azure.json secrets and the Service they publish."""
+def _support(
+    state: State, all_probes: list[Probe], token: str, other_zone: str, annotations: dict[str, str]
+) -> list[KubeObject]:
+    """The run's ServiceAccounts, every probe account's right to list Services (external-dns's own has it),
+    the probes' azure.json secrets and the Service they publish."""
     name = f"podid-verify-{token}"
-    namespaces = sorted({probe.namespace for probe in all_probes if probe.namespace != "kube-addons"})
+    own = sorted({probe.namespace for probe in all_probes if probe.account is None})
+    annotated = {"annotations": annotations} if annotations else {}
     accounts = [
-        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name, "namespace": ns}} for ns in namespaces
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name, "namespace": ns, **annotated}}
+        for ns in own
     ]
+    listing = sorted({(p.namespace, _account(p, token)) for p in all_probes if p.account != EXTERNAL_DNS})
     binding = {
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "ClusterRoleBinding",
         "metadata": {"name": name},
         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": EXTERNAL_DNS},
-        "subjects": [{"kind": "ServiceAccount", "name": name, "namespace": ns} for ns in namespaces],
+        "subjects": [{"kind": "ServiceAccount", "name": sa, "namespace": ns} for ns, sa in listing],
     }
     # the deployed external-dns excludes verify_domain(), so only the probes act on these names
     hostnames = f"{token}.{verify_domain(state.design)},{token}.{other_zone}"
@@ -168,7 +117,7 @@ def _support(state: State, all_probes: list[Probe], token: str, other_zone: str)
             "ports": [{"port": 80, "protocol": "TCP"}],
         },
     }
-    return [*accounts, binding, *(_secret(state, probe, token) for probe in all_probes), service]
+    return [*accounts, binding, *(_secret(probe, token) for probe in all_probes), service]
 
 
 def _reason(log: str) -> str:
@@ -188,8 +137,8 @@ def _reason(log: str) -> str:
 class ProbeRun:
     """One verification run: its objects, its temporary zone, and its cleanup."""
 
-    def __init__(self, state: State, kube: Kube) -> None:
-        self.state, self.kube = state, kube
+    def __init__(self, state: State, kube: Kube, mode: str) -> None:
+        self.state, self.kube, self.mode = state, kube, mode
         self.token = secrets.token_hex(3)
         self.other_zone = f"podid-verify-{self.token}.internal"  # a sibling of the zone, never its child
         self.created: list[KubeObject] = []
@@ -198,27 +147,29 @@ class ProbeRun:
         self.kube.create(obj)
         self.created.append(obj)
 
-    def _finished(self, probe: Probe) -> KubeObject:
-        def done() -> KubeObject | None:
-            pod = self.kube.get("Pod", probe.namespace, probe.name(self.token)) or {}
-            return pod if pod.get("status", {}).get("phase") in ("Succeeded", "Failed") else None
+    def _finished(self, count: int) -> dict[str, KubeObject]:
+        """Every probe pod, by name, once all of them have stopped: one list of the run's pods per interval."""
 
-        return wait_for(
-            done, f"probe pod {probe.name(self.token)} to finish", POD_TIMEOUT, first_delay=0.1, max_delay=1.0
-        )
+        def done() -> dict[str, KubeObject] | None:
+            pods = self.kube.list("Pod", None, f"podid-verify={self.token}")
+            phases = [pod.get("status", {}).get("phase") for pod in pods]
+            if len(pods) < count or any(phase not in ("Succeeded", "Failed") for phase in phases):
+                return None
+            return {pod["metadata"]["name"]: pod for pod in pods}
+
+        what = f"the {count} probe pods to finish"
+        return wait_for(done, what, POD_TIMEOUT, first_delay=POLL_SECONDS, max_delay=POLL_SECONDS)
 
     def _owners(self, zone: str) -> str:
         with translated():
             sets = self.state.clients.dns.record_sets.list_all_by_dns_zone(self.state.design.group, zone)
             return " ".join(value for item in sets for txt in item.txt_records or [] for value in txt.value or [])
 
-    def _finding(self, probe: Probe) -> Finding:
-        pod = self._finished(probe)
-        wrote = f"owner={probe.name(self.token)}" in self._owners(probe.zone)
+    def _finding(self, probe: Probe, pod: KubeObject, owners: dict[str, str]) -> Finding:
+        wrote = f"owner={probe.name(self.token)}" in owners[probe.zone]
         reason = _reason(self.kube.log(probe.namespace, probe.name(self.token)))
-        where = (
-            f"{self.token}.{verify_domain(self.state.design) if probe.zone == self.state.design.domain else probe.zone}"
-        )
+        design = self.state.design
+        where = f"{self.token}.{verify_domain(design) if probe.zone == design.domain else probe.zone}"
         if probe.expect_write:
             if wrote:
                 return Finding(True, probe.check, f"wrote {where}, as it should")
@@ -232,19 +183,33 @@ class ProbeRun:
         ingress = (service.get("status", {}).get("loadBalancer") or {}).get("ingress") or []
         return next((str(item["ip"]) for item in ingress if item.get("ip")), None)
 
+    def _hello_published(self) -> None:
+        """Wait (bounded) until the hello name resolves, when there is a hello Service to publish."""
+        if self.kube.get("Service", "default", "hello") is None:
+            return
+        host, server = self.state.design.hello_host, report.name_server(self.state)
+        try:
+            wait_for(lambda: report.resolve(host, server) or None, f"{host} to resolve", HELLO_TIMEOUT, 0.1, 0.5)
+        except TimedOut:
+            return
+
     def run(self) -> list[Finding]:
         state = self.state
-        all_probes = probes(state, self.other_zone)
+        all_probes = probes(state, self.other_zone, self.mode)
         with translated():
             state.clients.dns.zones.create_or_update(state.design.group, self.other_zone, Zone(location="global"))
         rbac_served = self.kube.serves(RBAC_GROUP)
-        for obj in _support(state, all_probes, self.token, self.other_zone):
+        support = _support(state, all_probes, self.token, self.other_zone, account_annotations(state, self.mode))
+        for obj in support:
             if rbac_served or not obj["kind"].startswith("Cluster"):
                 self._create(obj)
-        wait_for(self._service_address, "the probe Service's load balancer address", POD_TIMEOUT)
+        self._hello_published()
+        wait_for(self._service_address, "the probe Service's load balancer address", POD_TIMEOUT, max_delay=0.5)
         for probe in all_probes:
             self._create(_pod(state, probe, self.token))
-        return [self._finding(probe) for probe in all_probes]
+        pods = self._finished(len(all_probes))
+        owners = {zone: self._owners(zone) for zone in {probe.zone for probe in all_probes}}
+        return [self._finding(probe, pods[probe.name(self.token)], owners) for probe in all_probes]
 
     def cleanup(self) -> None:
         """Remove every object, record and zone this run made (best effort: each part on its own)."""

@@ -8,6 +8,9 @@ The sandbox kubelet starts each workload with the pod's environment plus:
   ``/etc/kubernetes/azure.json`` live under it.
 * ``REQUESTS_CA_BUNDLE``: system roots plus the sandbox CA, for ARM over TLS.
 
+The workload identity webhook's ``AZURE_FEDERATED_TOKEN_FILE`` names a container path too: azure-identity opens
+whatever path it is given, so a workload hands it ``federated_token_file()``, never the variable itself.
+
 Outside the sandbox (none of these set) the helpers fall back to what a real container does: the path as
 given, and connections from any local address.
 """
@@ -15,6 +18,7 @@ given, and connections from any local address.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +30,7 @@ from urllib3.util.retry import Retry
 POD_IP = "PODID_POD_IP"
 POD_ROOT = "PODID_POD_ROOT"
 CA_BUNDLE = "REQUESTS_CA_BUNDLE"
+FEDERATED_TOKEN_FILE = "AZURE_FEDERATED_TOKEN_FILE"
 
 
 def pod_ip() -> str | None:
@@ -43,6 +48,13 @@ def pod_path(path: str | os.PathLike[str]) -> Path:
 
 def read_pod_file(path: str | os.PathLike[str]) -> str:
     return pod_path(path).read_text()
+
+
+def federated_token_file(env: Mapping[str, str] = os.environ) -> str | None:
+    """Where this pod's projected service account token is (the webhook's variable, mapped), or None when
+    the pod was not mutated for workload identity."""
+    path = env.get(FEDERATED_TOKEN_FILE)
+    return str(pod_path(path)) if path else None
 
 
 class _SourceAddressAdapter(HTTPAdapter):

@@ -1,10 +1,10 @@
 """Containers as the kubelet tracks them: a workload process (or nothing) and the containerStatus it reports.
 
-A container whose image has a built-in workload (``podid.workloads.images``) is the child process
-``python -m podid.workloads <image> <args...>`` in its own process group, with stdout and stderr appended to
-``logs/<container>/<restartCount>.log`` (what ``pods/log`` serves). On Linux the child gets SIGKILL if the
-sandbox dies, so no workload outlives it; the restarted sandbox starts them again. Any other image is a
-container that runs and does nothing.
+A container whose image has a built-in workload (``podid.workloads.images``) is a process running
+``python -m podid.workloads <image> <args...>`` (forked by the zygote, or started directly) in its own
+session, with stdout and stderr appended to ``logs/<container>/<restartCount>.log`` (what ``pods/log``
+serves). On Linux the child gets SIGKILL if the sandbox dies, so no workload outlives it; the restarted
+sandbox starts them again. Any other image is a container that runs and does nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from podid.sandbox.kube._objects import Obj
 
@@ -32,25 +33,50 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
         _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def spawn(argv: list[str], env: dict[str, str], cwd: Path, log_path: Path) -> subprocess.Popen[bytes]:
+class Process(Protocol):
+    """A container's process, however it was started."""
+
+    def poll(self) -> int | None: ...
+
+    def wait(self) -> int: ...
+
+    def signal_group(self, signum: int) -> None: ...
+
+
+class DirectProcess:
+    """A workload started as its own ``python -m podid.workloads`` process."""
+
+    def __init__(self, popen: subprocess.Popen[bytes]) -> None:
+        self.popen = popen
+
+    def poll(self) -> int | None:
+        return self.popen.poll()
+
+    def wait(self) -> int:
+        return self.popen.wait()
+
+    def signal_group(self, signum: int) -> None:
+        """Signal the container's whole process group (what the runtime does), ignoring one that is gone."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.popen.pid, signum)
+
+
+def direct_spawn(python: str, argv: list[str], env: dict[str, str], cwd: Path, log_path: Path) -> DirectProcess:
+    """``python -m podid.workloads <argv...>`` in a new session, stdout and stderr appended to ``log_path``."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
-        return subprocess.Popen(
-            argv,
-            env=env,
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=_die_with_parent if _PRCTL is not None else None,  # noqa: PLW1509
+        return DirectProcess(
+            subprocess.Popen(
+                [python, "-m", "podid.workloads", *argv],
+                env=env,
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_die_with_parent if _PRCTL is not None else None,  # noqa: PLW1509
+            )
         )
-
-
-def signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
-    """Signal the container's whole process group (what the runtime does), ignoring one that is gone."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signum)
 
 
 def _repository(image: str) -> str:
@@ -77,7 +103,7 @@ class Container:
     workload: str | None  # the module that plays the image, or None for an idle container
     init: bool = False
     restart_count: int = 0
-    process: subprocess.Popen[bytes] | None = None
+    process: Process | None = None
     state: Obj = field(default_factory=dict)  # {"running": ...} | {"waiting": ...} | {"terminated": ...}
     last_state: Obj = field(default_factory=dict)
     retry_at: float = 0.0  # when a crashed container is started again (CrashLoopBackOff), time.monotonic()

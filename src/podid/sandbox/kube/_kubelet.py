@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from podid.sandbox.kube._cluster import Cluster, DeleteOptions
-from podid.sandbox.kube._containers import Container, signal_group, spawn
+from podid.sandbox.kube._containers import Container
 from podid.sandbox.kube._ippool import AddressPool
 from podid.sandbox.kube._objects import Obj, as_dict, as_int, as_list, as_str, dig
 from podid.sandbox.kube._podenv import ContainerConfigError, command_line, container_env
@@ -27,6 +27,7 @@ from podid.sandbox.kube._podfiles import Materializer, PodFiles
 from podid.sandbox.kube._podstatus import PodRun, pod_status
 from podid.sandbox.kube._satokens import TokenSigner
 from podid.sandbox.kube._workqueue import WorkQueue
+from podid.sandbox.kube._zygote_client import Zygote
 from podid.workloads.images import workload_module
 
 TICK_SECONDS = 0.25
@@ -61,6 +62,7 @@ class Kubelet:
         self._files = Materializer(cluster, signer)
         self._runs: dict[Key, PodRun] = {}
         self._ticker: asyncio.Task[None] | None = None
+        self._zygote = Zygote(settings.python, settings.default_env)  # its process starts on first need
 
     def owner(self, pod: Obj) -> tuple[str, str, str, str]:
         """Who holds a pod IP in the sandbox-wide pool."""
@@ -169,13 +171,13 @@ class Kubelet:
             container.waiting(error.reason, str(error))
             self._queue.add_after(CONFIG_RETRY_SECONDS, self._retry_launch, _key(pod))
             return
-        argv = [self._settings.python, "-m", "podid.workloads", container.image, *command_line(spec, env)]
+        argv = [container.image, *command_line(spec, env)]
         full_env = {**self._settings.default_env, "HOME": str(run.files.root), "HOSTNAME": _key(pod)[1], **env}
         full_env |= {**self._settings.sandbox_env(), "PODID_POD_ROOT": str(run.files.root)}
         if dig(pod, "spec", "hostNetwork") is not True:
             full_env["PODID_POD_IP"] = run.ip
         log_path = run.files.log_path(container.name, container.restart_count)
-        container.process = spawn(argv, full_env, run.files.root, log_path)
+        container.process = self._zygote.spawn(argv, full_env, run.files.root, log_path)
         container.started(now)
 
     def _with_addresses(self, pod: Obj, run: PodRun) -> Obj:
@@ -201,7 +203,7 @@ class Kubelet:
         now = self._cluster.now()
         for container in changed:
             if container.process is not None:
-                signal_group(container.process, signal.SIGKILL)
+                container.process.signal_group(signal.SIGKILL)
                 container.process.wait()
             terminated = container.exited(0, now) if container.running else None
             container.last_state = {"terminated": terminated} if terminated else container.last_state
@@ -286,14 +288,14 @@ class Kubelet:
             run.grace_deadline = time.monotonic() + grace
             for container in run.containers:
                 if container.process is not None:
-                    signal_group(container.process, signal.SIGTERM)
+                    container.process.signal_group(signal.SIGTERM)
             self._ensure_ticker()
 
     def _finish_termination(self, pod: Obj, run: PodRun) -> None:
         alive = [c.process for c in run.containers if c.process is not None]
         if alive and run.grace_deadline is not None and time.monotonic() >= run.grace_deadline:
             for process in alive:
-                signal_group(process, signal.SIGKILL)
+                process.signal_group(signal.SIGKILL)
             return
         if not alive:
             self._finalize(pod, run)
@@ -310,7 +312,7 @@ class Kubelet:
         self._runs.pop(key, None)
         for container in run.containers:
             if container.process is not None:
-                signal_group(container.process, signal.SIGKILL)
+                container.process.signal_group(signal.SIGKILL)
                 container.process.wait()
                 container.process = None
         run.files.remove()
@@ -341,6 +343,7 @@ class Kubelet:
             self._ticker.cancel()
         for key, run in list(self._runs.items()):
             self._discard(key, run)
+        self._zygote.close()
 
     async def stop(self) -> None:
         """Stop every workload process (SIGTERM, then SIGKILL); pods stay Running in the store."""
@@ -350,15 +353,16 @@ class Kubelet:
                 await self._ticker
         processes = [c.process for run in self._runs.values() for c in run.containers if c.process is not None]
         for process in processes:
-            signal_group(process, signal.SIGTERM)
+            process.signal_group(signal.SIGTERM)
         deadline = time.monotonic() + STOP_SECONDS
         while any(p.poll() is None for p in processes) and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         for process in processes:
             if process.poll() is None:
-                signal_group(process, signal.SIGKILL)
+                process.signal_group(signal.SIGKILL)
                 process.wait()
         self._runs.clear()
+        self._zygote.close()
 
 
 def _specs(pod: Obj) -> list[Obj]:

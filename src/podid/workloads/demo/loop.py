@@ -1,6 +1,7 @@
 """The aad-pod-identity demo's loop (``cmd/demo/main.go``, v1.6.x), speaking only HTTP like the real image.
 
-Each round, with fresh credentials as the Go demo builds fresh authorizers (so every round asks NMI again):
+Each round, with fresh credentials as the Go demo builds fresh authorizers (so every round asks NMI again),
+chosen as DefaultAzureCredential would (``auth``: workload identity when the webhook mutated the pod):
 
 1. list the VMs of ``--resourcegroup`` through ARM with a managed identity token requested *without* a
    client id, and log the count of the first page or the error (which carries NMI's or ARM's reason);
@@ -20,10 +21,10 @@ from collections.abc import Callable
 
 from azure.core.credentials import AccessToken
 from azure.core.exceptions import AzureError
-from azure.identity import ManagedIdentityCredential
 from azure.mgmt.compute import ComputeManagementClient
 
 from podid.workloads._runtime import pod_session, pod_transport
+from podid.workloads.demo.auth import Credential, RoundCredentials
 from podid.workloads.demo.flags import DemoConfig
 from podid.workloads.demo.klog import Klog
 
@@ -65,12 +66,16 @@ class Demo:
             self._sleep(self.config.retry_wait_seconds)
 
     def run_once(self) -> None:
-        self.count_vms()
-        first = self.token_without_client_id()
+        with RoundCredentials() as credentials:
+            self._round(credentials)
+
+    def _round(self, credentials: RoundCredentials) -> None:
+        self.count_vms(credentials.get())
+        first = self.token_without_client_id(credentials.get())
         if first is None:
             self.log.error(_LINE_T1_FAILED, "testMSIEndpoint failed, <nil>")
             return
-        second = self.token_with_client_id()
+        second = self.token_with_client_id(credentials.get(self.config.client_id))
         if second is None:
             self.log.error(_LINE_T2_FAILED, "testMSIEndpointFromUserAssignedID failed, <nil>")
             return
@@ -78,9 +83,8 @@ class Demo:
             self.log.error(_LINE_MISMATCH, f"msi, emsi test failed with t1({first.token}) and t2({second.token})")
         self.instance_metadata()
 
-    def count_vms(self) -> None:
+    def count_vms(self, credential: Credential) -> None:
         arm_url = os.environ.get("PODID_ARM_URL", DEFAULT_ARM_URL)
-        credential = ManagedIdentityCredential(transport=pod_transport())
         client = ComputeManagementClient(
             credential,
             self.config.subscription_id,
@@ -95,12 +99,10 @@ class Demo:
         except AzureError as error:
             self.log.error(_LINE_ARM_FAILED, f"failed list all vm, error: {error}")
             return
-        finally:
-            credential.close()
         self.log.info(_LINE_ARM_OK, f"successfully counted VM from ARM: {count}")
 
-    def token_without_client_id(self) -> AccessToken | None:
-        token = self._token(ManagedIdentityCredential(transport=pod_transport()))
+    def token_without_client_id(self, credential: Credential) -> AccessToken | None:
+        token = self._token(credential)
         if token is None:
             self.log.error(
                 _LINE_MSI_REFRESH,
@@ -113,9 +115,9 @@ class Demo:
             )
         return token
 
-    def token_with_client_id(self) -> AccessToken | None:
+    def token_with_client_id(self, credential: Credential) -> AccessToken | None:
         client_id = self.config.client_id
-        token = self._token(ManagedIdentityCredential(client_id=client_id, transport=pod_transport()))
+        token = self._token(credential)
         if token is None:
             self.log.error(
                 _LINE_UAMI_REFRESH,
@@ -129,12 +131,11 @@ class Demo:
             )
         return token
 
-    def _token(self, credential: ManagedIdentityCredential) -> AccessToken | None:
-        with credential:
-            try:
-                token: AccessToken = credential.get_token(self._scope)
-            except AzureError:
-                return None
+    def _token(self, credential: Credential) -> AccessToken | None:
+        try:
+            token: AccessToken = credential.get_token(self._scope)
+        except AzureError:
+            return None
         return token
 
     def instance_metadata(self) -> None:

@@ -52,6 +52,36 @@ def in_cluster_client() -> client.ApiClient:
     return client.ApiClient(configuration)
 
 
+# the typed API's keyword arguments the informer passes (Watch.stream adds watch=True)
+QUERY_NAMES = {
+    "resource_version": "resourceVersion",
+    "timeout_seconds": "timeoutSeconds",
+    "allow_watch_bookmarks": "allowWatchBookmarks",
+    "watch": "watch",
+}
+
+
+def raw_list_call(api: client.ApiClient, path: str) -> ListCall:
+    """A stand-in for a typed `list_*_for_all_namespaces(_preload_content=False)`: a raw GET of `path`.
+
+    kubernetes 37 builds pydantic validators when a typed API (`CoreV1Api`, ...) is first used, about 0.6 s of
+    CPU per pod; the informer reads the wire JSON anyway. Non-2xx answers raise ApiException, as the typed call.
+    """
+
+    def list_call(*, _preload_content: bool = False, _request_timeout: float | None = None, **params: Any) -> Any:
+        query = [(QUERY_NAMES[name], value) for name, value in params.items() if value is not None]
+        request = api.param_serialize(
+            "GET", path, query_params=query, header_params={"Accept": "application/json"}, auth_settings=["BearerToken"]
+        )
+        response = api.call_api(*request, _request_timeout=_request_timeout)
+        if not 200 <= response.status <= 299:
+            response.read()  # type: ignore[no-untyped-call]
+            raise ApiException.from_response(http_resp=response, body=None, data=None)
+        return response.response
+
+    return list_call
+
+
 def _reason(err: Exception) -> str:
     """An ApiException's Status message (`services is forbidden: ...`), else the error itself."""
     if isinstance(err, ApiException) and err.body:
@@ -158,8 +188,8 @@ class InformerLister:
     def __init__(self, api: client.ApiClient, kinds: Iterable[str]) -> None:
         self.changed = threading.Event()
         calls: dict[str, tuple[ListCall, str]] = {
-            "service": (client.CoreV1Api(api).list_service_for_all_namespaces, "*v1.Service"),
-            "ingress": (client.NetworkingV1Api(api).list_ingress_for_all_namespaces, "*v1.Ingress"),
+            "service": (raw_list_call(api, "/api/v1/services"), "*v1.Service"),
+            "ingress": (raw_list_call(api, "/apis/networking.k8s.io/v1/ingresses"), "*v1.Ingress"),
         }
         self._informers = {kind: Informer(*calls[kind], self.changed.set) for kind in dict.fromkeys(kinds)}
 

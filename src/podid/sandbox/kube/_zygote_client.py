@@ -1,0 +1,168 @@
+"""The kubelet's side of the zygote (``_zygote``): start it on first need, ask it for workload processes.
+
+The zygote is started when the first workload container starts and imports for about a second; requests sent
+meanwhile wait in the socket, so a container counts as started at once, as before. A child the zygote has not
+forked yet has no pid: a signal for it goes through the zygote. If the zygote fails (it cannot start, breaks the
+connection or refuses a fork), every request it has not forked is started directly instead (``direct_spawn``),
+and so is every later one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import socket
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from podid.sandbox.kube import _zygote
+from podid.sandbox.kube._containers import DirectProcess, Process, direct_spawn
+
+WAIT_SECONDS = 30.0  # wait() for a child's exit report: covers the zygote's warm-up on a busy machine
+
+
+class ZygoteChild:
+    """A workload process forked by the zygote (or, after a zygote failure, started directly)."""
+
+    def __init__(self, zygote: Zygote, request: dict[str, Any]) -> None:
+        self._zygote, self.request = zygote, request
+        self.pid: int | None = None
+        self.returncode: int | None = None
+        self.direct: DirectProcess | None = None
+
+    def poll(self) -> int | None:
+        self._zygote.pump(block=False)
+        return self.direct.poll() if self.direct is not None else self.returncode
+
+    def wait(self) -> int:
+        while self.direct is None and self.returncode is None:
+            self._zygote.pump(block=True)
+        return self.direct.wait() if self.direct is not None else self.returncode or 0
+
+    def signal_group(self, signum: int) -> None:
+        if self.direct is not None:
+            self.direct.signal_group(signum)
+        elif self.pid is not None and self.returncode is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.pid, signum)
+        elif self.pid is None:
+            self._zygote.send({"op": "signal", "id": self.request["id"], "signum": int(signum)})
+
+
+class Zygote:
+    """One zygote process per kubelet, started on the first ``spawn``."""
+
+    def __init__(self, python: str, env: dict[str, str]) -> None:
+        self._python, self._env = python, env
+        self._process: subprocess.Popen[bytes] | None = None
+        self._sock: socket.socket | None = None
+        self._buffer = b""
+        self._pending: dict[int, ZygoteChild] = {}  # request id -> child not forked yet
+        self._running: dict[int, ZygoteChild] = {}  # pid -> forked child not reaped yet
+        self._next_id = 0
+        self.failed = False
+
+    def spawn(self, argv: list[str], env: dict[str, str], cwd: Path, log_path: Path) -> Process:
+        """Start ``python -m podid.workloads <argv...>``, through the zygote while it works."""
+        if self.failed:
+            return direct_spawn(self._python, argv, env, cwd, log_path)
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._next_id += 1
+        request = {"op": "spawn", "id": self._next_id, "argv": argv, "env": env, "cwd": str(cwd), "log": str(log_path)}
+        child = ZygoteChild(self, request)
+        self._pending[self._next_id] = child
+        if self._sock is None:
+            self._start()
+        self.send(request)
+        return child
+
+    def send(self, message: dict[str, Any]) -> None:
+        if self._sock is None:
+            return
+        try:
+            self._sock.sendall(json.dumps(message).encode() + b"\n")
+        except OSError:
+            self._fail()
+
+    def pump(self, *, block: bool) -> None:
+        """Read what the zygote reported (waiting up to WAIT_SECONDS for something when ``block``)."""
+        while self._sock is not None:
+            if not select.select([self._sock], [], [], WAIT_SECONDS if block else 0)[0]:
+                if block:
+                    self._fail()  # a zygote that says nothing for so long is wedged
+                return
+            try:
+                data = self._sock.recv(1 << 16)
+            except OSError:
+                data = b""
+            if not data:
+                self._fail()
+                return
+            *lines, self._buffer = (self._buffer + data).split(b"\n")
+            for line in lines:
+                self._dispatch(json.loads(line))
+            block = False
+
+    def close(self) -> None:
+        """Stop the zygote; children it still has die with it."""
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+            self._process = None
+        for child in [*self._running.values(), *self._pending.values()]:
+            child.returncode = -9
+        self._running.clear()
+        self._pending.clear()
+
+    def _start(self) -> None:
+        ours, theirs = socket.socketpair()
+        try:
+            self._process = subprocess.Popen(
+                [self._python, "-P", _zygote.__file__, str(theirs.fileno()), str(os.getpid())],
+                env=self._env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                pass_fds=[theirs.fileno()],
+                start_new_session=True,  # a Ctrl-C of the sandbox's terminal is for the sandbox to handle
+            )
+        except OSError:
+            ours.close()
+            self.failed = True
+            return
+        finally:
+            theirs.close()
+        self._sock = ours  # blocking: reads happen only once select() says there is data
+
+    def _dispatch(self, message: dict[str, Any]) -> None:
+        if "exit" in message:
+            child = self._running.pop(message["exit"], None)
+            if child is not None:
+                child.returncode = message["code"]
+            return
+        child = self._pending.pop(message["id"])
+        if "pid" in message:
+            child.pid = message["pid"]
+            self._running[child.pid] = child
+        else:
+            self._start_directly(child)
+
+    def _fail(self) -> None:
+        """The zygote is unusable: what it has not forked starts directly; what it forked died with it."""
+        pending = list(self._pending.values())
+        self._pending.clear()
+        self.failed = True
+        self.close()
+        for child in pending:
+            self._start_directly(child)
+
+    def _start_directly(self, child: ZygoteChild) -> None:
+        request = child.request
+        child.direct = direct_spawn(
+            self._python, request["argv"], request["env"], Path(request["cwd"]), Path(request["log"])
+        )

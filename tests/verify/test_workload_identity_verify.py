@@ -1,0 +1,119 @@
+"""`podid up --mode workload-identity`, then `podid verify`, through the CLI on the session sandbox.
+
+Covers: verify reads the mode from the cluster (no flag) and passes; its probes act through workload identity:
+external-dns's ServiceAccount writes, a labelled pod with another ServiceAccount is refused by Entra ID
+(AADSTS70021), an unlabelled pod gets no DNS identity token from IMDS, the kubelet identity, the demo's
+ServiceAccount and the DNS identity in another zone are refused by ARM; the read-only checks see each identity
+federated with exactly its ServiceAccount and no pod identity left; the probes leave no pod behind; an extra
+federated subject on the DNS identity is a finding; the demo pod runs its loop through workload identity.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from azure.mgmt.msi.models import FederatedIdentityCredential
+
+from podid import provision
+from podid.cli import main
+from podid.provision.kube import Kube
+from podid.provision.state import State
+from podid.provision.steps.workloadidentity import issuer_of
+from podid.provision.wait import wait_for
+from podid.provision.workloadidentity import AUDIENCE
+from podid.sandbox import Endpoints
+from podid.verify import verify
+from tests.cli.conftest import PodidRunner
+from tests.provision.conftest import fresh_state
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    name, kubeconfig = f"wiv{os.getpid()}", tmp_path_factory.mktemp("wiverify") / "config"
+    return [
+        "--resource-group", name, "--cluster-name", f"aks-{name}", "--dns-domain", f"{name}.internal",
+        "--kubeconfig", str(kubeconfig),
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def provisioned(endpoints: Endpoints, settings: list[str]) -> Iterator[State]:
+    code = main(["up", "--mode", "workload-identity", *settings, "-o", "none", "--data-dir", endpoints.data_dir])
+    assert code == 0
+    yield fresh_state(endpoints, settings[1], Path(settings[-1]))
+    main(["down", *settings, "-o", "none", "--data-dir", endpoints.data_dir])
+
+
+@pytest.fixture(scope="module")
+def kube(provisioned: State) -> Kube:
+    return Kube.from_file(provisioned.kubeconfig, context=provisioned.design.cluster)
+
+
+def findings(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {finding["check"]: finding for finding in result["findings"]}
+
+
+def test_verify_passes_and_acts_through_workload_identity(
+    provisioned: State, kube: Kube, podid: PodidRunner, settings: list[str]
+) -> None:
+    result = podid("verify", *settings, "-o", "json")
+    assert result.code == 0, result.out + result.err
+    found = findings(result.json)
+    assert all(finding["ok"] for finding in found.values()), found
+    design = provisioned.design
+    assert found["external-dns's ServiceAccount"]["message"].startswith("wrote ")
+    impostor = found["labelled pod with another ServiceAccount"]["message"]
+    assert impostor.startswith("refused: ") and "AADSTS70021" in impostor
+    assert found["pod asking IMDS for the DNS identity"]["message"].startswith("refused: ")
+    for check in (
+        "pod with the kubelet identity",
+        "pod with the demo's ServiceAccount",
+        "DNS identity in another zone",
+    ):
+        assert found[check]["message"].startswith("refused: 403 AuthorizationFailed"), found[check]
+    subject = "system:serviceaccount:kube-addons:external-dns"
+    assert found[f"identity {design.dns.identity_name}"]["message"] == f"is federated only with {subject}"
+    assert found["pod identity"]["message"] == "is gone: no add-on, no pod identity objects"
+    assert found["external-dns pods"]["ok"]
+    assert "pod without the binding label" not in found  # no pod identity probe in this mode
+    assert [pod["metadata"]["name"] for pod in kube.list("Pod", None, "podid-verify")] == []
+
+
+def test_an_extra_federated_subject_is_a_finding(provisioned: State) -> None:
+    design, msi = provisioned.design, provisioned.clients.msi.federated_identity_credentials
+    cluster = provisioned.clients.aks.managed_clusters.get(design.group, design.cluster)
+    extra = FederatedIdentityCredential(
+        issuer=issuer_of(cluster), subject="system:serviceaccount:default:intruder", audiences=[AUDIENCE]
+    )
+    msi.create_or_update(design.group, design.dns.identity_name, "intruder", extra)
+    try:
+        verdict = verify(provision.start(design.settings, provisioned.clients.target), act=False)
+    finally:
+        msi.delete(design.group, design.dns.identity_name, "intruder")
+    [violation] = verdict.violations
+    assert violation.check == f"identity {design.dns.identity_name}"
+    assert "system:serviceaccount:default:intruder" in violation.message
+    assert "only system:serviceaccount:kube-addons:external-dns may act as it" in violation.message
+
+
+def test_the_demo_pod_runs_through_workload_identity(provisioned: State, kube: Kube) -> None:
+    demo = provisioned.design.demo
+
+    def round_done() -> str | None:
+        log = kube.log(demo.namespace, "demo")
+        return log if "successfully made GET on instance metadata" in log else None
+
+    log = wait_for(round_done, "a round of the demo's loop", 120.0, max_delay=1.0)
+    identities = provisioned.clients.msi.user_assigned_identities
+    client_id = str(identities.get(provisioned.design.group, demo.identity_name).client_id)
+    assert "successfully counted VM from ARM: 0" in log
+    assert "successfully acquired a token using the MSI" in log
+    assert "successfully acquired a token, userAssignedID MSI" in log and f"clientID({client_id})" in log
+    assert "msi, emsi test failed" not in log
+    pod = kube.get("Pod", demo.namespace, "demo") or {}
+    assert pod["status"]["phase"] == "Running"
+    assert all(status.get("restartCount", 0) == 0 for status in pod["status"].get("containerStatuses", []))
