@@ -5,7 +5,7 @@ and controller ownerReferences, scales both ways and reports status; deleting it
 ReplicaSet and pods, while ``propagationPolicy: Orphan`` leaves pods behind without owner; every pod gets its
 own loopback IP and a node; nodeSelector that no node matches leaves the pod Pending/Unschedulable; Services
 get a cluster IP, LoadBalancers an external loopback IP (given back when the type changes) and selector
-Services an Endpoints object; deleting a namespace deletes its content; new namespaces get the ``default``
+Services an Endpoints object, and node ports unless allocateLoadBalancerNodePorts is false; deleting a namespace deletes its content; new namespaces get the ``default``
 ServiceAccount and the ``kube-root-ca.crt`` ConfigMap.
 """
 
@@ -147,6 +147,13 @@ def test_services_ips_and_endpoints(core: k8s.CoreV1Api, namespace: str) -> None
         "api", namespace, {"spec": {"type": "ClusterIP", "ports": [{"port": 80, "nodePort": None}]}}
     )
     eventually(lambda: not core.read_namespaced_service("api", namespace).status.load_balancer.ingress)
+
+
+def test_load_balancer_without_node_ports(core: k8s.CoreV1Api, namespace: str) -> None:
+    spec = {"type": "LoadBalancer", "allocateLoadBalancerNodePorts": False, "ports": [{"port": 80}]}
+    service = core.create_namespaced_service(namespace, {"metadata": {"name": "lb"}, "spec": spec})
+    assert service.spec.ports[0].node_port is None
+    assert eventually(lambda: core.read_namespaced_service("lb", namespace).status.load_balancer.ingress)
 
 
 def test_namespace_defaults_and_deletion(core: k8s.CoreV1Api, apps: k8s.AppsV1Api, unique: str) -> None:

@@ -63,7 +63,7 @@ class ServiceAllocator:
             return
         else:
             self._allocate_ip(rt, service)
-        if spec.get("type") in ("NodePort", "LoadBalancer"):
+        if _wants_node_ports(spec):
             for port in (as_dict(p) for p in as_list(spec.get("ports"))):
                 if not port.get("nodePort"):
                     port["nodePort"] = self._free_node_port(_key(service))
@@ -248,3 +248,10 @@ def _ports(service: Obj, pods: list[Obj]) -> list[Obj]:
             entry["name"] = port["name"]
         ports.append(entry)
     return ports
+
+
+def _wants_node_ports(spec: Obj) -> bool:
+    """NodePort Services always get node ports; LoadBalancer ones unless allocateLoadBalancerNodePorts is false."""
+    if spec.get("type") == "NodePort":
+        return True
+    return spec.get("type") == "LoadBalancer" and spec.get("allocateLoadBalancerNodePorts") is not False

@@ -45,6 +45,15 @@ def die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
+def signal_group(pid: int, signum: int) -> None:
+    """Signal a child's process group, or the child alone if it has not called setsid() yet."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        try:
+            os.killpg(pid, signum)
+        except ProcessLookupError:
+            os.kill(pid, signum)
+
+
 def preload() -> None:
     """Import every workload module (and so its SDKs); nothing environment-dependent is evaluated at import."""
     from podid.workloads import __main__  # noqa: F401  the dispatcher the children run
@@ -133,8 +142,7 @@ class _Server:
         if request["op"] == "signal":
             pid = self._pids.get(request["id"])
             if pid is not None:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(pid, request["signum"])
+                signal_group(pid, request["signum"])
             return
         zygote = os.getpid()
         try:

@@ -9,7 +9,6 @@ and so is every later one.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import select
@@ -46,8 +45,7 @@ class ZygoteChild:
         if self.direct is not None:
             self.direct.signal_group(signum)
         elif self.pid is not None and self.returncode is None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.pid, signum)
+            _zygote.signal_group(self.pid, signum)
         elif self.pid is None:
             self._zygote.send({"op": "signal", "id": self.request["id"], "signum": int(signum)})
 

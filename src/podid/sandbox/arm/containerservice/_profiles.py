@@ -66,6 +66,7 @@ _POOL_TYPES: dict[str, type | tuple[type, ...]] = {
     "maxPods": int,
     "availabilityZones": list,
 }
+_VM_SIZE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
 _JSON_NAMES = {str: "string", int: "integer", dict: "object", list: "array"}
 
 
@@ -195,6 +196,12 @@ def _agent_pool(requested: Props, index: int, network: Props, version: str, curr
 
 
 def _check_pool(pool: Props) -> None:
+    if not _VM_SIZE.match(pool["vmSize"]):
+        # The size becomes a node label (node.kubernetes.io/instance-type), so it must be a label value too.
+        raise InvalidParameter(
+            f"The VM size of {pool['vmSize']} is not supported. Use a size such as {DEFAULT_VM_SIZE}.",
+            "agentPoolProfile.vmSize",
+        )
     if pool["type"] != "VirtualMachineScaleSets":
         raise InvalidParameter(
             f"Agent pool type '{pool['type']}' is not supported by the sandbox; use VirtualMachineScaleSets.",

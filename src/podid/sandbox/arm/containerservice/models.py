@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 CLUSTER_KIND = "managedCluster"
 NAMESPACE = "Microsoft.ContainerService"
 RESOURCE_TYPE = "managedClusters"
-DEFAULT_POLLS = 2
+DEFAULT_POLLS = 1  # Creating in the PUT answer, Succeeded on the first status poll
 
 ArmDoc = dict[str, Any]
 Validator = Callable[[ArmDoc | None, ArmDoc], None]
