@@ -5,7 +5,8 @@ and controller ownerReferences, scales both ways and reports status; deleting it
 ReplicaSet and pods, while ``propagationPolicy: Orphan`` leaves pods behind without owner; every pod gets its
 own loopback IP and a node; nodeSelector that no node matches leaves the pod Pending/Unschedulable; Services
 get a cluster IP, LoadBalancers an external loopback IP (given back when the type changes) and selector
-Services an Endpoints object, and node ports unless allocateLoadBalancerNodePorts is false; deleting a namespace deletes its content; new namespaces get the ``default``
+Services an Endpoints object, and node ports unless allocateLoadBalancerNodePorts is false; deleting a
+namespace deletes its content; new namespaces get the ``default``
 ServiceAccount and the ``kube-root-ca.crt`` ConfigMap.
 """
 

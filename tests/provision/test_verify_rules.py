@@ -44,7 +44,7 @@ def test_refusal_reasons_are_short() -> None:
     denied = (
         'time="t" level=fatal msg="GET https://h/subscriptions/s/.../dnsZones\\n----\\nRESPONSE 403: 403 Forbidden\\n'
         'ERROR CODE: AuthorizationFailed\\n{\\n  \\"error\\": {\\"message\\": '
-        '\\"The client \'x\' with object id \'x\' does '
+        "\\\"The client 'x' with object id 'x' does "
         "not have authorization to perform action 'Microsoft.Network/dnsZones/read' over scope '/subscriptions/s/rg' "
         'or the scope is invalid.\\"}}"'
     )

@@ -118,10 +118,7 @@ def test_managed_identity_operator_on_the_identity_allows_assign():
     index = index_with(assign(IDENTITY, MANAGED_IDENTITY_OPERATOR))
     action = "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action"
     assert index.decide(ALICE, action, IDENTITY.lower()) is ALLOW
-    assert (
-        index.decide(ALICE, action, f"{RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/other")
-        is NA
-    )
+    assert index.decide(ALICE, action, f"{RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/other") is NA
 
 
 def test_principal_and_scope_casing_do_not_matter():
@@ -151,9 +148,7 @@ class CustomRoles:
         self.roles: dict[str, RoleDefinition] = {}
 
     def put(self, guid: str, *actions: str, not_actions: tuple[str, ...] = ()) -> None:
-        self.roles[guid] = RoleDefinition(
-            guid, f"role {guid}", "", CUSTOM_ROLE, (Permission(actions, not_actions),)
-        )
+        self.roles[guid] = RoleDefinition(guid, f"role {guid}", "", CUSTOM_ROLE, (Permission(actions, not_actions),))
 
     def resolve(self, guid: str) -> RoleDefinition | None:
         return self.roles.get(guid.lower()) or builtin_role(guid)
@@ -245,12 +240,6 @@ def test_many_assignments_still_decide_exactly():
     index = RbacIndex(builtin_role)
     for n in range(10_000):
         index.add(assign(f"{ZONES}/zone{n}.example", DNS_ZONE_CONTRIBUTOR, principal=f"principal-{n % 100}"))
-    assert (
-        index.decide("principal-42", "Microsoft.Network/dnsZones/A/write", f"{ZONES}/zone142.example/A/www")
-        is ALLOW
-    )
-    assert (
-        index.decide("principal-42", "Microsoft.Network/dnsZones/A/write", f"{ZONES}/zone143.example/A/www")
-        is NA
-    )
+    assert index.decide("principal-42", "Microsoft.Network/dnsZones/A/write", f"{ZONES}/zone142.example/A/www") is ALLOW
+    assert index.decide("principal-42", "Microsoft.Network/dnsZones/A/write", f"{ZONES}/zone143.example/A/www") is NA
     assert len(index.assignments_of("principal-42")) == 100

@@ -103,9 +103,9 @@ def _reference(pattern: str, action: str) -> bool:
 
 ALPHABET = st.sampled_from(["a", "B", "/", "*", "?", "[", "]", ".", "\\", "\n", "read"])
 patterns = st.lists(ALPHABET, max_size=10).map("".join)
-actions = st.lists(
-    st.sampled_from(["a", "b", "/", "?", "[", "]", ".", "\\", "\n", "READ", "A"]), max_size=12
-).map("".join)
+actions = st.lists(st.sampled_from(["a", "b", "/", "?", "[", "]", ".", "\\", "\n", "READ", "A"]), max_size=12).map(
+    "".join
+)
 
 
 @given(patterns, actions)

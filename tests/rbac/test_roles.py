@@ -57,9 +57,7 @@ def test_lookup_by_name_or_guid_ignores_case(key, guid):
     assert role.guid == guid
 
 
-@pytest.mark.parametrize(
-    "key", ["", "Readers", "Storage Blob Data Reader", "00000000-0000-0000-0000-000000000000"]
-)
+@pytest.mark.parametrize("key", ["", "Readers", "Storage Blob Data Reader", "00000000-0000-0000-0000-000000000000"])
 def test_unknown_roles_are_none(key):
     assert builtin_role(key) is None
 
@@ -69,10 +67,7 @@ def test_unknown_roles_are_none(key):
     [
         (
             "Owner",
-            (
-                "Grants full access to manage all resources, including the ability to assign roles in "
-                "Azure RBAC."
-            ),
+            ("Grants full access to manage all resources, including the ability to assign roles in Azure RBAC."),
         ),
         (
             "Contributor",
@@ -182,10 +177,7 @@ def test_virtual_machine_contributor_full_action_list():
         "Microsoft.Compute/virtualMachines/*",
     )
     assert "Microsoft.Compute/virtualMachineScaleSets/*" in actions
-    assert (
-        "Microsoft.RecoveryServices/Vaults/backupFabrics/protectionContainers/protectedItems/*/read"
-        in actions
-    )
+    assert "Microsoft.RecoveryServices/Vaults/backupFabrics/protectionContainers/protectedItems/*/read" in actions
     assert actions[-3:] == (
         "Microsoft.Storage/storageAccounts/listKeys/action",
         "Microsoft.Storage/storageAccounts/read",

@@ -11,6 +11,7 @@ On top of them: the object store (``_objectstore``) and API semantics (``_cluste
 sandbox service that serves every cluster.
 """
 
+from podid.sandbox.kube._status import KubeApiError
 from podid.sandbox.kube.api import (
     ClusterAccess,
     ClusterSpec,
@@ -19,7 +20,6 @@ from podid.sandbox.kube.api import (
     NodeSpec,
     WatchCallback,
 )
-from podid.sandbox.kube._status import KubeApiError
 from podid.sandbox.kube.fleet import KubeFleet
 
 __all__ = [
