@@ -21,6 +21,7 @@ test: $(STAMP)
 	scripts/system-deps
 	$(BIN)/ruff check src tests bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/pytest -n 2 --dist loadfile
 
 lint: $(STAMP)

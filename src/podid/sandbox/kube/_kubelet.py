@@ -5,7 +5,8 @@ volumes, starts a process for each container with a built-in workload and report
 containers need nothing). A periodic tick watches the processes: exits are recorded, containers restarted per
 ``restartPolicy`` with CrashLoopBackOff delays, projected tokens renewed. Deleting a pod sends SIGTERM, waits
 out the grace period (SIGKILL after), then removes the pod object, as the kubelet's final delete does.
-Probes are not run: a started container counts as Ready.
+Probes are not run: a started container counts as Ready. Workload processes are forked by the kubelet's
+zygote (``_zygote_client``), which has imported the workloads already, or started directly if it fails.
 """
 
 from __future__ import annotations
