@@ -19,18 +19,17 @@ from podid.sandbox.pki import CertificateAuthority
 from podid.sandbox.store import Store
 from podid.sandbox.tokens import TokenService
 
-KNOWN_NAMESPACES = frozenset(
-    name.lower()
-    for name in (
-        "Microsoft.Resources",
-        "Microsoft.Features",
-        "Microsoft.ManagedIdentity",
-        "Microsoft.Authorization",
-        "Microsoft.Network",
-        "Microsoft.ContainerService",
-        "Microsoft.Compute",
-    )
+# The resource provider namespaces the sandbox serves, as Azure spells them.
+NAMESPACES = (
+    "Microsoft.Resources",
+    "Microsoft.Features",
+    "Microsoft.ManagedIdentity",
+    "Microsoft.Authorization",
+    "Microsoft.Network",
+    "Microsoft.ContainerService",
+    "Microsoft.Compute",
 )
+KNOWN_NAMESPACES = frozenset(name.lower() for name in NAMESPACES)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from podid.sandbox.arm._request import ArmRequest, ArmResponse, created, ok, pag
 from podid.sandbox.arm.errors import BadRequest, NotFound
 from podid.sandbox.arm.resources.locations import LOCATIONS
 from podid.sandbox.arm.resources.models import ResourceGroup
+from podid.sandbox.cloud import NAMESPACES
 
 GROUP_TYPE = "Microsoft.Resources/resourceGroups"
 
@@ -142,7 +143,7 @@ def list_locations(request: ArmRequest) -> ArmResponse:
 
 
 def _provider(request: ArmRequest, namespace: str) -> dict[str, Any]:
-    canonical = next((known for known in _NAMESPACES if known.lower() == namespace.lower()), None)
+    canonical = next((known for known in NAMESPACES if known.lower() == namespace.lower()), None)
     if canonical is None:
         raise NotFound(f"The resource namespace '{namespace}' is invalid.", code="InvalidResourceNamespace")
     subscription = request.cloud.settings.subscription_id
@@ -155,19 +156,8 @@ def _provider(request: ArmRequest, namespace: str) -> dict[str, Any]:
     }
 
 
-_NAMESPACES = (
-    "Microsoft.Resources",
-    "Microsoft.Features",
-    "Microsoft.ManagedIdentity",
-    "Microsoft.Authorization",
-    "Microsoft.Network",
-    "Microsoft.ContainerService",
-    "Microsoft.Compute",
-)
-
-
 def list_providers(request: ArmRequest) -> ArmResponse:
-    return ok({"value": [_provider(request, namespace) for namespace in _NAMESPACES]})
+    return ok({"value": [_provider(request, namespace) for namespace in NAMESPACES]})
 
 
 def get_provider(request: ArmRequest) -> ArmResponse:
