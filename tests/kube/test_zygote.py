@@ -66,8 +66,9 @@ def test_workload_logs_and_exits_with_its_code(zygote: Zygote, tmp_path: Path) -
 def test_child_has_its_cwd_stdin_and_session(zygote: Zygote, tmp_path: Path) -> None:
     process = zygote.spawn(SLEEPING, {"ONLY": "this"}, tmp_path, tmp_path / "0.log")
     pid = forked(process)
-    assert Path(f"/proc/{pid}/cwd").resolve() == tmp_path.resolve()
-    assert os.readlink(f"/proc/{pid}/fd/0") == os.devnull
+    # the zygote reports the pid right after fork; the child sets up its cwd and stdin a moment later
+    assert eventually(lambda: Path(f"/proc/{pid}/cwd").resolve() == tmp_path.resolve())
+    assert eventually(lambda: os.readlink(f"/proc/{pid}/fd/0") == os.devnull)
     assert os.getpgid(pid) == pid  # its own session and process group, as a container's
     process.signal_group(signal.SIGTERM)
     assert process.wait() == -signal.SIGTERM
