@@ -26,7 +26,7 @@ from podid.provision.kube import Kube
 from podid.sandbox import Endpoints
 from tests.cli.conftest import PodidRunner
 from tests.conftest import mgmt_client
-from tests.provision.conftest import arm_writes, fresh_state
+from tests.provision.conftest import arm_writes, fresh_state, kube_writes
 
 DNS_ZONE_CONTRIBUTOR = rbac.BUILT_IN["DNS Zone Contributor"]
 
@@ -110,11 +110,13 @@ def test_up_twice_plan_repair_and_down(
     assert resolve(endpoints, f"hello.{unique}.internal") == result["dns"]["addresses"] == [result["dns"]["expected"]]
 
     writes, marks = arm_writes(endpoints), kube_snapshot(tmp_path / "kubeconfig", f"aks-{unique}")
+    kube_before = kube_writes(endpoints)
     second = podid("up", *settings, "-o", "json")
     assert second.code == 0, second.err
     assert {step["outcome"] for step in second.json["steps"]} == {"unchanged"}
     assert second.json["verification"] == {**second.json["verification"], "ok": True, "acted": False}
     assert arm_writes(endpoints) == writes
+    assert kube_writes(endpoints) == kube_before
     assert kube_snapshot(tmp_path / "kubeconfig", f"aks-{unique}") == marks
 
     state = fresh_state(endpoints, unique, tmp_path / "kubeconfig")

@@ -4,7 +4,8 @@ Covers: create/read/replace/delete with uid, resourceVersion, creationTimestamp 
 on a stale resourceVersion and AlreadyExists on a duplicate; 404 NotFound; label selectors (equality and
 set-based) and field selectors; strategic merge, JSON merge (custom resources) and JSON patch; watch streams
 with ADDED, MODIFIED and DELETED, resumed from a list's resourceVersion; pagination with limit/continue;
-CRD pruning of wrongly-cased fields; finalizers holding a deleted object; TokenRequest.
+CRD pruning of wrongly-cased fields; finalizers holding a deleted object; TokenRequest; client writes counted in
+the sandbox's metrics.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ import threading
 from typing import Any
 
 import pytest
+import requests
 from kubernetes import client as k8s
 from kubernetes import watch
 from kubernetes.client.rest import ApiException
 
+from podid.sandbox import Endpoints
 from tests.kube.conftest import eventually, pod_dict
 
 GROUP, VERSION = "aadpodidentity.k8s.io", "v1"
@@ -208,3 +211,15 @@ def test_token_request(core: k8s.CoreV1Api, namespace: str) -> None:
     issued = core.create_namespaced_service_account_token("default", namespace, request)
     assert issued.status.token.count(".") == 2 and issued.status.expiration_timestamp is not None
     assert issued.spec.audiences == ["api://AzureADTokenExchange"]
+
+
+def test_client_writes_are_counted_by_the_sandbox(core: k8s.CoreV1Api, namespace: str, endpoints: Endpoints) -> None:
+    def total() -> int:
+        metrics = requests.get(endpoints.arm_url + "_sandbox/metrics", verify=endpoints.ca_bundle, timeout=10)
+        return int(metrics.json()["totalKubeWrites"])
+
+    before = total()
+    core.create_namespaced_config_map(namespace, {"metadata": {"name": "counted"}, "data": {"a": "1"}})
+    core.read_namespaced_config_map("counted", namespace)
+    core.delete_namespaced_config_map("counted", namespace)
+    assert total() == before + 2

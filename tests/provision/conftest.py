@@ -33,8 +33,17 @@ def state(endpoints: Endpoints, unique: str, kubeconfig: Path) -> State:
     return fresh_state(endpoints, unique, kubeconfig)
 
 
-def arm_writes(endpoints: Endpoints) -> int:
-    """Successful ARM writes the sandbox has answered so far (its control surface counts them)."""
+def _metric(endpoints: Endpoints, name: str) -> int:
     response = requests.get(endpoints.arm_url + "_sandbox/metrics", verify=endpoints.ca_bundle, timeout=10)
     response.raise_for_status()
-    return int(response.json()["totalWrites"])
+    return int(response.json()[name])
+
+
+def arm_writes(endpoints: Endpoints) -> int:
+    """Successful ARM writes the sandbox has answered so far (its control surface counts them)."""
+    return _metric(endpoints, "totalWrites")
+
+
+def kube_writes(endpoints: Endpoints) -> int:
+    """Successful client writes (POST/PUT/PATCH/DELETE) that any cluster's API server has answered so far."""
+    return _metric(endpoints, "totalKubeWrites")

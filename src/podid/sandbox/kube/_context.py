@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from podid.sandbox.kube._auth import Authenticator
@@ -19,6 +20,7 @@ class ApiContext:
     signer: TokenSigner
     kubernetes_version: str  # "1.29.4"
     server_url: str  # https://127.0.0.1:<port>
+    count_write: Callable[[str], None]
     encoding: EncodingCache = field(default_factory=EncodingCache)
 
     def version_info(self) -> dict[str, str]:

@@ -34,6 +34,7 @@ _SUBRESOURCES = {
     "ReplicaSet": {"scale"},
 }
 _MAX_BODY = 3 * 1024 * 1024
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def build_app(context: ApiContext) -> web.Application:
@@ -42,7 +43,10 @@ def build_app(context: ApiContext) -> web.Application:
         try:
             if request.path not in _PUBLIC:  # every authenticated user has full access (AKS local accounts)
                 context.authenticator.user(request.headers.get("Authorization"))
-            return await handler(request)
+            response = await handler(request)
+            if request.method in _WRITES and response.status < 300:
+                context.count_write(request.method)
+            return response
         except KubeApiError as error:
             return _rest.json_response(error.status, error.code)
         except web.HTTPException:

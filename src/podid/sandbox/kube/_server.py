@@ -53,6 +53,7 @@ class ServerSettings:
     tls: Callable[[], ssl.SSLContext]
     pod_ips: AddressPool
     lb_ips: AddressPool
+    count_write: Callable[[str], None]  # a client's successful write, counted by the sandbox's metrics
 
 
 def _version_tuple(version: str) -> tuple[int, ...]:
@@ -84,7 +85,13 @@ class ClusterServer:
         self._unlisten = self.cluster.hub.listen(self._dispatch)
         authenticator = Authenticator(self.cluster, self.signer, tokens)
         self.context = ApiContext(
-            self.cluster, self.kubelet, authenticator, self.signer, spec.kubernetes_version, self.server_url
+            self.cluster,
+            self.kubelet,
+            authenticator,
+            self.signer,
+            spec.kubernetes_version,
+            self.server_url,
+            settings.count_write,
         )
         self._runner: web.AppRunner | None = None
         self._serving: asyncio.Task[None] | None = None  # held: the loop keeps only weak references to tasks

@@ -190,7 +190,14 @@ class KubeFleet:
         cloud = self._cloud
         ca_pem = cloud.ca.ca_pem.decode()
         return ServerSettings(
-            cloud.store, cloud.clock, cloud.ids, ca_pem, cloud.ca.server_context, self.pod_ips, self.lb_ips
+            cloud.store,
+            cloud.clock,
+            cloud.ids,
+            ca_pem,
+            cloud.ca.server_context,
+            self.pod_ips,
+            self.lb_ips,
+            cloud.metrics.count_kube_write,
         )
 
     def _kubelet_settings(self, directory: Path, port: int) -> KubeletSettings:
