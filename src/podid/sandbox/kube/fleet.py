@@ -13,6 +13,7 @@ import asyncio
 import concurrent.futures
 import hashlib
 import os
+import random
 import secrets
 import socket
 import sys
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
 
 CLUSTER_KIND = "kubeCluster"
 _PORT_RANGE = 1000
+# below Linux's default ephemeral range (32768-60999), so bind(0) elsewhere never takes a cluster's port
+_FREE_PORT_BASE, _FREE_PORT_SPREAD = 20000, 11000
 _LOOP_CALL_TIMEOUT = 60.0
 T = TypeVar("T")
 
@@ -172,9 +175,9 @@ class KubeFleet:
                 return bind_tcp(host, preferred)
             except OSError:
                 pass  # taken while the sandbox was down: the cluster gets a new port
-        base = self._cloud.settings.kube_port_base
-        if not base:
-            return bind_tcp(host, 0)
+        # "Any free port" (base 0) is searched below the kernel's ephemeral range: a port picked by bind(0) could be
+        # handed to another socket of the restarted sandbox (its ARM port, say) before this cluster reclaims it.
+        base = self._cloud.settings.kube_port_base or _FREE_PORT_BASE + random.randrange(_FREE_PORT_SPREAD)
         taken = {int(doc.get("port") or 0) for doc in self._cloud.store.all(CLUSTER_KIND)}
         taken |= {server.port for server in self._servers.values()}
         for port in range(base, base + _PORT_RANGE):
