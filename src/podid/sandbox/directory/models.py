@@ -76,7 +76,8 @@ class Directory:
         return _app_from_doc(doc) if doc else None
 
     def application_by_app_id(self, app_id: str) -> Application | None:
-        return next((app for app in self.applications() if app.app_id.lower() == app_id.lower()), None)
+        found = self._store.children(APP_KIND, app_id)
+        return _app_from_doc(found[0]) if found else None
 
     def applications(self) -> list[Application]:
         return [_app_from_doc(doc) for doc in self._store.all(APP_KIND)]
@@ -169,8 +170,8 @@ class Directory:
         return ServicePrincipal(**doc) if doc else None
 
     def service_principal_by_app_id(self, app_id: str) -> ServicePrincipal | None:
-        wanted = app_id.lower()
-        return next((sp for sp in self.service_principals() if sp.app_id.lower() == wanted), None)
+        found = self._store.children(SP_KIND, app_id)
+        return ServicePrincipal(**found[0]) if found else None
 
     def service_principals(self) -> list[ServicePrincipal]:
         return [ServicePrincipal(**doc) for doc in self._store.all(SP_KIND)]
@@ -178,13 +179,13 @@ class Directory:
     def delete_service_principal(self, object_id: str) -> None:
         self._store.delete(SP_KIND, object_id)
 
-    # persistence
+    # persistence: filed under their app id (the store's parent key), since every token request looks them up by it
 
     def _save_app(self, app: Application) -> None:
-        self._store.put(APP_KIND, app.object_id, asdict(app))
+        self._store.put(APP_KIND, app.object_id, asdict(app), parent=app.app_id)
 
     def _save_sp(self, sp: ServicePrincipal) -> None:
-        self._store.put(SP_KIND, sp.object_id, asdict(sp))
+        self._store.put(SP_KIND, sp.object_id, asdict(sp), parent=sp.app_id)
 
 
 def _app_from_doc(doc: dict[str, Any]) -> Application:

@@ -46,6 +46,18 @@ class InvalidClient(EntraError):
     status, error = 401, "invalid_client"
 
 
+class UnknownApplication(InvalidClient):
+    def __init__(self, client_id: str, tenant_id: str) -> None:
+        super().__init__(
+            700016,
+            f"Application with identifier '{client_id}' was not found in the directory '{tenant_id}'. This can "
+            "happen if the application has not been installed by the administrator of the tenant or consented "
+            "to by any user in the tenant. You may have sent your authentication request to the wrong tenant.",
+            status=400,
+            error="unauthorized_client",
+        )
+
+
 class UnsupportedGrant(EntraError):
     error = "unsupported_grant_type"
 

@@ -26,7 +26,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from jwt.algorithms import RSAAlgorithm
 
-from podid.sandbox.entra.errors import InvalidClient, InvalidRequest
+from podid.sandbox.entra.errors import InvalidClient, InvalidRequest, UnknownApplication
 from podid.sandbox.tokens import Principal
 
 if TYPE_CHECKING:
@@ -41,18 +41,6 @@ class OidcDiscovery(Protocol):
     def discover(self, issuer: str) -> tuple[Document, Document] | None:
         """(openid configuration, JWKS) of the issuer with exactly this URL; None when it cannot be fetched."""
         ...
-
-
-class UnknownApplication(InvalidClient):
-    def __init__(self, client_id: str, tenant_id: str) -> None:
-        super().__init__(
-            700016,
-            f"Application with identifier '{client_id}' was not found in the directory '{tenant_id}'. This can "
-            "happen if the application has not been installed by the administrator of the tenant or consented "
-            "to by any user in the tenant. You may have sent your authentication request to the wrong tenant.",
-            status=400,
-            error="unauthorized_client",
-        )
 
 
 class MalformedAssertion(InvalidRequest):

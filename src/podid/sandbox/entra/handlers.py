@@ -16,6 +16,7 @@ from podid.sandbox.entra.errors import (
     InvalidClient,
     InvalidRequest,
     TenantNotFound,
+    UnknownApplication,
     UnsupportedGrant,
 )
 
@@ -108,15 +109,7 @@ async def token(cloud: Cloud, request: web.Request, verify_assertion: AssertionV
 def _secret_principal(cloud: Cloud, client_id: str, secret: str) -> Any:
     sp = cloud.directory.service_principal_by_app_id(client_id)
     if sp is None or sp.service_principal_type != "Application":
-        raise InvalidClient(
-            700016,
-            f"Application with identifier '{client_id}' was not found in the directory "
-            f"'{cloud.settings.tenant_id}'. This can happen if the application has not been "
-            "installed by the administrator of the tenant or consented to by any user in "
-            "the tenant. You may have sent your authentication request to the wrong tenant.",
-            status=400,
-            error="unauthorized_client",
-        )
+        raise UnknownApplication(client_id, cloud.settings.tenant_id)
     if not cloud.directory.check_secret(client_id, secret):
         raise InvalidClient(
             7000215,
