@@ -1,7 +1,5 @@
 """``python -m podid.cli``: the same as the ``podid`` command."""
 
-import sys
+from podid.cli import run_and_exit
 
-from podid.cli import main
-
-sys.exit(main())
+run_and_exit()

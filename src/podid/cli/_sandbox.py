@@ -47,7 +47,7 @@ def answers(endpoints: dict[str, Any]) -> bool:
     try:
         response = requests.get(
             endpoints["arm_url"].rstrip("/") + "/metadata/endpoints?api-version=2022-09-01",
-            verify=endpoints["ca_bundle"],
+            verify=endpoints["ca_cert"],
             timeout=2,
         )
     except requests.RequestException:

@@ -7,6 +7,7 @@ this small wrapper sends them as they are (the way kubectl does): GET, POST, str
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,19 @@ class Kube:
         path = spec.prefix + (f"/namespaces/{namespace}" if spec.namespaced and namespace else "") + f"/{spec.plural}"
         return path + (f"/{name}" if name else "")
 
+    def _send(
+        self, method: str, path: str, headers: dict[str, str], body: Any, query: Any, timeout: float | None
+    ) -> Any:
+        """The response, its body unread; an error status raises (translated by the caller's ``translated``)."""
+        prepared = self.client.param_serialize(  # the client JSON-encodes the body for *json content types
+            method, path, query_params=query or [], header_params=headers, body=body, auth_settings=["BearerToken"]
+        )
+        response = self.client.call_api(*prepared, _request_timeout=timeout)
+        if not 200 <= response.status < 300:
+            body_text = response.read().decode()  # type: ignore[no-untyped-call]
+            raise ApiException(status=response.status, reason=response.reason, body=body_text)
+        return response
+
     def request(
         self,
         method: str,
@@ -84,14 +98,7 @@ class Kube:
     ) -> Any:
         headers = {"Accept": "application/json", "Content-Type": content_type}
         with translated():
-            prepared = self.client.param_serialize(  # the client JSON-encodes the body for *json content types
-                method, path, query_params=query or [], header_params=headers, body=body,
-                auth_settings=["BearerToken"],
-            )  # fmt: skip
-            response = self.client.call_api(*prepared)
-            data = response.read()  # type: ignore[no-untyped-call]
-            if not 200 <= response.status < 300:
-                raise ApiException(status=response.status, reason=response.reason, body=data.decode())
+            data = self._send(method, path, headers, body, query, None).read()
         text = data.decode() if isinstance(data, bytes) else str(data)
         return json.loads(text) if parse and text else text
 
@@ -101,9 +108,39 @@ class Kube:
         except NotFound:
             return None
 
-    def list(self, kind: str, namespace: str | None = None, selector: str | None = None) -> list[KubeObject]:
+    def list_at(
+        self, kind: str, namespace: str | None = None, selector: str | None = None
+    ) -> tuple[list[KubeObject], str]:
+        """The objects and the list's resourceVersion, from which ``watch`` goes on."""
         query = [("labelSelector", selector)] if selector else []
-        return list(self.request("GET", self._path(kind, namespace), query=query)["items"])
+        listed = self.request("GET", self._path(kind, namespace), query=query)
+        return list(listed["items"]), str(listed["metadata"]["resourceVersion"])
+
+    def list(self, kind: str, namespace: str | None = None, selector: str | None = None) -> list[KubeObject]:
+        return self.list_at(kind, namespace, selector)[0]
+
+    def watch(
+        self, kind: str, namespace: str | None, selector: str, resource_version: str, timeout: float
+    ) -> Iterator[tuple[str, KubeObject]]:
+        """(type, object) of each change after ``resource_version``, until the server ends the watch at ``timeout``."""
+        query = [
+            ("watch", "true"), ("labelSelector", selector), ("resourceVersion", resource_version),
+            ("timeoutSeconds", str(max(1, int(timeout)))),
+        ]  # fmt: skip
+        with translated():
+            path, headers = self._path(kind, namespace), {"Accept": "application/json"}
+            stream = self._send("GET", path, headers, None, query, timeout + 10).response  # urllib3's: JSON lines
+            try:
+                for line in stream:
+                    if line.strip():
+                        event = json.loads(line)
+                        if event["type"] == "ERROR":
+                            raise ApiException(
+                                status=event["object"].get("code"), reason=event["object"].get("message")
+                            )
+                        yield event["type"], event["object"]
+            finally:
+                stream.close()  # a watch left early still streams: its connection cannot go back to the pool
 
     def create(self, obj: KubeObject) -> KubeObject:
         return dict(self.request("POST", self._path(obj["kind"], obj["metadata"].get("namespace")), obj))

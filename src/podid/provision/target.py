@@ -46,11 +46,15 @@ class Target:
     dns_server: tuple[str, int] | None = None
     operator_client_id: str | None = None
     operator_secret: str | None = field(default=None, repr=False)
+    # proxies, netrc and CA variables from the environment; requests reads them again for every request
+    trust_env: bool = True
 
     @cached_property
     def session(self) -> requests.Session:
         """One HTTP session for every client: connections and the loaded CA bundle are shared."""
-        return requests.Session()
+        session = requests.Session()
+        session.trust_env = self.trust_env
+        return session
 
     def transport(self) -> RequestsTransport:
         """An azure-core transport over the shared session (clients close it; the session stays open)."""
@@ -84,7 +88,7 @@ def sandbox_target(data_dir: Path) -> Target:
         operator["client_secret"],
         authority=raw["authority"],
         disable_instance_discovery=True,
-        connection_verify=raw["ca_bundle"],
+        connection_verify=raw["ca_cert"],
     )
     return Target(
         name="sandbox",
@@ -93,11 +97,12 @@ def sandbox_target(data_dir: Path) -> Target:
         tenant_id=raw["tenant_id"],
         credential=credential,
         authority=raw["authority"],
-        ca_bundle=raw["ca_bundle"],
+        ca_bundle=raw["ca_cert"],  # every endpoint is the sandbox's: its CA alone, quicker to load per connection
         graph_url=raw["arm_url"],  # the sandbox serves Graph under /v1.0/ on its ARM host
         dns_server=(raw["dns_host"], int(raw["dns_port"])) if raw.get("dns_port") else None,
         operator_client_id=operator["client_id"],
         operator_secret=operator["client_secret"],
+        trust_env=False,  # a local endpoint: no proxy applies, and the CA is given explicitly
     )
 
 

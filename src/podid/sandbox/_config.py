@@ -56,7 +56,7 @@ class Endpoints:
     tenant_id: str
     subscription_id: str
     operator: Operator
-    ca_cert: str  # the sandbox CA alone (for kubeconfigs)
+    ca_cert: str  # the sandbox CA alone (kubeconfigs, pods, podid itself: every endpoint is the sandbox's)
     ca_bundle: str  # system roots + sandbox CA (for REQUESTS_CA_BUNDLE)
     imds_url: str
     dns_host: str

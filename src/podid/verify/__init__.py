@@ -50,29 +50,41 @@ def _mode_checks(state: State, kube: Kube, mode: str) -> list[Finding]:
     return [*federation, check_no_pod_identity(state, kube), check_workload_pods(state, kube)]
 
 
+def _configuration_checks(state: State) -> list[Finding]:
+    """Who holds which role, read from ARM."""
+    findings = [
+        finding for name, needed in expected_grants(state).items() for finding in check_identity(state, name, needed)
+    ]
+    findings.append(check_kubelet(state))
+    try:
+        findings.append(check_zone_reader(state))
+    except NotFound:
+        findings.append(Finding(False, "custom role", f"'{state.design.zone_reader_role}' does not exist"))
+    return findings
+
+
 def verify(state: State, act: bool = True) -> Verdict:
     verdict = Verdict(_load(state))
     if not verdict.ok:
         return verdict
-    for name, needed in expected_grants(state).items():
-        verdict.findings += check_identity(state, name, needed)
-    verdict.findings.append(check_kubelet(state))
-    try:
-        verdict.findings.append(check_zone_reader(state))
-    except NotFound:
-        verdict.findings.append(Finding(False, "custom role", f"'{state.design.zone_reader_role}' does not exist"))
     kube = kube_for(state)
     if kube is None:
-        verdict.findings.append(Finding(False, "cluster", "the Kubernetes API cannot be reached"))
+        verdict.findings += [
+            *_configuration_checks(state),
+            Finding(False, "cluster", "the Kubernetes API cannot be reached"),
+        ]
         return verdict
     mode = detect(state.cluster)
-    verdict.findings += _mode_checks(state, kube, mode)
-    if act:
-        run = ProbeRun(state, kube, mode)
-        try:
-            with translated():
-                verdict.findings += run.run()
-        finally:
+    run = ProbeRun(state, kube, mode) if act else None
+    try:
+        with translated():
+            if run is not None:
+                run.start()  # the probes act while the configuration is read
+            verdict.findings += [*_configuration_checks(state), *_mode_checks(state, kube, mode)]
+            if run is not None:
+                verdict.findings += run.finish()
+    finally:
+        if run is not None:
             run.cleanup()
     return verdict
 

@@ -5,10 +5,10 @@ Every probe (``cases``: who runs as what, per identity mode) is the real externa
 with a name in the zone and one in a temporary sibling zone. What a probe wrote is read back from the zone (the
 TXT ownership records name the probe), so the verdict rests on what happened, not on configuration.
 
-All probes run at once, but only once the hello name resolves: each is a whole external-dns process, and the
-deployed external-dns publishing the system's own names comes first. One list of the run's pods per short
-interval tells when they are done. A probe that should be refused fails if it wrote (its own TXT owner record
-is in the zone) or if its run succeeded at all (a record already written by another owner only makes it skip).
+All probes run at once, started (``start``) before the caller reads the configuration, so that they act
+meanwhile; a watch on the run's pods tells when they are done (``finish``). A probe that should be refused fails
+if it wrote (its own TXT owner record is in the zone) or if its run succeeded at all (a record already written by
+another owner only makes it skip).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from typing import Any
 
 from azure.mgmt.dns.models import Zone
 
-from podid.provision import report
 from podid.provision.design import EXTERNAL_DNS_IMAGE, HOSTNAME_ANNOTATION
 from podid.provision.errors import ProvisionError, TimedOut, translated
 from podid.provision.kube import Kube, KubeObject
@@ -32,8 +31,6 @@ from podid.verify.cases import Probe, account_annotations, probes
 from podid.verify.findings import Finding
 
 POD_TIMEOUT = 180.0
-HELLO_TIMEOUT = 60.0  # past it the probes start anyway: the hello name is not what they check
-POLL_SECONDS = 0.2
 _MESSAGE = re.compile(r'msg="((?:[^"\\]|\\.)*)"')
 _DENIED = re.compile(r"perform action '([^']+)' over scope '([^']+)'")
 
@@ -134,6 +131,11 @@ def _reason(log: str) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
+def _all_stopped(pods: dict[str, KubeObject], count: int) -> bool:
+    phases = [pod.get("status", {}).get("phase") for pod in pods.values()]
+    return len(pods) >= count and all(phase in ("Succeeded", "Failed") for phase in phases)
+
+
 class ProbeRun:
     """One verification run: its objects, its temporary zone, and its cleanup."""
 
@@ -142,23 +144,27 @@ class ProbeRun:
         self.token = secrets.token_hex(3)
         self.other_zone = f"podid-verify-{self.token}.internal"  # a sibling of the zone, never its child
         self.created: list[KubeObject] = []
+        self.probes = probes(state, self.other_zone, mode)
 
     def _create(self, obj: KubeObject) -> None:
         self.kube.create(obj)
         self.created.append(obj)
 
     def _finished(self, count: int) -> dict[str, KubeObject]:
-        """Every probe pod, by name, once all of them have stopped: one list of the run's pods per interval."""
-
-        def done() -> dict[str, KubeObject] | None:
-            pods = self.kube.list("Pod", None, f"podid-verify={self.token}")
-            phases = [pod.get("status", {}).get("phase") for pod in pods]
-            if len(pods) < count or any(phase not in ("Succeeded", "Failed") for phase in phases):
-                return None
-            return {pod["metadata"]["name"]: pod for pod in pods}
-
-        what = f"the {count} probe pods to finish"
-        return wait_for(done, what, POD_TIMEOUT, first_delay=POLL_SECONDS, max_delay=POLL_SECONDS)
+        """Every probe pod, by name, once all of them have stopped: one list, then a watch from it."""
+        selector = f"podid-verify={self.token}"
+        listed, version = self.kube.list_at("Pod", None, selector)
+        pods = {pod["metadata"]["name"]: pod for pod in listed}
+        if _all_stopped(pods, count):
+            return pods
+        for kind, pod in self.kube.watch("Pod", None, selector, version, POD_TIMEOUT):
+            if kind == "DELETED":
+                pods.pop(pod["metadata"]["name"], None)
+            else:
+                pods[pod["metadata"]["name"]] = pod
+            if _all_stopped(pods, count):
+                return pods
+        raise TimedOut(f"timed out after {POD_TIMEOUT:.0f} s waiting for the {count} probe pods to finish")
 
     def _owners(self, zone: str) -> str:
         with translated():
@@ -183,33 +189,25 @@ class ProbeRun:
         ingress = (service.get("status", {}).get("loadBalancer") or {}).get("ingress") or []
         return next((str(item["ip"]) for item in ingress if item.get("ip")), None)
 
-    def _hello_published(self) -> None:
-        """Wait (bounded) until the hello name resolves, when there is a hello Service to publish."""
-        if self.kube.get("Service", "default", "hello") is None:
-            return
-        host, server = self.state.design.hello_host, report.name_server(self.state)
-        try:
-            wait_for(lambda: report.resolve(host, server) or None, f"{host} to resolve", HELLO_TIMEOUT, 0.1, 0.5)
-        except TimedOut:
-            return
-
-    def run(self) -> list[Finding]:
+    def start(self) -> None:
+        """Create the run's zone and objects, then its probe pods, which act while the caller goes on."""
         state = self.state
-        all_probes = probes(state, self.other_zone, self.mode)
         with translated():
             state.clients.dns.zones.create_or_update(state.design.group, self.other_zone, Zone(location="global"))
         rbac_served = self.kube.serves(RBAC_GROUP)
-        support = _support(state, all_probes, self.token, self.other_zone, account_annotations(state, self.mode))
+        support = _support(state, self.probes, self.token, self.other_zone, account_annotations(state, self.mode))
         for obj in support:
             if rbac_served or not obj["kind"].startswith("Cluster"):
                 self._create(obj)
-        self._hello_published()
-        wait_for(self._service_address, "the probe Service's load balancer address", POD_TIMEOUT, max_delay=0.5)
-        for probe in all_probes:
+        wait_for(self._service_address, "the probe Service's load balancer address", POD_TIMEOUT, 0.02, 0.5)
+        for probe in self.probes:
             self._create(_pod(state, probe, self.token))
-        pods = self._finished(len(all_probes))
-        owners = {zone: self._owners(zone) for zone in {probe.zone for probe in all_probes}}
-        return [self._finding(probe, pods[probe.name(self.token)], owners) for probe in all_probes]
+
+    def finish(self) -> list[Finding]:
+        """Wait for the probes, then judge each by what it wrote and what it logged."""
+        pods = self._finished(len(self.probes))
+        owners = {zone: self._owners(zone) for zone in {probe.zone for probe in self.probes}}
+        return [self._finding(probe, pods[probe.name(self.token)], owners) for probe in self.probes]
 
     def cleanup(self) -> None:
         """Remove every object, record and zone this run made (best effort: each part on its own)."""

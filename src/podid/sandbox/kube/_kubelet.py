@@ -44,9 +44,9 @@ class KubeletSettings:
     """What a cluster's kubelet needs from the sandbox."""
 
     pods_dir: Path  # <data dir>/kube/<cluster>/pods
-    python: str  # the interpreter that runs workloads
     default_env: dict[str, str]  # PATH, locale, Python settings: a container's env may override them
     sandbox_env: Callable[[], dict[str, str]]  # the API server and sandbox URLs (read at each start), set last
+    zygote: Callable[[], Zygote]  # this kubelet's fork server (maybe already warm)
 
 
 def _key(pod: Obj) -> Key:
@@ -63,7 +63,7 @@ class Kubelet:
         self._files = Materializer(cluster, signer)
         self._runs: dict[Key, PodRun] = {}
         self._ticker: asyncio.Task[None] | None = None
-        self._zygote = Zygote(settings.python, settings.default_env)  # its process starts on first need
+        self._zygote = settings.zygote()
 
     def owner(self, pod: Obj) -> tuple[str, str, str, str]:
         """Who holds a pod IP in the sandbox-wide pool."""
@@ -222,14 +222,19 @@ class Kubelet:
 
     def _ensure_ticker(self) -> None:
         if self._ticker is None or self._ticker.done():
-            self._ticker = asyncio.get_running_loop().create_task(self._tick_forever())
+            loop = asyncio.get_running_loop()
+            self._ticker = loop.create_task(self._tick_forever())
+            self._zygote.on_report(loop, self._tick_all)  # exits through the zygote: at once, like an evented PLEG
 
     async def _tick_forever(self) -> None:
         while any(run.has_workloads for run in self._runs.values()):
             await asyncio.sleep(TICK_SECONDS)
-            for key, run in list(self._runs.items()):
-                if run.has_workloads:
-                    self._tick(key, run)
+            self._tick_all()
+
+    def _tick_all(self) -> None:
+        for key, run in list(self._runs.items()):
+            if run.has_workloads:
+                self._tick(key, run)
 
     def _tick(self, key: Key, run: PodRun) -> None:
         pod = self._cluster.find(self._pods, *key)
@@ -340,6 +345,7 @@ class Kubelet:
 
     def kill_all(self) -> None:
         """The nodes are gone (cluster deleted): kill every workload at once and forget the pods' files."""
+        self._zygote.stop_reports()
         if self._ticker is not None:
             self._ticker.cancel()
         for key, run in list(self._runs.items()):
@@ -348,6 +354,7 @@ class Kubelet:
 
     async def stop(self) -> None:
         """Stop every workload process (SIGTERM, then SIGKILL); pods stay Running in the store."""
+        self._zygote.stop_reports()
         if self._ticker is not None:
             self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -1,19 +1,21 @@
-"""The kubelet's side of the zygote (``_zygote``): start it on first need, ask it for workload processes.
+"""The kubelet's side of the zygote (``_zygote``): start it, ask it for workload processes.
 
-The zygote is started when the first workload container starts and imports for about a second; requests sent
-meanwhile wait in the socket, so a container counts as started at once, as before. A child the zygote has not
-forked yet has no pid: a signal for it goes through the zygote. If the zygote fails (it cannot start, breaks the
-connection or refuses a fork), every request it has not forked is started directly instead (``direct_spawn``),
-and so is every later one.
+A zygote imports for about a second after it starts (the fleet starts one ahead of the first cluster, see
+``fleet.KubeFleet``); requests sent meanwhile wait in the socket, so a container counts as started at once. A
+child the zygote has not forked yet has no pid: a signal for it goes through the zygote. If the zygote fails (it
+cannot start, breaks the connection or refuses a fork), every request it has not forked is started directly
+instead (``direct_spawn``), and so is every later one.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import select
 import socket
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +53,7 @@ class ZygoteChild:
 
 
 class Zygote:
-    """One zygote process per kubelet, started on the first ``spawn``."""
+    """One zygote process per kubelet, started by ``start`` or else on the first ``spawn``."""
 
     def __init__(self, python: str, env: dict[str, str]) -> None:
         self._python, self._env = python, env
@@ -61,6 +63,7 @@ class Zygote:
         self._pending: dict[int, ZygoteChild] = {}  # request id -> child not forked yet
         self._running: dict[int, ZygoteChild] = {}  # pid -> forked child not reaped yet
         self._next_id = 0
+        self._listener: tuple[asyncio.AbstractEventLoop, Callable[[], None]] | None = None
         self.failed = False
 
     def spawn(self, argv: list[str], env: dict[str, str], cwd: Path, log_path: Path) -> Process:
@@ -72,10 +75,36 @@ class Zygote:
         request = {"op": "spawn", "id": self._next_id, "argv": argv, "env": env, "cwd": str(cwd), "log": str(log_path)}
         child = ZygoteChild(self, request)
         self._pending[self._next_id] = child
-        if self._sock is None:
-            self._start()
+        self.start()
         self.send(request)
         return child
+
+    def start(self) -> None:
+        """Start the zygote process now (if it is not running), so that it warms up before it is needed."""
+        if self._sock is None and not self.failed:
+            self._start()
+
+    def on_report(self, loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> None:
+        """Read the zygote's reports as they arrive on ``loop`` (its thread), then call ``callback``: an exit is
+        known at once, not at the next poll."""
+        if self._listener is None:
+            self._listener = (loop, callback)
+            self._listen()
+
+    def stop_reports(self) -> None:
+        """No more callbacks: the kubelet is stopping, and the exits it causes are not the pods' own."""
+        if self._listener is not None and self._sock is not None:
+            self._listener[0].remove_reader(self._sock.fileno())
+        self._listener = None
+
+    def _listen(self) -> None:
+        if self._listener is not None and self._sock is not None:
+            loop, callback = self._listener
+            loop.add_reader(self._sock.fileno(), self._reported, callback)
+
+    def _reported(self, callback: Callable[[], None]) -> None:
+        self.pump(block=False)
+        callback()
 
     def send(self, message: dict[str, Any]) -> None:
         if self._sock is None:
@@ -106,6 +135,7 @@ class Zygote:
 
     def close(self) -> None:
         """Stop the zygote; children it still has die with it."""
+        self.stop_reports()
         if self._sock is not None:
             self._sock.close()
             self._sock = None
@@ -136,6 +166,7 @@ class Zygote:
         finally:
             theirs.close()
         self._sock = ours  # blocking: reads happen only once select() says there is data
+        self._listen()
 
     def _dispatch(self, message: dict[str, Any]) -> None:
         if "exit" in message:

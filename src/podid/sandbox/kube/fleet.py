@@ -31,6 +31,7 @@ from podid.sandbox.kube._kubelet import KubeletSettings
 from podid.sandbox.kube._objects import Obj, dig
 from podid.sandbox.kube._satokens import new_signing_key
 from podid.sandbox.kube._server import ClusterServer, ServerSettings
+from podid.sandbox.kube._zygote_client import Zygote
 from podid.sandbox.kube.api import ClusterAccess, ClusterSpec, NodeSpec
 
 if TYPE_CHECKING:
@@ -50,6 +51,15 @@ def _spec_from(doc: Obj) -> ClusterSpec:
     return ClusterSpec(**raw)
 
 
+# PATH, locale, Python settings of workload processes: a container's env may override them
+_WORKLOAD_ENV = {
+    "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+    "LANG": "C.UTF-8",
+    "PYTHONUNBUFFERED": "1",
+    "PYTHONPATH": str(Path(podid.__file__).resolve().parent.parent),
+}
+
+
 class KubeFleet:
     """The sandbox's Kubernetes clusters (implements ``kube.api.KubeFleet``; a sandbox service)."""
 
@@ -64,15 +74,21 @@ class KubeFleet:
         self._loop_thread: int | None = None
         data_dir = cloud.settings.data_dir or Path(tempfile.mkdtemp(prefix="podid-kube-"))
         self._files = data_dir / "kube"
+        self._spare_zygote: Zygote | None = None
 
     # sandbox service
 
     async def start(self) -> None:
         self._loop, self._loop_thread = asyncio.get_running_loop(), threading.get_ident()
+        # a zygote warms up for about a second: the first cluster's workloads start without waiting for it
+        self._spare_zygote = Zygote(sys.executable, _WORKLOAD_ENV)
+        self._spare_zygote.start()
         for doc in self._cloud.store.all(CLUSTER_KIND):
             self._serve(doc)
 
     async def stop(self) -> None:
+        if self._spare_zygote is not None:
+            self._spare_zygote.close()
         for key in list(self._servers):
             await self._servers.pop(key).stop()
         for closing in list(self._closing):
@@ -204,20 +220,17 @@ class KubeFleet:
         )
 
     def _kubelet_settings(self, directory: Path, port: int) -> KubeletSettings:
-        source_root = str(Path(podid.__file__).resolve().parent.parent)
-        defaults = {
-            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
-            "LANG": "C.UTF-8",
-            "PYTHONUNBUFFERED": "1",
-            "PYTHONPATH": source_root,
-        }
-        return KubeletSettings(directory / "pods", sys.executable, defaults, lambda: self._sandbox_env(str(port)))
+        return KubeletSettings(directory / "pods", _WORKLOAD_ENV, lambda: self._sandbox_env(str(port)), self._zygote)
+
+    def _zygote(self) -> Zygote:
+        """The warm spare for the first cluster, a new zygote (started on first need) for each other one."""
+        spare, self._spare_zygote = self._spare_zygote, None
+        return spare or Zygote(sys.executable, _WORKLOAD_ENV)
 
     def _sandbox_env(self, port: str) -> dict[str, str]:
         """What workloads need to reach the sandbox: read at each container start (IMDS publishes late)."""
         settings = self._cloud.settings
         host = settings.host
-        data_dir = settings.data_dir or self._files.parent
         return {
             "KUBERNETES_SERVICE_HOST": host,
             "KUBERNETES_SERVICE_PORT": port,
@@ -226,7 +239,8 @@ class KubeFleet:
             "AZURE_POD_IDENTITY_AUTHORITY_HOST": str(self._cloud.published.get("imds_url", "")),
             "PODID_ARM_URL": settings.arm_url,
             "PODID_AUTHORITY": settings.authority,
-            "REQUESTS_CA_BUNDLE": str(data_dir / "ca-bundle.pem"),
+            # the sandbox CA alone: pods reach only the sandbox, and each TLS connection loads the whole file
+            "REQUESTS_CA_BUNDLE": str(self._cloud.ca.ca_path),
         }
 
     def _on_loop(self, call: Callable[[], T]) -> T:
