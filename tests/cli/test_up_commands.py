@@ -5,7 +5,8 @@ hello name resolves at the sandbox's DNS server to the Service's address; a seco
 touches no Kubernetes object; a role assignment deleted by hand is exactly what `plan` shows and `up` repairs;
 `down` leaves the subscription as it was; an interrupted `up` is finished by the next one; `verify` fails with a
 precise finding for the tutorial's anti-pattern (DNS Zone Contributor for the kubelet identity) and for
-external-dns pods without their label; bad settings fail before any change.
+external-dns pods without their label; bad settings fail before any change; proxy variables do not apply to the
+local sandbox.
 """
 
 from __future__ import annotations
@@ -222,3 +223,16 @@ def test_bad_settings_fail_before_any_change(
     assert failed.code == 2 and failed.out == ""
     assert failed.err.startswith(f"ERROR: {message}") and failed.err.count("\n") == 1
     assert arm_writes(endpoints) == writes
+
+
+def test_proxy_variables_do_not_apply_to_the_sandbox(
+    podid: PodidRunner, settings: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A proxy in the environment (a corporate one, say) is for the internet: the local sandbox is reached directly."""
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")  # the discard port: a proxy that is not there
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    planned = podid("plan", *settings, "-o", "json")
+    assert planned.code == 0, planned.err
+    assert planned.json["changes"] > 0  # a new resource group: everything is still to create

@@ -5,7 +5,8 @@ Covers: a workload started through the zygote runs in the cwd and with the argv 
 SIGTERM reaches a running child (status -15), and a signal sent before the zygote has even forked the child
 kills it too; if the zygote dies its children die with it (reported as SIGKILL) and later containers start
 directly; in a sandbox pod, the container's process is a child of the zygote, and deleting the pod kills it
-before the pod goes (the other tests of pods that run workloads, in test_pods.py, run through the zygote too).
+before the pod goes (the other tests of pods that run workloads, in test_pods.py, run through the zygote too); a
+sandbox starts a zygote before it has any cluster, and its first cluster's workloads are forked by that one.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from pathlib import Path
 
 import pytest
 from kubernetes import client as k8s
+from kubernetes import config as k8s_config
 
 import podid
+from podid.sandbox import Sandbox, SandboxConfig
 from podid.sandbox.kube._containers import DirectProcess
 from podid.sandbox.kube._zygote_client import Zygote, ZygoteChild
-from tests.kube.conftest import Kubectl, eventually
+from tests.kube.conftest import Kubectl, cluster_spec, eventually, write_kubeconfig
 
 DEMO_IMAGE = "mcr.microsoft.com/oss/azure/aad-pod-identity/demo:v1.6.3"
 SLEEPING = [DEMO_IMAGE, "--retry-wait-time=60"]  # the demo sleeps before its first attempt
@@ -114,3 +117,35 @@ def test_pod_container_is_forked_and_killed_on_delete(
     core.delete_namespaced_pod(name, namespace, grace_period_seconds=5)
     eventually(lambda: gone(pid))
     eventually(lambda: name not in kubectl("get", "pods", "-n", namespace, "-o", "name"))
+
+
+def zygotes() -> set[int]:
+    """This process's zygote children (every in-process sandbox's)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            ours = entry.name.isdigit() and parent_of(int(entry.name)) == os.getpid()
+            if ours and "_zygote.py" in (entry / "cmdline").read_text():
+                found.add(int(entry.name))
+        except OSError:
+            continue  # gone meanwhile
+    return found
+
+
+def test_a_new_sandbox_has_a_warm_zygote_for_its_first_cluster(tmp_path: Path) -> None:
+    before = zygotes()
+    ports = {"arm_port": 0, "imds_port": 0, "dns_port": 0, "kube_port_base": 0}
+    sandbox = Sandbox(SandboxConfig(data_dir=tmp_path / "sandbox", **ports))
+    sandbox.start()
+    try:
+        assert sandbox.cloud is not None and sandbox.endpoints is not None
+        [warm] = zygotes() - before  # started with the sandbox, before any cluster exists
+        access = sandbox.cloud.kube.ensure_cluster(cluster_spec(sandbox.endpoints, "warm"))
+        kubeconfig = write_kubeconfig(tmp_path / "config", access, sandbox.endpoints.ca_cert)
+        core = k8s.CoreV1Api(k8s_config.new_client_from_config(config_file=str(kubeconfig)))
+        container = {"name": "demo", "image": DEMO_IMAGE, "args": ["--retry-wait-time=60"]}
+        core.create_namespaced_pod("default", {"metadata": {"name": "first"}, "spec": {"containers": [container]}})
+        pid = eventually(lambda: workload_pid("default", "first"))
+        assert parent_of(pid) == warm
+    finally:
+        sandbox.stop()

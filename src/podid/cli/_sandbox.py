@@ -44,12 +44,11 @@ def _alive(pid: int) -> bool:
 
 def answers(endpoints: dict[str, Any]) -> bool:
     """Whether the sandbox's ARM endpoint serves (a stale endpoints.json points at nothing)."""
+    url = endpoints["arm_url"].rstrip("/") + "/metadata/endpoints?api-version=2022-09-01"
     try:
-        response = requests.get(
-            endpoints["arm_url"].rstrip("/") + "/metadata/endpoints?api-version=2022-09-01",
-            verify=endpoints["ca_cert"],
-            timeout=2,
-        )
+        with requests.Session() as session:
+            session.trust_env = False  # a local endpoint: proxy variables do not apply
+            response = session.get(url, verify=endpoints["ca_cert"], timeout=2)
     except requests.RequestException:
         return False
     return response.status_code == 200

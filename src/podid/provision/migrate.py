@@ -92,13 +92,12 @@ class TokenExchangeCheck:
         design, target = state.design, state.clients.target
         kube = _kube(state)
         client_id = str(state.identities[design.dns.identity_name].client_id)
-        options = {"connection_verify": target.ca_bundle} if target.ca_bundle else {}
         failures: list[ProvisionError] = []
 
         def reads_zone() -> bool | None:
             token = service_account_token(kube, design.dns.namespace, manifests.EXTERNAL_DNS)
             credential = ClientAssertionCredential(
-                target.tenant_id, client_id, lambda: token, authority=target.authority, **options
+                target.tenant_id, client_id, lambda: token, authority=target.authority, transport=target.transport()
             )
             zones = DnsManagementClient(credential, target.subscription_id, **target.client_options()).zones
             try:

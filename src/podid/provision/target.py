@@ -52,9 +52,7 @@ class Target:
     @cached_property
     def session(self) -> requests.Session:
         """One HTTP session for every client: connections and the loaded CA bundle are shared."""
-        session = requests.Session()
-        session.trust_env = self.trust_env
-        return session
+        return _session(self.trust_env)
 
     def transport(self) -> RequestsTransport:
         """An azure-core transport over the shared session (clients close it; the session stays open)."""
@@ -78,6 +76,12 @@ def _read_endpoints(data_dir: Path) -> dict[str, Any]:
         raise ProvisionError(f"cannot read {path}: {error}") from error
 
 
+def _session(trust_env: bool) -> requests.Session:
+    session = requests.Session()
+    session.trust_env = trust_env
+    return session
+
+
 def sandbox_target(data_dir: Path) -> Target:
     """The sandbox whose endpoints.json is in ``data_dir``, as its operator (Owner on the subscription)."""
     raw = _read_endpoints(data_dir)
@@ -88,7 +92,7 @@ def sandbox_target(data_dir: Path) -> Target:
         operator["client_secret"],
         authority=raw["authority"],
         disable_instance_discovery=True,
-        connection_verify=raw["ca_cert"],
+        transport=RequestsTransport(session=_session(trust_env=False), connection_verify=raw["ca_cert"]),
     )
     return Target(
         name="sandbox",
