@@ -1,4 +1,5 @@
-"""The Azure provider against a small fake behind the ZonesApi/RecordSetsApi Protocols.
+"""The Azure provider against a small fake behind the ZonesApi/RecordSetsApi Protocols (async, as
+azure.mgmt.dns.aio's operation groups are).
 
 The fake speaks the SDK's own types: record sets are deserialised from ARM wire JSON, PUT bodies are recorded
 as the SDK would serialise them, and failures are the SDK's HttpResponseError built on a real HTTP response.
@@ -12,10 +13,10 @@ azcore for Go prints it); record-list failures by status; the worked example end
 TXT registry.
 """
 
+import asyncio
 import json
 import logging
-import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from http import HTTPStatus
 
 import pytest
@@ -79,16 +80,14 @@ class FakeDns:
         self.record_sets: dict[tuple[str, str, str], dict] = {}
         self.calls: list[tuple] = []
         self._failures: list[tuple[str | None, Exception]] = []
-        self._lock = threading.Lock()
 
     def fail_next(self, error: Exception, call: str | None = None) -> None:
         """Make the next call (or the next call of kind `call`, e.g. "PUT") raise `error`."""
         self._failures.append((call, error))
 
     def _call(self, *call) -> None:
-        with self._lock:  # the provider may write from several threads
-            self.calls.append(call)
-            failure = self._failures.pop(0)[1] if self._failures and self._failures[0][0] in (None, call[0]) else None
+        self.calls.append(call)
+        failure = self._failures.pop(0)[1] if self._failures and self._failures[0][0] in (None, call[0]) else None
         if failure is not None:
             raise failure
 
@@ -99,24 +98,26 @@ class FakeDns:
             "properties": properties,
         }
 
-    def list_by_resource_group(self, resource_group_name: str) -> Iterator[Zone]:
+    async def list_by_resource_group(self, resource_group_name: str) -> AsyncIterator[Zone]:
         self._call("list zones", resource_group_name)
         for name in self.zones:
             yield Zone.deserialize({"name": name, "location": "global", "id": f"/zones/{name}"})
 
-    def list_all_by_dns_zone(self, resource_group_name: str, zone_name: str) -> Iterator[RecordSet]:
+    async def list_all_by_dns_zone(self, resource_group_name: str, zone_name: str) -> AsyncIterator[RecordSet]:
         self._call("list", zone_name)
         for (zone, _, _), wire in self.record_sets.items():
             if zone == zone_name:
                 yield RecordSet.deserialize(wire)
 
-    def create_or_update(self, resource_group_name, zone_name, relative_record_set_name, record_type, parameters):
+    async def create_or_update(self, resource_group_name, zone_name, relative_record_set_name, record_type, parameters):
         body = parameters.serialize()
+        await asyncio.sleep(0)  # in flight: the other writes go on meanwhile
         self._call("PUT", zone_name, relative_record_set_name, record_type, body)
         self.add(zone_name, relative_record_set_name, record_type, body["properties"])
         return parameters
 
-    def delete(self, resource_group_name, zone_name, relative_record_set_name, record_type) -> None:
+    async def delete(self, resource_group_name, zone_name, relative_record_set_name, record_type) -> None:
+        await asyncio.sleep(0)
         self._call("DELETE", zone_name, relative_record_set_name, record_type)
         self.record_sets.pop((zone_name, relative_record_set_name, record_type), None)
 

@@ -6,7 +6,7 @@ The sandbox kubelet starts each workload with the pod's environment plus:
   because NMI tells pods apart by the request's source address, exactly as on a node.
 * ``PODID_POD_ROOT``: a private directory standing in for the container's filesystem; mounted files such as
   ``/etc/kubernetes/azure.json`` live under it.
-* ``REQUESTS_CA_BUNDLE``: system roots plus the sandbox CA, for ARM over TLS.
+* ``REQUESTS_CA_BUNDLE``: the sandbox CA, for ARM over TLS.
 
 The workload identity webhook's ``AZURE_FEDERATED_TOKEN_FILE`` names a container path too: azure-identity opens
 whatever path it is given, so a workload hands it ``federated_token_file()``, never the variable itself.
@@ -18,12 +18,14 @@ given, and connections from any local address.
 from __future__ import annotations
 
 import os
+import ssl
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import requests
-from azure.core.pipeline.transport import RequestsTransport
+from azure.core.pipeline.transport import AioHttpTransport, RequestsTransport
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
@@ -97,3 +99,16 @@ def pod_transport() -> RequestsTransport:
         connection_verify=os.environ.get(CA_BUNDLE) or True,
         use_env_settings=False,
     )
+
+
+def pod_aio_transport() -> AioHttpTransport:
+    """``pod_transport`` for an asyncio client (``azure.mgmt.*.aio``): connections from the pod IP, trusting
+    REQUESTS_CA_BUNDLE, no proxy from the environment. Call it on the event loop that will use it."""
+    ip = pod_ip()
+    tls = ssl.create_default_context(cafile=os.environ.get(CA_BUNDLE) or None)
+    connector = aiohttp.TCPConnector(ssl=tls, local_addr=(ip, 0) if ip else None)
+    # the session azure-core would build: no cookies, bodies left compressed (azure-core decompresses them)
+    session = aiohttp.ClientSession(
+        connector=connector, trust_env=False, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False
+    )
+    return AioHttpTransport(session=session, session_owner=True)

@@ -11,6 +11,7 @@ Failures that stop external-dns are logged once at `fatal` and give exit code 1,
 import logging
 import threading
 from collections.abc import Mapping
+from contextlib import ExitStack, closing
 
 from kubernetes.config.config_exception import ConfigException
 
@@ -22,7 +23,7 @@ from .kube import InformerLister, in_cluster_client
 from .policy import policy_named
 from .provider import Provider
 from .provider.azure import AzureProvider
-from .provider.azure_client import cloud_endpoints, credential, dns_client
+from .provider.azure_client import DnsClient, cloud_endpoints, credential
 from .provider.inmemory import InMemoryProvider
 from .registry import TxtRegistry
 from .source import KubernetesSource
@@ -30,7 +31,7 @@ from .source import KubernetesSource
 log = logging.getLogger(__name__)
 
 CACHE_SYNC_TIMEOUT = 60.0
-WRITE_CONCURRENCY = 4  # record-set writes in flight (see provider/azure.py); the client pool holds 10 connections
+WRITE_CONCURRENCY = 8  # record-set writes in flight (see provider/azure.py), each on a pooled connection
 
 
 def start_lister(config: Config) -> InformerLister:
@@ -50,22 +51,25 @@ def start_lister(config: Config) -> InformerLister:
     return lister
 
 
-def build_provider(config: Config, domain_filter: DomainFilter, env: Mapping[str, str]) -> Provider:
+def build_provider(
+    config: Config, domain_filter: DomainFilter, env: Mapping[str, str], resources: ExitStack
+) -> Provider:
+    """The provider `config` names; what it holds open (the Azure client) is closed with `resources`."""
     if config.provider == "inmemory":
         return InMemoryProvider(config.inmemory_zones)
     azure = load_azure_config(config)
     cloud = cloud_endpoints(azure, env)
-    client = dns_client(azure, credential(azure, cloud, env), cloud)
+    dns = resources.enter_context(closing(DnsClient(azure, credential(azure, cloud, env), cloud)))
+    zones, record_sets = dns.client.zones, dns.client.record_sets
     return AzureProvider(
-        client.zones, client.record_sets, azure.resource_group, domain_filter, config.dry_run, WRITE_CONCURRENCY
+        zones, record_sets, azure.resource_group, domain_filter, config.dry_run, WRITE_CONCURRENCY, dns.run
     )
 
 
-def _controller(config: Config, lister: InformerLister, env: Mapping[str, str]) -> Controller:
+def _controller(config: Config, lister: InformerLister, env: Mapping[str, str], resources: ExitStack) -> Controller:
     domain_filter = DomainFilter.of(config.domain_filter, config.exclude_domains)
-    registry = TxtRegistry(
-        build_provider(config, domain_filter, env), config.txt_owner_id, config.txt_prefix, config.txt_suffix
-    )
+    provider = build_provider(config, domain_filter, env, resources)
+    registry = TxtRegistry(provider, config.txt_owner_id, config.txt_prefix, config.txt_suffix)
     return Controller(
         KubernetesSource(lister, config.sources),
         registry,
@@ -76,9 +80,11 @@ def _controller(config: Config, lister: InformerLister, env: Mapping[str, str]) 
     )
 
 
-def _run(config: Config, lister: InformerLister, env: Mapping[str, str], stop: threading.Event) -> int:
+def _run(
+    config: Config, lister: InformerLister, env: Mapping[str, str], stop: threading.Event, resources: ExitStack
+) -> int:
     try:
-        controller = _controller(config, lister, env)
+        controller = _controller(config, lister, env, resources)
         if config.once:
             controller.run_once()
             return 0
@@ -101,6 +107,7 @@ def execute(config: Config, env: Mapping[str, str], stop: threading.Event) -> in
         log.critical("%s", err)
         return 1
     try:
-        return _run(config, lister, env, stop)
+        with ExitStack() as resources:
+            return _run(config, lister, env, stop, resources)
     finally:
         lister.stop()

@@ -15,16 +15,17 @@ azure-core's own retries): one of the concurrent writes is tried again on its ow
 ends the batch with a SoftError for the controller to log, because further writes would only spend more of a
 throttled quota.
 
-`zones` and `record_sets` are the two operation groups of `azure.mgmt.dns.DnsManagementClient`; the Protocols
-below list only the calls made, so tests can pass a small fake.
+`zones` and `record_sets` are the two operation groups of `azure.mgmt.dns.aio.DnsManagementClient`; the
+Protocols below list only the calls made, so tests can pass a small fake. The provider's own methods are
+synchronous, as the controller is: each runs its coroutine through `run` (`DnsClient.run` in the workload, whose
+loop the client lives on; `asyncio.run` by default).
 """
 
+import asyncio
 import logging
-import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterable, Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
 from functools import partial
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from azure.core.exceptions import AzureError
 from azure.mgmt.dns.models import (
@@ -49,14 +50,16 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TTL = 300
 _TYPE_PREFIX = "Microsoft.Network/dnszones/"
+T = TypeVar("T")
+Write = Callable[[], Awaitable[None]]
 
 
 class ZonesApi(Protocol):
-    def list_by_resource_group(self, resource_group_name: str) -> Iterable[Zone]: ...
+    def list_by_resource_group(self, resource_group_name: str) -> AsyncIterable[Zone]: ...
 
 
 class RecordSetsApi(Protocol):
-    def list_all_by_dns_zone(self, resource_group_name: str, zone_name: str) -> Iterable[RecordSet]: ...
+    def list_all_by_dns_zone(self, resource_group_name: str, zone_name: str) -> AsyncIterable[RecordSet]: ...
 
     def create_or_update(
         self,
@@ -65,11 +68,17 @@ class RecordSetsApi(Protocol):
         relative_record_set_name: str,
         record_type: str,
         parameters: RecordSet,
-    ) -> RecordSet: ...
+    ) -> Awaitable[RecordSet]: ...
 
     def delete(
         self, resource_group_name: str, zone_name: str, relative_record_set_name: str, record_type: str
-    ) -> None: ...
+    ) -> Awaitable[None]: ...
+
+
+class CoroutineRunner(Protocol):
+    """Runs a coroutine to its end from synchronous code: `asyncio.run`, `DnsClient.run`."""
+
+    def __call__(self, coroutine: Coroutine[Any, Any, T], /) -> T: ...
 
 
 def _targets(record_set: RecordSet, record_type: str) -> list[str]:
@@ -139,6 +148,7 @@ class AzureProvider:
         domain_filter: DomainFilter = MATCH_ALL,
         dry_run: bool = False,
         write_concurrency: int = 1,
+        run: CoroutineRunner = asyncio.run,
     ) -> None:
         self._zones = zones
         self._record_sets = record_sets
@@ -146,48 +156,64 @@ class AzureProvider:
         self._domain_filter = domain_filter
         self._dry_run = dry_run
         self._write_concurrency = write_concurrency
+        self._run = run
 
     def records(self) -> list[Endpoint]:
+        return self._run(self._records())
+
+    def apply_changes(self, changes: Changes) -> None:
+        self._run(self._apply_changes(changes))
+
+    async def _records(self) -> list[Endpoint]:
         endpoints: list[Endpoint] = []
-        for zone in self._zone_names():
+        for zone in await self._zone_names():
             with translated():
-                record_sets = list(self._record_sets.list_all_by_dns_zone(self._resource_group, zone))
+                record_sets = [rs async for rs in self._record_sets.list_all_by_dns_zone(self._resource_group, zone)]
             endpoints += [ep for ep in (_endpoint(rs, zone) for rs in record_sets) if ep is not None]
         return endpoints
 
-    def apply_changes(self, changes: Changes) -> None:
-        zones = self._zone_names()
+    async def _apply_changes(self, changes: Changes) -> None:
+        zones = await self._zone_names()
         ignored: set[str] = set()
         deletes = [partial(self._delete, zone, ep) for zone, ep in self._in_zones(changes.delete, zones, ignored)]
         upserts = self._in_zones(changes.create + changes.update_new, zones, ignored)
-        self._run_writes(deletes)
-        self._run_writes([partial(self._upsert, zone, ep) for zone, ep in upserts])
+        await self._run_writes(deletes)
+        await self._run_writes([partial(self._upsert, zone, ep) for zone, ep in upserts])
 
-    def _run_writes(self, writes: Sequence[Callable[[], None]]) -> None:
+    async def _run_writes(self, writes: Sequence[Write]) -> None:
         """Up to `write_concurrency` writes at a time; after the first throttled one, the rest (and it) one by
         one, as external-dns writes, so a rate-limited zone is written at its rate instead of failing the cycle."""
-        throttled = threading.Event()
-
-        def attempt(write: Callable[[], None]) -> Callable[[], None] | None:
-            if throttled.is_set():
-                return write
-            try:
-                write()
-            except SoftError:
-                throttled.set()
-                return write
-            return None
-
         if self._write_concurrency > 1 and not self._dry_run:
-            with ThreadPoolExecutor(self._write_concurrency, thread_name_prefix="azure-write") as pool:
-                writes = [write for write in pool.map(attempt, writes) if write is not None]
+            writes = await self._concurrently(writes)
         for write in writes:
-            write()
+            await write()
 
-    def _zone_names(self) -> list[str]:
+    async def _concurrently(self, writes: Sequence[Write]) -> list[Write]:
+        """Run `writes` from `write_concurrency` workers until one is throttled; return those not done, in order."""
+        queue = iter(enumerate(writes))
+        left: list[tuple[int, Write]] = []
+
+        async def worker() -> None:
+            for index, write in queue:
+                if left:
+                    left.append((index, write))
+                    continue
+                try:
+                    await write()
+                except SoftError:
+                    left.append((index, write))
+
+        # every worker drains the queue before an unexpected error is raised: none is left running on the loop
+        outcomes = await asyncio.gather(*(worker() for _ in range(self._write_concurrency)), return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        return [write for _, write in sorted(left, key=lambda item: item[0])]
+
+    async def _zone_names(self) -> list[str]:
         log.debug("Retrieving Azure DNS zones for resource group: %s.", self._resource_group)
         try:
-            zones = list(self._zones.list_by_resource_group(self._resource_group))
+            zones = [zone async for zone in self._zones.list_by_resource_group(self._resource_group)]
         except AzureError as err:
             raise as_soft(err) from err
         names = [zone.name for zone in zones if zone.name and self._domain_filter.match(zone.name)]
@@ -212,7 +238,7 @@ class AzureProvider:
         )
         return True
 
-    def _delete(self, zone: str, ep: Endpoint) -> None:
+    async def _delete(self, zone: str, ep: Endpoint) -> None:
         name = _relative_name(ep.dns_name, zone)
         if self._filtered_out(ep, "deletion"):
             return
@@ -220,7 +246,7 @@ class AzureProvider:
             log.info("Would delete %s record named '%s' for Azure DNS zone '%s'.", ep.record_type, name, zone)
             return
         log.info("Deleting %s record named '%s' for Azure DNS zone '%s'.", ep.record_type, name, zone)
-        self._write(
+        await self._write(
             lambda: self._record_sets.delete(self._resource_group, zone, name, ep.record_type),
             "Failed to delete %s record named '%s' for Azure DNS zone '%s': %s",
             ep.record_type,
@@ -228,7 +254,7 @@ class AzureProvider:
             zone,
         )
 
-    def _upsert(self, zone: str, ep: Endpoint) -> None:
+    async def _upsert(self, zone: str, ep: Endpoint) -> None:
         if self._filtered_out(ep, "update"):
             return
         name = _relative_name(ep.dns_name, zone)
@@ -243,18 +269,18 @@ class AzureProvider:
         except ValueError as err:
             log.error(failure, *args, err)
             return
-        self._write(
+        await self._write(
             lambda: self._record_sets.create_or_update(self._resource_group, zone, name, ep.record_type, record_set),
             failure,
             *args,
         )
 
     @staticmethod
-    def _write(call: Callable[[], object], failure: str, *args: object) -> None:
+    async def _write(call: Callable[[], Awaitable[object]], failure: str, *args: object) -> None:
         """Log a failed write and go on, except a transient failure: that is raised (and logged by the
         controller if it ends the batch; a concurrent write is first tried again on its own)."""
         try:
-            call()
+            await call()
         except AzureError as err:
             error = translate(err)
             if isinstance(error, SoftError):

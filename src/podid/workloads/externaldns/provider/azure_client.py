@@ -8,27 +8,36 @@ client secret; workload identity (the `AZURE_*` variables the webhook injects, a
 `userAssignedIdentityID` overriding them); managed identity (`userAssignedIdentityID` as client id) through
 IMDS, which in a pod-identity cluster is NMI. Every connection leaves from the pod's IP (`_runtime`), because
 that is how NMI tells pods apart.
+
+`DnsClient` is azure-mgmt-dns' asyncio client (over aiohttp) with the event loop it runs on, for the synchronous
+controller. Tens of thousands of record-set writes are bound by the client's CPU: a write in flight per thread
+over requests costs twice the CPU of one on aiohttp, and the threads then contend for the GIL. The credential
+stays synchronous (its token is cached; a refresh runs in a worker thread so the loop goes on).
 """
 
+import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, TypeVar
 
-from azure.core.credentials import TokenCredential
+from azure.core.credentials import AccessToken, TokenCredential
 from azure.identity import (
     AzureAuthorityHosts,
     ClientSecretCredential,
     ManagedIdentityCredential,
     WorkloadIdentityCredential,
 )
-from azure.mgmt.dns import DnsManagementClient
+from azure.mgmt.dns.aio import DnsManagementClient
 
-from podid.workloads._runtime import pod_path, pod_transport
+from podid.workloads._runtime import pod_aio_transport, pod_path, pod_transport
 
 from ..config import AzureConfig, CredentialKind
 from ..errors import ConfigError
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 AUTHORITY_ENV = "PODID_AUTHORITY"
 ARM_URL_ENV = "PODID_ARM_URL"
@@ -113,12 +122,62 @@ def credential(azure: AzureConfig, cloud: CloudEndpoints, env: Mapping[str, str]
     return ManagedIdentityCredential(client_id=azure.user_assigned_identity_id or None, transport=pod_transport())
 
 
-def dns_client(azure: AzureConfig, token_credential: TokenCredential, cloud: CloudEndpoints) -> DnsManagementClient:
-    return DnsManagementClient(
-        token_credential,
-        azure.subscription_id,
-        base_url=cloud.arm_url,
-        credential_scopes=[cloud.arm_scope],
-        retry_total=MAX_RETRIES,
-        transport=pod_transport(),
-    )
+class _AsyncCredential:
+    """A synchronous credential as the async pipeline asks for one; a token request runs in a worker thread."""
+
+    def __init__(self, credential: TokenCredential) -> None:
+        self._credential = credential
+
+    async def get_token(
+        self,
+        *scopes: str,
+        claims: str | None = None,
+        tenant_id: str | None = None,
+        enable_cae: bool = False,
+        **kwargs: Any,
+    ) -> AccessToken:
+        get_token = self._credential.get_token
+        return await asyncio.to_thread(
+            get_token, *scopes, claims=claims, tenant_id=tenant_id, enable_cae=enable_cae, **kwargs
+        )
+
+    async def close(self) -> None:
+        return None
+
+    async def __aenter__(self) -> "_AsyncCredential":
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_value: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> None:
+        return None
+
+
+class DnsClient:
+    """azure-mgmt-dns' async client on an event loop of its own. `run(coroutine)` runs the loop until the
+    coroutine is done; between calls the loop (and the client's pooled connections) wait. Close it after use."""
+
+    def __init__(self, azure: AzureConfig, token_credential: TokenCredential, cloud: CloudEndpoints) -> None:
+        self._runner = asyncio.Runner()
+
+        async def build() -> DnsManagementClient:
+            return DnsManagementClient(
+                _AsyncCredential(token_credential),
+                azure.subscription_id,
+                base_url=cloud.arm_url,
+                credential_scopes=[cloud.arm_scope],
+                retry_total=MAX_RETRIES,
+                transport=pod_aio_transport(),
+            )
+
+        self.client = self._runner.run(build())
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return self._runner.run(coroutine)
+
+    def close(self) -> None:
+        self._runner.run(self.client.close())
+        self._runner.close()
