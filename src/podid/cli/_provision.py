@@ -100,20 +100,24 @@ def cmd_status(args: argparse.Namespace) -> Result:
     return Result(data, show, exit_code=0 if data["inSync"] else 3)
 
 
-def _summary(state: State, reports: list[StepReport]) -> tuple[dict[str, Any], Verdict]:
-    """The four parts `up` shows. The probes and the wait for the hello name overlap: both wait on pods."""
-    data = {
-        "steps": _steps(reports),
+def _report(state: State) -> dict[str, Any]:
+    return {
         "podIdentityProfile": report.pod_identity_profile(state)["podIdentityProfile"],
         "roleAssignments": report.role_assignments(state),
+        "dns": report.dns_answer(state),
     }
+
+
+def _summary(state: State, reports: list[StepReport]) -> tuple[dict[str, Any], Verdict]:
+    """The four parts `up` shows. The report (which waits for the hello name) and the probes overlap: both
+    mostly wait, for pods and for the sandbox."""
     # probes write (pods, records, a zone): act when this run changed the system, so that a second `up`
     # writes nothing; otherwise the read-only checks stand and `podid verify` acts on demand
     changed = any(item.changes for item in reports)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        answer = pool.submit(report.dns_answer, state)
+        shown = pool.submit(_report, state)
         verdict = verify(state, act=changed)
-        data["dns"] = answer.result()
+        data = {"steps": _steps(reports), **shown.result()}
     data["verification"] = {**verdict.as_dict(), "acted": changed}
     return data, verdict
 

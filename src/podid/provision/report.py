@@ -31,7 +31,8 @@ def pod_identity_profile(state: State) -> dict[str, Any]:
 
 def principals(state: State) -> dict[str, str]:
     """principal id → a readable name for the identities this system involves."""
-    names = {str(identity.principal_id): name for name, identity in state.identities.items()}
+    # a copy first: `podid up` reports while verify reloads the identities
+    names = {str(identity.principal_id): name for name, identity in list(state.identities.items())}
     if state.kubelet is not None and state.kubelet.get("objectId"):
         names[state.kubelet["objectId"]] = f"{state.design.cluster}-agentpool (kubelet)"
     cluster = getattr(getattr(state.cluster, "identity", None), "principal_id", None)
@@ -90,8 +91,8 @@ def dns_answer(state: State, timeout: float = DNS_TIMEOUT) -> dict[str, Any]:
         lambda: found if expected in (found := resolve(host, server)) else None,
         f"{host} to resolve to {expected}",
         timeout,
-        first_delay=0.1,
-        max_delay=1.0,
+        first_delay=0.02,
+        max_delay=0.1,  # a question to a name server is cheap, and the answer is what `up` waits for
     )
     return {
         "name": host,

@@ -142,7 +142,8 @@ class TokenService:
 
 def _load_or_create_key(path: Path | None) -> rsa.RSAPrivateKey:
     if path is not None and path.exists():
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        # the sandbox's own key, written below: checking its primes again would take ~40 ms per start
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None, unsafe_skip_rsa_key_validation=True)
         assert isinstance(key, rsa.RSAPrivateKey)
         return key
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -32,7 +32,7 @@ from podid.verify.cases import Probe, account_annotations, probes
 from podid.verify.findings import Finding
 
 POD_TIMEOUT = 180.0
-CLEANUP_THREADS = 4  # deletes are round trips: a few at a time, without crowding the API server
+PARALLEL_REQUESTS = 4  # creates and deletes are round trips: a few at a time, without crowding the API server
 _MESSAGE = re.compile(r'msg="((?:[^"\\]|\\.)*)"')
 _DENIED = re.compile(r"perform action '([^']+)' over scope '([^']+)'")
 
@@ -194,16 +194,20 @@ class ProbeRun:
     def start(self) -> None:
         """Create the run's zone and objects, then its probe pods, which act while the caller goes on."""
         state = self.state
-        with translated():
-            state.clients.dns.zones.create_or_update(state.design.group, self.other_zone, Zone(location="global"))
         rbac_served = self.kube.serves(RBAC_GROUP)
         support = _support(state, self.probes, self.token, self.other_zone, account_annotations(state, self.mode))
-        for obj in support:
-            if rbac_served or not obj["kind"].startswith("Cluster"):
-                self._create(obj)
-        wait_for(self._service_address, "the probe Service's load balancer address", POD_TIMEOUT, 0.02, 0.5)
-        for probe in self.probes:
-            self._create(_pod(state, probe, self.token))
+        objects = [obj for obj in support if rbac_served or not obj["kind"].startswith("Cluster")]
+        with ThreadPoolExecutor(max_workers=PARALLEL_REQUESTS) as pool:
+            zone = pool.submit(self._create_other_zone)
+            list(pool.map(self._create, objects))  # each pod's Secret and ServiceAccount exist before it
+            zone.result()
+            wait_for(self._service_address, "the probe Service's load balancer address", POD_TIMEOUT, 0.02, 0.5)
+            list(pool.map(self._create, [_pod(state, probe, self.token) for probe in self.probes]))
+
+    def _create_other_zone(self) -> None:
+        zones = self.state.clients.dns.zones
+        with translated():
+            zones.create_or_update(self.state.design.group, self.other_zone, Zone(location="global"))
 
     def finish(self) -> list[Finding]:
         """Wait for the probes, then judge each by what it wrote and what it logged."""
@@ -213,7 +217,7 @@ class ProbeRun:
 
     def cleanup(self) -> None:
         """Remove every object, record and zone this run made (best effort: each part on its own, side by side)."""
-        with ThreadPoolExecutor(max_workers=CLEANUP_THREADS) as pool:
+        with ThreadPoolExecutor(max_workers=PARALLEL_REQUESTS) as pool:
             for obj in self.created:
                 meta = obj["metadata"]
                 pool.submit(self._quietly, self.kube.delete, obj["kind"], meta.get("namespace"), meta["name"])

@@ -75,6 +75,8 @@ class KubeFleet:
         data_dir = cloud.settings.data_dir or Path(tempfile.mkdtemp(prefix="podid-kube-"))
         self._files = data_dir / "kube"
         self._spare_zygote: Zygote | None = None
+        self._keygen: concurrent.futures.ThreadPoolExecutor | None = None
+        self._spare_key: concurrent.futures.Future[str] | None = None
 
     # sandbox service
 
@@ -83,12 +85,17 @@ class KubeFleet:
         # a zygote warms up for about a second: the first cluster's workloads start without waiting for it
         self._spare_zygote = Zygote(sys.executable, _WORKLOAD_ENV)
         self._spare_zygote.start()
+        # likewise a signing key: RSA generation takes ~40 ms, done off the loop (it releases the GIL)
+        self._keygen = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="kube-keygen")
+        self._spare_key = self._keygen.submit(new_signing_key)
         for doc in self._cloud.store.all(CLUSTER_KIND):
             self._serve(doc)
 
     async def stop(self) -> None:
         if self._spare_zygote is not None:
             self._spare_zygote.close()
+        if self._keygen is not None:
+            self._keygen.shutdown(cancel_futures=True)
         for key in list(self._servers):
             await self._servers.pop(key).stop()
         for closing in list(self._closing):
@@ -140,7 +147,7 @@ class KubeFleet:
         doc = self._cloud.store.get(CLUSTER_KIND, key) or {
             "adminToken": secrets.token_hex(32),
             "userToken": secrets.token_hex(32),
-            "signingKey": new_signing_key(),
+            "signingKey": self._signing_key(),
             "port": 0,
         }
         doc["spec"] = asdict(spec)
@@ -221,6 +228,13 @@ class KubeFleet:
 
     def _kubelet_settings(self, directory: Path, port: int) -> KubeletSettings:
         return KubeletSettings(directory / "pods", _WORKLOAD_ENV, lambda: self._sandbox_env(str(port)), self._zygote)
+
+    def _signing_key(self) -> str:
+        """The spare key made ahead, and the next one started; a new one when there is no spare."""
+        spare, self._spare_key = self._spare_key, None
+        if self._keygen is not None:
+            self._spare_key = self._keygen.submit(new_signing_key)
+        return spare.result() if spare is not None else new_signing_key()
 
     def _zygote(self) -> Zygote:
         """The warm spare for the first cluster, a new zygote (started on first need) for each other one."""
