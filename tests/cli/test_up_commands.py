@@ -228,7 +228,8 @@ def test_bad_settings_fail_before_any_change(
 def test_proxy_variables_do_not_apply_to_the_sandbox(
     podid: PodidRunner, settings: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A proxy in the environment (a corporate one, say) is for the internet: the local sandbox is reached directly."""
+    """A proxy in the environment (a corporate one, say) is for the internet: the sandbox's ARM and Entra ID are
+    reached directly. (A cluster's API follows its kubeconfig and NO_PROXY, as kubectl does.)"""
     for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY"):
         monkeypatch.setenv(name, "http://127.0.0.1:9")  # the discard port: a proxy that is not there
     for name in ("NO_PROXY", "no_proxy"):
