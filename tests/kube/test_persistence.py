@@ -3,8 +3,8 @@
 Covers: a second Sandbox on the same data dir serves the cluster on the same URL with the same tokens (the old
 kubeconfig keeps working), with its objects, uids and resourceVersions (which keep increasing), pods Running
 on the same IPs and their workloads started again; a watch resumed from a version older than the restart gets
-410 Expired; ``delete_cluster`` stops the endpoint and forgets the objects (a new cluster of the same id starts
-empty).
+410 Expired (an error from podid's own wrapper too); ``delete_cluster`` stops the endpoint and forgets the
+objects (a new cluster of the same id starts empty).
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import pytest
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 
+from podid.provision.errors import ProvisionError
+from podid.provision.kube import Kube
 from podid.sandbox import Sandbox, SandboxConfig
 from tests.kube.conftest import Kubectl, cluster_spec, eventually, write_kubeconfig
 
@@ -99,6 +101,8 @@ def _check_restored(second: Sandbox, kubeconfig: Path, version: int, before: k8s
     )
     event = json.loads(stale.data.decode().splitlines()[0])
     assert event["type"] == "ERROR" and event["object"]["code"] == 410 and event["object"]["reason"] == "Expired"
+    with pytest.raises(ProvisionError, match="too old resource version"):  # podid's wrapper raises it, too
+        list(Kube.from_file(kubeconfig).watch("Pod", "default", "app=none", "1", timeout=2))
     api.close()
 
 
