@@ -138,7 +138,7 @@ def test_bad_request_and_unauthorized():
 
 
 def test_forbidden_messages():
-    listing = status.forbidden(PODS, user="system:serviceaccount:default:demo", verb="list", namespace="default")
+    listing = status.forbidden("", "pods", user="system:serviceaccount:default:demo", verb="list", namespace="default")
     assert listing.status == {
         **HEAD,
         "message": 'pods is forbidden: User "system:serviceaccount:default:demo" cannot list resource "pods" in API '
@@ -147,16 +147,19 @@ def test_forbidden_messages():
         "details": {"kind": "pods"},
         "code": 403,
     }
-    named = status.forbidden(DEPLOYMENTS, user="u", verb="get", name="web", namespace="ns", why="RBAC: denied")
+    named = status.forbidden("apps", "deployments", user="u", verb="get", name="web", namespace="ns")
     assert named.status["message"] == (
         'deployments.apps "web" is forbidden: User "u" cannot get resource "deployments" in API group "apps" in the '
-        'namespace "ns": RBAC: denied'
+        'namespace "ns"'
     )
-    nodes = status.forbidden(NODES, user="u", verb="list")
+    assert named.status["details"] == {"name": "web", "group": "apps", "kind": "deployments"}
+    nodes = status.forbidden("", "nodes", user="u", verb="list")
     assert nodes.status["message"].endswith('cannot list resource "nodes" in API group "" at the cluster scope')
-    logs = status.forbidden(PODS, user="u", verb="get", name="p", namespace="ns", subresource="log")
+    logs = status.forbidden("", "pods", user="u", verb="get", name="p", namespace="ns", subresource="log")
     assert 'cannot get resource "pods/log"' in logs.status["message"]
     assert logs.status["details"] == {"name": "p", "kind": "pods"}
+    path = status.forbidden_path(user="u", verb="get", path="/apis")
+    assert path.status["message"] == 'forbidden: User "u" cannot get path "/apis"' and path.status["details"] == {}
 
 
 def test_method_not_allowed_media_type_expired_internal():

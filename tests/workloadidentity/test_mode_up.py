@@ -20,7 +20,6 @@ from podid.provision.errors import NotFound, translated
 from podid.provision.kube import Kube
 from podid.provision.state import State
 from podid.provision.step import StepReport, run
-from podid.provision.steps.kube import RBAC_GROUP
 from podid.provision.steps.workloadidentity import issuer_of, up_steps
 from podid.provision.wait import wait_for
 from podid.sandbox import Endpoints
@@ -99,16 +98,15 @@ def test_a_labelled_pod_with_another_account_gets_no_token(provisioned: State) -
             "metadata": {"name": "impostor", "namespace": namespace, "annotations": annotations},
         }
     )
-    if kube.serves(RBAC_GROUP):  # it may list Services as external-dns does
-        kube.create(
-            {
-                "apiVersion": RBAC_GROUP,
-                "kind": "ClusterRoleBinding",
-                "metadata": {"name": f"impostor-{design.group}"},
-                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "external-dns"},
-                "subjects": [{"kind": "ServiceAccount", "name": "impostor", "namespace": namespace}],
-            }
-        )
+    kube.create(  # it may list Services as external-dns does
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRoleBinding",
+            "metadata": {"name": f"impostor-{design.group}"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "external-dns"},
+            "subjects": [{"kind": "ServiceAccount", "name": "impostor", "namespace": namespace}],
+        }
+    )
     kube.create(_impostor_pod(provisioned))
 
     def finished() -> dict[str, Any] | None:

@@ -26,7 +26,6 @@ from podid.provision.errors import ProvisionError, TimedOut, translated
 from podid.provision.kube import Kube, KubeObject
 from podid.provision.manifests import EXTERNAL_DNS, verify_domain
 from podid.provision.state import State
-from podid.provision.steps.kube import RBAC_GROUP
 from podid.provision.wait import wait_for
 from podid.verify.cases import Probe, account_annotations, probes
 from podid.verify.findings import Finding
@@ -194,12 +193,10 @@ class ProbeRun:
     def start(self) -> None:
         """Create the run's zone and objects, then its probe pods, which act while the caller goes on."""
         state = self.state
-        rbac_served = self.kube.serves(RBAC_GROUP)
         support = _support(state, self.probes, self.token, self.other_zone, account_annotations(state, self.mode))
-        objects = [obj for obj in support if rbac_served or not obj["kind"].startswith("Cluster")]
         with ThreadPoolExecutor(max_workers=PARALLEL_REQUESTS) as pool:
             zone = pool.submit(self._create_other_zone)
-            list(pool.map(self._create, objects))  # each pod's Secret and ServiceAccount exist before it
+            list(pool.map(self._create, support))  # each pod's Secret and ServiceAccount exist before it
             zone.result()
             wait_for(self._service_address, "the probe Service's load balancer address", POD_TIMEOUT, 0.02, 0.5)
             list(pool.map(self._create, [_pod(state, probe, self.token) for probe in self.probes]))

@@ -12,7 +12,6 @@ from podid.provision.step import UNKNOWN, Change, subset_diff
 from podid.provision.steps.cluster import kube_for
 from podid.provision.wait import wait_for
 
-RBAC_GROUP = "rbac.authorization.k8s.io/v1"
 POD_GONE_TIMEOUT = 120.0
 
 
@@ -50,8 +49,6 @@ class KubeObjectsStep:
         kube = kube_for(state) if state.cluster is not None else None
         if kube is None:  # the cluster is created in this run
             return [Change("create", describe(obj)) for obj in objects]
-        if any(obj["kind"].startswith("Cluster") for obj in objects) and not kube.serves(RBAC_GROUP):
-            objects = [obj for obj in objects if not obj["kind"].startswith("Cluster")]
         return [change for obj in objects for change in plan_object(kube, obj)]
 
 

@@ -1,7 +1,7 @@
 """Bearer-token authentication of one API server: the AKS local accounts and service-account tokens.
 
-The kubeconfig tokens of listClusterAdminCredential/listClusterUserCredential are static (AKS local accounts;
-both have full access here). Service-account JWTs must be signed by this cluster, unexpired, meant for the
+The kubeconfig tokens of listClusterAdminCredential/listClusterUserCredential are static: AKS local accounts,
+both in ``system:masters``. Service-account JWTs must be signed by this cluster, unexpired, meant for the
 API server (``aud`` contains its issuer; legacy Secret tokens have no ``aud``) and still backed by their
 objects: the ServiceAccount (same uid), the bound pod, or the legacy token Secret. Anything else is 401.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from podid.sandbox.kube._cluster import Cluster
 from podid.sandbox.kube._objects import as_list, as_str, dig
+from podid.sandbox.kube._rbac import AUTHENTICATED, MASTERS, UserInfo, service_account_user
 from podid.sandbox.kube._satokens import LEGACY_ISSUER, TokenSigner, bound_names, same_token
 from podid.sandbox.kube._status import unauthorized
 
@@ -20,7 +21,7 @@ class Authenticator:
         self._signer = signer
         self._static = static  # token -> user name
 
-    def user(self, authorization: str | None) -> str:
+    def user(self, authorization: str | None) -> UserInfo:
         """The user a request's ``Authorization`` header names; raises the 401 KubeApiError otherwise."""
         scheme, _, token = (authorization or "").partition(" ")
         token = token.strip()
@@ -28,13 +29,13 @@ class Authenticator:
             raise unauthorized()
         for known, user in self._static.items():
             if same_token(token, known):
-                return user
+                return UserInfo(user, (MASTERS, AUTHENTICATED))
         account = self._service_account(token)
         if account is None:
             raise unauthorized()
         return account
 
-    def _service_account(self, token: str) -> str | None:
+    def _service_account(self, token: str) -> UserInfo | None:
         claims = self._signer.verify(token)
         if claims is None:
             return None
@@ -53,7 +54,7 @@ class Authenticator:
                 return None
             if pod_uid and not self._pod_alive(namespace, claims, pod_uid):
                 return None
-        return f"system:serviceaccount:{namespace}:{name}"
+        return service_account_user(namespace, name)
 
     def _pod_alive(self, namespace: str, claims: dict[str, object], pod_uid: str) -> bool:
         pod_name = as_str(dig(claims, "kubernetes.io", "pod", "name"))

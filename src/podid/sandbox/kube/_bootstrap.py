@@ -1,5 +1,6 @@
-"""What a new AKS cluster already holds: its nodes, the system namespaces, the ``kubernetes`` Service and the
-aad-pod-identity CRDs; and keeping the Node objects in line with the scale-set instances.
+"""What a new AKS cluster already holds: its nodes, the system namespaces, the ``kubernetes`` Service, the
+default RBAC roles and bindings and the aad-pod-identity CRDs; and keeping the Node objects in line with the
+scale-set instances.
 
 Node objects carry the labels AKS puts on nodes (agent pool, zone, region, instance type, OS) so that
 ``nodeSelector: {kubernetes.io/os: linux}`` from the tutorial's Pod schedules, and the ``providerID`` MIC uses
@@ -15,6 +16,7 @@ import uuid
 
 from podid.sandbox.kube._cluster import Cluster, DeleteOptions
 from podid.sandbox.kube._objects import Obj, dig
+from podid.sandbox.kube._rbac_defaults import bootstrap_rbac
 from podid.sandbox.kube._resources import AAD_POD_IDENTITY_TYPES, ResourceType
 from podid.sandbox.kube.api import ClusterSpec, NodeSpec
 
@@ -169,6 +171,7 @@ def bootstrap(cluster: Cluster, server_port: int) -> None:
     for rt in AAD_POD_IDENTITY_TYPES:
         if cluster.find(crds, "", f"{rt.plural}.{rt.group}") is None:
             cluster.create_object(crds, "", crd_object(rt))
+    bootstrap_rbac(cluster)
     _kubernetes_service(cluster, server_port)
 
 

@@ -363,7 +363,7 @@ def namespace_terminating(rt: ResourceType, name: str, namespace: str) -> KubeAp
     """403 from the NamespaceLifecycle admission plugin."""
     why = f"unable to create new content in namespace {namespace} because it is being terminated"
     cause = {"reason": "NamespaceTerminating", "message": why, "field": "metadata.namespace"}
-    error = _status.forbidden(rt, user="", verb="create", name=name)
+    error = _status.forbidden(rt.group, rt.plural, user="", verb="create", name=name)
     error.status["message"] = f"{rt.group_resource} {json.dumps(name)} is forbidden: {why}"
     error.status["details"]["causes"] = [cause]
     return error

@@ -9,6 +9,7 @@ from podid.sandbox.kube._auth import Authenticator
 from podid.sandbox.kube._cluster import Cluster
 from podid.sandbox.kube._encoding import EncodingCache
 from podid.sandbox.kube._kubelet import Kubelet
+from podid.sandbox.kube._rbac import Authorizer
 from podid.sandbox.kube._satokens import TokenSigner
 
 
@@ -17,6 +18,7 @@ class ApiContext:
     cluster: Cluster
     kubelet: Kubelet
     authenticator: Authenticator
+    authorizer: Authorizer
     signer: TokenSigner
     kubernetes_version: str  # "1.29.4"
     server_url: str  # https://127.0.0.1:<port>

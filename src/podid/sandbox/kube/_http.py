@@ -1,11 +1,12 @@
-"""The HTTP front of one cluster's API server: authentication, discovery, and dispatch of resource requests.
+"""The HTTP front of one cluster's API server: authentication, authorization, discovery and dispatch.
 
 Public (as on AKS, where anonymous requests may read them): ``/version``, the health checks and the service
 account issuer discovery (``/.well-known/openid-configuration``, ``/openid/v1/jwks``). Everything else needs a
-bearer token (401 Status otherwise). Discovery answers plain APIVersions/APIGroupList documents whatever the
-Accept asks, which makes kubectl 1.32 fall back from aggregated discovery; ``/openapi/v2`` is an empty
-protobuf document (200 ``application/octet-stream``), enough for validated ``kubectl apply``, and
-``/openapi/v3`` is a 404 as kubectl 1.32 tolerates. Every failure is a Kubernetes Status.
+bearer token (401 Status otherwise) and RBAC's leave (``_rbac``; 403 Status otherwise). Discovery answers plain
+APIVersions/APIGroupList documents whatever the Accept asks, which makes kubectl 1.32 fall back from aggregated
+discovery; ``/openapi/v2`` is an empty protobuf document (200 ``application/octet-stream``), enough for
+validated ``kubectl apply``, and ``/openapi/v3`` is a 404 as kubectl 1.32 tolerates. Every failure is a
+Kubernetes Status.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from podid.sandbox.kube import _rest, _streams, _subresources
 from podid.sandbox.kube._cluster import STATUS_KINDS
 from podid.sandbox.kube._context import ApiContext
 from podid.sandbox.kube._objects import Obj
-from podid.sandbox.kube._status import KubeApiError, internal_error, method_not_allowed
+from podid.sandbox.kube._rbac import UserInfo, request_attributes
+from podid.sandbox.kube._status import KubeApiError, forbidden, forbidden_path, internal_error, method_not_allowed
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +43,8 @@ def build_app(context: ApiContext) -> web.Application:
     @web.middleware
     async def statuses(request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
-            if request.path not in _PUBLIC:  # every authenticated user has full access (AKS local accounts)
-                context.authenticator.user(request.headers.get("Authorization"))
+            if request.path not in _PUBLIC:
+                _authorize(context, request, context.authenticator.user(request.headers.get("Authorization")))
             response = await handler(request)
             if request.method in _WRITES and response.status < 300:
                 context.count_write(request.method)
@@ -62,6 +64,17 @@ def build_app(context: ApiContext) -> web.Application:
     app = web.Application(middlewares=[statuses], client_max_size=_MAX_BODY)
     app.router.add_route("*", "/{tail:.*}", dispatch)
     return app
+
+
+def _authorize(context: ApiContext, request: web.Request, user: UserInfo) -> None:
+    """RBAC, after authentication and before anything else (so a forbidden request learns nothing, not even 404)."""
+    attributes = request_attributes(request.method, request.path, request.query)
+    if context.authorizer.allows(user, attributes):
+        return
+    if not attributes.resource:
+        raise forbidden_path(user=user.name, verb=attributes.verb, path=attributes.path)
+    where = {"namespace": attributes.namespace, "name": attributes.name, "subresource": attributes.subresource}
+    raise forbidden(attributes.api_group, attributes.resource, user=user.name, verb=attributes.verb, **where)
 
 
 async def _dispatch(context: ApiContext, request: web.Request) -> web.StreamResponse:

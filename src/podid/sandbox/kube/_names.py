@@ -108,3 +108,10 @@ def is_valid_label_value(value: str) -> list[str]:
     if not _LABEL_VALUE.fullmatch(value):
         errors.append(regex_error(_LABEL_VALUE_MSG, _LABEL_VALUE_FMT, "MyValue", "my_value", "12345"))
     return errors
+
+
+def is_path_segment_name(value: str) -> list[str]:
+    """path.IsValidPathSegmentName: what RBAC object names must be (``system:discovery`` is one)."""
+    if value in (".", ".."):
+        return [f"may not be '{value}'"]
+    return [f"may not contain '{bad}'" for bad in ("/", "%") if bad in value]

@@ -27,6 +27,7 @@ from podid.sandbox.kube._ippool import AddressPool
 from podid.sandbox.kube._kubelet import Kubelet, KubeletSettings
 from podid.sandbox.kube._lifecycle import GarbageCollector, NamespaceController, TokenController
 from podid.sandbox.kube._objects import Obj
+from podid.sandbox.kube._rbac import Authorizer
 from podid.sandbox.kube._satokens import DEFAULT_ISSUER, TokenSigner
 from podid.sandbox.kube._scheduler import Scheduler
 from podid.sandbox.kube._services import EndpointsController, LoadBalancerController, ServiceAllocator
@@ -88,6 +89,7 @@ class ClusterServer:
             self.cluster,
             self.kubelet,
             authenticator,
+            Authorizer(self.cluster),
             self.signer,
             spec.kubernetes_version,
             self.server_url,

@@ -5,7 +5,7 @@ Every failure the API server returns is a ``KubeApiError`` carrying the Status d
     KubeApiError
       400 BadRequest             bad_request()
       401 Unauthorized           unauthorized()
-      403 Forbidden              forbidden()
+      403 Forbidden              forbidden(), forbidden_path()
       404 NotFound               not_found(), path_not_found()
       405 MethodNotAllowed       method_not_allowed()
       409 AlreadyExists          already_exists()
@@ -186,23 +186,20 @@ def unauthorized(message: str = "Unauthorized") -> KubeApiError:
     return _status(401, "Unauthorized", message)
 
 
-def forbidden(
-    rt: ResourceType,
-    *,
-    user: str,
-    verb: str,
-    name: str = "",
-    namespace: str = "",
-    subresource: str = "",
-    why: str = "",
-) -> KubeApiError:
-    """403 as written by the authorization filter (``forbiddenMessage`` plus the authorizer's reason)."""
-    resource = f"{rt.plural}/{subresource}" if subresource else rt.plural
+def forbidden(group: str, resource: str, *, user: str, verb: str, name: str = "", namespace: str = "",
+              subresource: str = "") -> KubeApiError:  # fmt: skip
+    """403 as written by the authorization filter (``forbiddenMessage``) for a resource request."""
+    combined = f"{resource}/{subresource}" if subresource else resource
     scope = f"in the namespace {json.dumps(namespace)}" if namespace else "at the cluster scope"
-    text = f"User {json.dumps(user)} cannot {verb} resource {json.dumps(resource)} in API group"
-    text += f" {json.dumps(rt.group)} {scope}" + (f": {why}" if why else "")
-    subject = f"{rt.group_resource} {json.dumps(name)}" if name else rt.group_resource
-    return _status(403, "Forbidden", f"{subject} is forbidden: {text}", _resource_details(rt, name))
+    text = f"User {json.dumps(user)} cannot {verb} resource {json.dumps(combined)} in API group {json.dumps(group)}"
+    group_resource = f"{resource}.{group}" if group else resource
+    subject = f"{group_resource} {json.dumps(name)}" if name else group_resource
+    return _status(403, "Forbidden", f"{subject} is forbidden: {text} {scope}", _details(name, group, resource))
+
+
+def forbidden_path(*, user: str, verb: str, path: str) -> KubeApiError:
+    """403 for a non-resource request (``/apis``, ``/version``)."""
+    return _status(403, "Forbidden", f"forbidden: User {json.dumps(user)} cannot {verb} path {json.dumps(path)}", {})
 
 
 def method_not_allowed(rt: ResourceType | None = None, action: str = "") -> KubeApiError:

@@ -16,6 +16,7 @@ from podid.sandbox.kube._names import (
     is_dns1035_label,
     is_dns1123_label,
     is_dns1123_subdomain,
+    is_path_segment_name,
     is_qualified_name,
     is_valid_label_value,
 )
@@ -34,7 +35,11 @@ from podid.sandbox.kube._status import (
 )
 
 NameCheck = Callable[[str], list[str]]
-_NAME_CHECKS: dict[str, NameCheck] = {"Namespace": is_dns1123_label, "Service": is_dns1035_label}
+_NAME_CHECKS: dict[str, NameCheck] = {
+    "Namespace": is_dns1123_label,
+    "Service": is_dns1035_label,
+    **dict.fromkeys(("ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"), is_path_segment_name),
+}
 _PROTOCOLS = ("SCTP", "TCP", "UDP")
 _RESTART_POLICIES = ("Always", "Never", "OnFailure")
 _SERVICE_TYPES = ("ClusterIP", "ExternalName", "LoadBalancer", "NodePort")

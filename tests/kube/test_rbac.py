@@ -1,0 +1,162 @@
+"""RBAC on a sandbox cluster: service-account tokens may do what their roles grant, and nothing else.
+
+Covers: rbac.authorization.k8s.io/v1 is served (kubectl applies a ClusterRole and binding, `get clusterroles`
+lists the defaults: cluster-admin for system:masters, discovery for everyone authenticated); a service account
+with no binding may read discovery but gets 403 Forbidden with the apiserver's message for anything else; a
+RoleBinding grants in its namespace only, to a Role or a ClusterRole; a ClusterRoleBinding grants everywhere;
+verbs (list but not delete; watch), resourceNames and subresources (``pods/log``) are honoured; the kubeconfig's
+local accounts keep full access.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from kubernetes import client as k8s
+
+from tests.kube.conftest import KubeCluster, Kubectl
+
+RBAC = "rbac.authorization.k8s.io/v1"
+
+
+def _token(core: k8s.CoreV1Api, namespace: str, account: str) -> str:
+    core.create_namespaced_service_account(namespace, {"metadata": {"name": account}})
+    token: str = core.create_namespaced_service_account_token(account, namespace, {"spec": {}}).status.token
+    return token
+
+
+def _call(kube: KubeCluster, token: str, path: str, method: str = "GET") -> requests.Response:
+    headers = {"Authorization": f"Bearer {token}"}
+    return requests.request(method, kube.access.server_url + path, headers=headers, verify=kube.ca_cert, timeout=10)
+
+
+def _role(kind: str, name: str, rules: list[dict[str, Any]], namespace: str = "") -> dict[str, Any]:
+    metadata = {"name": name, **({"namespace": namespace} if namespace else {})}
+    return {"apiVersion": RBAC, "kind": kind, "metadata": metadata, "rules": rules}
+
+
+def _binding(kind: str, name: str, role: tuple[str, str], account: tuple[str, str], namespace: str = "") -> Any:
+    metadata = {"name": name, **({"namespace": namespace} if namespace else {})}
+    subject = {"kind": "ServiceAccount", "name": account[1], "namespace": account[0]}
+    ref = {"apiGroup": "rbac.authorization.k8s.io", "kind": role[0], "name": role[1]}
+    return {"apiVersion": RBAC, "kind": kind, "metadata": metadata, "roleRef": ref, "subjects": [subject]}
+
+
+@pytest.fixture
+def rbac(api_client: k8s.ApiClient) -> k8s.RbacAuthorizationV1Api:
+    return k8s.RbacAuthorizationV1Api(api_client)
+
+
+@pytest.fixture
+def other(core: k8s.CoreV1Api, namespace: str) -> str:
+    name = f"{namespace}-b"
+    core.create_namespace({"metadata": {"name": name}})
+    return name
+
+
+def test_defaults_and_kubectl(kubectl: Kubectl, namespace: str, unique: str, tmp_path: Path) -> None:
+    names = kubectl("get", "clusterroles", "-o", "name").split()
+    assert {"clusterrole.rbac.authorization.k8s.io/cluster-admin"} <= set(names)
+    assert "clusterrole.rbac.authorization.k8s.io/system:discovery" in names
+    admin_binding = kubectl("get", "clusterrolebinding", "cluster-admin", "-o", "jsonpath={.subjects[0].name}")
+    assert admin_binding == "system:masters"
+    manifest = tmp_path / "rbac.yaml"
+    manifest.write_text(
+        f"""apiVersion: {RBAC}
+kind: Role
+metadata: {{name: reader, namespace: {namespace}}}
+rules: [{{apiGroups: [""], resources: [pods], verbs: [get, list]}}]
+---
+apiVersion: {RBAC}
+kind: RoleBinding
+metadata: {{name: reader-{unique}, namespace: {namespace}}}
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: Role, name: reader}}
+subjects: [{{kind: ServiceAccount, name: default, namespace: {namespace}}}]
+"""
+    )
+    assert "created" in kubectl("apply", "-f", str(manifest))
+    assert f"reader-{unique}" in kubectl("get", "rolebindings", "-n", namespace, "-o", "name")
+
+
+def test_an_unbound_account_may_read_discovery_only(core: k8s.CoreV1Api, kube: KubeCluster, namespace: str) -> None:
+    token = _token(core, namespace, "nobody")
+    assert _call(kube, token, "/api").status_code == 200
+    assert _call(kube, token, "/apis/apps/v1").status_code == 200
+    listing = _call(kube, token, f"/api/v1/namespaces/{namespace}/pods")
+    assert listing.status_code == 403
+    user = f"system:serviceaccount:{namespace}:nobody"
+    assert listing.json() == {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": f'pods is forbidden: User "{user}" cannot list resource "pods" in API group "" in the namespace '
+        f'"{namespace}"',
+        "reason": "Forbidden",
+        "details": {"kind": "pods"},
+        "code": 403,
+    }
+    nodes = _call(kube, token, "/api/v1/nodes").json()["message"].replace(user, "U")
+    assert nodes == 'nodes is forbidden: User "U" cannot list resource "nodes" in API group "" at the cluster scope'
+    deployment = _call(kube, token, f"/apis/apps/v1/namespaces/{namespace}/deployments/web").json()["message"]
+    assert deployment.startswith(f'deployments.apps "web" is forbidden: User "{user}" cannot get resource')
+
+
+def test_a_role_binding_grants_in_its_namespace_only(
+    core: k8s.CoreV1Api, rbac: k8s.RbacAuthorizationV1Api, kube: KubeCluster, namespace: str, other: str
+) -> None:
+    token = _token(core, namespace, "reader")
+    rules = [{"apiGroups": [""], "resources": ["pods", "pods/log"], "verbs": ["get", "list", "watch"]}]
+    rbac.create_namespaced_role(namespace, _role("Role", "pod-reader", rules, namespace))
+    binding = _binding("RoleBinding", "read-pods", ("Role", "pod-reader"), (namespace, "reader"), namespace)
+    rbac.create_namespaced_role_binding(namespace, binding)
+    assert _call(kube, token, f"/api/v1/namespaces/{namespace}/pods").status_code == 200
+    assert _call(kube, token, f"/api/v1/namespaces/{namespace}/pods?watch=true&timeoutSeconds=1").status_code == 200
+    assert _call(kube, token, f"/api/v1/namespaces/{namespace}/pods/none/log").status_code == 404  # allowed, absent
+    assert _call(kube, token, f"/api/v1/namespaces/{namespace}/pods/none", "DELETE").status_code == 403
+    assert _call(kube, token, f"/api/v1/namespaces/{namespace}/secrets").status_code == 403
+    assert _call(kube, token, f"/api/v1/namespaces/{other}/pods").status_code == 403
+    assert _call(kube, token, "/api/v1/pods").status_code == 403  # every namespace is the cluster scope
+
+
+def test_cluster_roles_bound_per_namespace_or_cluster_wide(
+    core: k8s.CoreV1Api, rbac: k8s.RbacAuthorizationV1Api, kube: KubeCluster, namespace: str, other: str, unique: str
+) -> None:
+    token = _token(core, namespace, "lister")
+    rules = [{"apiGroups": [""], "resources": ["services"], "verbs": ["list"]}]
+    rbac.create_cluster_role(_role("ClusterRole", f"services-{unique}", rules))
+    role = ("ClusterRole", f"services-{unique}")
+    rbac.create_namespaced_role_binding(
+        other, _binding("RoleBinding", "list-services", role, (namespace, "lister"), other)
+    )
+    assert _call(kube, token, f"/api/v1/namespaces/{other}/services").status_code == 200
+    assert _call(kube, token, f"/api/v1/namespaces/{namespace}/services").status_code == 403
+    assert _call(kube, token, "/api/v1/services").status_code == 403
+    rbac.create_cluster_role_binding(_binding("ClusterRoleBinding", f"services-{unique}", role, (namespace, "lister")))
+    assert _call(kube, token, "/api/v1/services").status_code == 200
+    assert _call(kube, token, f"/api/v1/namespaces/{namespace}/services").status_code == 200
+
+
+def test_resource_names_limit_a_rule(
+    core: k8s.CoreV1Api, rbac: k8s.RbacAuthorizationV1Api, kube: KubeCluster, namespace: str
+) -> None:
+    token = _token(core, namespace, "picky")
+    for name in ("mine", "theirs"):
+        core.create_namespaced_config_map(namespace, {"metadata": {"name": name}})
+    rules = [{"apiGroups": [""], "resources": ["configmaps"], "resourceNames": ["mine"], "verbs": ["get"]}]
+    rbac.create_namespaced_role(namespace, _role("Role", "only-mine", rules, namespace))
+    rbac.create_namespaced_role_binding(
+        namespace, _binding("RoleBinding", "only-mine", ("Role", "only-mine"), (namespace, "picky"), namespace)
+    )
+    assert _call(kube, token, f"/api/v1/namespaces/{namespace}/configmaps/mine").status_code == 200
+    assert _call(kube, token, f"/api/v1/namespaces/{namespace}/configmaps/theirs").status_code == 403
+    assert _call(kube, token, f"/api/v1/namespaces/{namespace}/configmaps").status_code == 403  # a list names none
+
+
+def test_local_accounts_keep_full_access(kube: KubeCluster) -> None:
+    for token in (kube.access.admin_token, kube.access.user_token):
+        assert _call(kube, token, "/api/v1/nodes").status_code == 200
+        assert _call(kube, token, "/apis/rbac.authorization.k8s.io/v1/clusterroles").status_code == 200
