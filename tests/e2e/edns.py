@@ -170,9 +170,11 @@ def rbac_manifests(namespace: str) -> list[dict[str, Any]]:
     ]
 
 
-def deployment(name: str, args: list[str], secret: str, binding: str | None) -> dict[str, Any]:
+def deployment(
+    name: str, args: list[str], secret: str, binding: str | None, account: str = "external-dns"
+) -> dict[str, Any]:
     """external-dns' Deployment from the tutorial: azure.json from `secret` at /etc/kubernetes, the pods labelled
-    `aadpodidbinding: <binding>` (no label when `binding` is None)."""
+    `aadpodidbinding: <binding>` (no label when `binding` is None), running as the ServiceAccount `account`."""
     labels = {"app": name, **({"aadpodidbinding": binding} if binding else {})}
     container = {
         "name": "external-dns",
@@ -183,7 +185,7 @@ def deployment(name: str, args: list[str], secret: str, binding: str | None) -> 
     template = {
         "metadata": {"labels": labels},
         "spec": {
-            "serviceAccountName": "external-dns",
+            "serviceAccountName": account,
             "containers": [container],
             "volumes": [{"name": "azure-config-file", "secret": {"secretName": secret}}],
         },

@@ -143,10 +143,15 @@ def wait_for_log(t: Tutorial, pod: str, fragment: str, timeout: float = 60.0) ->
 
 @contextmanager
 def external_dns(
-    t: Tutorial, name: str, argv: list[str], secret_name: str = SECRET, binding: str | None = BINDING
+    t: Tutorial,
+    name: str,
+    argv: list[str],
+    secret_name: str = SECRET,
+    binding: str | None = BINDING,
+    account: str = "external-dns",
 ) -> Iterator[str]:
     """A running external-dns Deployment; yields its pod's name and deletes the Deployment afterwards."""
-    t.apps.create_namespaced_deployment(NAMESPACE, deployment(name, argv, secret_name, binding))
+    t.apps.create_namespaced_deployment(NAMESPACE, deployment(name, argv, secret_name, binding, account))
     try:
         yield pod_of(t, name).metadata.name
     finally:

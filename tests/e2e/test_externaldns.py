@@ -13,7 +13,8 @@ dnspython and dig, asking the sandbox's DNS server, return its external IP; dele
 under sync and keeps both under upsert-only. (2) A hand-made record is never changed or deleted, and a second
 external-dns with another owner id does not take over the first one's records. (3) The Deployment without the
 aadpodidbinding label gets no token and its log says why; bound to an identity with only the zone-scoped grant,
-listing zones fails with the 403 AuthorizationFailed in the log while the pod keeps running. (4) An invalid
+listing zones fails with the 403 AuthorizationFailed in the log while the pod keeps running; run as a
+ServiceAccount that no ClusterRole is bound to, it cannot list Services (Kubernetes RBAC's 403). (4) An invalid
 hostname, a hostname outside the domain filter and an out-of-range TTL are skipped with one log line each, the
 other Services still published; a Secret without azure.json is one fatal log line.
 """
@@ -157,6 +158,18 @@ def test_without_the_binding_label_there_is_no_token_and_the_log_says_why(tutori
     assert f"getting assigned identities for pod {NAMESPACE}/{pod} in CREATED state failed" in failure
     assert tutorial.admin.record_sets() == before
     tutorial.cluster.core.delete_namespaced_service("unbound", "default")
+
+
+def test_a_service_account_without_its_cluster_role_cannot_list_services(tutorial: Tutorial) -> None:
+    tutorial.cluster.core.create_namespaced_service_account(NAMESPACE, {"metadata": {"name": "no-rbac"}})
+    with external_dns(tutorial, "external-dns-no-rbac", args(), account="no-rbac") as pod:
+        logged = wait_for_log(tutorial, pod, "Failed to watch *v1.Service")
+    failure = next(message for _, message in logged if "Failed to watch" in message)
+    user = f"system:serviceaccount:{NAMESPACE}:no-rbac"
+    assert failure == (
+        f'Failed to watch *v1.Service: failed to list *v1.Service: services is forbidden: User "{user}" cannot list '
+        'resource "services" in API group "" at the cluster scope'
+    )
 
 
 def test_zone_scoped_grant_alone_logs_the_403_and_keeps_running(tutorial: Tutorial) -> None:

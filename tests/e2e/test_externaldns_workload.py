@@ -285,7 +285,11 @@ def test_refused_token_never_syncs_and_says_why(cluster: KubeAccess, endpoints: 
     lister = InformerLister(k8s.ApiClient(configuration), ["service"])
     lister.start()
     try:
-        assert lister.wait_synced(1.5) == "*v1.Service"
+        assert lister.wait_synced(1.5, threading.Event()) == "*v1.Service"
+        stopped = threading.Event()
+        stopped.set()  # SIGTERM while waiting: the wait ends at once
+        began = time.monotonic()
+        assert lister.wait_synced(60, stopped) == "*v1.Service" and time.monotonic() - began < 5
     finally:
         lister.stop()
     refused = [r.getMessage() for r in caplog.records if r.name.endswith("externaldns.kube")]

@@ -5,7 +5,8 @@ lists the defaults: cluster-admin for system:masters, discovery for everyone aut
 with no binding may read discovery but gets 403 Forbidden with the apiserver's message for anything else; a
 RoleBinding grants in its namespace only, to a Role or a ClusterRole; a ClusterRoleBinding grants everywhere;
 verbs (list but not delete; watch), resourceNames and subresources (``pods/log``) are honoured; the kubeconfig's
-local accounts keep full access.
+local accounts keep full access; a binding to the wrong kind of role, a subject without its namespace and rules
+that mix URLs and resources are 422 Invalid with the apiserver's texts, and nothing is stored.
 """
 
 from __future__ import annotations
@@ -160,3 +161,28 @@ def test_local_accounts_keep_full_access(kube: KubeCluster) -> None:
     for token in (kube.access.admin_token, kube.access.user_token):
         assert _call(kube, token, "/api/v1/nodes").status_code == 200
         assert _call(kube, token, "/apis/rbac.authorization.k8s.io/v1/clusterroles").status_code == 200
+
+
+def test_bad_roles_and_bindings_are_invalid(kube: KubeCluster, namespace: str, unique: str) -> None:
+    def post(path: str, body: dict[str, Any]) -> requests.Response:
+        headers = {"Authorization": f"Bearer {kube.access.admin_token}"}
+        url = kube.access.server_url + "/apis/rbac.authorization.k8s.io/v1" + path
+        return requests.post(url, json=body, headers=headers, verify=kube.ca_cert, timeout=10)
+
+    to_role = _binding("ClusterRoleBinding", f"bad-{unique}", ("Role", "x"), (namespace, "a"))
+    to_role["subjects"][0].pop("namespace")
+    wrong_kind = post("/clusterrolebindings", to_role)
+    assert wrong_kind.status_code == 422 and wrong_kind.json()["message"] == (
+        f'ClusterRoleBinding.rbac.authorization.k8s.io "bad-{unique}" is invalid: [roleRef.kind: Unsupported value: '
+        '"Role": supported values: "ClusterRole", subjects[0].namespace: Required value]'
+    )
+    rules = [{"nonResourceURLs": ["/healthz"], "verbs": ["get"]}, {"resources": ["pods"]}]
+    wrong_rules = post(f"/namespaces/{namespace}/roles", _role("Role", "urls", rules, namespace))
+    message = wrong_rules.json()["message"]
+    urls_error = 'rules[0].nonResourceURLs: Invalid value: ["/healthz"]: namespaced rules cannot apply to non-resource'
+    assert wrong_rules.status_code == 422 and urls_error + " URLs" in message
+    assert "rules[1].verbs: Required value: verbs must contain at least one value" in message
+    assert "rules[1].apiGroups: Required value: resource rules must supply at least one api group" in message
+    assert post(f"/namespaces/{namespace}/roles", _role("Role", "urls", rules[:1], namespace)).status_code == 422
+    listed = _call(kube, kube.access.admin_token, f"/apis/rbac.authorization.k8s.io/v1/namespaces/{namespace}/roles")
+    assert listed.json()["items"] == []  # nothing was stored

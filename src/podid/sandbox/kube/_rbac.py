@@ -15,10 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from podid.sandbox.kube._cluster import Cluster
 from podid.sandbox.kube._objects import Obj, as_dict, as_list, as_str
 from podid.sandbox.kube._resources import ResourceType
+
+if TYPE_CHECKING:  # the cluster validates RBAC objects with this module's constants
+    from podid.sandbox.kube._cluster import Cluster
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
 MASTERS = "system:masters"

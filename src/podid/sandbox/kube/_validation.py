@@ -22,6 +22,8 @@ from podid.sandbox.kube._names import (
 )
 from podid.sandbox.kube._objects import Obj, as_dict, as_int, as_list, as_str, dig
 from podid.sandbox.kube._pruning import schema_errors
+from podid.sandbox.kube._rbac import RBAC_GROUP
+from podid.sandbox.kube._rbac_validation import rbac_errors
 from podid.sandbox.kube._resources import ResourceType
 from podid.sandbox.kube._selectors import SelectorError, selector_from_object
 from podid.sandbox.kube._status import (
@@ -57,6 +59,8 @@ def validation_errors(obj: Obj, rt: ResourceType) -> list[FieldError]:
     errors = _metadata_errors(as_dict(obj.get("metadata")), rt)
     if rt.custom:
         return errors + schema_errors(obj, rt.kind)
+    if rt.group == RBAC_GROUP:
+        return errors + rbac_errors(obj, rt.kind)
     kind_check = _KIND_CHECKS.get(rt.kind)
     return errors + (kind_check(as_dict(obj.get("spec"))) if kind_check else [])
 

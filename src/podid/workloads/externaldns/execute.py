@@ -34,7 +34,8 @@ CACHE_SYNC_TIMEOUT = 60.0
 WRITE_CONCURRENCY = 8  # record-set writes in flight (see provider/azure.py), each on a pooled connection
 
 
-def start_lister(config: Config) -> InformerLister:
+def start_lister(config: Config, stop: threading.Event) -> InformerLister | None:
+    """The informers, synced; None when `stop` came first."""
     log.info("Instantiating new Kubernetes client")
     log.info("Using inCluster-config based on serviceaccount-token")
     try:
@@ -44,11 +45,13 @@ def start_lister(config: Config) -> InformerLister:
     log.info("Created Kubernetes client %s", api.configuration.host)
     lister = InformerLister(api, config.sources)
     lister.start()
-    unsynced = lister.wait_synced(CACHE_SYNC_TIMEOUT)
-    if unsynced is not None:
-        lister.stop()
-        raise PermanentError(f"failed to sync {unsynced}: context deadline exceeded")
-    return lister
+    unsynced = lister.wait_synced(CACHE_SYNC_TIMEOUT, stop)
+    if unsynced is None:
+        return lister
+    lister.stop()
+    if stop.is_set():
+        return None
+    raise PermanentError(f"failed to sync {unsynced}: context deadline exceeded")
 
 
 def build_provider(
@@ -102,10 +105,12 @@ def execute(config: Config, env: Mapping[str, str], stop: threading.Event) -> in
     """Run external-dns until `stop` is set (or one cycle with `--once`); return the exit code."""
     log.info("config: %r", config)
     try:
-        lister = start_lister(config)
+        lister = start_lister(config, stop)
     except ExternalDnsError as err:
         log.critical("%s", err)
         return 1
+    if lister is None:
+        return 0  # terminated before the caches synced
     try:
         with ExitStack() as resources:
             return _run(config, lister, env, stop, resources)

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 WATCH_SECONDS = 300  # the server ends each watch after this long; the informer resumes it
 REQUEST_TIMEOUT = 30.0  # for lists; watches get WATCH_SECONDS on top
 MAX_BACKOFF = 30.0
+SYNC_POLL_SECONDS = 0.1  # how soon a SIGTERM ends the wait for the first lists
 HTTP_GONE = 410
 
 WireObject = dict[str, Any]
@@ -197,12 +198,14 @@ class InformerLister:
         for kind, informer in self._informers.items():
             threading.Thread(target=informer.run, name=f"informer-{kind}", daemon=True).start()
 
-    def wait_synced(self, timeout: float) -> str | None:
-        """Wait up to `timeout` for every informer's first list; return the kind of one that did not finish."""
+    def wait_synced(self, timeout: float, stop: threading.Event) -> str | None:
+        """Wait up to `timeout` for every informer's first list, or until `stop` (SIGTERM cancels the wait, as it
+        cancels external-dns' context); return the kind of one that did not finish."""
         deadline = time.monotonic() + timeout
         for informer in self._informers.values():
-            if not informer.wait_synced(max(0.0, deadline - time.monotonic())):
-                return informer.kind
+            while not informer.wait_synced(SYNC_POLL_SECONDS):
+                if stop.is_set() or time.monotonic() >= deadline:
+                    return informer.kind
         return None
 
     def stop(self) -> None:
