@@ -6,7 +6,8 @@ with no binding may read discovery but gets 403 Forbidden with the apiserver's m
 RoleBinding grants in its namespace only, to a Role or a ClusterRole; a ClusterRoleBinding grants everywhere;
 verbs (list but not delete; watch), resourceNames and subresources (``pods/log``) are honoured; the kubeconfig's
 local accounts keep full access; a binding to the wrong kind of role, a subject without its namespace and rules
-that mix URLs and resources are 422 Invalid with the apiserver's texts, and nothing is stored.
+that mix URLs and resources are 422 Invalid with the apiserver's texts, and nothing is stored; a binding's roleRef
+cannot change; `kubectl auth can-i` (a SelfSubjectAccessReview) gets the authorizer's own answers.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 import requests
 from kubernetes import client as k8s
 
-from tests.kube.conftest import KubeCluster, Kubectl
+from tests.kube.conftest import KubeCluster, Kubectl, write_kubeconfig
 
 RBAC = "rbac.authorization.k8s.io/v1"
 
@@ -186,3 +187,36 @@ def test_bad_roles_and_bindings_are_invalid(kube: KubeCluster, namespace: str, u
     assert post(f"/namespaces/{namespace}/roles", _role("Role", "urls", rules[:1], namespace)).status_code == 422
     listed = _call(kube, kube.access.admin_token, f"/apis/rbac.authorization.k8s.io/v1/namespaces/{namespace}/roles")
     assert listed.json()["items"] == []  # nothing was stored
+    binding = _binding("RoleBinding", "fixed", ("ClusterRole", "view"), (namespace, "a"), namespace)
+    assert post(f"/namespaces/{namespace}/rolebindings", binding).status_code == 201
+    headers = {"Authorization": f"Bearer {kube.access.admin_token}", "Content-Type": "application/merge-patch+json"}
+    url = f"{kube.access.server_url}/apis/rbac.authorization.k8s.io/v1/namespaces/{namespace}/rolebindings/fixed"
+    changed = requests.patch(url, json={"roleRef": {"name": "edit"}}, headers=headers, verify=kube.ca_cert, timeout=10)
+    assert changed.status_code == 422 and changed.json()["message"] == (
+        'RoleBinding.rbac.authorization.k8s.io "fixed" is invalid: roleRef: Invalid value: '
+        'rbac.RoleRef{APIGroup:"rbac.authorization.k8s.io", Kind:"ClusterRole", Name:"edit"}: cannot change roleRef'
+    )
+
+
+def test_kubectl_auth_can_i_asks_the_same_authorizer(
+    core: k8s.CoreV1Api, rbac: k8s.RbacAuthorizationV1Api, kube: KubeCluster, namespace: str, tmp_path: Path
+) -> None:
+    token = _token(core, namespace, "asker")
+    kubectl = Kubectl(write_kubeconfig(tmp_path / "asker", kube.access, kube.ca_cert, token=token), tmp_path / "c")
+    assert kubectl.run("auth", "can-i", "list", "pods", "-n", namespace, check=False).stdout.strip() == "no"
+    rules = [{"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]}]
+    rbac.create_namespaced_role(namespace, _role("Role", "lister", rules, namespace))
+    binding = _binding("RoleBinding", "lister", ("Role", "lister"), (namespace, "asker"), namespace)
+    rbac.create_namespaced_role_binding(namespace, binding)
+    allowed = kubectl.run("auth", "can-i", "list", "pods", "-n", namespace, check=False)
+    assert (allowed.returncode, allowed.stdout.strip()) == (0, "yes")
+    denied = kubectl.run("auth", "can-i", "delete", "pods", "-n", namespace, check=False)
+    assert (denied.returncode, denied.stdout.strip()) == (1, "no")
+    assert kubectl("auth", "can-i", "get", "/api").strip() == "yes"  # discovery, for everyone authenticated
+    headers = {"Authorization": f"Bearer {token}"}
+    url = kube.access.server_url + "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
+    empty = requests.post(url, json={"spec": {}}, headers=headers, verify=kube.ca_cert, timeout=10)
+    assert empty.status_code == 422 and empty.json()["message"] == (
+        'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Required value: exactly '
+        "one of nonResourceAttributes or resourceAttributes must be specified"
+    )

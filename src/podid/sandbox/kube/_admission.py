@@ -5,7 +5,7 @@
   kubelet materialises it like any other projected volume.
 * ValidatePodUpdate: a pod's spec may change only in container images, ``activeDeadlineSeconds``,
   ``terminationGracePeriodSeconds`` and added tolerations (``kubectl apply`` with a new image patches it).
-* A Deployment's or ReplicaSet's ``spec.selector`` is immutable in apps/v1.
+* A Deployment's or ReplicaSet's ``spec.selector`` is immutable in apps/v1, and so is a binding's ``roleRef``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from podid.sandbox.kube._cluster import Cluster
 from podid.sandbox.kube._objects import Obj, as_dict, as_list, as_str, dig
 from podid.sandbox.kube._resources import ResourceType
 from podid.sandbox.kube._satokens import KUBELET_LIFETIME
-from podid.sandbox.kube._status import forbidden_field, invalid, invalid_value
+from podid.sandbox.kube._status import GoText, forbidden_field, invalid, invalid_value
 
 TOKEN_MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
 ROOT_CA_CONFIGMAP = "kube-root-ca.crt"
@@ -108,7 +108,18 @@ def admit_workload(_cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | Non
         raise invalid(rt, as_str(dig(obj, "metadata", "name")), [error])
 
 
+def admit_binding(_cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
+    ref = as_dict(obj.get("roleRef"))
+    if old is None or ref == as_dict(old.get("roleRef")):
+        return
+    fields = (as_str(ref.get(key)) for key in ("apiGroup", "kind", "name"))
+    value = GoText('rbac.RoleRef{{APIGroup:"{}", Kind:"{}", Name:"{}"}}'.format(*fields))
+    raise invalid(rt, as_str(dig(obj, "metadata", "name")), [invalid_value("roleRef", value, "cannot change roleRef")])
+
+
 def install(cluster: Cluster) -> None:
     cluster.add_admission("Pod", admit_pod)
     cluster.add_admission("Deployment", admit_workload)
     cluster.add_admission("ReplicaSet", admit_workload)
+    cluster.add_admission("RoleBinding", admit_binding)
+    cluster.add_admission("ClusterRoleBinding", admit_binding)

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from podid.sandbox.kube import _rest, _streams, _subresources
+from podid.sandbox.kube import _rest, _reviews, _streams, _subresources
 from podid.sandbox.kube._cluster import STATUS_KINDS
 from podid.sandbox.kube._context import ApiContext
 from podid.sandbox.kube._objects import Obj
@@ -44,7 +44,8 @@ def build_app(context: ApiContext) -> web.Application:
     async def statuses(request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
             if request.path not in _PUBLIC:
-                _authorize(context, request, context.authenticator.user(request.headers.get("Authorization")))
+                request[_reviews.USER] = context.authenticator.user(request.headers.get("Authorization"))
+                _authorize(context, request, request[_reviews.USER])
             response = await handler(request)
             if request.method in _WRITES and response.status < 300:
                 context.count_write(request.method)
@@ -148,6 +149,8 @@ async def _verb(context: ApiContext, request: web.Request, target: _rest.Target)
         raise method_not_allowed()  # namespaced kinds are created and deleted in bulk per namespace only
     if target.subresource == "scale":
         return await _subresources.scale(context, request, target)
+    if target.rt.kind == "SelfSubjectAccessReview" and method == "POST":
+        return await _reviews.self_subject_access_review(context, request, target.rt)
     if method == "GET":
         if not target.name:
             if _rest.flag(request, "watch"):

@@ -75,6 +75,15 @@ def request_attributes(method: str, path: str, query: Mapping[str, str]) -> Attr
     return Attributes(verb, path, group, resource, subresource, namespace, name)
 
 
+def review_attributes(spec: Obj) -> Attributes:
+    """What a SelfSubjectAccessReview asks about (``kubectl auth can-i``), as request attributes."""
+    resource, url = as_dict(spec.get("resourceAttributes")), as_dict(spec.get("nonResourceAttributes"))
+    if url or not resource:
+        return Attributes(as_str(url.get("verb")), as_str(url.get("path")))
+    fields = ("group", "resource", "subresource", "namespace", "name")
+    return Attributes(as_str(resource.get("verb")), "", *(as_str(resource.get(field)) for field in fields))
+
+
 def _verb(method: str, named: bool) -> str:
     if method in ("GET", "HEAD"):
         return "get" if named else "list"
