@@ -1,7 +1,8 @@
 """RBAC on a sandbox cluster: service-account tokens may do what their roles grant, and nothing else.
 
 Covers: rbac.authorization.k8s.io/v1 is served (kubectl applies a ClusterRole and binding, `get clusterroles`
-lists the defaults: cluster-admin for system:masters, discovery for everyone authenticated); a service account
+lists the defaults: cluster-admin for system:masters, discovery for everyone authenticated, the aggregated view,
+edit and admin: view reads no Secrets, and a ClusterRole labelled aggregate-to-view adds to it); a service account
 with no binding may read discovery but gets 403 Forbidden with the apiserver's message for anything else; a
 RoleBinding grants in its namespace only, to a Role or a ClusterRole; a ClusterRoleBinding grants everywhere;
 verbs (list but not delete; watch), resourceNames and subresources (``pods/log``) are honoured; the kubeconfig's
@@ -19,7 +20,7 @@ import pytest
 import requests
 from kubernetes import client as k8s
 
-from tests.kube.conftest import KubeCluster, Kubectl, write_kubeconfig
+from tests.kube.conftest import KubeCluster, Kubectl, eventually, write_kubeconfig
 
 RBAC = "rbac.authorization.k8s.io/v1"
 
@@ -220,3 +221,30 @@ def test_kubectl_auth_can_i_asks_the_same_authorizer(
         'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Required value: exactly '
         "one of nonResourceAttributes or resourceAttributes must be specified"
     )
+
+
+def test_view_and_edit_and_their_aggregation(
+    core: k8s.CoreV1Api, rbac: k8s.RbacAuthorizationV1Api, kube: KubeCluster, namespace: str, unique: str
+) -> None:
+    token = _token(core, namespace, "viewer")
+    rbac.create_namespaced_role_binding(
+        namespace, _binding("RoleBinding", "view", ("ClusterRole", "view"), (namespace, "viewer"), namespace)
+    )
+    assert _call(kube, token, f"/api/v1/namespaces/{namespace}/pods").status_code == 200
+    assert _call(kube, token, f"/apis/apps/v1/namespaces/{namespace}/deployments").status_code == 200
+    assert _call(kube, token, f"/api/v1/namespaces/{namespace}/secrets").status_code == 403  # view reads no Secrets
+    assert _call(kube, token, f"/api/v1/namespaces/{namespace}/configmaps", "POST").status_code == 403
+    secret = f"/api/v1/namespaces/{namespace}/secrets/only-{unique}"
+    assert _call(kube, token, secret).status_code == 403
+    labels = {"rbac.authorization.k8s.io/aggregate-to-view": "true"}
+    rules = [{"apiGroups": [""], "resources": ["secrets"], "resourceNames": [f"only-{unique}"], "verbs": ["get"]}]
+    extra = _role("ClusterRole", f"extra-{unique}", rules)
+    rbac.create_cluster_role({**extra, "metadata": {**extra["metadata"], "labels": labels}})
+    eventually(lambda: _call(kube, token, secret).status_code == 404)  # aggregated into view: allowed, absent
+    assert any(rule.resource_names == [f"only-{unique}"] for rule in rbac.read_cluster_role("view").rules)
+    rbac.delete_cluster_role(f"extra-{unique}")
+    eventually(lambda: _call(kube, token, secret).status_code == 403)  # and taken out again
+    rbac.create_namespaced_role_binding(
+        namespace, _binding("RoleBinding", "edit", ("ClusterRole", "edit"), (namespace, "viewer"), namespace)
+    )
+    assert _call(kube, token, f"/api/v1/namespaces/{namespace}/secrets").status_code == 200

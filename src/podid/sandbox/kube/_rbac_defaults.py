@@ -1,8 +1,8 @@
 """The RBAC objects a new cluster has (the apiserver's bootstrap policy), as far as the sandbox needs them.
 
-``cluster-admin`` for ``system:masters``; discovery, basic-user and public-info for every authenticated user.
-The aggregated ``admin``/``edit``/``view`` roles and the controllers' own roles are not there: the sandbox's
-controllers do not go through the API.
+``cluster-admin`` for ``system:masters``; discovery, basic-user and public-info for every authenticated user;
+the aggregated ``admin``/``edit``/``view`` roles (``_rbac_user_roles``). The controllers' own roles are not
+there: the sandbox's controllers do not go through the API.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from podid.sandbox.kube._cluster import Cluster
 from podid.sandbox.kube._objects import Obj
 from podid.sandbox.kube._rbac import AUTHENTICATED, MASTERS, RBAC_GROUP
+from podid.sandbox.kube._rbac_user_roles import user_facing_roles
 
 GROUP_VERSION = f"{RBAC_GROUP}/v1"
 _DISCOVERY_URLS = ["/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi", "/openapi/*", "/readyz"]
@@ -37,23 +38,22 @@ CLUSTER_ROLE_BINDINGS: dict[str, tuple[str, list[str]]] = {
 }
 
 
-def _object(kind: str, name: str) -> Obj:
-    labels = {"kubernetes.io/bootstrapping": "rbac-defaults"}
+def _object(kind: str, name: str, labels: dict[str, str] | None = None) -> Obj:
+    labels = {"kubernetes.io/bootstrapping": "rbac-defaults", **(labels or {})}
     annotations = {"rbac.authorization.kubernetes.io/autoupdate": "true"}
-    return {
-        "apiVersion": GROUP_VERSION,
-        "kind": kind,
-        "metadata": {"name": name, "labels": labels, "annotations": annotations},
-    }
+    metadata = {"name": name, "labels": labels, "annotations": annotations}
+    return {"apiVersion": GROUP_VERSION, "kind": kind, "metadata": metadata}
 
 
 def bootstrap_rbac(cluster: Cluster) -> None:
     """Create the default roles and bindings a cluster lacks (kept as they are when present)."""
     roles = cluster.resource_type(f"{RBAC_GROUP}/clusterroles")
     bindings = cluster.resource_type(f"{RBAC_GROUP}/clusterrolebindings")
-    for name, rules in CLUSTER_ROLES.items():
+    wanted: dict[str, tuple[dict[str, str], Obj]] = {name: ({}, {"rules": r}) for name, r in CLUSTER_ROLES.items()}
+    wanted |= user_facing_roles()
+    for name, (labels, fields) in wanted.items():
         if cluster.find(roles, "", name) is None:
-            cluster.create_object(roles, "", {**_object("ClusterRole", name), "rules": rules})
+            cluster.create_object(roles, "", {**_object("ClusterRole", name, labels), **fields})
     for name, (role_name, groups) in CLUSTER_ROLE_BINDINGS.items():
         if cluster.find(bindings, "", name) is None:
             subjects = [{"apiGroup": RBAC_GROUP, "kind": "Group", "name": group} for group in groups]

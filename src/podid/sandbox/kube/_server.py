@@ -28,6 +28,7 @@ from podid.sandbox.kube._kubelet import Kubelet, KubeletSettings
 from podid.sandbox.kube._lifecycle import GarbageCollector, NamespaceController, TokenController
 from podid.sandbox.kube._objects import Obj
 from podid.sandbox.kube._rbac import Authorizer
+from podid.sandbox.kube._rbac_aggregation import ClusterRoleAggregator
 from podid.sandbox.kube._satokens import DEFAULT_ISSUER, TokenSigner
 from podid.sandbox.kube._scheduler import Scheduler
 from podid.sandbox.kube._services import EndpointsController, LoadBalancerController, ServiceAllocator
@@ -114,6 +115,7 @@ class ClusterServer:
             LoadBalancerController(cluster, queue, settings.lb_ips, allocator),
             EndpointsController(cluster, queue),
             GarbageCollector(cluster, queue),
+            ClusterRoleAggregator(cluster, queue),
         ]
         if _version_tuple(self.spec.kubernetes_version) < LEGACY_TOKEN_SECRETS_BEFORE:
             controllers.append(TokenController(cluster, queue, self.signer, settings.ca_pem))
