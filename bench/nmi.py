@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import multiprocessing
 import statistics
+import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -24,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from azure.identity import ClientSecretCredential
 from azure.mgmt.containerservice import ContainerServiceClient
 from azure.mgmt.msi import ManagedServiceIdentityClient
 from azure.mgmt.resource.features import FeatureClient
@@ -32,45 +32,29 @@ from azure.mgmt.resource.resources import ResourceManagementClient
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the test suite's client builders
+
+from tests.conftest import credential_for, mgmt_client
+
 from podid.sandbox import Endpoints, Sandbox, SandboxConfig
 
-ARM_SCOPE = "https://management.azure.com/.default"
 TOKEN_QUERY = "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/"
 NAMESPACE, SELECTOR, GROUP, LOCATION = "bench", "bench", "bench-rg", "westus2"
 TARGETS = {"p50 ms": 2.0, "p99 ms": 10.0, "tokens/s": 1000.0, "first token ms": 100.0}
 
 
-def mgmt(client_class: Any, endpoints: Endpoints, credential: ClientSecretCredential) -> Any:
-    return client_class(
-        credential,
-        endpoints.subscription_id,
-        base_url=endpoints.arm_url,
-        credential_scopes=[ARM_SCOPE],
-        connection_verify=endpoints.ca_bundle,
-    )
-
-
 def provision(endpoints: Endpoints, workdir: Path) -> k8s.CoreV1Api:
     """Resource group, identity, feature, a one-node cluster with the identity bound, and a kube client."""
-    operator = endpoints.operator
-    credential = ClientSecretCredential(
-        endpoints.tenant_id,
-        operator.client_id,
-        operator.client_secret,
-        authority=endpoints.authority,
-        disable_instance_discovery=True,
-        connection_verify=endpoints.ca_bundle,
-    )
-    mgmt(ResourceManagementClient, endpoints, credential).resource_groups.create_or_update(
+    credential = credential_for(endpoints, endpoints.operator.client_id, endpoints.operator.client_secret)
+    mgmt_client(ResourceManagementClient, endpoints, credential).resource_groups.create_or_update(
         GROUP, {"location": LOCATION}
     )
-    identity = mgmt(ManagedServiceIdentityClient, endpoints, credential).user_assigned_identities.create_or_update(
-        GROUP, "bench-identity", {"location": LOCATION}
-    )
-    features = mgmt(FeatureClient, endpoints, credential)
+    msi = mgmt_client(ManagedServiceIdentityClient, endpoints, credential)
+    identity = msi.user_assigned_identities.create_or_update(GROUP, "bench-identity", {"location": LOCATION})
+    features = mgmt_client(FeatureClient, endpoints, credential)
     features.features.register("Microsoft.ContainerService", "EnablePodIdentityPreview")
     features.features.get("Microsoft.ContainerService", "EnablePodIdentityPreview")
-    aks = mgmt(ContainerServiceClient, endpoints, credential)
+    aks = mgmt_client(ContainerServiceClient, endpoints, credential)
     body = {
         "location": LOCATION,
         "identity": {"type": "SystemAssigned"},

@@ -20,6 +20,7 @@ import asyncio
 import multiprocessing
 import ssl
 import statistics
+import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -28,7 +29,6 @@ from typing import Any
 
 import aiohttp
 import yaml
-from azure.identity import ClientSecretCredential
 from azure.mgmt.containerservice import ContainerServiceClient
 from azure.mgmt.msi import ManagedServiceIdentityClient
 from azure.mgmt.msi.models import FederatedIdentityCredential
@@ -36,39 +36,24 @@ from azure.mgmt.resource.resources import ResourceManagementClient
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the test suite's client builders
+
+from tests.conftest import ARM_SCOPE, credential_for, mgmt_client
+
 from podid.sandbox import Endpoints, Sandbox, SandboxConfig
 
-ARM_SCOPE = "https://management.azure.com/.default"
 AUDIENCE = "api://AzureADTokenExchange"
 NAMESPACE, ACCOUNT, GROUP, LOCATION = "bench", "workload", "bench-rg", "westus2"
 TARGETS = {"p50 ms": None, "p99 ms": 10.0}
 
 
-def mgmt(client_class: Any, endpoints: Endpoints, credential: ClientSecretCredential) -> Any:
-    return client_class(
-        credential,
-        endpoints.subscription_id,
-        base_url=endpoints.arm_url,
-        credential_scopes=[ARM_SCOPE],
-        connection_verify=endpoints.ca_bundle,
-    )
-
-
 def provision(endpoints: Endpoints, identities: int) -> tuple[str, str]:
     """(client id of the federated identity, a service-account token to exchange)."""
-    operator = endpoints.operator
-    credential = ClientSecretCredential(
-        endpoints.tenant_id,
-        operator.client_id,
-        operator.client_secret,
-        authority=endpoints.authority,
-        disable_instance_discovery=True,
-        connection_verify=endpoints.ca_bundle,
-    )
-    mgmt(ResourceManagementClient, endpoints, credential).resource_groups.create_or_update(
+    credential = credential_for(endpoints, endpoints.operator.client_id, endpoints.operator.client_secret)
+    mgmt_client(ResourceManagementClient, endpoints, credential).resource_groups.create_or_update(
         GROUP, {"location": LOCATION}
     )
-    aks = mgmt(ContainerServiceClient, endpoints, credential)
+    aks = mgmt_client(ContainerServiceClient, endpoints, credential)
     body = {
         "location": LOCATION,
         "identity": {"type": "SystemAssigned"},
@@ -80,7 +65,7 @@ def provision(endpoints: Endpoints, identities: int) -> tuple[str, str]:
         },
     }
     cluster = aks.managed_clusters.begin_create_or_update(GROUP, "bench", body).result()
-    msi = mgmt(ManagedServiceIdentityClient, endpoints, credential)
+    msi = mgmt_client(ManagedServiceIdentityClient, endpoints, credential)
     for index in range(identities - 1):  # bystanders: the lookups must not grow with them
         msi.user_assigned_identities.create_or_update(GROUP, f"other-{index}", {"location": LOCATION})
     identity = msi.user_assigned_identities.create_or_update(GROUP, "bench-identity", {"location": LOCATION})
