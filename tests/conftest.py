@@ -6,6 +6,7 @@ import itertools
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -20,13 +21,15 @@ GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 _counter = itertools.count()
 
 
+def start_sandbox(data_dir: Path, **options: Any) -> tuple[Sandbox, Endpoints]:
+    """A sandbox on free ports with its state in ``data_dir``, started; the caller stops it."""
+    sandbox = Sandbox(SandboxConfig(data_dir, arm_port=0, imds_port=0, dns_port=0, kube_port_base=0, **options))
+    return sandbox, sandbox.start()
+
+
 @pytest.fixture(scope="session")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    config = SandboxConfig(
-        data_dir=tmp_path_factory.mktemp("sandbox"), arm_port=0, imds_port=0, dns_port=0, kube_port_base=0
-    )
-    running = Sandbox(config)
-    running.start()
+    running, _ = start_sandbox(tmp_path_factory.mktemp("sandbox"))
     yield running
     running.stop()
 

@@ -17,15 +17,13 @@ from azure.mgmt.compute import ComputeManagementClient
 from azure.mgmt.containerservice import ContainerServiceClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 
-from podid.sandbox import Endpoints, Sandbox, SandboxConfig
+from podid.sandbox import Endpoints, Sandbox
 from tests.aks.conftest import LOCATION, cluster_body, lro_polls
-from tests.conftest import credential_for, mgmt_client
+from tests.conftest import credential_for, mgmt_client, start_sandbox
 
 
 def _start(data_dir: Path) -> Sandbox:
-    sandbox = Sandbox(SandboxConfig(data_dir=data_dir, arm_port=0, imds_port=0, dns_port=0, kube_port_base=0))
-    sandbox.start()
-    return sandbox
+    return start_sandbox(data_dir)[0]
 
 
 def _clients(endpoints: Endpoints) -> tuple[ContainerServiceClient, ResourceManagementClient, ComputeManagementClient]:

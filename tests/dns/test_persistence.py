@@ -12,8 +12,8 @@ import dns.rcode
 from azure.mgmt.dns import DnsManagementClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 
-from podid.sandbox import Endpoints, Sandbox, SandboxConfig
-from tests.conftest import credential_for, mgmt_client
+from podid.sandbox import Endpoints
+from tests.conftest import credential_for, mgmt_client, start_sandbox
 
 
 def _clients(endpoints: Endpoints) -> tuple[ResourceManagementClient, DnsManagementClient]:
@@ -29,9 +29,7 @@ def _rcode_and_answers(endpoints: Endpoints, name: str) -> tuple[int, list[str]]
 
 
 def test_zones_and_record_sets_survive_a_restart(tmp_path: Path) -> None:
-    config = SandboxConfig(data_dir=tmp_path, arm_port=0, imds_port=0, dns_port=0, kube_port_base=0)
-    first = Sandbox(config)
-    endpoints = first.start()
+    first, endpoints = start_sandbox(tmp_path)
     try:
         resources, dns_client = _clients(endpoints)
         resources.resource_groups.create_or_update("kept", {"location": "westus2"})
@@ -42,8 +40,7 @@ def test_zones_and_record_sets_survive_a_restart(tmp_path: Path) -> None:
     finally:
         first.stop()
 
-    second = Sandbox(config)
-    endpoints = second.start()
+    second, endpoints = start_sandbox(tmp_path)
     try:
         _, dns_client = _clients(endpoints)
         again = dns_client.zones.get("kept", "kept.internal")

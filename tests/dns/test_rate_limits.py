@@ -5,16 +5,15 @@ honours by retrying."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
 from azure.mgmt.dns import DnsManagementClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 
-from podid.sandbox import Sandbox, SandboxConfig
+from podid.sandbox import Sandbox
 from podid.sandbox.arm.dns.ratelimit import RECORD_SET_LIMITS, TokenBucket, ZoneLimits
-from tests.conftest import ARM_SCOPE, credential_for, mgmt_client
+from tests.conftest import ARM_SCOPE, credential_for, mgmt_client, start_sandbox
 from tests.dns.conftest import API, zone_path
 
 
@@ -63,16 +62,7 @@ def test_retry_after_rounds_up_to_whole_seconds() -> None:
 
 @pytest.fixture(scope="module")
 def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    config = SandboxConfig(
-        data_dir=Path(tmp_path_factory.mktemp("limited")),
-        arm_port=0,
-        imds_port=0,
-        dns_port=0,
-        kube_port_base=0,
-        dns_rate_limits=True,
-    )
-    running = Sandbox(config)
-    running.start()
+    running, _ = start_sandbox(tmp_path_factory.mktemp("limited"), dns_rate_limits=True)
     yield running
     running.stop()
 

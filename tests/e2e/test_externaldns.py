@@ -28,7 +28,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from podid.sandbox import Endpoints, Sandbox, SandboxConfig
+from tests.conftest import start_sandbox
 from tests.e2e.edns import NOERROR, NXDOMAIN, eventually, resolve
 from tests.e2e.edns_tutorial import (
     NAMESPACE,
@@ -52,11 +52,7 @@ TTL = "external-dns.alpha.kubernetes.io/ttl"
 def tutorial(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tutorial]:
     """A sandbox of the module's own (so `example.internal` is the only zone of that name), set up as the
     tutorial does."""
-    config = SandboxConfig(
-        data_dir=tmp_path_factory.mktemp("edns-cloud"), arm_port=0, imds_port=0, dns_port=0, kube_port_base=0
-    )
-    sandbox = Sandbox(config)
-    endpoints: Endpoints = sandbox.start()
+    sandbox, endpoints = start_sandbox(tmp_path_factory.mktemp("edns-cloud"))
     yield set_up_tutorial(endpoints, tmp_path_factory.mktemp("kube"), GROUP, ZONE, ZONE_ONLY)
     sandbox.stop()
 

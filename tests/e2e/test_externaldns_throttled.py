@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from podid.sandbox import Endpoints, Sandbox, SandboxConfig
+from podid.sandbox import Endpoints, Sandbox
 from podid.workloads.externaldns.main import main
-from tests.conftest import credential_for
+from tests.conftest import credential_for, start_sandbox
 from tests.e2e.edns import (
     KubeAccess,
     ZoneAdmin,
@@ -34,16 +34,7 @@ GROUP, ZONE, SERVICES = "throttled", "throttled.example.internal", 110
 
 @pytest.fixture(scope="module")
 def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    config = SandboxConfig(
-        data_dir=tmp_path_factory.mktemp("limited"),
-        arm_port=0,
-        imds_port=0,
-        dns_port=0,
-        kube_port_base=0,
-        dns_rate_limits=True,
-    )
-    sandbox = Sandbox(config)
-    sandbox.start()
+    sandbox, _ = start_sandbox(tmp_path_factory.mktemp("limited"), dns_rate_limits=True)
     yield sandbox
     sandbox.stop()
 

@@ -20,7 +20,8 @@ from kubernetes import config as k8s_config
 
 from podid.provision.errors import ProvisionError
 from podid.provision.kube import Kube
-from podid.sandbox import Sandbox, SandboxConfig
+from podid.sandbox import Sandbox
+from tests.conftest import start_sandbox
 from tests.kube.conftest import Kubectl, cluster_spec, eventually, write_kubeconfig
 
 DEMO_IMAGE = "mcr.microsoft.com/oss/azure/aad-pod-identity/demo:v1.6.3"
@@ -32,9 +33,7 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 def _start(data_dir: Path) -> Sandbox:
-    sandbox = Sandbox(SandboxConfig(data_dir=data_dir, arm_port=0, imds_port=0, dns_port=0, kube_port_base=0))
-    sandbox.start()
-    return sandbox
+    return start_sandbox(data_dir)[0]
 
 
 @pytest.fixture

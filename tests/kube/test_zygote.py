@@ -22,9 +22,9 @@ from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 
 import podid
-from podid.sandbox import Sandbox, SandboxConfig
 from podid.sandbox.kube._containers import DirectProcess
 from podid.sandbox.kube._zygote_client import Zygote, ZygoteChild
+from tests.conftest import start_sandbox
 from tests.kube.conftest import Kubectl, cluster_spec, eventually, write_kubeconfig
 
 DEMO_IMAGE = "mcr.microsoft.com/oss/azure/aad-pod-identity/demo:v1.6.3"
@@ -134,9 +134,7 @@ def zygotes() -> set[int]:
 
 def test_a_new_sandbox_has_a_warm_zygote_for_its_first_cluster(tmp_path: Path) -> None:
     before = zygotes()
-    ports = {"arm_port": 0, "imds_port": 0, "dns_port": 0, "kube_port_base": 0}
-    sandbox = Sandbox(SandboxConfig(data_dir=tmp_path / "sandbox", **ports))
-    sandbox.start()
+    sandbox, _ = start_sandbox(tmp_path / "sandbox")
     try:
         assert sandbox.cloud is not None and sandbox.endpoints is not None
         [warm] = zygotes() - before  # started with the sandbox, before any cluster exists

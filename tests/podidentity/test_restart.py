@@ -11,8 +11,8 @@ from pathlib import Path
 import jwt
 import pytest
 
-from podid.sandbox import Endpoints, Sandbox, SandboxConfig
-from tests.conftest import credential_for
+from podid.sandbox import Endpoints, Sandbox
+from tests.conftest import credential_for, start_sandbox
 from tests.podidentity.conftest import (
     LOCATION,
     Clients,
@@ -32,8 +32,7 @@ ARM_SCOPE = "https://management.azure.com/.default"
 
 
 def start(data_dir: Path) -> tuple[Sandbox, Endpoints, Clients]:
-    sandbox = Sandbox(SandboxConfig(data_dir=data_dir, arm_port=0, imds_port=0, dns_port=0, kube_port_base=0))
-    endpoints = sandbox.start()
+    sandbox, endpoints = start_sandbox(data_dir)
     credential = credential_for(endpoints, endpoints.operator.client_id, endpoints.operator.client_secret)
     return sandbox, endpoints, make_clients(endpoints, credential)
 

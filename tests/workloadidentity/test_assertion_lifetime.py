@@ -21,9 +21,9 @@ from azure.mgmt.msi import ManagedServiceIdentityClient
 from azure.mgmt.msi.models import FederatedIdentityCredential
 from azure.mgmt.resource.resources import ResourceManagementClient
 
-from podid.sandbox import Endpoints, Sandbox, SandboxConfig
+from podid.sandbox import Endpoints
 from tests.aks.conftest import LOCATION, lro_polls
-from tests.conftest import ARM_SCOPE, credential_for, mgmt_client
+from tests.conftest import ARM_SCOPE, credential_for, mgmt_client, start_sandbox
 from tests.workloadidentity.conftest import AUDIENCE, admin_client, service_account_token, wi_cluster_body
 
 SUBJECT = "system:serviceaccount:default:workload"
@@ -32,11 +32,7 @@ SUBJECT = "system:serviceaccount:default:workload"
 @pytest.fixture(scope="module")
 def own_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoints]:
     """A sandbox only this module uses: moving its clock disturbs no other test."""
-    config = SandboxConfig(
-        data_dir=tmp_path_factory.mktemp("lifetime"), arm_port=0, imds_port=0, dns_port=0, kube_port_base=0
-    )
-    sandbox = Sandbox(config)
-    endpoints = sandbox.start()
+    sandbox, endpoints = start_sandbox(tmp_path_factory.mktemp("lifetime"))
     yield endpoints
     sandbox.stop()
 
