@@ -44,12 +44,11 @@ from pathlib import Path
 import dns.message
 import dns.rcode
 import dns.rdatatype
-import requests
 from azure.mgmt.msi import ManagedServiceIdentityClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the e2e tests' set-up helpers
 
-from tests.conftest import credential_for, mgmt_client
+from tests.conftest import control_call, credential_for, mgmt_client
 from tests.e2e.edns import ZoneAdmin, service_manifest
 from tests.e2e.edns_tutorial import (
     BINDING,
@@ -137,7 +136,7 @@ def workload_pid(pod: str) -> int | None:
 
 
 def metrics(endpoints: Endpoints) -> dict[str, int]:
-    response = requests.get(endpoints.arm_url + "_sandbox/metrics", verify=endpoints.ca_bundle, timeout=10)
+    response = control_call(endpoints, "GET", "/metrics")
     response.raise_for_status()
     return {"requests": int(response.json()["requests"]), "writes": int(response.json()["totalWrites"])}
 

@@ -22,8 +22,10 @@ _counter = itertools.count()
 
 
 def start_sandbox(data_dir: Path, **options: Any) -> tuple[Sandbox, Endpoints]:
-    """A sandbox on free ports with its state in ``data_dir``, started; the caller stops it."""
-    sandbox = Sandbox(SandboxConfig(data_dir, arm_port=0, imds_port=0, dns_port=0, kube_port_base=0, **options))
+    """A sandbox on free ports (unless ``options`` name some) with its state in ``data_dir``, started; the
+    caller stops it."""
+    ports = {"arm_port": 0, "imds_port": 0, "dns_port": 0, "kube_port_base": 0}
+    sandbox = Sandbox(SandboxConfig(data_dir, **{**ports, **options}))
     return sandbox, sandbox.start()
 
 
@@ -90,6 +92,20 @@ def graph_call(endpoints: Endpoints, credential: Any, method: str, path: str, **
         method,
         f"{endpoints.arm_url.rstrip('/')}/v1.0{path}",
         headers={"Authorization": f"Bearer {token}"},
+        verify=endpoints.ca_bundle,
+        timeout=30,
+        **kwargs,
+    )
+
+
+def control_call(endpoints: Endpoints, method: str, path: str, **kwargs: Any) -> requests.Response:
+    """One request to the sandbox's control surface (``path`` below ``/_sandbox``, e.g. ``/state``), carrying
+    the control token as the sandbox's owner does; extra ``headers`` are added to (or replace) it."""
+    headers = {"Authorization": f"Bearer {endpoints.control_token}", **kwargs.pop("headers", {})}
+    return requests.request(
+        method,
+        f"{endpoints.arm_url.rstrip('/')}/_sandbox{path}",
+        headers=headers,
         verify=endpoints.ca_bundle,
         timeout=30,
         **kwargs,

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import requests
 from azure.identity import ClientSecretCredential
 from azure.mgmt.authorization import AuthorizationManagementClient
 from azure.mgmt.compute import ComputeManagementClient
@@ -24,7 +23,7 @@ from azure.mgmt.msi import ManagedServiceIdentityClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 
 from podid.sandbox import Endpoints, Sandbox
-from tests.conftest import credential_for, mgmt_client
+from tests.conftest import control_call, credential_for, mgmt_client
 
 LOCATION = "westus2"
 ROLES = {
@@ -36,12 +35,7 @@ ROLES = {
 
 def lro_polls(endpoints: Endpoints, polls: int) -> None:
     """How many polls a managedClusters operation stays InProgress (the sandbox's control surface)."""
-    response = requests.put(
-        endpoints.arm_url + "_sandbox/settings",
-        json={"lroPolls": {"managedClusters": polls}},
-        verify=endpoints.ca_bundle,
-        timeout=10,
-    )
+    response = control_call(endpoints, "PUT", "/settings", json={"lroPolls": {"managedClusters": polls}})
     response.raise_for_status()
 
 

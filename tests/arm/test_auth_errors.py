@@ -1,8 +1,8 @@
 """Bearer-token failures at the ARM front door and at Graph: each gets 401 with Azure's code.
 
 Covers: a missing token (AuthenticationFailed, with a WWW-Authenticate challenge); an expired token, by moving
-the sandbox clock past the token's lifetime through /_sandbox/clock (ExpiredAuthenticationToken; Graph's
-"Lifetime validation failed"); a token for another audience (InvalidAuthenticationTokenAudience; Graph's
+the clock of a sandbox of its own past the token's lifetime through /_sandbox/clock (ExpiredAuthenticationToken;
+Graph's "Lifetime validation failed"); a token for another audience (InvalidAuthenticationTokenAudience; Graph's
 "Invalid audience"); a real token whose payload was edited to claim the operator's object id, a token signed by
 another key, and a string that is no JWT (InvalidAuthenticationToken).
 """
@@ -19,7 +19,7 @@ import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from podid.sandbox import Endpoints
-from tests.conftest import ARM_SCOPE, GRAPH_SCOPE, ServicePrincipalLogin, credential_for
+from tests.conftest import ARM_SCOPE, GRAPH_SCOPE, ServicePrincipalLogin, control_call, credential_for, start_sandbox
 
 LIFETIME = 3599
 
@@ -64,42 +64,25 @@ def test_missing_token(endpoints: Endpoints) -> None:
     assert response.headers["WWW-Authenticate"].startswith(f'Bearer authorization_uri="{endpoints.authority}/')
 
 
-@pytest.fixture
-def advance_clock(endpoints: Endpoints) -> Iterator[Callable[[int], None]]:
-    """Move the sandbox clock; it is moved back afterwards, since every test shares the sandbox."""
-    moved: list[int] = []
-
-    def advance(seconds: int) -> None:
-        response = requests.post(
-            f"{endpoints.arm_url}_sandbox/clock",
-            json={"advanceSeconds": seconds},
-            verify=endpoints.ca_bundle,
-            timeout=30,
-        )
-        assert response.status_code == 200
-        moved.append(seconds)
-
-    yield advance
-    for seconds in reversed(moved):
-        requests.post(
-            f"{endpoints.arm_url}_sandbox/clock",
-            json={"advanceSeconds": -seconds},
-            verify=endpoints.ca_bundle,
-            timeout=30,
-        )
+@pytest.fixture(scope="module")
+def own_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoints]:
+    """A sandbox of its own: its clock only moves forward, which would expire every other test's tokens."""
+    sandbox, endpoints = start_sandbox(tmp_path_factory.mktemp("expiry"))
+    yield endpoints
+    sandbox.stop()
 
 
-def test_expired_token(
-    endpoints: Endpoints, outsider: ServicePrincipalLogin, advance_clock: Callable[[int], None]
-) -> None:
-    credential = credential_for(endpoints, outsider.app_id, outsider.secret)
+def test_expired_token(own_sandbox: Endpoints) -> None:
+    operator = own_sandbox.operator
+    credential = credential_for(own_sandbox, operator.client_id, operator.client_secret)
     arm_token, graph_token = credential.get_token(ARM_SCOPE).token, credential.get_token(GRAPH_SCOPE).token
-    assert arm_get(endpoints, arm_token).status_code == 403  # valid, merely unauthorised
-    advance_clock(LIFETIME + 60)
-    status, code, message = error_of(arm_get(endpoints, arm_token))
+    assert arm_get(own_sandbox, arm_token).status_code == 200
+    moved = control_call(own_sandbox, "POST", "/clock", json={"advanceSeconds": LIFETIME + 60})
+    assert moved.status_code == 200, moved.text
+    status, code, message = error_of(arm_get(own_sandbox, arm_token))
     assert (status, code) == (401, "ExpiredAuthenticationToken")
     assert message.startswith("The access token expiry UTC time '") and "is earlier than current UTC time" in message
-    assert error_of(graph_get(endpoints, graph_token)) == (
+    assert error_of(graph_get(own_sandbox, graph_token)) == (
         401,
         "InvalidAuthenticationToken",
         "Lifetime validation failed, the token is expired.",

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import requests
 from azure.mgmt.authorization import AuthorizationManagementClient
 from azure.mgmt.containerservice import ContainerServiceClient
 from azure.mgmt.dns import DnsManagementClient
@@ -30,7 +29,7 @@ from kubernetes import config as k8s_config
 from kubernetes import utils as k8s_utils
 
 from podid.sandbox import Endpoints
-from tests.conftest import credential_for, mgmt_client
+from tests.conftest import control_call, credential_for, mgmt_client
 from tests.e2e.edns import ZoneAdmin, deployment, pod_identity_azure_json, rbac_manifests, service_manifest
 from tests.podidentity.conftest import (
     LOCATION,
@@ -63,7 +62,7 @@ class Tutorial:
 def clients_for(endpoints: Endpoints) -> Clients:
     """The operator's SDK clients; managedClusters operations finish after one poll."""
     settings = {"lroPolls": {"managedClusters": 1}}
-    requests.put(endpoints.arm_url + "_sandbox/settings", json=settings, verify=endpoints.ca_bundle, timeout=10)
+    control_call(endpoints, "PUT", "/settings", json=settings).raise_for_status()
     operator = credential_for(endpoints, endpoints.operator.client_id, endpoints.operator.client_secret)
     kinds = (
         ContainerServiceClient,

@@ -14,11 +14,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-import requests
 
 from podid.sandbox import Endpoints, Sandbox
 from podid.workloads.externaldns.main import main
-from tests.conftest import credential_for, start_sandbox
+from tests.conftest import control_call, credential_for, start_sandbox
 from tests.e2e.edns import (
     KubeAccess,
     ZoneAdmin,
@@ -40,7 +39,7 @@ def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
 
 
 def metrics(endpoints: Endpoints) -> dict[str, int]:
-    body = requests.get(endpoints.arm_url + "_sandbox/metrics", verify=endpoints.ca_bundle, timeout=10).json()
+    body = control_call(endpoints, "GET", "/metrics").json()
     return {"requests": body["requests"], "writes": body["totalWrites"]}
 
 

@@ -14,12 +14,12 @@ import threading
 from typing import Any
 
 import pytest
-import requests
 from kubernetes import client as k8s
 from kubernetes import watch
 from kubernetes.client.rest import ApiException
 
 from podid.sandbox import Endpoints
+from tests.conftest import control_call
 from tests.kube.conftest import eventually, pod_dict
 
 GROUP, VERSION = "aadpodidentity.k8s.io", "v1"
@@ -215,7 +215,7 @@ def test_token_request(core: k8s.CoreV1Api, namespace: str) -> None:
 
 def test_client_writes_are_counted_by_the_sandbox(core: k8s.CoreV1Api, namespace: str, endpoints: Endpoints) -> None:
     def total() -> int:
-        metrics = requests.get(endpoints.arm_url + "_sandbox/metrics", verify=endpoints.ca_bundle, timeout=10)
+        metrics = control_call(endpoints, "GET", "/metrics")
         return int(metrics.json()["totalKubeWrites"])
 
     before = total()

@@ -31,7 +31,7 @@ from kubernetes import config as k8s_config
 
 from podid.sandbox import Endpoints
 from podid.workloads._runtime import pod_transport
-from tests.conftest import mgmt_client
+from tests.conftest import control_call, mgmt_client
 
 LOCATION = "westus2"
 FEATURE = ("Microsoft.ContainerService", "EnablePodIdentityPreview")
@@ -55,12 +55,7 @@ class Clients:
 
 def make_clients(endpoints: Endpoints, credential: ClientSecretCredential) -> Clients:
     """The SDK clients, with managed-cluster operations completing after one poll."""
-    requests.put(
-        endpoints.arm_url + "_sandbox/settings",
-        json={"lroPolls": {"managedClusters": 1}},
-        verify=endpoints.ca_bundle,
-        timeout=10,
-    ).raise_for_status()
+    control_call(endpoints, "PUT", "/settings", json={"lroPolls": {"managedClusters": 1}}).raise_for_status()
 
     def make(client_class: Any) -> Any:
         return mgmt_client(client_class, endpoints, credential)

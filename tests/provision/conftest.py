@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import requests
 
 from podid import provision
 from podid.config import Settings
 from podid.provision.state import State
 from podid.sandbox import Endpoints
+from tests.conftest import control_call
 
 
 def fresh_state(endpoints: Endpoints, unique: str, kubeconfig: Path) -> State:
@@ -34,7 +34,7 @@ def state(endpoints: Endpoints, unique: str, kubeconfig: Path) -> State:
 
 
 def _metric(endpoints: Endpoints, name: str) -> int:
-    response = requests.get(endpoints.arm_url + "_sandbox/metrics", verify=endpoints.ca_bundle, timeout=10)
+    response = control_call(endpoints, "GET", "/metrics")
     response.raise_for_status()
     return int(response.json()[name])
 

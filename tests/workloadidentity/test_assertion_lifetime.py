@@ -2,18 +2,20 @@
 
 Covers: a TokenRequest token is exchanged while valid; once the sandbox clock passes its ``exp``, and again
 when the clock is before its ``nbf``, Entra answers AADSTS700024 with the current time and the assertion's
-validity window, and issues no token.
+validity window, and issues no token. The sandbox clock only moves forward, so "before nbf" is a token
+issued while the clock was ahead, offered after a restart on the same port (the clock is the wall clock again).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jwt
 import pytest
-import requests
 from azure.core.exceptions import ClientAuthenticationError
 from azure.identity import WorkloadIdentityCredential
 from azure.mgmt.containerservice import ContainerServiceClient
@@ -21,25 +23,45 @@ from azure.mgmt.msi import ManagedServiceIdentityClient
 from azure.mgmt.msi.models import FederatedIdentityCredential
 from azure.mgmt.resource.resources import ResourceManagementClient
 
-from podid.sandbox import Endpoints
+from podid.sandbox import Endpoints, Sandbox
 from tests.aks.conftest import LOCATION, lro_polls
-from tests.conftest import ARM_SCOPE, credential_for, mgmt_client, start_sandbox
+from tests.conftest import ARM_SCOPE, control_call, credential_for, mgmt_client, start_sandbox
 from tests.workloadidentity.conftest import AUDIENCE, admin_client, service_account_token, wi_cluster_body
 
 SUBJECT = "system:serviceaccount:default:workload"
 
 
+@dataclass
+class Running:
+    """The sandbox only this module uses (moving its clock disturbs no other test), restarted by one test."""
+
+    data_dir: Path
+    sandbox: Sandbox
+    endpoints: Endpoints
+
+    def restart(self) -> None:
+        """Stop, then start again on the same ARM port: the issuer URLs that federations name stay valid."""
+        port = urlsplit(self.endpoints.arm_url).port
+        self.sandbox.stop()
+        self.sandbox, self.endpoints = start_sandbox(self.data_dir, arm_port=port)
+
+
 @pytest.fixture(scope="module")
-def own_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoints]:
-    """A sandbox only this module uses: moving its clock disturbs no other test."""
-    sandbox, endpoints = start_sandbox(tmp_path_factory.mktemp("lifetime"))
-    yield endpoints
-    sandbox.stop()
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    data_dir = tmp_path_factory.mktemp("lifetime")
+    current = Running(data_dir, *start_sandbox(data_dir))
+    yield current
+    current.sandbox.stop()
+
+
+@pytest.fixture(scope="module")
+def own_sandbox(running: Running) -> Endpoints:
+    return running.endpoints
 
 
 @pytest.fixture(scope="module")
 def federated(own_sandbox: Endpoints) -> tuple[str, str]:
-    """(client id of an identity federated with the account `default/workload`, a token for that account)."""
+    """(client id of an identity federated with the account `default/workload`, the cluster's admin client)."""
     operator = credential_for(own_sandbox, own_sandbox.operator.client_id, own_sandbox.operator.client_secret)
     lro_polls(own_sandbox, 1)
     mgmt_client(ResourceManagementClient, own_sandbox, operator).resource_groups.create_or_update(
@@ -53,8 +75,7 @@ def federated(own_sandbox: Endpoints) -> tuple[str, str]:
         issuer=cluster.oidc_issuer_profile.issuer_url, subject=SUBJECT, audiences=[AUDIENCE]
     )
     msi.federated_identity_credentials.create_or_update("lifetime", "workload", "fic", fic)
-    token = service_account_token(admin_client(aks, "lifetime", "aks"), "default", "workload", [AUDIENCE])
-    return identity.client_id, token
+    return identity.client_id, admin_client(aks, "lifetime", "aks")
 
 
 def exchange(endpoints: Endpoints, client_id: str, token: str, token_file: Path) -> str:
@@ -71,28 +92,37 @@ def exchange(endpoints: Endpoints, client_id: str, token: str, token_file: Path)
 
 
 def move_clock(endpoints: Endpoints, seconds: float) -> None:
-    response = requests.post(
-        endpoints.arm_url + "_sandbox/clock", json={"advanceSeconds": seconds}, verify=endpoints.ca_bundle, timeout=10
-    )
-    response.raise_for_status()
+    control_call(endpoints, "POST", "/clock", json={"advanceSeconds": seconds}).raise_for_status()
 
 
 def stamp(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.0000000Z")
 
 
-def test_an_assertion_outside_its_lifetime_is_refused(
-    own_sandbox: Endpoints, federated: tuple[str, str], tmp_path: Path
-) -> None:
-    client_id, token = federated
+def assert_outside_lifetime(endpoints: Endpoints, client_id: str, token: str, token_file: Path) -> None:
     claims = jwt.decode(token, options={"verify_signature": False})
     window = f"assertion valid from {stamp(claims['nbf'])}, expiry time of assertion {stamp(claims['exp'])}."
-    assert exchange(own_sandbox, client_id, token, tmp_path / "t0")
+    with pytest.raises(ClientAuthenticationError) as refused:
+        exchange(endpoints, client_id, token, token_file)
+    message = str(refused.value.message)
+    assert "AADSTS700024: Client assertion is not within its valid time range. Current time: " in message
+    assert window in message
 
-    for offset in (claims["exp"] - claims["iat"] + 1, -7200):  # past exp, then before nbf
-        move_clock(own_sandbox, offset)
-        with pytest.raises(ClientAuthenticationError) as refused:
-            exchange(own_sandbox, client_id, token, tmp_path / f"t{offset}")
-        message = str(refused.value.message)
-        assert "AADSTS700024: Client assertion is not within its valid time range. Current time: " in message
-        assert window in message
+
+def test_an_assertion_past_its_expiry_is_refused(
+    own_sandbox: Endpoints, federated: tuple[str, str], tmp_path: Path
+) -> None:
+    client_id, admin = federated
+    token = service_account_token(admin, "default", "workload", [AUDIENCE])
+    assert exchange(own_sandbox, client_id, token, tmp_path / "valid")
+    claims = jwt.decode(token, options={"verify_signature": False})
+    move_clock(own_sandbox, claims["exp"] - claims["iat"] + 1)
+    assert_outside_lifetime(own_sandbox, client_id, token, tmp_path / "expired")
+
+
+def test_an_assertion_before_its_start_is_refused(running: Running, federated: tuple[str, str], tmp_path: Path) -> None:
+    client_id, admin = federated
+    move_clock(running.endpoints, 7200)
+    token = service_account_token(admin, "default", "workload", [AUDIENCE])  # nbf two hours from now
+    running.restart()
+    assert_outside_lifetime(running.endpoints, client_id, token, tmp_path / "early")

@@ -60,7 +60,7 @@ def metadata_endpoints(cloud: Cloud) -> dict[str, Any]:
     }
 
 
-def build(cloud: Cloud) -> web.Application:
+def build(cloud: Cloud, control_token: str) -> web.Application:
     app = web.Application(client_max_size=16 * 1024 * 1024)
     router = Router(providers.all_routes())
     front_door = FrontDoor(cloud, router)
@@ -95,7 +95,7 @@ def build(cloud: Cloud) -> web.Application:
     app.router.add_get("/{tenant}/discovery/v2.0/keys", jwks)
     app.router.add_post("/{tenant}/oauth2/v2.0/token", token)
     app.router.add_post("/{tenant}/oauth2/token", token)
-    _control.add_routes(app, cloud)
+    _control.add_routes(app, cloud, control_token)  # the sandbox owner's alone
     oidc_issuers.add_routes(app)  # AKS clusters' OIDC issuers, at their issuer URLs' paths
     app.router.add_route("*", "/v1.0/{tail:.*}", GraphApi(cloud).handle)
     app.router.add_route("*", "/{tail:.*}", front_door.handle)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import platformdirs
 
+from podid.sandbox._files import write_private
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_ARM_PORT = 8443
 DEFAULT_IMDS_PORT = 8081
@@ -62,12 +64,11 @@ class Endpoints:
     dns_host: str
     dns_port: int
     data_dir: str
+    control_token: str = field(repr=False)  # the credential /_sandbox/ requires (podid.sandbox._control)
     pid: int = 0
 
     def save(self, directory: Path) -> None:
-        path = directory / ENDPOINTS_FILE
-        path.write_text(json.dumps(asdict(self), indent=2))
-        path.chmod(0o600)
+        write_private(directory / ENDPOINTS_FILE, json.dumps(asdict(self), indent=2))
 
     @classmethod
     def load(cls, directory: Path) -> Endpoints:

@@ -1,7 +1,7 @@
 """Deterministic identifiers and an injectable clock.
 
 GUIDs come from a seeded generator so that a seeded sandbox hands out the same ids every run
-(moto's ``mock_random``); time comes from a clock that tests may move forward.
+(moto's ``mock_random``); time comes from a clock that tests may move forward, never back.
 """
 
 from __future__ import annotations
@@ -18,12 +18,15 @@ class IdGenerator:
 
     def __init__(self, seed: int | None = None) -> None:
         self._lock = threading.Lock()
-        self._random = random.Random(seed)
-        self._seeded = seed is not None
+        self._random = random.Random()
+        self._seeded = False
+        if seed is not None:
+            self.seed(seed)
 
-    def seed(self, seed: int) -> None:
+    def seed(self, seed: int, stream: int = 0) -> None:
+        """Draw from the sequence of ``(seed, stream)``: one seed gives as many unrelated sequences as streams."""
         with self._lock:
-            self._random = random.Random(seed)
+            self._random = random.Random(f"{seed}/{stream}")
             self._seeded = True
 
     def guid(self) -> str:
@@ -54,4 +57,7 @@ class Clock:
         return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond:06d}0Z"
 
     def advance(self, seconds: float) -> None:
+        """Move forward: moving back would make expired tokens and assertions valid again."""
+        if not seconds >= 0:
+            raise ValueError(f"the clock only moves forward, not by {seconds} seconds")
         self._offset += seconds

@@ -19,8 +19,9 @@ from pathlib import Path
 import uvloop
 from aiohttp import web
 
-from podid.sandbox import _bootstrap, _cloudapp, pki
-from podid.sandbox._config import Endpoints, Operator, SandboxConfig
+from podid.sandbox import _bootstrap, _cloudapp, _control, pki
+from podid.sandbox._config import Endpoints, SandboxConfig
+from podid.sandbox._files import private_dir
 from podid.sandbox._ids import Clock, IdGenerator
 from podid.sandbox.cloud import Cloud, CloudSettings
 from podid.sandbox.store import Store
@@ -39,7 +40,8 @@ def bind_tcp(host: str, port: int) -> socket.socket:
 
 
 def _ca_bundle(data_dir: Path, ca_pem: bytes) -> Path:
-    """System roots plus the sandbox CA: REQUESTS_CA_BUNDLE replaces the trust store, so keep both."""
+    """System roots plus the sandbox CA: REQUESTS_CA_BUNDLE replaces the trust store, so keep both.
+    Certificates only, so it stays readable by the processes the user points at it."""
     bundle = data_dir / "ca-bundle.pem"
     system = Path(ssl.get_default_verify_paths().openssl_cafile)
     roots = system.read_bytes() if system.is_file() else b""
@@ -115,13 +117,16 @@ class Sandbox:
     async def _serve(self, ready: threading.Event) -> None:
         self._stopped = asyncio.Event()
         config = self.config
-        config.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(config.data_dir)  # the operator's secret, keys and tokens: the owner's alone
+        control_token = _control.load_or_create_token(config.data_dir)
         arm_socket = bind_tcp(config.host, config.arm_port)
         arm_url = f"https://{config.host}:{arm_socket.getsockname()[1]}/"
         authority = arm_url.rstrip("/")
         ca = pki.load_or_create(config.data_dir / "pki")
         store = Store(config.data_dir / "state.db")
-        ids, clock = IdGenerator(config.seed), Clock()
+        ids, clock = IdGenerator(), Clock()
+        if config.seed is not None:
+            _bootstrap.seed(store, ids, config.seed)
         ident = _bootstrap.identity(store, ids)
         settings = CloudSettings(
             ident["tenantId"],
@@ -140,9 +145,9 @@ class Sandbox:
         tokens = TokenService(config.data_dir / "signing.pem", authority, clock, ids)
         cloud = Cloud(settings, store, tokens, ids, clock, ca)
         self.cloud = cloud
-        operator = _bootstrap.ensure_operator(cloud)
+        operator = _bootstrap.ensure_operator(cloud, config.data_dir)
         try:
-            await self._start_site(_cloudapp.build(cloud), arm_socket, ca.server_context())
+            await self._start_site(_cloudapp.build(cloud, control_token), arm_socket, ca.server_context())
             for service in cloud.services:
                 await service.start()
             self.endpoints = Endpoints(
@@ -150,13 +155,14 @@ class Sandbox:
                 authority=authority,
                 tenant_id=settings.tenant_id,
                 subscription_id=settings.subscription_id,
-                operator=Operator(operator["clientId"], operator["clientSecret"], operator["objectId"]),
+                operator=operator,
                 ca_cert=str(ca.ca_path),
                 ca_bundle=str(_ca_bundle(config.data_dir, ca.ca_pem)),
                 imds_url=str(cloud.published.get("imds_url", "")),
                 dns_host=config.host,
                 dns_port=int(str(cloud.published.get("dns_port", 0))),
                 data_dir=str(config.data_dir),
+                control_token=control_token,
                 pid=os.getpid(),
             )
             self.endpoints.save(config.data_dir)

@@ -18,6 +18,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from podid.sandbox._files import private_dir, write_private
+
 _VALIDITY = datetime.timedelta(days=3650)
 
 
@@ -37,8 +39,10 @@ class CertificateAuthority:
 
 
 def load_or_create(directory: Path) -> CertificateAuthority:
-    """Return the CA in ``directory``, creating the CA and a server certificate on first use."""
-    directory.mkdir(parents=True, exist_ok=True)
+    """Return the CA in ``directory``, creating the CA and a server certificate on first use.
+
+    The keys are 0600 in a 0700 directory; the certificates are public (clients and pods trust ca.crt)."""
+    private_dir(directory)
     ca_path, ca_key_path = directory / "ca.crt", directory / "ca.key"
     cert_path, key_path = directory / "server.crt", directory / "server.key"
     if not ca_path.exists() or not ca_key_path.exists():
@@ -52,11 +56,9 @@ def _new_key() -> ec.EllipticCurvePrivateKey:
     return ec.generate_private_key(ec.SECP256R1())
 
 
-def _write_private(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
-    path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    path.chmod(0o600)
+def _write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    write_private(path, pem)
 
 
 def _write_ca(ca_path: Path, key_path: Path) -> None:
@@ -76,7 +78,7 @@ def _write_ca(ca_path: Path, key_path: Path) -> None:
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
-    _write_private(key_path, key)
+    _write_key(key_path, key)
     ca_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
 
 
@@ -107,5 +109,5 @@ def _write_server_cert(ca_path: Path, ca_key_path: Path, cert_path: Path, key_pa
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
-    _write_private(key_path, key)
+    _write_key(key_path, key)
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))

@@ -9,11 +9,14 @@ mode before it is acknowledged, so a SIGKILL never loses a write a client saw su
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from podid.sandbox._files import PRIVATE_FILE_MODE
 
 Doc = dict[str, Any]
 
@@ -28,10 +31,21 @@ CREATE TABLE IF NOT EXISTS docs (
 """
 
 
+def _make_private(path: Path) -> None:
+    """Create the database 0600 before SQLite does (with the umask's mode): SQLite gives its -wal and -shm
+    files the database's mode (os_unix.c, findCreateFileMode), and a copy left by an older run is fixed too."""
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE_MODE))
+    for existing in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if existing.exists():
+            existing.chmod(PRIVATE_FILE_MODE)
+
+
 class Store:
     """Documents by (kind, key), mirrored in memory, written through to SQLite."""
 
     def __init__(self, path: Path | None) -> None:
+        if path is not None:
+            _make_private(path)
         self._db = sqlite3.connect(str(path) if path else ":memory:", isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         # NORMAL is durable against process death (SIGKILL); only a power cut can lose the last commits.

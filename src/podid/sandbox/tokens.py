@@ -18,6 +18,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from podid.sandbox._files import write_private
 from podid.sandbox._ids import Clock, IdGenerator
 
 TOKEN_LIFETIME = 3599
@@ -148,10 +149,6 @@ def _load_or_create_key(path: Path | None) -> rsa.RSAPrivateKey:
         return key
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     if path is not None:
-        path.write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
-        )
-        path.chmod(0o600)
+        pkcs8 = serialization.PrivateFormat.PKCS8
+        write_private(path, key.private_bytes(serialization.Encoding.PEM, pkcs8, serialization.NoEncryption()))
     return key
