@@ -4,7 +4,8 @@ Covers: the least-privilege DNS cases (zone-scoped DNS Zone Contributor can writ
 its zone but cannot list the RG's zones or touch a sibling zone; Reader on the RG fixes listing),
 inheritance from subscription and root, Contributor vs role-assignment writes, case-insensitive
 principals/scopes/actions, custom roles resolved through `resolve_role` (including later edits
-and deletion), add/replace/remove/clear, `assignments_of`, and correctness with 10,000 assignments.
+and deletion), add/replace/remove/clear, `assignments_of`, `assignments_with_role`, and correctness with 10,000
+assignments.
 """
 
 import uuid
@@ -234,6 +235,18 @@ def test_returned_list_is_a_copy():
     index = index_with(assign(ZONE, DNS_ZONE_CONTRIBUTOR))
     index.assignments_of(ALICE).clear()
     assert len(index.assignments_of(ALICE)) == 1
+
+
+def test_assignments_with_role_follow_adds_replacements_and_removals():
+    reader, other_reader, owner = assign(RG, READER), assign(ZONE, READER, principal=BOB), assign(SUB, OWNER)
+    index = index_with(reader, other_reader, owner)
+    assert index.assignments_with_role(READER.upper()) == [reader, other_reader]
+    index.remove(reader.name)
+    index.add(Assignment(other_reader.name, ZONE, BOB, OWNER))
+    assert index.assignments_with_role(READER) == []
+    assert len(index.assignments_with_role(OWNER)) == 2
+    index.clear()
+    assert index.assignments_with_role(OWNER) == []
 
 
 def test_many_assignments_still_decide_exactly():

@@ -3,12 +3,13 @@
 Covers: duplicate/trailing slash handling, case folding, record set → zone → RG → subscription → root,
 collection URLs (partial `providers/...` paths) resolving to their deepest complete level,
 Microsoft.Authorization extension ids resolving to the scope they attach to, names that look like
-keywords, and the `$filter=atScope()` relations used when listing role assignments.
+keywords, the `$filter=atScope()` relations used when listing role assignments, and the well-formedness check
+that refuses empty, `.` and `..` segments.
 """
 
 import pytest
 
-from podid.sandbox.rbac import ancestors, is_at_or_above, is_at_or_below, normalize_scope, scope_key
+from podid.sandbox.rbac import ancestors, is_at_or_above, is_at_or_below, is_well_formed, normalize_scope, scope_key
 
 SUB = "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333"
 RG = f"{SUB}/resourceGroups/Demo-RG"
@@ -111,3 +112,25 @@ def test_zone_is_not_an_ancestor_of_a_zone_with_a_longer_name():
 def test_at_or_above_and_below(candidate, scope, above, below):
     assert is_at_or_above(candidate, scope) is above
     assert is_at_or_below(candidate, scope) is below
+
+
+@pytest.mark.parametrize(
+    ("scope", "well_formed"),
+    [
+        ("/", True),
+        (SUB, True),
+        (ZONE, True),
+        (f"{RG}/providers/Microsoft.Network/dnszones/..example.com", True),
+        (f"{SUB}/resourceGroups/a.b", True),
+        ("", False),
+        ("//", False),
+        (f"{RG}/", False),
+        (f"{SUB}//resourceGroups/Demo-RG", False),
+        (f"{RG}/../Other-RG", False),
+        (f"{RG}/../../resourceGroups/Other-RG", False),
+        (f"{SUB}/./resourceGroups/Demo-RG", False),
+        (f"{ZONE}/..", False),
+    ],
+)
+def test_well_formed_scopes_have_no_empty_or_dot_segments(scope, well_formed):
+    assert is_well_formed(scope) is well_formed

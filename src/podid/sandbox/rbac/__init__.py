@@ -18,6 +18,7 @@ from podid.sandbox.rbac.scopes import (
     ancestors,
     is_at_or_above,
     is_at_or_below,
+    is_well_formed,
     normalize_scope,
     scope_key,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "builtin_role",
     "is_at_or_above",
     "is_at_or_below",
+    "is_well_formed",
     "normalize_scope",
     "role_allows",
     "scope_key",

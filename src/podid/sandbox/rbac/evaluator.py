@@ -90,6 +90,7 @@ class RbacIndex:
         self._by_name: dict[str, Assignment] = {}
         self._by_key: dict[_Key, dict[str, Assignment]] = {}
         self._by_principal: dict[str, dict[str, Assignment]] = {}
+        self._by_role: dict[str, dict[str, Assignment]] = {}
 
     def add(self, a: Assignment) -> None:
         """Index `a`, replacing any assignment with the same name."""
@@ -99,6 +100,7 @@ class RbacIndex:
             self._by_name[name] = a
             self._by_key.setdefault(_key_of(a), {})[name] = a
             self._by_principal.setdefault(a.principal_id.lower(), {})[name] = a
+            self._by_role.setdefault(a.role_definition_guid.lower(), {})[name] = a
 
     def remove(self, name: str) -> None:
         """Forget the assignment called `name`; unknown names are ignored."""
@@ -110,6 +112,7 @@ class RbacIndex:
             self._by_name.clear()
             self._by_key.clear()
             self._by_principal.clear()
+            self._by_role.clear()
 
     def decide(self, principal_id: str, action: str, scope: str) -> Decision:
         """ALLOW if an assignment at `scope` or above grants `action`, else NOT_APPLICABLE."""
@@ -124,6 +127,11 @@ class RbacIndex:
         with self._lock:
             return list(self._by_principal.get(principal_id.lower(), {}).values())
 
+    def assignments_with_role(self, role_guid: str) -> list[Assignment]:
+        """Every assignment of the role, for the checks on changing or deleting a custom role."""
+        with self._lock:
+            return list(self._by_role.get(role_guid.lower(), {}).values())
+
     def _candidates(self, principal_id: str, scope: str) -> list[Assignment]:
         keys = [(principal_id.lower(), level) for level in ancestor_keys(scope)]
         with self._lock:
@@ -136,6 +144,7 @@ class RbacIndex:
             return
         _pop_nested(self._by_key, _key_of(old), name)
         _pop_nested(self._by_principal, old.principal_id.lower(), name)
+        _pop_nested(self._by_role, old.role_definition_guid.lower(), name)
 
 
 def _key_of(a: Assignment) -> _Key:

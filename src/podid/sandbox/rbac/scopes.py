@@ -17,11 +17,22 @@ from functools import lru_cache
 ROOT = "/"
 _PROVIDERS = "providers"
 _AUTHORIZATION = "microsoft.authorization"
+# Segments that would let a scope name one place and mean another once some layer resolves the path.
+_BAD_SEGMENTS = frozenset({"", ".", ".."})
 
 
 def normalize_scope(scope: str) -> str:
     """Collapse duplicate slashes, drop a trailing one, keep the caller's casing."""
     return ROOT + "/".join(part for part in scope.split("/") if part)
+
+
+def is_well_formed(scope: str) -> bool:
+    """False for a scope with an empty, `.` or `..` segment; `/` alone is the tenant root.
+
+    Azure's own scope validation refuses empty segments ("Scope '...' should not have any empty part.",
+    Azure/azure-powershell src/Resources/Resources/Models.Authorization/AuthorizationClient.cs ValidateScope).
+    """
+    return scope == ROOT or not any(part in _BAD_SEGMENTS for part in scope.removeprefix("/").split("/"))
 
 
 def scope_key(scope: str) -> str:

@@ -16,6 +16,7 @@ from podid.sandbox._ids import Clock
 from podid.sandbox.arm.authorization.errors import (
     InvalidAssignableScopes,
     InvalidRoleDefinitionId,
+    InvalidScope,
     RoleDefinitionNameNullOrEmpty,
     RoleDefinitionUpdateNotPermitted,
     RoleDefinitionWithSameNameExists,
@@ -28,6 +29,7 @@ from podid.sandbox.rbac import (
     builtin_role,
     is_at_or_above,
     is_at_or_below,
+    is_well_formed,
     normalize_scope,
 )
 from podid.sandbox.store import Store
@@ -94,15 +96,15 @@ class RoleDefinitions:
             found = [item for item in found if item.role.role_type.lower() == role_type.lower()]
         return found
 
-    def create_or_update(
+    def prepare(
         self,
         guid: str,
         role_name: str,
         description: str,
         permissions: tuple[Permission, ...],
         assignable_scopes: tuple[str, ...],
-        caller: str,
-    ) -> RoleDefinitionRecord:
+    ) -> tuple[RoleDefinition, RoleDefinitionRecord | None]:
+        """The custom role a PUT describes, validated, and the one it replaces (None for a new role)."""
         if not is_guid(guid):
             raise InvalidRoleDefinitionId(guid)
         if builtin_role(guid) is not None:
@@ -111,18 +113,23 @@ class RoleDefinitions:
             raise RoleDefinitionNameNullOrEmpty()
         if not assignable_scopes:
             raise InvalidAssignableScopes()
+        malformed = next((scope for scope in assignable_scopes if not is_well_formed(scope)), None)
+        if malformed is not None:
+            raise InvalidScope(malformed)
         if any(item.role.guid.lower() != guid.lower() for item in self._named(role_name)):
             raise RoleDefinitionWithSameNameExists()
-        role = RoleDefinition(
-            guid, role_name, description, CUSTOM_ROLE, permissions, tuple(normalize_scope(s) for s in assignable_scopes)
-        )
+        scopes = tuple(normalize_scope(scope) for scope in assignable_scopes)
+        role = RoleDefinition(guid, role_name, description, CUSTOM_ROLE, permissions, scopes)
+        return role, self._custom.get(guid.lower())
+
+    def save(self, role: RoleDefinition, previous: RoleDefinitionRecord | None, caller: str) -> RoleDefinitionRecord:
+        """Persist a role from `prepare`, keeping the creation stamps of the one it replaces."""
         now = self._clock.isoformat()
-        previous = self._custom.get(guid.lower())
         record = RoleDefinitionRecord(
             role, previous.created_on if previous else now, now, previous.created_by if previous else caller, caller
         )
-        self._store.put(DEFINITION_KIND, guid, _record_to_doc(record))
-        self._custom[guid.lower()] = record
+        self._store.put(DEFINITION_KIND, role.guid, _record_to_doc(record))
+        self._custom[role.guid.lower()] = record
         return record
 
     def delete(self, guid: str) -> RoleDefinitionRecord | None:

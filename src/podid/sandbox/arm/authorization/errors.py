@@ -7,6 +7,8 @@ message contains " does not exist in the directory ".
 ArmError
 ├── BadRequest (400): InvalidRoleDefinitionId, InvalidRoleAssignmentId, InvalidPrincipalId, InvalidPrincipalType,
 │                     RoleAssignmentUpdateNotPermitted, RoleDefinitionUpdateNotPermitted, UnsupportedQuery,
+│                     InvalidScope, RoleAssignmentScopeNotAssignableToRoleDefinition,
+│                     RoleScopeBeingRemovedContainsAssignments,
 │                     InvalidRoleDefinition (RoleDefinitionNameNullOrEmpty, InvalidAssignableScopes)
 ├── NotFound (404): RoleAssignmentNotFound, RoleDefinitionDoesNotExist (400 when an assignment names it)
 └── Conflict (409): RoleAssignmentExists, RoleDefinitionWithSameNameExists, RoleDefinitionHasAssignments
@@ -64,6 +66,44 @@ class UnsupportedQuery(BadRequest):
 
     def __init__(self, text: str, supported: str) -> None:
         super().__init__(f"The filter '{text}' is not supported. Supported filters are either {supported}.")
+
+
+class InvalidScope(BadRequest):
+    """A scope with an empty, `.` or `..` segment, in a URL or a body.
+
+    Azure documents no service-side code or text for this. The text extends Azure's client-side scope
+    validation ("Scope '...' should not have any empty part.", Azure/azure-powershell
+    src/Resources/Resources/Models.Authorization/AuthorizationClient.cs, ValidateScope) to dot segments, and
+    the code is the plainest name for it.
+    """
+
+    code = "InvalidScope"
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(f"Scope '{scope}' should not have any empty, '.' or '..' part.")
+
+
+class RoleAssignmentScopeNotAssignableToRoleDefinition(BadRequest):
+    """Assigning a custom role outside its assignableScopes (text as ARM returns it, quoted in
+    https://github.com/Azure/ALZ-PowerShell-Module/issues/144)."""
+
+    code = "RoleAssignmentScopeNotAssignableToRoleDefinition"
+
+    def __init__(self, role_name: str) -> None:
+        super().__init__(f"The role {role_name} is not available for assignment at the requested scope.")
+
+
+class RoleScopeBeingRemovedContainsAssignments(BadRequest):
+    """Narrowing a custom role's assignableScopes past one of its assignments (text as quoted in
+    https://github.com/Azure/bicep/issues/17145)."""
+
+    code = "RoleScopeBeingRemovedContainsAssignments"
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(
+            f"Role assignments found under scope '{scope}' which is being removed. Removing this scope from the "
+            "role will orphan these assignments. Delete these assignments before removing the scope."
+        )
 
 
 class InvalidRoleDefinition(BadRequest):

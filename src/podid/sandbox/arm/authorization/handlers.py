@@ -11,9 +11,10 @@ from typing import Any
 from podid.sandbox.arm._request import ArmRequest, ArmResponse, created, no_content, ok, page
 from podid.sandbox.arm.authorization._filters import assignment_filter, definition_filter
 from podid.sandbox.arm.authorization.definitions import RoleDefinitionRecord
+from podid.sandbox.arm.authorization.errors import InvalidScope
 from podid.sandbox.arm.authorization.models import RoleAssignment
 from podid.sandbox.arm.errors import InvalidRequestContent
-from podid.sandbox.rbac import Permission
+from podid.sandbox.rbac import Permission, is_well_formed
 
 ASSIGNMENT_TYPE = "Microsoft.Authorization/roleAssignments"
 DEFINITION_TYPE = "Microsoft.Authorization/roleDefinitions"
@@ -21,7 +22,11 @@ _SKIP_TOKEN = "$skipToken"
 
 
 def _scope(request: ArmRequest) -> str:
-    return request.params.get("scope") or "/"
+    """The URL's scope; one with `..`, `.` or empty segments would be stored under one name and mean another."""
+    scope = request.params.get("scope") or "/"
+    if not is_well_formed(scope):
+        raise InvalidScope(scope)
+    return scope
 
 
 def _properties(request: ArmRequest) -> dict[str, Any]:
@@ -121,8 +126,9 @@ def list_assignments(request: ArmRequest) -> ArmResponse:
 
 
 def get_definition(request: ArmRequest) -> ArmResponse:
+    scope = _scope(request)
     record = request.cloud.authorization.role_definitions_get(request.params["roleDefinitionId"])
-    return ok(definition_to_arm(request, record, _scope(request)))
+    return ok(definition_to_arm(request, record, scope))
 
 
 def list_definitions(request: ArmRequest) -> ArmResponse:
@@ -133,6 +139,7 @@ def list_definitions(request: ArmRequest) -> ArmResponse:
 
 
 def create_definition(request: ArmRequest) -> ArmResponse:
+    scope = _scope(request)
     properties = _properties(request)
     record = request.cloud.authorization.role_definitions_create_or_update(
         request.params["roleDefinitionId"],
@@ -142,12 +149,15 @@ def create_definition(request: ArmRequest) -> ArmResponse:
         tuple(_strings(properties.get("assignableScopes"), "assignableScopes")),
         request.caller.object_id,
     )
-    return created(definition_to_arm(request, record, _scope(request)))
+    return created(definition_to_arm(request, record, scope))
 
 
 def delete_definition(request: ArmRequest) -> ArmResponse:
-    deleted = request.cloud.authorization.role_definitions_delete(request.params["roleDefinitionId"])
-    return no_content() if deleted is None else ok(definition_to_arm(request, deleted, _scope(request)))
+    scope = _scope(request)
+    deleted = request.cloud.authorization.role_definitions_delete(
+        request.params["roleDefinitionId"], request.caller.object_id
+    )
+    return no_content() if deleted is None else ok(definition_to_arm(request, deleted, scope))
 
 
 def _string(properties: dict[str, Any], key: str) -> str:

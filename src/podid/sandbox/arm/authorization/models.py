@@ -20,11 +20,14 @@ from podid.sandbox.arm.authorization.errors import (
     InvalidRoleDefinitionId,
     RoleAssignmentExists,
     RoleAssignmentNotFound,
+    RoleAssignmentScopeNotAssignableToRoleDefinition,
     RoleAssignmentUpdateNotPermitted,
     RoleDefinitionDoesNotExist,
     RoleDefinitionHasAssignments,
     RoleDefinitionUpdateNotPermitted,
+    RoleScopeBeingRemovedContainsAssignments,
 )
+from podid.sandbox.arm.errors import AuthorizationFailed
 from podid.sandbox.rbac import (
     Assignment,
     Decision,
@@ -34,6 +37,7 @@ from podid.sandbox.rbac import (
     ancestors,
     builtin_role,
     is_at_or_below,
+    is_well_formed,
     normalize_scope,
 )
 
@@ -42,7 +46,8 @@ if TYPE_CHECKING:
 
 ASSIGNMENT_KIND = "roleAssignment"
 PRINCIPAL_TYPES = ("User", "Group", "ServicePrincipal", "ForeignGroup", "Device")
-_DEFINITION_ID = re.compile(r"^(?:/.*)?/providers/Microsoft\.Authorization/roleDefinitions/([^/]+)$", re.IGNORECASE)
+_DEFINITION_ID = re.compile(r"^(/.*)?/providers/Microsoft\.Authorization/roleDefinitions/([^/]+)$", re.IGNORECASE)
+_DEFINITION_ACTION = "Microsoft.Authorization/roleDefinitions/"
 _GROUP_SCOPE = re.compile(r"^/subscriptions/[^/]+/resourceGroups/([^/]+)", re.IGNORECASE)
 
 
@@ -93,13 +98,13 @@ class AuthorizationBackend:
         return self.definitions.definition_id(guid, scope)
 
     def resolve_definition_id(self, definition_id: str) -> RoleDefinition:
-        """The role a `roleDefinitionId` (any scope prefix) names; 400 for a malformed or unknown one."""
+        """The role a `roleDefinitionId` (any well-formed scope prefix) names; 400 for a malformed or unknown one."""
         match = _DEFINITION_ID.match(definition_id or "")
-        if not match or not is_guid(match.group(1)):
+        if not match or not is_guid(match.group(2)) or not is_well_formed(match.group(1) or "/"):
             raise InvalidRoleDefinitionId(definition_id)
-        role = self.definitions.role(match.group(1))
+        role = self.definitions.role(match.group(2))
         if role is None:
-            raise RoleDefinitionDoesNotExist(match.group(1), status=400)
+            raise RoleDefinitionDoesNotExist(match.group(2), status=400)
         return role
 
     def role_definitions_get(self, guid: str) -> RoleDefinitionRecord:
@@ -124,13 +129,24 @@ class AuthorizationBackend:
         assignable_scopes: tuple[str, ...],
         caller: str,
     ) -> RoleDefinitionRecord:
-        return self.definitions.create_or_update(guid, role_name, description, permissions, assignable_scopes, caller)
+        """Create or update a custom role; the caller needs the write action wherever the role was or will be
+        assignable, beyond the URL's scope the front door checked."""
+        role, previous = self.definitions.prepare(guid, role_name, description, permissions, assignable_scopes)
+        before = previous.role.assignable_scopes if previous else ()
+        self._require_everywhere(caller, _DEFINITION_ACTION + "write", (*role.assignable_scopes, *before))
+        self._refuse_orphans(role, before)
+        return self.definitions.save(role, previous, caller)
 
-    def role_definitions_delete(self, guid: str) -> RoleDefinitionRecord | None:
-        """Delete a custom role; None if there is none. Built-ins and roles still assigned are refused."""
+    def role_definitions_delete(self, guid: str, caller: str) -> RoleDefinitionRecord | None:
+        """Delete a custom role; None if there is none. Built-ins and roles still assigned are refused, and the
+        caller needs the delete action at every scope the role is assignable at."""
         if builtin_role(guid) is not None:
             raise RoleDefinitionUpdateNotPermitted()
-        if any(entry.role_definition_guid.lower() == guid.lower() for entry in self._all()):
+        record = self.definitions.record(guid)
+        if record is None:
+            return None
+        self._require_everywhere(caller, _DEFINITION_ACTION + "delete", record.role.assignable_scopes)
+        if self.index.assignments_with_role(guid):
             raise RoleDefinitionHasAssignments()
         return self.definitions.delete(guid)
 
@@ -155,6 +171,8 @@ class AuthorizationBackend:
             raise InvalidPrincipalType(principal_type)
         role = self.resolve_definition_id(definition_id)
         self._check_scope(scope)
+        if not _assignable_at(role.assignable_scopes, scope):
+            raise RoleAssignmentScopeNotAssignableToRoleDefinition(role.role_name)
         existing = self._by_name(name)
         if existing is not None:
             if (existing.id.lower(), existing.principal_id.lower(), existing.role_definition_guid.lower()) != (
@@ -216,6 +234,24 @@ class AuthorizationBackend:
 
     # internals
 
+    def _require_everywhere(self, caller: str, action: str, scopes: tuple[str, ...]) -> None:
+        """403 AuthorizationFailed, as the front door words it, naming the first scope where `action` is missing.
+
+        Azure grants custom-role writes and deletes only to callers holding the action "on all the
+        assignableScopes of the custom role" (https://learn.microsoft.com/azure/role-based-access-control/
+        custom-roles#who-can-create-delete-update-or-view-a-custom-role); the refusal names that scope.
+        """
+        for scope in scopes:
+            if not self.allows(caller, action, scope):
+                raise AuthorizationFailed(caller, caller, action, scope)
+
+    def _refuse_orphans(self, role: RoleDefinition, before: tuple[str, ...]) -> None:
+        """An update may not drop a scope that still holds assignments of the role."""
+        for assignment in self.index.assignments_with_role(role.guid):
+            if not _assignable_at(role.assignable_scopes, assignment.scope):
+                removed = next((old for old in before if is_at_or_below(assignment.scope, old)), assignment.scope)
+                raise RoleScopeBeingRemovedContainsAssignments(removed)
+
     def _check_scope(self, scope: str) -> None:
         """A scope inside a resource group needs the group (404 ResourceGroupNotFound otherwise)."""
         group = _GROUP_SCOPE.match(normalize_scope(scope))
@@ -256,6 +292,11 @@ class AuthorizationBackend:
             doc = self._store.get(ASSIGNMENT_KIND, key)
             if doc:
                 self._forget(doc["name"])
+
+
+def _assignable_at(assignable_scopes: tuple[str, ...], scope: str) -> bool:
+    """A role may be assigned at or below one of its assignable scopes (built-ins have `/`)."""
+    return any(is_at_or_below(scope, assignable) for assignable in assignable_scopes)
 
 
 def _related(candidate: str, scope: str, at_scope: bool) -> bool:
