@@ -1,10 +1,11 @@
 """The Microsoft Graph v1.0 subset, with plain HTTP as Graph clients send it.
 
-Covers: bearer tokens (Graph or ARM audience; none → 401 with Graph's error envelope); applications (create,
+Covers: bearer tokens (none, or an ARM audience, which any pod identity can get → 401 with Graph's error envelope;
+the sandbox's microsoftGraphResourceId, as az asks for it, at its own address); applications (create,
 get, $filter by appId / displayName / startswith, addPassword whose secret signs in, delete); service
 principals (create, duplicate and unknown-app errors, $filter by servicePrincipalNames/any(...), get, delete
 that stops sign-in); directoryObjects/getByIds with @odata.type and type filtering; 404 Request_ResourceNotFound,
-unsupported filters, unknown segments, wrong methods and malformed JSON.
+unsupported filters, unknown segments, wrong methods and malformed JSON (not UTF-8, nested past the parser).
 """
 
 from __future__ import annotations
@@ -43,14 +44,34 @@ def test_token_required(endpoints: Endpoints) -> None:
     assert set(error["innerError"]) == {"date", "request-id", "client-request-id"}
 
 
-def test_arm_audience_token_is_accepted(endpoints: Endpoints, operator_credential: ClientSecretCredential) -> None:
-    token = operator_credential.get_token(ARM_SCOPE).token
-    response = requests.get(
-        f"{endpoints.arm_url}v1.0/applications",
-        headers={"Authorization": f"Bearer {token}"},
-        verify=endpoints.ca_bundle,
-        timeout=30,
+def _get_with(endpoints: Endpoints, credential: ClientSecretCredential, scope: str, base: str) -> requests.Response:
+    token = credential.get_token(scope).token
+    return requests.get(
+        f"{base}v1.0/applications", headers={"Authorization": f"Bearer {token}"}, verify=endpoints.ca_bundle, timeout=30
     )
+
+
+@pytest.mark.parametrize("scope", [ARM_SCOPE, "https://management.core.windows.net//.default", "{arm}.default"])
+def test_arm_audience_token_is_refused(
+    endpoints: Endpoints, operator_credential: ClientSecretCredential, scope: str
+) -> None:
+    response = _get_with(endpoints, operator_credential, scope.format(arm=endpoints.arm_url), endpoints.arm_url)
+    assert response.status_code == 401
+    error = response.json()["error"]
+    assert (error["code"], error["message"]) == (
+        "InvalidAuthenticationToken",
+        "Access token validation failure. Invalid audience.",
+    )
+
+
+def test_the_clouds_graph_resource_as_az_uses_it(
+    endpoints: Endpoints, operator_credential: ClientSecretCredential
+) -> None:
+    """az takes microsoftGraphResourceId from the cloud metadata as both token resource and Graph address."""
+    metadata = requests.get(f"{endpoints.arm_url}metadata/endpoints", verify=endpoints.ca_bundle, timeout=30).json()
+    resource = metadata["microsoftGraphResourceId"]
+    assert resource == f"{endpoints.arm_url}graph/"
+    response = _get_with(endpoints, operator_credential, resource + "/.default", resource)  # az's resource_to_scopes
     assert response.status_code == 200
     assert endpoints.operator.client_id in [app["appId"] for app in response.json()["value"]]
 
@@ -129,6 +150,9 @@ def test_get_by_ids(graph: Any, endpoints: Endpoints) -> None:
         ("GET", "/users", {}, 400, "BadRequest"),
         ("PUT", "/applications", {}, 405, "Request_BadRequest"),
         ("POST", "/applications", {"data": b"{not json"}, 400, "BadRequest"),
+        ("POST", "/applications", {"data": b'{"displayName": "\xff"}'}, 400, "BadRequest"),
+        ("POST", "/applications", {"data": b"[" * 100_000}, 400, "BadRequest"),
+        ("POST", "/directoryObjects/getByIds", {"data": b'{"ids": ' + b"[" * 100_000}, 400, "BadRequest"),
         ("POST", "/applications", {"json": {"displayName": ""}}, 400, "Request_BadRequest"),
     ],
 )

@@ -24,6 +24,8 @@ BOOTSTRAP_KEY = "bootstrap"
 SEEDING_KEY = "seeding"
 OWNER_ROLE = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 OPERATOR_SECRET_NAME = "podid sandbox operator"
+# what `az ad sp create-for-rbac` needs from Graph, and the right to grant Graph permissions to others
+OPERATOR_GRAPH_PERMISSIONS = ("Application.ReadWrite.All", "AppRoleAssignment.ReadWrite.All")
 
 
 def seed(store: Store, ids: IdGenerator, value: int) -> None:
@@ -54,6 +56,7 @@ def ensure_operator(cloud: Cloud, data_dir: Path) -> Operator:
     if "operator" not in doc:
         return _create_operator(cloud, doc)
     known = dict(doc["operator"])
+    cloud.directory.grant_graph_permissions(known["objectId"], OPERATOR_GRAPH_PERMISSIONS)  # older sandboxes
     secret = known.pop("clientSecret", None) or _published_secret(data_dir, known["clientId"])
     if secret is None or not cloud.directory.check_secret(known["clientId"], secret):
         secret = _renew_secret(cloud, known["clientId"])
@@ -66,6 +69,7 @@ def _create_operator(cloud: Cloud, doc: dict[str, Any]) -> Operator:
     with cloud.store.transaction():
         app = cloud.directory.create_application("podid-operator")
         sp = cloud.directory.create_service_principal(app)
+        cloud.directory.grant_graph_permissions(sp.object_id, OPERATOR_GRAPH_PERMISSIONS)
         secret, _ = cloud.directory.add_password(app, OPERATOR_SECRET_NAME, years=10)
         subscription = f"/subscriptions/{cloud.settings.subscription_id}"
         cloud.authorization.role_assignments_create(

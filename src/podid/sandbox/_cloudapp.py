@@ -19,7 +19,7 @@ from podid.sandbox.arm._routing import Router
 from podid.sandbox.entra import handlers as entra
 from podid.sandbox.entra.errors import EntraError
 from podid.sandbox.entra.federation import FederatedAssertions
-from podid.sandbox.graph import GraphApi
+from podid.sandbox.graph import GraphApi, resource_id
 from podid.sandbox.workloadidentity import OidcIssuers
 
 if TYPE_CHECKING:
@@ -44,7 +44,8 @@ def metadata_endpoints(cloud: Cloud) -> dict[str, Any]:
         },
         "graph": arm,
         "graphAudience": arm,
-        "microsoftGraphResourceId": arm,
+        # Graph's own audience (never an ARM one, which pods' identities can get), and az's Graph address
+        "microsoftGraphResourceId": resource_id(arm),
         "media": arm,
         "batch": arm,
         "sqlManagement": arm,
@@ -97,6 +98,6 @@ def build(cloud: Cloud, control_token: str) -> web.Application:
     app.router.add_post("/{tenant}/oauth2/token", token)
     _control.add_routes(app, cloud, control_token)  # the sandbox owner's alone
     oidc_issuers.add_routes(app)  # AKS clusters' OIDC issuers, at their issuer URLs' paths
-    app.router.add_route("*", "/v1.0/{tail:.*}", GraphApi(cloud).handle)
+    GraphApi(cloud).add_routes(app)
     app.router.add_route("*", "/{tail:.*}", front_door.handle)
     return app

@@ -1,8 +1,10 @@
-"""The sandbox tenant's directory: applications, service principals and their secrets.
+"""The sandbox tenant's directory: applications, service principals, their secrets, owners and grants.
 
 Every principal that can hold a token lives here: app registrations (with client secrets), the service
 principals of managed identities (no secret; tokens come through IMDS/NMI or federation) and the bootstrap
-operator. Secrets are kept as SHA-256 hashes only, so, as in Entra ID, they cannot be read back.
+operator. Secrets are kept as SHA-256 hashes only, so, as in Entra ID, they cannot be read back. Owners are
+service principals' object ids (the only callers the sandbox has); what each principal was granted is in
+``grants``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from podid.sandbox._ids import Clock, IdGenerator
+from podid.sandbox.directory.grants import GRAPH_APP_ID, GRAPH_APP_ROLES, MICROSOFT_TENANT_ID, Grants
 from podid.sandbox.store import Store
 from podid.sandbox.tokens import Principal
 
@@ -38,6 +41,7 @@ class Application:
     display_name: str
     created_date_time: str
     password_credentials: list[PasswordCredential] = field(default_factory=list)
+    owners: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -49,6 +53,7 @@ class ServicePrincipal:
     service_principal_type: str  # "Application" | "ManagedIdentity"
     resource_id: str | None = None
     alternative_names: list[str] = field(default_factory=list)
+    owners: list[str] = field(default_factory=list)
 
     def principal(self) -> Principal:
         return Principal(self.object_id, self.app_id, self.tenant_id, self.display_name, self.resource_id)
@@ -63,11 +68,14 @@ class Directory:
 
     def __init__(self, store: Store, ids: IdGenerator, clock: Clock, tenant_id: str) -> None:
         self._store, self._ids, self._clock, self.tenant_id = store, ids, clock, tenant_id
+        self.grants = Grants(store, ids, clock)
 
     # applications
 
-    def create_application(self, display_name: str) -> Application:
-        app = Application(self._ids.guid(), self._ids.guid(), display_name, self._clock.isoformat())
+    def create_application(self, display_name: str, owner: str | None = None) -> Application:
+        """A new app registration; ``owner`` is the creating service principal's object id, if any."""
+        owners = [owner] if owner else []
+        app = Application(self._ids.guid(), self._ids.guid(), display_name, self._clock.isoformat(), owners=owners)
         self._save_app(app)
         return app
 
@@ -117,6 +125,10 @@ class Directory:
                 sp.display_name = display_name
                 self._save_sp(sp)
 
+    def add_application_owner(self, app: Application, owner: str) -> None:
+        app.owners.append(owner)
+        self._save_app(app)
+
     def check_secret(self, app_id: str, secret: str) -> bool:
         app = self.application_by_app_id(app_id)
         offered = _hash(secret)
@@ -132,11 +144,11 @@ class Directory:
             self._store.delete(APP_KIND, object_id)
             sp = self.service_principal_by_app_id(app.app_id)
             if sp is not None:
-                self._store.delete(SP_KIND, sp.object_id)
+                self.delete_service_principal(sp.object_id)
 
     # service principals
 
-    def create_service_principal(self, app: Application) -> ServicePrincipal:
+    def create_service_principal(self, app: Application, owner: str | None = None) -> ServicePrincipal:
         existing = self.service_principal_by_app_id(app.app_id)
         if existing is not None:
             return existing
@@ -147,6 +159,7 @@ class Directory:
             self.tenant_id,
             "Application",
             alternative_names=[],
+            owners=[owner] if owner else [],
         )
         self._save_sp(sp)
         return sp
@@ -177,7 +190,29 @@ class Directory:
         return [ServicePrincipal(**doc) for doc in self._store.all(SP_KIND)]
 
     def delete_service_principal(self, object_id: str) -> None:
-        self._store.delete(SP_KIND, object_id)
+        with self._store.transaction():
+            self._store.delete(SP_KIND, object_id)
+            self.grants.forget(object_id)
+
+    def microsoft_graph(self) -> ServicePrincipal:
+        """Microsoft Graph's service principal, as every tenant has it: what Graph app roles are assigned from."""
+        sp = self.service_principal_by_app_id(GRAPH_APP_ID)
+        if sp is None:
+            sp = ServicePrincipal(self._ids.guid(), GRAPH_APP_ID, "Microsoft Graph", MICROSOFT_TENANT_ID, "Application")
+            self._save_sp(sp)
+        return sp
+
+    def grant_graph_permissions(self, principal_id: str, values: tuple[str, ...]) -> None:
+        """Make sure a service principal holds these Graph application permissions (e.g. at bootstrap)."""
+        sp, graph = self.service_principal(principal_id), self.microsoft_graph()
+        if sp is None:
+            return
+        missing = set(values) - self.grants.permissions(principal_id)
+        for role in GRAPH_APP_ROLES:
+            if role.value in missing:
+                self.grants.assign_app_role(
+                    (sp.object_id, sp.display_name), (graph.object_id, graph.display_name), role.id
+                )
 
     # persistence: filed under their app id (the store's parent key), since every token request looks them up by it
 

@@ -1,7 +1,9 @@
-"""The Graph front end: bearer-token check, routing under ``/v1.0``, Graph's error envelope.
+"""The Graph front end: bearer-token check, the caller's grants, routing under ``/v1.0``, Graph's error envelope.
 
-Graph shares the ARM host (the cloud metadata points ``microsoftGraphResourceId`` there), so a token for
-either audience is accepted, as is one for the real Graph resource.
+Graph shares the ARM host but not its audience: it accepts tokens for Microsoft Graph (``https://graph.microsoft.com``,
+with or without the slash, or Graph's app id) and for the sandbox's own ``microsoftGraphResourceId``
+(``{arm}graph/``, which the Azure CLI uses as both audience and address); an ARM token, which any pod with a
+managed identity can get, is Graph's 401 "Invalid audience". What the caller may then do is ``_authz``'s call.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from podid.sandbox.graph import handlers
+from podid.sandbox.graph import grants, handlers, owners
+from podid.sandbox.graph._authz import Caller
 from podid.sandbox.graph._request import GraphRequest, GraphResponse
 from podid.sandbox.graph.errors import GraphError, GraphUnauthorized, MethodNotAllowed, UnknownSegment
 from podid.sandbox.tokens import TokenError
@@ -31,6 +34,14 @@ _TOKEN_MESSAGES = {
 }
 
 
+_OWN_PATH = "/graph/"
+
+
+def resource_id(arm_url: str) -> str:
+    """The sandbox's Microsoft Graph resource id and base address (Graph v1.0 is at ``{it}v1.0``)."""
+    return arm_url.rstrip("/") + _OWN_PATH
+
+
 def _compile(template: str) -> re.Pattern[str]:
     return re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template)) + "$", re.IGNORECASE)
 
@@ -40,8 +51,18 @@ class GraphApi:
 
     def __init__(self, cloud: Cloud) -> None:
         self.cloud = cloud
-        self.audiences = cloud.settings.arm_audiences | GRAPH_AUDIENCES
-        self.routes = [(method, _compile(path), handler) for method, path, handler in handlers.ROUTES]
+        own = resource_id(cloud.settings.arm_url)
+        self.audiences = GRAPH_AUDIENCES | {own, own.rstrip("/")}
+        self.routes = [
+            (method, _compile(path), handler)
+            for method, path, handler in handlers.ROUTES + owners.ROUTES + grants.ROUTES
+        ]
+
+    def add_routes(self, app: web.Application) -> None:
+        """Graph v1.0 under ``/v1.0/`` (podid's own calls) and under the resource id's path (the Azure CLI's)."""
+        for prefix in ("/", _OWN_PATH):
+            # (?s): a path may hold any character once percent-decoded, a line feed too
+            app.router.add_route("*", prefix + "v1.0/{tail:(?s:.*)}", self.handle)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         request_id = self.cloud.ids.guid()
@@ -56,21 +77,24 @@ class GraphApi:
         return web.Response(status=status, text=json.dumps(body), headers=headers, content_type="application/json")
 
     async def _dispatch(self, request: web.Request) -> GraphResponse:
-        self._authenticate(request.headers.get("Authorization", ""))
+        caller = Caller.of(self.cloud.directory, self._authenticate(request.headers.get("Authorization", "")))
         path = "/" + request.match_info["tail"].strip("/")
         handler, params = self._route(request.method, path)
         base_url = self.cloud.settings.arm_url.rstrip("/") + "/v1.0"
         query = dict(request.query.items())
-        return handler(GraphRequest(request.method, params, query, await request.read(), base_url, self.cloud))
+        body = await request.read()
+        return handler(GraphRequest(request.method, params, query, body, base_url, self.cloud, caller))
 
-    def _authenticate(self, authorization: str) -> None:
+    def _authenticate(self, authorization: str) -> str:
+        """The object id of the token's principal."""
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise GraphUnauthorized("Access token is empty.")
         try:
-            self.cloud.tokens.validate(token.strip(), self.audiences)
+            claims = self.cloud.tokens.validate(token.strip(), self.audiences)
         except TokenError as error:
             raise GraphUnauthorized(_TOKEN_MESSAGES.get(error.reason, "Access token validation failure.")) from error
+        return str(claims.get("oid", ""))
 
     def _route(self, method: str, path: str) -> tuple[Callable[[GraphRequest], GraphResponse], dict[str, str]]:
         matched = [(verb, found, handler) for verb, pattern, handler in self.routes if (found := pattern.match(path))]

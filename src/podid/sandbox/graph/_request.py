@@ -10,6 +10,7 @@ from podid.sandbox.graph.errors import GraphBadRequest
 
 if TYPE_CHECKING:
     from podid.sandbox.cloud import Cloud
+    from podid.sandbox.graph._authz import Caller
 
 GraphResponse = tuple[int, dict[str, Any] | None]
 
@@ -22,11 +23,14 @@ class GraphRequest:
     body: bytes
     base_url: str  # https://127.0.0.1:8443/v1.0
     cloud: Cloud
+    caller: Caller
 
     def json(self) -> dict[str, Any]:
+        """The body as a JSON object, or Graph's 400 for anything else: not UTF-8, not JSON, nested too deeply
+        for the parser (RecursionError), or not an object."""
         try:
-            value = json.loads(self.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
+            value = json.loads(self.body.decode("utf-8-sig")) if self.body else {}
+        except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
             value = None
         if not isinstance(value, dict):
             raise GraphBadRequest(

@@ -6,6 +6,7 @@ Graph's envelope differs from ARM's: ``{"error": {"code", "message", "innerError
 GraphError
 ├── GraphBadRequest (400 Request_BadRequest): UnsupportedQuery (Request_UnsupportedQuery), UnknownSegment (BadRequest)
 ├── GraphUnauthorized (401 InvalidAuthenticationToken)
+├── AccessDenied (403 Authorization_RequestDenied)
 ├── GraphNotFound (404 Request_ResourceNotFound)
 └── MethodNotAllowed (405 Request_BadRequest)
 """
@@ -55,6 +56,13 @@ class UnknownSegment(GraphBadRequest):
 
 class GraphUnauthorized(GraphError):
     status, code = 401, "InvalidAuthenticationToken"
+
+
+class AccessDenied(GraphError):
+    status, code = 403, "Authorization_RequestDenied"
+
+    def __init__(self) -> None:
+        super().__init__("Insufficient privileges to complete the operation.")
 
 
 class GraphNotFound(GraphError):

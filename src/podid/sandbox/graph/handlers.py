@@ -1,7 +1,8 @@
-"""Microsoft Graph handlers: applications, service principals and directoryObjects/getByIds, as JSON.
+"""Microsoft Graph handlers: applications, service principals, their owners and directoryObjects/getByIds.
 
 Enough of Graph v1.0 for `az ad sp create-for-rbac` (applications, addPassword, servicePrincipals) and for
 `az role assignment create/list --assignee <appId>` (servicePrincipals by servicePrincipalNames, getByIds).
+Each handler asks ``request.caller`` first (see ``_authz`` for the rules).
 """
 
 from __future__ import annotations
@@ -9,12 +10,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from podid.sandbox.directory import Application, PasswordCredential, ServicePrincipal
+from podid.sandbox.directory import GRAPH_APP_ID, GRAPH_APP_ROLES, Application, PasswordCredential, ServicePrincipal
 from podid.sandbox.graph._filters import compile_filter
 from podid.sandbox.graph._request import GraphRequest, GraphResponse
 from podid.sandbox.graph.errors import GraphBadRequest, GraphNotFound
 
-_SP_TYPE = "#microsoft.graph.servicePrincipal"
+SP_TYPE = "#microsoft.graph.servicePrincipal"
 _APP_TYPE = "#microsoft.graph.application"
 
 
@@ -33,12 +34,30 @@ def sp_to_graph(sp: ServicePrincipal) -> dict[str, Any]:
         "servicePrincipalType": sp.service_principal_type,
         "signInAudience": "AzureADMyOrg" if is_app else None,
         "tags": [],
-        "appRoles": [],
+        "appRoles": app_roles_of(sp),
         "oauth2PermissionScopes": [],
         "keyCredentials": [],
         "passwordCredentials": [],
         "replyUrls": [],
     }
+
+
+def app_roles_of(sp: ServicePrincipal) -> list[dict[str, Any]]:
+    """The app roles a service principal offers: Microsoft Graph's application permissions, none for others."""
+    if sp.app_id != GRAPH_APP_ID:
+        return []
+    return [
+        {
+            "allowedMemberTypes": ["Application"],
+            "description": role.description,
+            "displayName": role.display_name,
+            "id": role.id,
+            "isEnabled": True,
+            "origin": "Application",
+            "value": role.value,
+        }
+        for role in GRAPH_APP_ROLES
+    ]
 
 
 def password_to_graph(credential: PasswordCredential, secret_text: str | None = None) -> dict[str, Any]:
@@ -75,18 +94,25 @@ def _listing(request: GraphRequest, collection: str, items: list[dict[str, Any]]
     return 200, {"@odata.context": request.context(collection), "value": [item for item in items if keep(item)]}
 
 
-def _entity(request: GraphRequest, collection: str, item: dict[str, Any], status: int = 200) -> GraphResponse:
+def entity(request: GraphRequest, collection: str, item: dict[str, Any], status: int = 200) -> GraphResponse:
     return status, {"@odata.context": request.context(f"{collection}/$entity"), **item}
 
 
-def _application(request: GraphRequest) -> Application:
+def find_application(request: GraphRequest) -> Application:
     app = request.cloud.directory.application(request.params["id"])
     if app is None:
         raise GraphNotFound(request.params["id"])
     return app
 
 
-def _service_principal(request: GraphRequest) -> ServicePrincipal:
+def _managed_application(request: GraphRequest) -> Application:
+    """The application a request changes, once the caller may change it."""
+    app = find_application(request)
+    request.caller.require_manage(app.owners)
+    return app
+
+
+def find_service_principal(request: GraphRequest) -> ServicePrincipal:
     sp = request.cloud.directory.service_principal(request.params["id"])
     if sp is None:
         raise GraphNotFound(request.params["id"])
@@ -97,12 +123,14 @@ def _service_principal(request: GraphRequest) -> ServicePrincipal:
 
 
 def list_service_principals(request: GraphRequest) -> GraphResponse:
+    request.caller.require_read()
     sps = request.cloud.directory.service_principals()
     return _listing(request, "servicePrincipals", [sp_to_graph(sp) for sp in sps])
 
 
 def get_service_principal(request: GraphRequest) -> GraphResponse:
-    return _entity(request, "servicePrincipals", sp_to_graph(_service_principal(request)))
+    request.caller.require_read()
+    return entity(request, "servicePrincipals", sp_to_graph(find_service_principal(request)))
 
 
 def create_service_principal(request: GraphRequest) -> GraphResponse:
@@ -113,16 +141,20 @@ def create_service_principal(request: GraphRequest) -> GraphResponse:
         raise GraphBadRequest(
             f"The appId '{app_id}' of the service principal does not reference a valid application object."
         )
+    request.caller.require_manage(app.owners)
     if directory.service_principal_by_app_id(app_id) is not None:
         raise GraphBadRequest(
             "Another object with the same value for property servicePrincipalNames already exists.",
             code="Request_MultipleObjectsWithSameKeyValue",
         )
-    return _entity(request, "servicePrincipals", sp_to_graph(directory.create_service_principal(app)), 201)
+    sp = directory.create_service_principal(app, owner=request.caller.object_id)
+    return entity(request, "servicePrincipals", sp_to_graph(sp), 201)
 
 
 def delete_service_principal(request: GraphRequest) -> GraphResponse:
-    sp = _service_principal(request)
+    sp = find_service_principal(request)
+    app = request.cloud.directory.application_by_app_id(sp.app_id)
+    request.caller.require_manage(sp.owners, app.owners if app else [])
     request.cloud.directory.delete_service_principal(sp.object_id)
     request.cloud.tokens.forget(sp.object_id)
     return 204, None
@@ -132,24 +164,27 @@ def delete_service_principal(request: GraphRequest) -> GraphResponse:
 
 
 def list_applications(request: GraphRequest) -> GraphResponse:
+    request.caller.require_read()
     apps = request.cloud.directory.applications()
     return _listing(request, "applications", [app_to_graph(app) for app in apps])
 
 
 def get_application(request: GraphRequest) -> GraphResponse:
-    return _entity(request, "applications", app_to_graph(_application(request)))
+    request.caller.require_read()
+    return entity(request, "applications", app_to_graph(find_application(request)))
 
 
 def create_application(request: GraphRequest) -> GraphResponse:
+    request.caller.require_create()
     display_name = request.json().get("displayName")
     if not isinstance(display_name, str) or not display_name.strip():
         raise GraphBadRequest("Invalid value specified for property 'displayName' of resource 'Application'.")
-    app = request.cloud.directory.create_application(display_name)
-    return _entity(request, "applications", app_to_graph(app), 201)
+    app = request.cloud.directory.create_application(display_name, owner=request.caller.object_id)
+    return entity(request, "applications", app_to_graph(app), 201)
 
 
 def delete_application(request: GraphRequest) -> GraphResponse:
-    app = _application(request)
+    app = _managed_application(request)
     sp = request.cloud.directory.service_principal_by_app_id(app.app_id)
     request.cloud.directory.delete_application(app.object_id)
     if sp is not None:
@@ -159,7 +194,7 @@ def delete_application(request: GraphRequest) -> GraphResponse:
 
 def add_password(request: GraphRequest) -> GraphResponse:
     """A new client secret; its text is in this response only."""
-    app = _application(request)
+    app = _managed_application(request)
     wanted = request.json().get("passwordCredential") or {}
     if not isinstance(wanted, dict):
         raise GraphBadRequest("Invalid value specified for property 'passwordCredential' of resource 'Application'.")
@@ -173,7 +208,7 @@ def add_password(request: GraphRequest) -> GraphResponse:
 
 
 def remove_password(request: GraphRequest) -> GraphResponse:
-    app = _application(request)
+    app = _managed_application(request)
     key_id = request.json().get("keyId")
     if not isinstance(key_id, str) or not request.cloud.directory.remove_password(app, key_id):
         raise GraphBadRequest(f"No password credential found with keyId '{key_id}'.", code="Request_BadRequest")
@@ -182,7 +217,7 @@ def remove_password(request: GraphRequest) -> GraphResponse:
 
 def update_application(request: GraphRequest) -> GraphResponse:
     """PATCH: Graph answers 204; of the writable properties the sandbox keeps only displayName."""
-    app = _application(request)
+    app = _managed_application(request)
     name = request.json().get("displayName")
     if name is not None:
         if not isinstance(name, str) or not name:
@@ -214,6 +249,7 @@ def _list_property(body: dict[str, Any], key: str, default: list[str]) -> list[A
 
 
 def get_by_ids(request: GraphRequest) -> GraphResponse:
+    request.caller.require_read()
     body = request.json()
     ids = _list_property(body, "ids", [])
     wanted = {str(name).lower() for name in _list_property(body, "types", ["servicePrincipal", "application"])}
@@ -223,7 +259,7 @@ def get_by_ids(request: GraphRequest) -> GraphResponse:
         sp = directory.service_principal(object_id) if "serviceprincipal" in wanted else None
         app = directory.application(object_id) if "application" in wanted else None
         if sp is not None:
-            found.append({"@odata.type": _SP_TYPE, **sp_to_graph(sp)})
+            found.append({"@odata.type": SP_TYPE, **sp_to_graph(sp)})
         elif app is not None:
             found.append({"@odata.type": _APP_TYPE, **app_to_graph(app)})
     return 200, {"@odata.context": request.context("directoryObjects"), "value": found}

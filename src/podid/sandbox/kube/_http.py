@@ -20,7 +20,7 @@ from podid.sandbox.kube import _rest, _reviews, _streams, _subresources
 from podid.sandbox.kube._cluster import STATUS_KINDS
 from podid.sandbox.kube._context import ApiContext
 from podid.sandbox.kube._objects import Obj
-from podid.sandbox.kube._rbac import UserInfo, request_attributes
+from podid.sandbox.kube._rbac import USER, UserInfo, request_attributes
 from podid.sandbox.kube._status import KubeApiError, forbidden, forbidden_path, internal_error, method_not_allowed
 
 log = logging.getLogger(__name__)
@@ -44,8 +44,8 @@ def build_app(context: ApiContext) -> web.Application:
     async def statuses(request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
             if request.path not in _PUBLIC:
-                request[_reviews.USER] = context.authenticator.user(request.headers.get("Authorization"))
-                _authorize(context, request, request[_reviews.USER])
+                request[USER] = context.authenticator.user(request.headers.get("Authorization"))
+                _authorize(context, request, request[USER])
             response = await handler(request)
             if request.method in _WRITES and response.status < 300:
                 context.count_write(request.method)

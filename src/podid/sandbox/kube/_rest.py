@@ -21,6 +21,7 @@ from podid.sandbox.kube._context import ApiContext
 from podid.sandbox.kube._encoding import dumps
 from podid.sandbox.kube._objects import Obj, as_dict, as_str, dig
 from podid.sandbox.kube._patching import APPLY_PATCH, apply_patch
+from podid.sandbox.kube._rbac_escalation import confirm_no_escalation
 from podid.sandbox.kube._resources import Catalog, ResourceType
 from podid.sandbox.kube._status import bad_request, method_not_allowed, path_not_found, unsupported_media_type
 from podid.sandbox.kube._tables import render_table
@@ -180,6 +181,7 @@ def _dry_run(request: web.Request) -> bool:
 
 async def create(context: ApiContext, request: web.Request, target: Target) -> web.Response:
     body = await read_body(request)
+    confirm_no_escalation(context.authorizer, request, target.rt, body, None)
     created = context.cluster.create_object(target.rt, target.namespace, body, dry_run=_dry_run(request))
     return object_response(context, request, target, created, 201)
 
@@ -188,6 +190,8 @@ async def update(context: ApiContext, request: web.Request, target: Target) -> w
     if target.subresource not in ("", _STATUS_SUBRESOURCE):
         raise method_not_allowed()
     body = await read_body(request)
+    old = context.cluster.find(target.rt, target.namespace, target.name)
+    confirm_no_escalation(context.authorizer, request, target.rt, body, old)
     updated = context.cluster.update_object(
         target.rt, target.namespace, target.name, body, subresource=target.subresource, dry_run=_dry_run(request)
     )
@@ -204,11 +208,13 @@ async def patch(context: ApiContext, request: web.Request, target: Target) -> we
     dry_run = _dry_run(request)
     if current is None and (content_type or "").startswith(APPLY_PATCH):
         applied = apply_patch({}, body, content_type, target.rt)  # server-side apply of a new object
+        confirm_no_escalation(context.authorizer, request, target.rt, applied, None)
         created = cluster.create_object(target.rt, target.namespace, applied, dry_run=dry_run)
         return object_response(context, request, target, created, 201)
     if current is None:
         current = cluster.read(target.rt, target.namespace, target.name)
     patched = apply_patch(current, body, content_type, target.rt)
+    confirm_no_escalation(context.authorizer, request, target.rt, patched, current)
     updated = cluster.update_object(
         target.rt, target.namespace, target.name, patched, subresource=target.subresource, dry_run=dry_run
     )

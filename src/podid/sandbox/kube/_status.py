@@ -5,7 +5,7 @@ Every failure the API server returns is a ``KubeApiError`` carrying the Status d
     KubeApiError
       400 BadRequest             bad_request()
       401 Unauthorized           unauthorized()
-      403 Forbidden              forbidden(), forbidden_path()
+      403 Forbidden              forbidden(), forbidden_path(), forbidden_by_registry()
       404 NotFound               not_found(), path_not_found()
       405 MethodNotAllowed       method_not_allowed()
       409 AlreadyExists          already_exists()
@@ -195,6 +195,12 @@ def forbidden(group: str, resource: str, *, user: str, verb: str, name: str = ""
     group_resource = f"{resource}.{group}" if group else resource
     subject = f"{group_resource} {json.dumps(name)}" if name else group_resource
     return _status(403, "Forbidden", f"{subject} is forbidden: {text} {scope}", _details(name, group, resource))
+
+
+def forbidden_by_registry(rt: ResourceType, name: str, reason: str) -> KubeApiError:
+    """403 from a registry, not the authorizer (``errors.NewForbidden``): ``<resource> "<name>" is forbidden: ...``."""
+    subject = f"{rt.group_resource} {json.dumps(name)}" if name else rt.group_resource
+    return _status(403, "Forbidden", f"{subject} is forbidden: {reason}", _resource_details(rt, name))
 
 
 def forbidden_path(*, user: str, verb: str, path: str) -> KubeApiError:
