@@ -21,31 +21,12 @@ import requests
 from kubernetes import client as k8s
 
 from tests.kube.conftest import KubeCluster, Kubectl, eventually, write_kubeconfig
-
-RBAC = "rbac.authorization.k8s.io/v1"
-
-
-def _token(core: k8s.CoreV1Api, namespace: str, account: str) -> str:
-    core.create_namespaced_service_account(namespace, {"metadata": {"name": account}})
-    token: str = core.create_namespaced_service_account_token(account, namespace, {"spec": {}}).status.token
-    return token
+from tests.kube.rbac_objects import RBAC, account_token, binding_manifest, role_manifest
 
 
 def _call(kube: KubeCluster, token: str, path: str, method: str = "GET") -> requests.Response:
     headers = {"Authorization": f"Bearer {token}"}
     return requests.request(method, kube.access.server_url + path, headers=headers, verify=kube.ca_cert, timeout=10)
-
-
-def _role(kind: str, name: str, rules: list[dict[str, Any]], namespace: str = "") -> dict[str, Any]:
-    metadata = {"name": name, **({"namespace": namespace} if namespace else {})}
-    return {"apiVersion": RBAC, "kind": kind, "metadata": metadata, "rules": rules}
-
-
-def _binding(kind: str, name: str, role: tuple[str, str], account: tuple[str, str], namespace: str = "") -> Any:
-    metadata = {"name": name, **({"namespace": namespace} if namespace else {})}
-    subject = {"kind": "ServiceAccount", "name": account[1], "namespace": account[0]}
-    ref = {"apiGroup": "rbac.authorization.k8s.io", "kind": role[0], "name": role[1]}
-    return {"apiVersion": RBAC, "kind": kind, "metadata": metadata, "roleRef": ref, "subjects": [subject]}
 
 
 @pytest.fixture
@@ -85,7 +66,7 @@ subjects: [{{kind: ServiceAccount, name: default, namespace: {namespace}}}]
 
 
 def test_an_unbound_account_may_read_discovery_only(core: k8s.CoreV1Api, kube: KubeCluster, namespace: str) -> None:
-    token = _token(core, namespace, "nobody")
+    token = account_token(core, namespace, "nobody")
     assert _call(kube, token, "/api").status_code == 200
     assert _call(kube, token, "/apis/apps/v1").status_code == 200
     listing = _call(kube, token, f"/api/v1/namespaces/{namespace}/pods")
@@ -111,10 +92,10 @@ def test_an_unbound_account_may_read_discovery_only(core: k8s.CoreV1Api, kube: K
 def test_a_role_binding_grants_in_its_namespace_only(
     core: k8s.CoreV1Api, rbac: k8s.RbacAuthorizationV1Api, kube: KubeCluster, namespace: str, other: str
 ) -> None:
-    token = _token(core, namespace, "reader")
+    token = account_token(core, namespace, "reader")
     rules = [{"apiGroups": [""], "resources": ["pods", "pods/log"], "verbs": ["get", "list", "watch"]}]
-    rbac.create_namespaced_role(namespace, _role("Role", "pod-reader", rules, namespace))
-    binding = _binding("RoleBinding", "read-pods", ("Role", "pod-reader"), (namespace, "reader"), namespace)
+    rbac.create_namespaced_role(namespace, role_manifest("Role", "pod-reader", rules, namespace))
+    binding = binding_manifest("RoleBinding", "read-pods", ("Role", "pod-reader"), (namespace, "reader"), namespace)
     rbac.create_namespaced_role_binding(namespace, binding)
     assert _call(kube, token, f"/api/v1/namespaces/{namespace}/pods").status_code == 200
     assert _call(kube, token, f"/api/v1/namespaces/{namespace}/pods?watch=true&timeoutSeconds=1").status_code == 200
@@ -128,17 +109,19 @@ def test_a_role_binding_grants_in_its_namespace_only(
 def test_cluster_roles_bound_per_namespace_or_cluster_wide(
     core: k8s.CoreV1Api, rbac: k8s.RbacAuthorizationV1Api, kube: KubeCluster, namespace: str, other: str, unique: str
 ) -> None:
-    token = _token(core, namespace, "lister")
+    token = account_token(core, namespace, "lister")
     rules = [{"apiGroups": [""], "resources": ["services"], "verbs": ["list"]}]
-    rbac.create_cluster_role(_role("ClusterRole", f"services-{unique}", rules))
+    rbac.create_cluster_role(role_manifest("ClusterRole", f"services-{unique}", rules))
     role = ("ClusterRole", f"services-{unique}")
     rbac.create_namespaced_role_binding(
-        other, _binding("RoleBinding", "list-services", role, (namespace, "lister"), other)
+        other, binding_manifest("RoleBinding", "list-services", role, (namespace, "lister"), other)
     )
     assert _call(kube, token, f"/api/v1/namespaces/{other}/services").status_code == 200
     assert _call(kube, token, f"/api/v1/namespaces/{namespace}/services").status_code == 403
     assert _call(kube, token, "/api/v1/services").status_code == 403
-    rbac.create_cluster_role_binding(_binding("ClusterRoleBinding", f"services-{unique}", role, (namespace, "lister")))
+    rbac.create_cluster_role_binding(
+        binding_manifest("ClusterRoleBinding", f"services-{unique}", role, (namespace, "lister"))
+    )
     assert _call(kube, token, "/api/v1/services").status_code == 200
     assert _call(kube, token, f"/api/v1/namespaces/{namespace}/services").status_code == 200
 
@@ -146,13 +129,13 @@ def test_cluster_roles_bound_per_namespace_or_cluster_wide(
 def test_resource_names_limit_a_rule(
     core: k8s.CoreV1Api, rbac: k8s.RbacAuthorizationV1Api, kube: KubeCluster, namespace: str
 ) -> None:
-    token = _token(core, namespace, "picky")
+    token = account_token(core, namespace, "picky")
     for name in ("mine", "theirs"):
         core.create_namespaced_config_map(namespace, {"metadata": {"name": name}})
     rules = [{"apiGroups": [""], "resources": ["configmaps"], "resourceNames": ["mine"], "verbs": ["get"]}]
-    rbac.create_namespaced_role(namespace, _role("Role", "only-mine", rules, namespace))
+    rbac.create_namespaced_role(namespace, role_manifest("Role", "only-mine", rules, namespace))
     rbac.create_namespaced_role_binding(
-        namespace, _binding("RoleBinding", "only-mine", ("Role", "only-mine"), (namespace, "picky"), namespace)
+        namespace, binding_manifest("RoleBinding", "only-mine", ("Role", "only-mine"), (namespace, "picky"), namespace)
     )
     assert _call(kube, token, f"/api/v1/namespaces/{namespace}/configmaps/mine").status_code == 200
     assert _call(kube, token, f"/api/v1/namespaces/{namespace}/configmaps/theirs").status_code == 403
@@ -171,7 +154,7 @@ def test_bad_roles_and_bindings_are_invalid(kube: KubeCluster, namespace: str, u
         url = kube.access.server_url + "/apis/rbac.authorization.k8s.io/v1" + path
         return requests.post(url, json=body, headers=headers, verify=kube.ca_cert, timeout=10)
 
-    to_role = _binding("ClusterRoleBinding", f"bad-{unique}", ("Role", "x"), (namespace, "a"))
+    to_role = binding_manifest("ClusterRoleBinding", f"bad-{unique}", ("Role", "x"), (namespace, "a"))
     to_role["subjects"][0].pop("namespace")
     wrong_kind = post("/clusterrolebindings", to_role)
     assert wrong_kind.status_code == 422 and wrong_kind.json()["message"] == (
@@ -179,16 +162,18 @@ def test_bad_roles_and_bindings_are_invalid(kube: KubeCluster, namespace: str, u
         '"Role": supported values: "ClusterRole", subjects[0].namespace: Required value]'
     )
     rules = [{"nonResourceURLs": ["/healthz"], "verbs": ["get"]}, {"resources": ["pods"]}]
-    wrong_rules = post(f"/namespaces/{namespace}/roles", _role("Role", "urls", rules, namespace))
+    wrong_rules = post(f"/namespaces/{namespace}/roles", role_manifest("Role", "urls", rules, namespace))
     message = wrong_rules.json()["message"]
     urls_error = 'rules[0].nonResourceURLs: Invalid value: ["/healthz"]: namespaced rules cannot apply to non-resource'
     assert wrong_rules.status_code == 422 and urls_error + " URLs" in message
     assert "rules[1].verbs: Required value: verbs must contain at least one value" in message
     assert "rules[1].apiGroups: Required value: resource rules must supply at least one api group" in message
-    assert post(f"/namespaces/{namespace}/roles", _role("Role", "urls", rules[:1], namespace)).status_code == 422
+    assert (
+        post(f"/namespaces/{namespace}/roles", role_manifest("Role", "urls", rules[:1], namespace)).status_code == 422
+    )
     listed = _call(kube, kube.access.admin_token, f"/apis/rbac.authorization.k8s.io/v1/namespaces/{namespace}/roles")
     assert listed.json()["items"] == []  # nothing was stored
-    binding = _binding("RoleBinding", "fixed", ("ClusterRole", "view"), (namespace, "a"), namespace)
+    binding = binding_manifest("RoleBinding", "fixed", ("ClusterRole", "view"), (namespace, "a"), namespace)
     assert post(f"/namespaces/{namespace}/rolebindings", binding).status_code == 201
     headers = {"Authorization": f"Bearer {kube.access.admin_token}", "Content-Type": "application/merge-patch+json"}
     url = f"{kube.access.server_url}/apis/rbac.authorization.k8s.io/v1/namespaces/{namespace}/rolebindings/fixed"
@@ -202,12 +187,12 @@ def test_bad_roles_and_bindings_are_invalid(kube: KubeCluster, namespace: str, u
 def test_kubectl_auth_can_i_asks_the_same_authorizer(
     core: k8s.CoreV1Api, rbac: k8s.RbacAuthorizationV1Api, kube: KubeCluster, namespace: str, tmp_path: Path
 ) -> None:
-    token = _token(core, namespace, "asker")
+    token = account_token(core, namespace, "asker")
     kubectl = Kubectl(write_kubeconfig(tmp_path / "asker", kube.access, kube.ca_cert, token=token), tmp_path / "c")
     assert kubectl.run("auth", "can-i", "list", "pods", "-n", namespace, check=False).stdout.strip() == "no"
     rules = [{"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]}]
-    rbac.create_namespaced_role(namespace, _role("Role", "lister", rules, namespace))
-    binding = _binding("RoleBinding", "lister", ("Role", "lister"), (namespace, "asker"), namespace)
+    rbac.create_namespaced_role(namespace, role_manifest("Role", "lister", rules, namespace))
+    binding = binding_manifest("RoleBinding", "lister", ("Role", "lister"), (namespace, "asker"), namespace)
     rbac.create_namespaced_role_binding(namespace, binding)
     allowed = kubectl.run("auth", "can-i", "list", "pods", "-n", namespace, check=False)
     assert (allowed.returncode, allowed.stdout.strip()) == (0, "yes")
@@ -226,9 +211,9 @@ def test_kubectl_auth_can_i_asks_the_same_authorizer(
 def test_view_and_edit_and_their_aggregation(
     core: k8s.CoreV1Api, rbac: k8s.RbacAuthorizationV1Api, kube: KubeCluster, namespace: str, unique: str
 ) -> None:
-    token = _token(core, namespace, "viewer")
+    token = account_token(core, namespace, "viewer")
     rbac.create_namespaced_role_binding(
-        namespace, _binding("RoleBinding", "view", ("ClusterRole", "view"), (namespace, "viewer"), namespace)
+        namespace, binding_manifest("RoleBinding", "view", ("ClusterRole", "view"), (namespace, "viewer"), namespace)
     )
     assert _call(kube, token, f"/api/v1/namespaces/{namespace}/pods").status_code == 200
     assert _call(kube, token, f"/apis/apps/v1/namespaces/{namespace}/deployments").status_code == 200
@@ -238,13 +223,13 @@ def test_view_and_edit_and_their_aggregation(
     assert _call(kube, token, secret).status_code == 403
     labels = {"rbac.authorization.k8s.io/aggregate-to-view": "true"}
     rules = [{"apiGroups": [""], "resources": ["secrets"], "resourceNames": [f"only-{unique}"], "verbs": ["get"]}]
-    extra = _role("ClusterRole", f"extra-{unique}", rules)
+    extra = role_manifest("ClusterRole", f"extra-{unique}", rules)
     rbac.create_cluster_role({**extra, "metadata": {**extra["metadata"], "labels": labels}})
     eventually(lambda: _call(kube, token, secret).status_code == 404)  # aggregated into view: allowed, absent
     assert any(rule.resource_names == [f"only-{unique}"] for rule in rbac.read_cluster_role("view").rules)
     rbac.delete_cluster_role(f"extra-{unique}")
     eventually(lambda: _call(kube, token, secret).status_code == 403)  # and taken out again
     rbac.create_namespaced_role_binding(
-        namespace, _binding("RoleBinding", "edit", ("ClusterRole", "edit"), (namespace, "viewer"), namespace)
+        namespace, binding_manifest("RoleBinding", "edit", ("ClusterRole", "edit"), (namespace, "viewer"), namespace)
     )
     assert _call(kube, token, f"/api/v1/namespaces/{namespace}/secrets").status_code == 200

@@ -7,6 +7,9 @@ it lists any, resource names; or, for requests that name no resource (``/api``, 
 (``/apis/*`` matches by prefix). ``system:masters`` is allowed everything before RBAC is asked, as AKS's local
 accounts are. ClusterRole aggregation is not evaluated.
 
+``rules_for`` and ``role_ref_rules`` are the rule resolver (k8s.io/kubernetes pkg/registry/rbac/validation/rule.go
+``RulesFor``/``GetRoleReferenceRules``) that the escalation checks of RBAC writes (``_rbac_escalation``) ask.
+
 ``request_attributes`` reads a request the way the apiserver's RequestInfoFactory does: by the URL's shape alone,
 so an unknown resource is still authorized (and then 404s) like a known one.
 """
@@ -17,8 +20,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from aiohttp import web
+
 from podid.sandbox.kube._objects import Obj, as_dict, as_list, as_str
 from podid.sandbox.kube._resources import ResourceType
+from podid.sandbox.kube._status import KubeApiError, go_value, unknown_error
 
 if TYPE_CHECKING:  # the cluster validates RBAC objects with this module's constants
     from podid.sandbox.kube._cluster import Cluster
@@ -34,6 +40,9 @@ _NAMESPACE_SUBRESOURCES = ("status", "finalize")
 class UserInfo:
     name: str
     groups: tuple[str, ...]
+
+
+USER = web.RequestKey("user", UserInfo)  # who asks, set by the authentication middleware
 
 
 @dataclass(frozen=True)
@@ -99,26 +108,36 @@ class Authorizer:
     def allows(self, user: UserInfo, request: Attributes) -> bool:
         if MASTERS in user.groups:
             return True
-        return any(_rule_covers(rule, request) for rule in self._rules_for(user, request.namespace))
+        return any(_rule_covers(rule, request) for rule in self.rules_for(user, request.namespace)[0])
 
-    def _rules_for(self, user: UserInfo, namespace: str) -> Iterator[Obj]:
+    def rules_for(self, user: UserInfo, namespace: str) -> tuple[list[Obj], list[KubeApiError]]:
+        """Every rule bound to ``user`` cluster-wide and in ``namespace``, and the errors of roles not found."""
+        rules: list[Obj] = []
+        errors: list[KubeApiError] = []
+        for ref, where in self._bound_roles(user, namespace):
+            try:
+                rules += self.role_ref_rules(ref, where)
+            except KubeApiError as error:
+                errors.append(error)
+        return rules, errors
+
+    def role_ref_rules(self, ref: Obj, namespace: str) -> list[Obj]:
+        """The rules of the role a binding in ``namespace`` ("" for a ClusterRoleBinding) refers to; 404 if absent."""
+        kind, name = as_str(ref.get("kind")), as_str(ref.get("name"))
+        if kind not in ("Role", "ClusterRole"):
+            raise unknown_error(f"unsupported role reference kind: {go_value(kind)}")
+        role = self._cluster.read(self._type("clusterroles" if kind == "ClusterRole" else "roles"), namespace, name)
+        return [as_dict(rule) for rule in as_list(role.get("rules"))]
+
+    def _bound_roles(self, user: UserInfo, namespace: str) -> Iterator[tuple[Obj, str]]:
+        """(roleRef, the binding's namespace) of every binding naming ``user``: cluster-wide, then ``namespace``."""
         for binding in self._cluster.list_objects(self._type("clusterrolebindings"), None):
             if _binds(binding, user, ""):
-                yield from self._role_rules(as_dict(binding.get("roleRef")), "")
+                yield as_dict(binding.get("roleRef")), ""
         if namespace:
             for binding in self._cluster.list_objects(self._type("rolebindings"), namespace):
                 if _binds(binding, user, namespace):
-                    yield from self._role_rules(as_dict(binding.get("roleRef")), namespace)
-
-    def _role_rules(self, ref: Obj, namespace: str) -> list[Obj]:
-        kind, name = as_str(ref.get("kind")), as_str(ref.get("name"))
-        if kind == "ClusterRole":
-            role = self._cluster.find(self._type("clusterroles"), "", name)
-        elif kind == "Role" and namespace:
-            role = self._cluster.find(self._type("roles"), namespace, name)
-        else:
-            role = None
-        return [as_dict(rule) for rule in as_list((role or {}).get("rules"))]
+                    yield as_dict(binding.get("roleRef")), namespace
 
     def _type(self, plural: str) -> ResourceType:
         return self._cluster.resource_type(f"{RBAC_GROUP}/{plural}")

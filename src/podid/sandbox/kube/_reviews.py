@@ -10,11 +10,10 @@ from aiohttp import web
 from podid.sandbox.kube import _rest
 from podid.sandbox.kube._context import ApiContext
 from podid.sandbox.kube._objects import as_dict
-from podid.sandbox.kube._rbac import UserInfo, review_attributes
+from podid.sandbox.kube._rbac import USER, review_attributes
 from podid.sandbox.kube._resources import ResourceType
 from podid.sandbox.kube._status import invalid, invalid_value, required
 
-USER = web.RequestKey("user", UserInfo)  # who asks, set by the authentication middleware
 _BOTH = "cannot be specified in combination with nonResourceAttributes"
 _NEITHER = "exactly one of nonResourceAttributes or resourceAttributes must be specified"
 
