@@ -88,6 +88,8 @@ def test_env_logs_the_azure_cli_in(az_executable: Path, data_dir: Path) -> None:
     assert exports.returncode == 0, exports.stderr
     variables = exported(exports.stdout)
     assert variables["AZURE_CONFIG_DIR"] == str(data_dir / "azure")
+    # az keeps the operator's secret and tokens there: nothing in it is for other users
+    assert [str(p) for p in [data_dir / "azure", *(data_dir / "azure").rglob("*")] if p.stat().st_mode & 0o077] == []
     environment = {**path, **variables}
 
     def az(*arguments: str) -> str:

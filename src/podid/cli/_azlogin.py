@@ -33,8 +33,9 @@ def _az(az: str, config_dir: Path, bundle: str, *arguments: str) -> str:
         AZURE_CORE_COLLECT_TELEMETRY="false",
         AZURE_CORE_SURVEY_MESSAGE="false",
     )
+    # umask 077: the files az writes there hold the operator's secret and tokens, for the user alone
     done = subprocess.run(
-        [az, *arguments], env=environ, capture_output=True, text=True, timeout=AZ_TIMEOUT, check=False
+        [az, *arguments], env=environ, capture_output=True, text=True, timeout=AZ_TIMEOUT, check=False, umask=0o077
     )
     if done.returncode != 0:
         lines = [line for line in done.stderr.splitlines() if line.strip()]
@@ -54,7 +55,7 @@ def az_login(az: str, endpoints: dict[str, Any], config_dir: Path) -> None:
         pass
     if config_dir.exists():
         shutil.rmtree(config_dir)  # ours alone: start clean when the sandbox moved or was rebuilt
-    config_dir.mkdir(parents=True)
+    config_dir.mkdir(mode=0o700, parents=True)
     bundle = endpoints["ca_bundle"]
     _az(az, config_dir, bundle, "cloud", "register", "-n", CLOUD_NAME, "--endpoint-resource-manager", wanted["arm_url"])
     _az(az, config_dir, bundle, "cloud", "set", "-n", CLOUD_NAME)
@@ -63,6 +64,7 @@ def az_login(az: str, endpoints: dict[str, Any], config_dir: Path) -> None:
         az, config_dir, bundle, "login", "--service-principal", "-u", operator["client_id"],
         f"--password={operator['client_secret']}", "--tenant", endpoints["tenant_id"], "-o", "none",
     )  # fmt: skip
+    marker.touch(mode=0o600)
     marker.write_text(json.dumps(wanted))
 
 

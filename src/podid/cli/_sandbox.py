@@ -83,9 +83,9 @@ def _log_tail(path: Path) -> str:
 
 def start_background(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
     """Spawn the sandbox detached and wait until it has published its endpoints and ARM answers."""
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # the sandbox's secrets go there: the user's alone
     log_path = directory / LOG_FILE
-    with log_path.open("ab") as log:
+    with os.fdopen(os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab") as log:
         child = subprocess.Popen(
             _spawn_arguments(args, directory),
             stdin=subprocess.DEVNULL,

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from podid.sandbox._files import private_dir, write_private
+from podid.sandbox._files import PRIVATE_FILE_MODE, private_dir, write_private
 
 _VALIDITY = datetime.timedelta(days=3650)
 
@@ -49,6 +49,8 @@ def load_or_create(directory: Path) -> CertificateAuthority:
         _write_ca(ca_path, ca_key_path)
     if not cert_path.exists() or not key_path.exists():
         _write_server_cert(ca_path, ca_key_path, cert_path, key_path)
+    for private in (ca_key_path, key_path):  # keys an older sandbox left readable by others
+        private.chmod(PRIVATE_FILE_MODE)
     return CertificateAuthority(ca_path.read_bytes(), ca_path, cert_path, key_path)
 
 

@@ -18,7 +18,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from podid.sandbox._files import write_private
+from podid.sandbox._files import PRIVATE_FILE_MODE, write_private
 from podid.sandbox._ids import Clock, IdGenerator
 
 TOKEN_LIFETIME = 3599
@@ -143,6 +143,7 @@ class TokenService:
 
 def _load_or_create_key(path: Path | None) -> rsa.RSAPrivateKey:
     if path is not None and path.exists():
+        path.chmod(PRIVATE_FILE_MODE)  # an older sandbox may have left it readable by others
         # the sandbox's own key, written below: checking its primes again would take ~40 ms per start
         key = serialization.load_pem_private_key(path.read_bytes(), password=None, unsafe_skip_rsa_key_validation=True)
         assert isinstance(key, rsa.RSAPrivateKey)
