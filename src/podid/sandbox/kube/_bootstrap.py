@@ -33,8 +33,12 @@ def _pool_of(node_name: str) -> str:
 
 
 def _node_group(provider_id: str) -> str:
+    """The node resource group, as the ``kubernetes.azure.com/cluster`` label carries it: AKS allows that name up
+    to 80 characters and keeps the label's first 63, a label value's limit (as seen on AKS nodes:
+    kubernetes-sigs/cluster-api-provider-azure#5055); a cut that ends on '-', '_' or '.' loses those too, since a
+    label value ends with a letter or digit."""
     match = re.search(r"/resourceGroups/([^/]+)/", provider_id, re.IGNORECASE)
-    return match.group(1) if match else ""
+    return match.group(1)[:63].rstrip("-_.") if match else ""
 
 
 def node_object(spec: ClusterSpec, node: NodeSpec) -> Obj:
