@@ -5,8 +5,9 @@ text, through the kubernetes client and through `kubectl create rolebinding`) an
 that may create Roles cannot create a `*`-everything Role, nor patch, replace or server-side apply Secrets access
 into one, but may grant what it holds; `escalate` lifts the check for Roles; `bind` limited to one ClusterRole by
 name lifts it for that role only; a holder may bind a role it holds; a binding to a missing role is that role's
-404; an update touching only finalizers is not checked; a ClusterRole's aggregationRule needs cluster-admin, which
-the local accounts have.
+404; an update touching only finalizers is not checked; a ClusterRoleBinding to cluster-admin is refused alike; a
+ClusterRole's aggregationRule needs cluster-admin, which the local accounts have; the refusal names the roles
+bound to the author that cannot be found.
 """
 
 from __future__ import annotations
@@ -206,23 +207,42 @@ def test_finalizers_alone_are_not_checked(
     assert refusal["message"] == _forbidden("roles", "all", namespace, "finalizer", ALL_RESOURCES)
 
 
-def test_an_aggregation_rule_needs_cluster_admin(
+def test_cluster_wide_writes_and_the_aggregation_rule(
     kube: KubeCluster, api_client: k8s.ApiClient, admin: k8s.RbacAuthorizationV1Api, namespace: str, unique: str
 ) -> None:
-    token = account_token(k8s.CoreV1Api(api_client), namespace, "aggregator")
+    token = account_token(k8s.CoreV1Api(api_client), namespace, "creator")
     creator = ("ClusterRole", f"create-{unique}")
-    admin.create_cluster_role(role_manifest(*creator, [_may("clusterroles", "create")]))
-    grant = binding_manifest("ClusterRoleBinding", f"create-{unique}", creator, (namespace, "aggregator"))
-    admin.create_cluster_role_binding(grant)
+    rules = [_may("clusterroles", "create"), _may("clusterrolebindings", "create")]
+    admin.create_cluster_role(role_manifest(*creator, rules))
+    admin.create_cluster_role_binding(
+        binding_manifest("ClusterRoleBinding", f"create-{unique}", creator, (namespace, "creator"))
+    )
+    grab = binding_manifest("ClusterRoleBinding", f"grab-{unique}", ("ClusterRole", "cluster-admin"), (namespace, "x"))
     aggregated = role_manifest("ClusterRole", f"agg-{unique}", [])
     aggregated["aggregationRule"] = {"clusterRoleSelectors": [{"matchLabels": {f"agg-{unique}": "true"}}]}
-    client = account_client(kube, token, kube.kubeconfig.parent / f"{namespace}-aggregator")
+    client = account_client(kube, token, kube.kubeconfig.parent / f"{namespace}-creator")
     try:
-        refusal = _refusal(k8s.RbacAuthorizationV1Api(client).create_cluster_role, aggregated)
+        acting = k8s.RbacAuthorizationV1Api(client)
+        refused_binding = _refusal(acting.create_cluster_role_binding, grab)
+        refused_role = _refusal(acting.create_cluster_role, aggregated)
     finally:
         client.close()
-    assert refusal["message"] == (
+    assert refused_binding["message"] == _forbidden(
+        "clusterrolebindings", f"grab-{unique}", namespace, "creator", ALL_RESOURCES, ALL_URLS
+    )
+    assert refused_role["message"] == (
         f'clusterroles.{GROUP} "agg-{unique}" is forbidden: must have cluster-admin privileges to use the '
         "aggregationRule"
     )
     assert admin.create_cluster_role(aggregated).aggregation_rule is not None  # the local accounts bypass
+
+
+def test_roles_that_cannot_be_found_are_named(
+    account: Callable[..., Account], admin: k8s.RbacAuthorizationV1Api, namespace: str
+) -> None:
+    roler = account("roler", [_may("roles", "create")])
+    admin.create_namespaced_role_binding(namespace, roler.binding("gone", ("Role", "gone")))
+    refusal = _refusal(roler.rbac.create_namespaced_role, namespace, role_manifest("Role", "s", SECRETS, namespace))
+    secrets = '{APIGroups:[""], Resources:["secrets"], Verbs:["get"]}'
+    resolution = '; resolution errors: [roles.rbac.authorization.k8s.io "gone" not found]'
+    assert refusal["message"] == _forbidden("roles", "s", namespace, "roler", secrets) + resolution
