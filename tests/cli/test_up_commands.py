@@ -3,10 +3,10 @@
 Covers: `up` prints its four parts (podIdentityProfile, role assignments, the DNS answer, the verdict) and the
 hello name resolves at the sandbox's DNS server to the Service's address; a second `up` makes no ARM write and
 touches no Kubernetes object; a role assignment deleted by hand is exactly what `plan` shows and `up` repairs;
-`down` leaves the subscription as it was; an interrupted `up` is finished by the next one; `verify` fails with a
-precise finding for the tutorial's anti-pattern (DNS Zone Contributor for the kubelet identity) and for
-external-dns pods without their label; bad settings fail before any change; proxy variables do not apply to the
-local sandbox.
+`down --yes` leaves the subscription as it was, but for the preview feature, which stays registered; an
+interrupted `up` is finished by the next one; `verify` fails with a precise finding for the tutorial's
+anti-pattern (DNS Zone Contributor for the kubelet identity) and for external-dns pods without their label; bad
+settings fail before any change; proxy variables do not apply to the local sandbox.
 """
 
 from __future__ import annotations
@@ -135,10 +135,11 @@ def test_up_twice_plan_repair_and_down(
     assert podid("up", *settings, "-o", "none").code == 0
     assert podid("status", *settings, "-o", "json").json["inSync"] is True
 
-    assert podid("down", *settings, "-o", "none").code == 0
-    assert subscription_snapshot(endpoints, operator_credential) == before
+    assert podid("down", *settings, "--yes", "-o", "none").code == 0
+    # the preview feature is subscription-wide (other clusters may depend on it): down leaves it registered
+    assert subscription_snapshot(endpoints, operator_credential) == {**before, "feature registered": True}
     assert not (tmp_path / "kubeconfig").exists()
-    again = podid("down", *settings, "-o", "json")
+    again = podid("down", *settings, "--yes", "-o", "json")
     assert all(not step["changes"] for step in again.json["steps"])
 
 
@@ -159,7 +160,7 @@ def test_an_interrupted_up_is_finished_by_the_next(
     outcomes = {step["step"]: step["outcome"] for step in finished.json["steps"]}
     assert outcomes["AKS cluster"] == "unchanged" and outcomes["DNS identity"] == "created"
     assert finished.json["verification"]["ok"] is True
-    podid("down", *settings, "-o", "none")
+    podid("down", *settings, "--yes", "-o", "none")
 
 
 def test_verify_finds_the_anti_pattern_and_unlabelled_pods(
@@ -204,7 +205,7 @@ def test_verify_finds_the_anti_pattern_and_unlabelled_pods(
     failures = [finding for finding in unlabelled.json["findings"] if not finding["ok"]]
     assert [finding["check"] for finding in failures] == ["external-dns pods"]
     assert "lack(s) the label aadpodidbinding=external-dns" in failures[0]["message"]
-    podid("down", *settings, "-o", "none")
+    podid("down", *settings, "--yes", "-o", "none")
 
 
 @pytest.mark.parametrize(

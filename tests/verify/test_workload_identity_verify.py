@@ -3,9 +3,11 @@
 Covers: verify reads the mode from the cluster (no flag) and passes; its probes act through workload identity:
 external-dns's ServiceAccount writes, a labelled pod with another ServiceAccount is refused by Entra ID
 (AADSTS70021), an unlabelled pod gets no DNS identity token from IMDS, the kubelet identity, the demo's
-ServiceAccount and the DNS identity in another zone are refused by ARM; the read-only checks see each identity
-federated with exactly its ServiceAccount and no pod identity left; the probes leave no pod behind; an extra
-federated subject on the DNS identity is a finding; the demo pod runs its loop through workload identity.
+ServiceAccount and the DNS identity in another zone are refused by ARM (the kubelet identity on its own direct
+record set write), the DNS identity's Graph addPassword and a pod's request to the control surface are refused;
+the read-only checks see each identity federated with exactly its ServiceAccount and no pod identity left; the
+probes leave no pod behind; an extra federated subject on the DNS identity is a finding; the demo pod runs its
+loop through workload identity.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from podid.provision.wait import wait_for
 from podid.provision.workloadidentity import AUDIENCE
 from podid.sandbox import Endpoints
 from podid.verify import verify
+from podid.verify.cases import CONTROL_CHECK, KUBELET_CHECK, MINT_CHECK
 from tests.cli.conftest import PodidRunner
 from tests.provision.conftest import fresh_state
 
@@ -45,7 +48,7 @@ def provisioned(endpoints: Endpoints, settings: list[str]) -> Iterator[State]:
     code = main(["up", "--mode", "workload-identity", *settings, "-o", "none", "--data-dir", endpoints.data_dir])
     assert code == 0
     yield fresh_state(endpoints, settings[1], Path(settings[-1]))
-    main(["down", *settings, "-o", "none", "--data-dir", endpoints.data_dir])
+    main(["down", *settings, "--yes", "-o", "none", "--data-dir", endpoints.data_dir])
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +78,9 @@ def test_verify_passes_and_acts_through_workload_identity(
         "DNS identity in another zone",
     ):
         assert found[check]["message"].startswith("refused: 403 AuthorizationFailed"), found[check]
+    assert found[KUBELET_CHECK]["message"].endswith("-kubelet.podid-verify")  # its own direct write
+    assert found[MINT_CHECK]["message"].startswith("refused: 403 Authorization_RequestDenied: ")
+    assert found[CONTROL_CHECK]["message"].startswith(("refused: 401 ", "refused: 403 ", "refused: connection"))
     subject = "system:serviceaccount:kube-addons:external-dns"
     assert found[f"identity {design.dns.identity_name}"]["message"] == f"is federated only with {subject}"
     assert found["pod identity"]["message"] == "is gone: no add-on, no pod identity objects"

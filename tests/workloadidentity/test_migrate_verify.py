@@ -41,4 +41,4 @@ def test_verify_passes_before_and_after_the_migration(
     assert "AADSTS70021" in str(after["labelled pod with another ServiceAccount"]["message"])
     assert after["pod identity"]["message"] == "is gone: no add-on, no pod identity objects"
     assert "pod bound to the DNS identity" not in after
-    main(["down", *settings, "-o", "none"])
+    main(["down", *settings, "--yes", "-o", "none"])

@@ -107,7 +107,7 @@ def _provision(commands: Any) -> None:
         ("up", "Provision the tutorial's system (idempotent), show it and verify it."),
         ("plan", "Show what `up` would change; change nothing."),
         ("status", "Show whether each part is as `up` leaves it."),
-        ("down", "Remove what `up` created."),
+        ("down", "Remove what `up` created (it shows what it removes and keeps, and asks first)."),
         ("verify", "Check least privilege by acting: which pods and identities can change DNS."),
     ):
         parser = commands.add_parser(name, parents=parents, help=text, description=text)
@@ -116,9 +116,20 @@ def _provision(commands: Any) -> None:
             parser.add_argument(
                 "--mode",
                 choices=("pod-identity", "workload-identity"),
-                default="pod-identity",
-                help="How external-dns gets its identity (default: pod-identity, as the tutorial).",
+                help="How external-dns gets its identity (default: the mode the setup is in, else pod-identity).",
             )
+        if name in ("up", "plan"):
+            parser.add_argument(
+                "--adopt", action="store_true", help="Tag the existing resources `up` reuses, so `down` removes them."
+            )
+        if name == "up":
+            parser.add_argument(
+                "--overwrite-existing",
+                action="store_true",
+                help="Overwrite any existing cluster entry with the same name in the kubeconfig.",
+            )
+        if name == "down":
+            parser.add_argument("--yes", "-y", action="store_true", help="Do not prompt for confirmation.")
     text = "Move a running pod identity setup to workload identity, with no moment external-dns cannot write."
     migrate = commands.add_parser("migrate", parents=parents, help=text, description=text)
     migrate.add_argument("--to", required=True, choices=("workload-identity",))

@@ -44,6 +44,8 @@ class StepProgress:
                 if self.details:
                     for line in change.details:
                         self.console.print(f"          [dim]{line}[/]")
+        for change in report.kept:  # not ours: reused by `up`, left by `down`
+            self.console.print(f"      [dim]kept {change.what} ({', '.join(change.details)})[/]")
 
 
 class QuietProgress:

@@ -12,13 +12,14 @@ from rich.table import Table
 
 from podid import config, provision
 from podid.cli import _sandbox
-from podid.cli._common import Result, target
+from podid.cli._common import CliError, Result, target
 from podid.cli._output import render
 from podid.cli._progress import QuietProgress, StepProgress
-from podid.provision import migrate, report
+from podid.provision import migrate, podidentity, report
 from podid.provision.state import State
 from podid.provision.step import StepReport
-from podid.verify import Verdict, verify
+from podid.provision.steps._resource import current
+from podid.verify import Verdict, modes, verify
 
 RETIRED_WARNING = (
     "WARNING: the AKS pod identity add-on is deprecated (aad-pod-identity was archived in 2023; the managed add-on "
@@ -32,11 +33,44 @@ def open_state(args: argparse.Namespace) -> State:
     flags["kubeconfig"] = args.kubeconfig
     flags["target"] = args.target
     settings = config.load(flags, config_file=args.config)
-    if settings.target == "azure" and getattr(args, "mode", "pod-identity") == "pod-identity":
+    if settings.target == "azure" and getattr(args, "mode", None) != "workload-identity":
         print(RETIRED_WARNING, file=sys.stderr)
     else:
         _sandbox.ensure_running(args)
-    return provision.start(settings, target(args, settings.target))
+    state = provision.start(settings, target(args, settings.target))
+    state.adopt = bool(getattr(args, "adopt", False))
+    state.overwrite_kubeconfig = bool(getattr(args, "overwrite_existing", False))
+    return state
+
+
+def ask(question: str) -> bool:
+    """knack's prompt_y_n, as az asks: y or n, asked again otherwise; no TTY means it cannot ask (False)."""
+    if not sys.stdin.isatty():
+        return False
+    while True:
+        try:
+            answer = input(f"{question} (y/n): ").strip().lower()
+        except EOFError:
+            return False
+        if answer in ("y", "n"):
+            return answer == "y"
+
+
+def setup_mode(state: State, asked: str | None) -> str:
+    """The identity mode the setup is in (the cluster says), which ``--mode`` may not contradict."""
+    design = state.design
+    cluster = current(lambda: state.clients.aks.managed_clusters.get(design.group, design.cluster))
+    found = None
+    if cluster is not None and (podidentity.enabled(cluster) or modes.workload_identity_enabled(cluster)):
+        found = modes.detect(cluster)
+    if asked is None or found in (None, asked):
+        return asked or found or "pod-identity"
+    if asked == "workload-identity":
+        raise CliError(f"the setup {design.setup} runs in {found} mode: run `podid migrate --to {asked}` to move it")
+    raise CliError(
+        f"the setup {design.setup} runs in {found} mode; podid does not move it back to {asked}: "
+        f"`podid down`, then `podid up --mode {asked}`"
+    )
 
 
 def _progress(args: argparse.Namespace, details: bool = False) -> provision.Progress:
@@ -49,7 +83,7 @@ def _steps(reports: list[StepReport]) -> list[dict[str, Any]]:
 
 def cmd_plan(args: argparse.Namespace) -> Result:
     state = open_state(args)
-    reports = provision.plan(state, _progress(args, details=True), args.mode)
+    reports = provision.plan(state, _progress(args, details=True), setup_mode(state, args.mode))
     pending = sum(len(item.changes) for item in reports)
 
     def show(console: Console) -> None:
@@ -58,12 +92,23 @@ def cmd_plan(args: argparse.Namespace) -> Result:
     return Result({"changes": pending, "steps": _steps(reports)}, show)
 
 
+NO_TTY = "Unable to prompt for confirmation as no tty available. Use --yes."  # az's user_confirmation
+
+
 def cmd_down(args: argparse.Namespace) -> Result:
+    """Like `az group delete`: what goes (and what stays) first, then a confirmation unless --yes."""
     state = open_state(args)
-    reports = provision.down(state, _progress(args))
+    reports = provision.plan_down(state, _progress(args, details=True))
+    removed = sum(len(item.changes) for item in reports)
+    if removed and not args.yes:
+        if not sys.stdin.isatty():
+            raise CliError(NO_TTY)
+        if not ask("Are you sure you want to perform this operation?"):
+            raise CliError("Operation cancelled.")
+    if removed:
+        reports = provision.down(reports, _progress(args))
 
     def show(console: Console) -> None:
-        removed = sum(len(item.changes) for item in reports)
         console.print(f"Removed {removed} part(s)." if removed else "Nothing to remove.")
 
     return Result({"steps": _steps(reports)}, show)
@@ -71,7 +116,7 @@ def cmd_down(args: argparse.Namespace) -> Result:
 
 def cmd_status(args: argparse.Namespace) -> Result:
     state = open_state(args)
-    reports = provision.plan(state, QuietProgress(), args.mode)
+    reports = provision.plan(state, QuietProgress(), setup_mode(state, args.mode))
     rows: list[dict[str, Any]] = [
         {"step": item.step, "inSync": not item.changes, "pending": [c.what for c in item.changes]} for item in reports
     ]
@@ -149,7 +194,8 @@ def show_summary(console: Console, data: dict[str, Any]) -> None:
 
 def cmd_up(args: argparse.Namespace) -> Result:
     state = open_state(args)
-    reports = provision.up(state, _progress(args), args.mode)
+    state.confirm = ask
+    reports = provision.up(state, _progress(args), setup_mode(state, args.mode))
     data, verdict = _summary(state, reports)
 
     def show(console: Console) -> None:

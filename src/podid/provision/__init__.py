@@ -2,8 +2,9 @@
 
 state = provision.start(settings, target)     # validates the settings against the target first
 provision.plan(state, progress, mode)         # what `up` would change; changes nothing
-provision.up(state, progress, mode)           # apply; a second run changes nothing
-provision.down(state, progress)               # remove what up created
+provision.up(state, progress, mode)           # apply; refuses blocked changes before any write
+planned = provision.plan_down(state, progress)  # what `down` removes (what podid created) and keeps
+provision.down(planned, progress)             # remove it
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from podid.provision.clients import Clients
 from podid.provision.design import Design
 from podid.provision.errors import translated
 from podid.provision.state import State
-from podid.provision.step import Progress, Step, StepReport, run
+from podid.provision.step import Blocked, Progress, Silent, Step, StepReport, apply_planned, run
 from podid.provision.steps import down_steps, up_steps
 from podid.provision.steps.workloadidentity import up_steps as workload_identity_up_steps
 from podid.provision.target import Target, azure_target, sandbox_target
@@ -50,12 +51,26 @@ def plan(state: State, progress: Progress, mode: str = "pod-identity") -> list[S
     return run(_steps(state, mode), state, apply=False, progress=progress)
 
 
+def preflight(state: State, steps: list[Step]) -> None:
+    """Refuse before any write what ``up`` cannot do: plan the steps that guard something (a location, a
+    network plugin, the kubeconfig, where the user may be asked) and stop at the first blocked change."""
+    for report in run([step for step in steps if getattr(step, "guards", False)], state, False, Silent()):
+        if report.blocked:
+            raise Blocked(report.blocked[0])
+
+
 def up(state: State, progress: Progress, mode: str = "pod-identity") -> list[StepReport]:
-    return run(_steps(state, mode), state, apply=True, progress=progress)
+    steps = _steps(state, mode)
+    preflight(state, steps)
+    return run(steps, state, apply=True, progress=progress)
 
 
-def down(state: State, progress: Progress) -> list[StepReport]:
-    return run(down_steps(), state, apply=True, progress=progress)
+def plan_down(state: State, progress: Progress) -> list[StepReport]:
+    return run(down_steps(), state, apply=False, progress=progress)
+
+
+def down(planned: list[StepReport], progress: Progress) -> list[StepReport]:
+    return apply_planned(planned, progress)
 
 
 __all__ = [
@@ -67,6 +82,7 @@ __all__ = [
     "azure_target",
     "down",
     "plan",
+    "plan_down",
     "sandbox_target",
     "start",
     "up",

@@ -52,6 +52,15 @@ class Design:
         return self.settings.dns_domain
 
     @property
+    def setup(self) -> str:
+        """This setup's name, as podid's ownership tags and markers carry it."""
+        return f"{self.group}/{self.cluster}"
+
+    @property
+    def cluster_id(self) -> str:
+        return f"{self.group_id}/providers/Microsoft.ContainerService/managedClusters/{self.cluster}"
+
+    @property
     def group_id(self) -> str:
         return f"/subscriptions/{self.subscription_id}/resourceGroups/{self.group}"
 

@@ -35,6 +35,7 @@ from podid.provision.errors import NotFound, ProvisionError, translated
 from podid.provision.kube import Kube, KubeObject, describe
 from podid.provision.state import State
 from podid.provision.step import Change, Progress, Step, StepReport, run, subset_diff
+from podid.provision.steps._owner import labelled
 from podid.provision.steps._resource import current
 from podid.provision.steps.cluster import KubeconfigStep, kube_for
 from podid.provision.steps.identities import demo_identity_step, dns_identity_step
@@ -198,7 +199,7 @@ class WriteThroughCheck:
 
         def probe() -> None:
             kube = _kube(state)
-            kube.create(service)
+            kube.create(labelled(service))
             try:
                 wait_for(written, f"external-dns to write {name}.{design.domain}", RECORD_TIMEOUT, max_delay=2.0)
             finally:

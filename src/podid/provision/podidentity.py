@@ -91,7 +91,7 @@ def operator_granted(clients: Clients, principal: str, scope: str) -> bool:
         )
 
 
-def ensure_operator(clients: Clients, cluster: Any, identity_id: str) -> bool:
+def ensure_operator(clients: Clients, cluster: Any, identity_id: str, description: str | None = None) -> bool:
     """Grant Managed Identity Operator over the identity to the cluster identity unless it holds it; True if granted."""
     principal, scope = cluster_principal(cluster).lower(), identity_id.lower()
     if operator_granted(clients, principal, scope):
@@ -100,7 +100,8 @@ def ensure_operator(clients: Clients, cluster: Any, identity_id: str) -> bool:
         clients.authorization.role_definitions, scope, "Managed Identity Operator", clients.subscription_id
     )
     try:
-        rbac.create(clients.authorization.role_assignments, scope, role, principal, principal_type=None)
+        assignments = clients.authorization.role_assignments
+        rbac.create(assignments, scope, role, principal, principal_type=None, description=description)
     except ProvisionError as error:
         raise ProvisionError("Could not grant Managed Identity Operator permission for cluster") from error
     return True

@@ -105,9 +105,12 @@ def create(
     name: str | None = None,
     wait_seconds: float = PRINCIPAL_WAIT_SECONDS,
     sleep: Callable[[float], None] = time.sleep,
+    description: str | None = None,
 ) -> RoleAssignment:
     """Create the assignment (or return the one that exists); retry PrincipalNotFound up to ``wait_seconds``."""
-    parameters = RoleAssignmentCreateParameters(role_definition_id=role_definition_id, principal_id=principal_id)
+    parameters = RoleAssignmentCreateParameters(
+        role_definition_id=role_definition_id, principal_id=principal_id, description=description
+    )
     parameters.principal_type = principal_type  # type: ignore[assignment]  # None: omitted, as aks-preview does
     name = name or str(uuid.uuid4())
     waited, delay = 0.0, 1.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,9 @@ class State:
     cluster: Any = None  # ManagedCluster once it exists
     identities: dict[str, Any] = field(default_factory=dict)  # user-assigned Identity by name
     kube: Any = None  # a provision.kube.Kube once the cluster can be reached
-    registered: list[str] = field(default_factory=list)  # what this run registered: "feature", "provider"
+    adopt: bool = False  # `up --adopt`: claim (tag) the existing resources it reuses
+    overwrite_kubeconfig: bool = False  # `up --overwrite-existing`: replace another cluster's kubeconfig entries
+    confirm: Callable[[str], bool] = lambda question: False  # a yes/no question to the user; False: cannot ask
 
     @property
     def cluster_principal(self) -> str | None:

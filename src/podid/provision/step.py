@@ -16,9 +16,16 @@ from typing import Any, Literal, Protocol, TypeVar
 
 from azure.core.serialization import is_generated_model
 
+from podid.provision.errors import ProvisionError
+
 M = TypeVar("M")
-Action = Literal["create", "update", "delete"]
+# "keep": not a change: an existing part podid did not create, reported so that nobody wonders why it stays
+Action = Literal["create", "update", "delete", "keep"]
 UNKNOWN = "(known after apply)"
+
+
+class Blocked(ProvisionError):
+    """A change that cannot be made (Azure cannot apply it in place, or it would overwrite what is not ours)."""
 
 
 @dataclass(frozen=True)
@@ -27,9 +34,15 @@ class Change:
     what: str  # "DNS zone example.internal"
     details: tuple[str, ...] = ()  # "location: eastus → westus2"
     apply: Callable[[], object] | None = field(default=None, compare=False, repr=False)
+    blocked: str | None = None  # why `up` refuses this change (before any write)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"action": self.action, "what": self.what, "details": list(self.details)}
+        shown = {"action": self.action, "what": self.what, "details": list(self.details)}
+        return shown | ({"blocked": self.blocked} if self.blocked else {})
+
+
+def kept(what: str, reason: str = "not created by podid") -> Change:
+    return Change("keep", what, (reason,))
 
 
 @dataclass
@@ -38,6 +51,7 @@ class StepReport:
     changes: list[Change]
     applied: bool
     seconds: float = 0.0
+    kept: list[Change] = field(default_factory=list)  # what this step leaves alone, and why
 
     @property
     def outcome(self) -> str:
@@ -47,11 +61,16 @@ class StepReport:
         verb = "create" if actions == {"create"} else "delete" if actions == {"delete"} else "update"
         return {"create": "created", "delete": "deleted", "update": "updated"}[verb] if self.applied else verb
 
+    @property
+    def blocked(self) -> list[str]:
+        return [change.blocked for change in self.changes if change.blocked]
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "step": self.step,
             "outcome": self.outcome,
             "changes": [change.as_dict() for change in self.changes],
+            "kept": [f"{change.what} ({', '.join(change.details)})" for change in self.kept],
             "seconds": round(self.seconds, 3),
         }
 
@@ -68,21 +87,55 @@ class Progress(Protocol):
     def finished(self, report: StepReport) -> None: ...
 
 
+class Silent:
+    """Progress that shows nothing (a preflight's plan)."""
+
+    def started(self, step: str) -> None:
+        pass
+
+    def finished(self, report: StepReport) -> None:
+        pass
+
+
+def _report(step: Step, state: Any, began: float, apply: bool) -> StepReport:
+    planned = step.plan(state)
+    changes = [change for change in planned if change.action != "keep"]
+    report = StepReport(step.name, changes, apply, kept=[change for change in planned if change.action == "keep"])
+    if apply and report.blocked:
+        raise Blocked(report.blocked[0])
+    if apply:
+        for change in changes:
+            if change.apply is not None:
+                change.apply()
+    report.seconds = time.monotonic() - began
+    return report
+
+
 def run(steps: Sequence[Step], state: Any, apply: bool, progress: Progress) -> list[StepReport]:
-    """Plan every step in order and, when ``apply``, apply its changes before planning the next one."""
+    """Plan every step in order and, when ``apply``, apply its changes before planning the next one.
+    A blocked change stops the run before its step writes anything."""
     reports = []
     for step in steps:
         progress.started(step.name)
-        began = time.monotonic()
-        changes = step.plan(state)
-        if apply:
-            for change in changes:
-                if change.apply is not None:
-                    change.apply()
-        report = StepReport(step.name, changes, apply, time.monotonic() - began)
+        report = _report(step, state, time.monotonic(), apply)
         progress.finished(report)
         reports.append(report)
     return reports
+
+
+def apply_planned(reports: Sequence[StepReport], progress: Progress) -> list[StepReport]:
+    """Apply changes planned beforehand (``podid down`` shows them and asks first); a step at a time."""
+    done = []
+    for planned in reports:
+        progress.started(planned.step)
+        began = time.monotonic()
+        for change in planned.changes:
+            if change.apply is not None:
+                change.apply()
+        report = StepReport(planned.step, planned.changes, True, time.monotonic() - began, planned.kept)
+        progress.finished(report)
+        done.append(report)
+    return done
 
 
 def wire(model: Any, readonly: bool = True) -> dict[str, Any]:

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from podid.provision import rbac
 from podid.provision.state import State
-from podid.provision.step import UNKNOWN, Change
+from podid.provision.step import UNKNOWN, Change, kept
+from podid.provision.steps._owner import described, marked
 
 
 @dataclass(frozen=True)
@@ -24,8 +25,9 @@ def plan_grant(state: State, grant: Grant) -> list[Change]:
     subscription = state.design.subscription_id
     what = f"role assignment {grant.role} → {grant.holder}"
     scope, principal, guid = grant.scope(), grant.principal(), grant.role_guid
-    if scope and principal and rbac.find(assignments, scope, guid, principal) is not None:
-        return []
+    found = rbac.find(assignments, scope, guid, principal) if scope and principal else None
+    if found is not None:
+        return [] if marked(state.design, found.description) else [kept(what)]
 
     def create() -> None:
         now_scope, now_principal = grant.scope(), grant.principal()
@@ -37,6 +39,7 @@ def plan_grant(state: State, grant: Grant) -> list[Change]:
             rbac.definition_id(subscription, guid),
             now_principal,
             name=rbac.stable_name(now_scope, guid, now_principal),
+            description=described(state.design, f"{grant.role} for {grant.holder}"),
         )
 
     return [Change("create", what, (f"scope: {scope or UNKNOWN}",), create)]

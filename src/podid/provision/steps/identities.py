@@ -19,7 +19,8 @@ from podid.provision import rbac
 from podid.provision.design import ZONE_READER_ACTIONS, Design, PodIdentity
 from podid.provision.state import State
 from podid.provision.step import Change, model
-from podid.provision.steps._resource import ArmResource, plan
+from podid.provision.steps._owner import Owner
+from podid.provision.steps._resource import LOCATION, ArmResource, plan
 from podid.provision.steps._roles import Grant, plan_grant
 
 _ROLE_NAMESPACE = uuid.UUID("0b8f6f9e-3c52-4f7a-8d0e-2a5c8e1d7b44")
@@ -36,6 +37,8 @@ class ZoneStep:
                 {"location": "global", "properties": {"zoneType": "Public"}},
                 lambda: zones.get(design.group, design.domain),
                 lambda body: zones.create_or_update(design.group, design.domain, model(Zone, body)),
+                owner=Owner(design),
+                adopt=state.adopt,
             )
         )
 
@@ -53,10 +56,10 @@ class ZoneReaderRoleStep:
     def plan(self, state: State) -> list[Change]:
         design, definitions = state.design, state.clients.authorization.role_definitions
         guid = zone_reader_guid(design)
+        description = f"List the DNS zones of {design.group} (external-dns zone discovery), nothing else."
         desired = {
             "properties": {
                 "roleName": design.zone_reader_role,
-                "description": f"List the DNS zones of {design.group} (external-dns zone discovery), nothing else.",
                 "type": "CustomRole",
                 "permissions": [{"actions": list(ZONE_READER_ACTIONS), "notActions": []}],
                 "assignableScopes": [design.group_id],
@@ -68,12 +71,16 @@ class ZoneReaderRoleStep:
                 desired,
                 lambda: definitions.get(design.group_id, guid),
                 lambda body: definitions.create_or_update(design.group_id, guid, model(RoleDefinition, body)),
+                owner=Owner(design, by_description=True, description=description),
+                adopt=state.adopt,
             )
         )
 
 
 class IdentityStep:
     """A user-assigned managed identity and the role assignments it should hold."""
+
+    guards = True  # its location cannot change
 
     def __init__(self, name: str, pod_identity: PodIdentity, grants: list[tuple[str, str, str]]) -> None:
         self.name = name
@@ -94,6 +101,9 @@ class IdentityStep:
                 lambda: identities.get(design.group, name),
                 lambda body: identities.create_or_update(design.group, name, model(Identity, body)),
                 ready=ready,
+                owner=Owner(design),
+                adopt=state.adopt,
+                fixed=(LOCATION,),
             )
         )
         for role, guid, scope in self.grants:

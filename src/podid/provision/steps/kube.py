@@ -9,6 +9,7 @@ from podid.provision.kube import Kube, KubeObject, describe
 from podid.provision.manifests import demo, external_dns, external_dns_rbac, hello
 from podid.provision.state import State
 from podid.provision.step import UNKNOWN, Change, subset_diff
+from podid.provision.steps._owner import labelled
 from podid.provision.steps.cluster import kube_for
 from podid.provision.wait import wait_for
 
@@ -23,14 +24,14 @@ def _replace_pod(kube: Kube, obj: KubeObject) -> None:
         f"{describe(obj)} to go",
         POD_GONE_TIMEOUT,
     )
-    kube.create(obj)
+    kube.create(labelled(obj))
 
 
 def plan_object(kube: Kube, obj: KubeObject) -> list[Change]:
     meta = obj["metadata"]
     current = kube.get(obj["kind"], meta.get("namespace"), meta["name"])
     if current is None:
-        return [Change("create", describe(obj), (), lambda: kube.create(obj))]
+        return [Change("create", describe(obj), (), lambda: kube.create(labelled(obj)))]
     diffs = subset_diff(obj, current)
     if not diffs:
         return []

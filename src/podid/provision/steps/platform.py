@@ -1,4 +1,8 @@
-"""The subscription-level and resource-group steps: preview feature + provider registration, resource group."""
+"""The subscription-level and resource-group steps: preview feature + provider registration, resource group.
+
+The feature and the provider are subscription-wide: other clusters may depend on them, so ``podid down`` never
+unregisters them.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +14,12 @@ from podid.provision.design import FEATURE_NAME, FEATURE_NAMESPACE
 from podid.provision.errors import translated
 from podid.provision.state import State
 from podid.provision.step import Change, model
-from podid.provision.steps._resource import ArmResource, plan
+from podid.provision.steps._owner import Owner
+from podid.provision.steps._resource import LOCATION, ArmResource, plan
 from podid.provision.wait import wait_for
 
 REGISTERED = "Registered"
 REGISTRATION_TIMEOUT = 30 * 60.0  # a preview feature can take many minutes on Azure
-# resource group tags through which `podid down` knows what `podid up` created or registered
-CREATED_TAG = "podid-created"
-REGISTERED_TAG = "podid-registered"
 
 
 def _feature_state(features: Any) -> str | None:
@@ -49,7 +51,6 @@ class FeatureStep:
 
             what = f"feature {FEATURE_NAMESPACE}/{FEATURE_NAME}"
             changes.append(Change("update", what, (f"state: {feature_state} → {REGISTERED}",), register_feature))
-            state.registered.append("feature")
         if provider_state != REGISTERED or changes:
             # a feature takes effect once its provider is registered (again) after it
 
@@ -65,26 +66,25 @@ class FeatureStep:
             details: tuple[str, ...] = ()
             if provider_state != REGISTERED:
                 details = (f"registrationState: {provider_state} → {REGISTERED}",)
-                state.registered.append("provider")
             changes.append(Change("update", f"provider {FEATURE_NAMESPACE}", details, register_provider))
         return changes
 
 
 class GroupStep:
     name = "resource group"
+    guards = True  # its location cannot change
 
     def plan(self, state: State) -> list[Change]:
         design, groups = state.design, state.clients.resources.resource_groups
-        desired: dict[str, object] = {"location": design.settings.location}
-        if state.registered:
-            desired["tags"] = {REGISTERED_TAG: ",".join(state.registered)}
         return plan(
             ArmResource(
                 f"resource group {design.group}",
-                desired,
+                {"location": design.settings.location},
                 lambda: groups.get(design.group),
                 lambda body: groups.create_or_update(design.group, model(ResourceGroup, body)),
                 whole=True,  # a PUT replaces the tags: keep the ones podid does not own
-                initial={"tags": {CREATED_TAG: "true"}},
+                owner=Owner(design),
+                adopt=state.adopt,
+                fixed=(LOCATION,),
             )
         )

@@ -13,6 +13,7 @@ from podid.provision import podidentity
 from podid.provision.design import PodIdentity
 from podid.provision.state import State
 from podid.provision.step import UNKNOWN, Action, Change
+from podid.provision.steps._owner import described
 
 
 def _key(entry: Any) -> tuple[str, str]:
@@ -69,10 +70,12 @@ class PodIdentitiesStep:
         if podidentity.operator_granted(state.clients, principal, str(identity.id)):
             return []
 
-        def grant() -> None:
-            podidentity.ensure_operator(state.clients, state.cluster, str(identity.id))
-
         what = f"role assignment Managed Identity Operator → cluster {state.design.cluster}"
+
+        def grant() -> None:
+            description = described(state.design, f"Managed Identity Operator for cluster {state.design.cluster}")
+            podidentity.ensure_operator(state.clients, state.cluster, str(identity.id), description)
+
         return [Change("create", what, (f"scope: {str(identity.id).lower()}",), grant)]
 
     def _put(self, state: State, stale: dict[tuple[str, str], PodIdentity]) -> None:

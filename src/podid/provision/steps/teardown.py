@@ -1,8 +1,9 @@
-"""``podid down``: remove what ``up`` created, in reverse order, each step a no-op when its part is gone.
+"""``podid down``: remove what ``up`` created, in reverse order; keep (and say so) what it found and reused.
 
-The cluster goes first (with it its node resource group, Kubernetes objects and pod identities), then the role
-assignments ``up`` granted, the custom role, the identities, the zone; the resource group only if ``up`` created
-it, and the preview feature only if ``up`` registered it (both recorded as tags on the group).
+What podid created carries its claim (``steps._owner``): tags on the cluster, zone, identities and resource
+group, the marker in the description of the custom role and of role assignments. Everything else is kept, however
+its name matches. The preview feature and its provider are subscription-wide and stay registered: other clusters
+may depend on them. Each step is a no-op when its part is gone, so a second ``down`` plans nothing.
 """
 
 from __future__ import annotations
@@ -12,27 +13,35 @@ from functools import partial
 from typing import Any
 
 from podid.provision import kubeconfig, rbac
-from podid.provision.design import FEATURE_NAME, FEATURE_NAMESPACE
-from podid.provision.errors import translated
+from podid.provision.errors import NotFound, translated
 from podid.provision.state import State
-from podid.provision.step import Change
+from podid.provision.step import Change, kept, wire
+from podid.provision.steps._owner import marked, tagged
 from podid.provision.steps._resource import current
+from podid.provision.steps.cluster import ours
 from podid.provision.steps.identities import zone_reader_guid
-from podid.provision.steps.platform import CREATED_TAG, REGISTERED_TAG
 
 
-def _translating(call: Callable[[], Any]) -> Callable[[], None]:
+def _deleting(call: Callable[[], Any]) -> Callable[[], None]:
+    """The delete, done once whatever happens first: a part already gone (with its cluster or group) is fine."""
+
     def apply() -> None:
-        with translated():
-            call()
+        try:
+            with translated():
+                call()
+        except NotFound:
+            pass
 
     return apply
 
 
-def _delete(what: str, read: Callable[[], Any], remove: Callable[[], Any]) -> list[Change]:
-    if current(read) is None:
+def _delete_tagged(state: State, what: str, read: Callable[[], Any], remove: Callable[[], Any]) -> list[Change]:
+    found = current(read)
+    if found is None:
         return []
-    return [Change("delete", what, (), _translating(remove))]
+    if not tagged(state.design, wire(found).get("tags")):
+        return [kept(what)]
+    return [Change("delete", what, (), _deleting(remove))]
 
 
 class DeleteCluster:
@@ -40,41 +49,74 @@ class DeleteCluster:
 
     def plan(self, state: State) -> list[Change]:
         design, clusters = state.design, state.clients.aks.managed_clusters
-        return _delete(
+
+        def read() -> Any:
+            state.cluster = clusters.get(design.group, design.cluster)
+            return state.cluster
+
+        return _delete_tagged(
+            state,
             f"AKS cluster {design.cluster}",
-            lambda: clusters.get(design.group, design.cluster),
+            read,
             lambda: clusters.begin_delete(design.group, design.cluster).result(),
         )
 
 
 class RemoveKubeconfig:
+    """The entries ``up`` wrote (podid's mark, or the cluster's own server and CA); other entries stay."""
+
     name = "kubeconfig"
 
     def plan(self, state: State) -> list[Change]:
-        path, context = state.kubeconfig, state.design.cluster
-        if not (path.is_file() and kubeconfig.has_context(path, context)):
+        design, path = state.design, state.kubeconfig
+        wanted = kubeconfig.names(design.group, design.cluster)
+        found = kubeconfig.entry(kubeconfig.load(path), "clusters", design.cluster)
+        if found is None:
             return []
-        return [Change("delete", f"kubeconfig {path} context {context}", (), lambda: kubeconfig.remove(path, context))]
+        what = f"kubeconfig {path} context {design.cluster}"
+        is_ours = ours(state)
+        if not is_ours(found):
+            return [kept(what, "another cluster's entry")]
+        return [Change("delete", what, (), partial(kubeconfig.remove, path, wanted, is_ours))]
 
 
 class DeleteRoleAssignments:
-    """The assignments ``up`` granted inside the resource group: the identities' roles, Managed Identity Operator."""
+    """The assignments ``up`` granted (their description carries podid's marker): in the resource group, and
+    those of its identities elsewhere (Virtual Machine Contributor on the node resource group)."""
 
     name = "role assignments"
 
     def plan(self, state: State) -> list[Change]:
-        design, assignments = state.design, state.clients.authorization.role_assignments
-        listed = current(lambda: list(assignments.list_for_scope(design.group_id))) or []
-        ours = {rbac.BUILT_IN[name] for name in ("DNS Zone Contributor", "Managed Identity Operator")}
-        ours.add(zone_reader_guid(design))
-        inside = design.group_id.lower() + "/"
+        assignments, design = state.clients.authorization.role_assignments, state.design
         changes = []
-        for item in listed:
-            scope = (item.scope or "").lower()
-            if rbac.guid_of(item.role_definition_id or "") in ours and (scope + "/").startswith(inside):
-                remove = _translating(partial(assignments.delete_by_id, str(item.id)))
-                changes.append(Change("delete", f"role assignment {item.name}", (f"scope: {item.scope}",), remove))
+        for item in self._candidates(state):
+            what = f"role assignment {item.name}"
+            if marked(design, item.description):
+                remove = _deleting(partial(assignments.delete_by_id, str(item.id)))
+                changes.append(Change("delete", what, (f"scope: {item.scope}",), remove))
+            elif rbac.guid_of(item.role_definition_id or "") in self._roles(state):
+                changes.append(kept(what))
         return changes
+
+    @staticmethod
+    def _roles(state: State) -> set[str]:
+        names = ("DNS Zone Contributor", "Managed Identity Operator", "Virtual Machine Contributor")
+        return {rbac.BUILT_IN[name] for name in names} | {zone_reader_guid(state.design)}
+
+    @staticmethod
+    def _candidates(state: State) -> list[Any]:
+        assignments, design = state.clients.authorization.role_assignments, state.design
+        inside = design.group_id.lower() + "/"
+        listed = current(lambda: list(assignments.list_for_scope(design.group_id))) or []
+        found = {str(item.id).lower(): item for item in listed if ((item.scope or "") + "/").lower().startswith(inside)}
+        identities = state.clients.msi.user_assigned_identities
+        for pi in design.pod_identities:
+            identity = current(partial(identities.get, design.group, pi.identity_name))
+            if identity is not None:
+                held = f"principalId eq '{identity.principal_id}'"
+                with translated():
+                    found |= {str(item.id).lower(): item for item in assignments.list_for_subscription(filter=held)}
+        return list(found.values())
 
 
 class DeleteZoneReaderRole:
@@ -83,11 +125,13 @@ class DeleteZoneReaderRole:
     def plan(self, state: State) -> list[Change]:
         design, definitions = state.design, state.clients.authorization.role_definitions
         guid = zone_reader_guid(design)
-        return _delete(
-            f"custom role {design.zone_reader_role}",
-            lambda: definitions.get(design.group_id, guid),
-            lambda: definitions.delete(design.group_id, guid),
-        )
+        what = f"custom role {design.zone_reader_role}"
+        found = current(lambda: definitions.get(design.group_id, guid))
+        if found is None:
+            return []
+        if not marked(design, found.description):
+            return [kept(what)]
+        return [Change("delete", what, (), _deleting(lambda: definitions.delete(design.group_id, guid)))]
 
 
 class DeleteIdentities:
@@ -99,7 +143,8 @@ class DeleteIdentities:
     @staticmethod
     def _identity(state: State, name: str) -> list[Change]:
         group, identities = state.design.group, state.clients.msi.user_assigned_identities
-        return _delete(
+        return _delete_tagged(
+            state,
             f"managed identity {name}",
             lambda: identities.get(group, name),
             lambda: identities.delete(group, name),
@@ -111,36 +156,12 @@ class DeleteZone:
 
     def plan(self, state: State) -> list[Change]:
         design, zones = state.design, state.clients.dns.zones
-        return _delete(
+        return _delete_tagged(
+            state,
             f"DNS zone {design.domain}",
             lambda: zones.get(design.group, design.domain),
             lambda: zones.begin_delete(design.group, design.domain).result(),
         )
-
-
-def _tags(state: State) -> dict[str, str]:
-    group = current(lambda: state.clients.resources.resource_groups.get(state.design.group))
-    return dict(getattr(group, "tags", None) or {})
-
-
-class RestoreRegistrations:
-    """Unregister the preview feature (and provider) if ``up`` registered them."""
-
-    name = "preview feature"
-
-    def plan(self, state: State) -> list[Change]:
-        registered = _tags(state).get(REGISTERED_TAG, "")
-        features, providers = state.clients.features.features, state.clients.resources.providers
-        changes = []
-        if "feature" in registered.split(","):
-            what = f"feature {FEATURE_NAMESPACE}/{FEATURE_NAME}"
-            unregister = _translating(lambda: features.unregister(FEATURE_NAMESPACE, FEATURE_NAME))
-            changes.append(Change("delete", what, ("state: → Unregistered",), unregister))
-        if "provider" in registered.split(","):
-            what = f"provider {FEATURE_NAMESPACE}"
-            unregister = _translating(lambda: providers.unregister(FEATURE_NAMESPACE))
-            changes.append(Change("delete", what, ("registrationState: → Unregistered",), unregister))
-        return changes
 
 
 class DeleteGroup:
@@ -148,10 +169,12 @@ class DeleteGroup:
 
     def plan(self, state: State) -> list[Change]:
         design, groups = state.design, state.clients.resources.resource_groups
-        if _tags(state).get(CREATED_TAG) != "true":
-            return []
-        remove = _translating(lambda: groups.begin_delete(design.group).result())
-        return [Change("delete", f"resource group {design.group}", (), remove)]
+        return _delete_tagged(
+            state,
+            f"resource group {design.group}",
+            lambda: groups.get(design.group),
+            lambda: groups.begin_delete(design.group).result(),
+        )
 
 
 DOWN_STEPS = (
@@ -161,6 +184,5 @@ DOWN_STEPS = (
     DeleteZoneReaderRole,
     DeleteIdentities,
     DeleteZone,
-    RestoreRegistrations,
     DeleteGroup,
 )

@@ -39,12 +39,13 @@ class WorkloadIdentityClusterStep:
     """The tutorial's cluster with the OIDC issuer and workload identity; an existing cluster keeps the rest."""
 
     name = "AKS cluster"
+    guards = True  # its location and network plugin cannot change
 
     def plan(self, state: State) -> list[Change]:
         design = state.design
         desired = merge(desired_cluster(design), wi.CLUSTER_PROFILES)
         initial = {"properties": {"dnsPrefix": dns_prefix(design)}}
-        return plan(_cluster_resource(state, f"AKS cluster {design.cluster}", desired, initial))
+        return plan(_cluster_resource(state, f"AKS cluster {design.cluster}", desired, initial, owned=True))
 
 
 class FederatedCredentialStep:
