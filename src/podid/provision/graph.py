@@ -38,6 +38,11 @@ class Graph:
         )
         return next((str(item["id"]) for item in found.get("value", [])), None)
 
+    def application_id(self, app_id: str) -> str | None:
+        """The object id of the application registration with this appId, if any."""
+        found = self._send("GET", "/applications", params={"$filter": f"appId eq '{app_id}'"})
+        return next((str(item["id"]) for item in found.get("value", [])), None)
+
     def display_names(self, object_ids: list[str]) -> dict[str, str]:
         """object id → what az shows as principalName (UPN, first service principal name, or display name)."""
         if not object_ids:

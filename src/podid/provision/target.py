@@ -45,6 +45,7 @@ class Target:
     # where DNS names can be resolved directly; None means "ask the zone's own name servers"
     dns_server: tuple[str, int] | None = None
     operator_client_id: str | None = None
+    control_url: str | None = None  # the sandbox's own control surface (/_sandbox/); Azure has none
     operator_secret: str | None = field(default=None, repr=False)
     # proxies, netrc and CA variables from the environment; requests reads them again for every request
     trust_env: bool = True
@@ -105,6 +106,7 @@ def sandbox_target(data_dir: Path) -> Target:
         graph_url=raw["arm_url"],  # the sandbox serves Graph under /v1.0/ on its ARM host
         dns_server=(raw["dns_host"], int(raw["dns_port"])) if raw.get("dns_port") else None,
         operator_client_id=operator["client_id"],
+        control_url=raw["arm_url"].rstrip("/") + "/_sandbox/",
         operator_secret=operator["client_secret"],
         trust_env=False,  # a local endpoint: no proxy applies, and the CA is given explicitly
     )

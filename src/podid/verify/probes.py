@@ -1,9 +1,10 @@
-"""Least privilege checked by acting: short-lived external-dns pods try to write DNS records as each identity.
+"""Least privilege checked by acting: short-lived pods try to write DNS records (and more) as each identity.
 
-Every probe (``cases``: who runs as what, per identity mode) is the real external-dns image run once
+Most probes (``cases``: who runs as what, per identity mode) are the real external-dns image run once
 (``--once --policy=upsert-only``) with its own TXT owner id, against a temporary LoadBalancer Service annotated
 with a name in the zone and one in a temporary sibling zone. What a probe wrote is read back from the zone (the
-TXT ownership records name the probe), so the verdict rests on what happened, not on configuration.
+TXT ownership records name the probe), so the verdict rests on what happened, not on configuration. The others
+(``acts``) make one request each from a pod: a direct record set write, a Graph credential, the control surface.
 
 All probes run at once, started (``start``) before the caller reads the configuration, so that they act
 meanwhile; a watch on the run's pods tells when they are done (``finish``). A probe that should be refused fails
@@ -17,23 +18,25 @@ import base64
 import re
 import secrets
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 from azure.mgmt.dns.models import Zone
 
 from podid.provision.design import EXTERNAL_DNS_IMAGE, HOSTNAME_ANNOTATION
 from podid.provision.errors import ProvisionError, TimedOut, translated
+from podid.provision.graph import Graph, try_graph
 from podid.provision.kube import Kube, KubeObject
 from podid.provision.manifests import EXTERNAL_DNS, verify_domain
 from podid.provision.state import State
 from podid.provision.wait import wait_for
-from podid.verify.cases import Probe, account_annotations, probes
+from podid.verify.acts import Aims, container, denied, judge
+from podid.verify.cases import MINT_CHECK, Probe, account_annotations, probes
 from podid.verify.findings import Finding
 
 POD_TIMEOUT = 180.0
 PARALLEL_REQUESTS = 4  # creates and deletes are round trips: a few at a time, without crowding the API server
 _MESSAGE = re.compile(r'msg="((?:[^"\\]|\\.)*)"')
-_DENIED = re.compile(r"perform action '([^']+)' over scope '([^']+)'")
 
 
 def _secret(probe: Probe, token: str) -> KubeObject:
@@ -49,13 +52,8 @@ def _account(probe: Probe, token: str) -> str:
     return probe.account or f"podid-verify-{token}"
 
 
-def _pod(state: State, probe: Probe, token: str) -> KubeObject:
-    args = [
-        "--source=service", "--provider=azure", "--registry=txt", "--policy=upsert-only", "--once",
-        f"--txt-owner-id={probe.name(token)}", f"--domain-filter={probe.zone}",
-        f"--azure-resource-group={state.design.group}",
-    ]  # fmt: skip
-    return {
+def _pod(state: State, probe: Probe, token: str, aims: Aims) -> KubeObject:
+    pod: KubeObject = {
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {
@@ -63,19 +61,29 @@ def _pod(state: State, probe: Probe, token: str) -> KubeObject:
             "namespace": probe.namespace,
             "labels": {"podid-verify": token, **probe.labels},
         },
-        "spec": {
-            "restartPolicy": "Never",
-            "serviceAccountName": _account(probe, token),
-            "containers": [
-                {
-                    "name": "probe",
-                    "image": EXTERNAL_DNS_IMAGE,
-                    "args": args,
-                    "volumeMounts": [{"name": "azure", "mountPath": "/etc/kubernetes", "readOnly": True}],
-                }
-            ],
-            "volumes": [{"name": "azure", "secret": {"secretName": probe.name(token)}}],
-        },
+        "spec": {"restartPolicy": "Never", "serviceAccountName": _account(probe, token)},
+    }
+    if probe.act:
+        return {**pod, "spec": {**pod["spec"], "containers": [container(probe, aims)]}}
+    return {**pod, "spec": {**pod["spec"], **_external_dns(state, probe, token)}}
+
+
+def _external_dns(state: State, probe: Probe, token: str) -> KubeObject:
+    args = [
+        "--source=service", "--provider=azure", "--registry=txt", "--policy=upsert-only", "--once",
+        f"--txt-owner-id={probe.name(token)}", f"--domain-filter={probe.zone}",
+        f"--azure-resource-group={state.design.group}",
+    ]  # fmt: skip
+    return {
+        "containers": [
+            {
+                "name": "probe",
+                "image": EXTERNAL_DNS_IMAGE,
+                "args": args,
+                "volumeMounts": [{"name": "azure", "mountPath": "/etc/kubernetes", "readOnly": True}],
+            }
+        ],
+        "volumes": [{"name": "azure", "secret": {"secretName": probe.name(token)}}],
     }
 
 
@@ -84,14 +92,14 @@ def _support(
 ) -> list[KubeObject]:
     """The run's ServiceAccounts, every probe account's right to list Services (external-dns's own has it),
     the probes' azure.json secrets and the Service they publish."""
-    name = f"podid-verify-{token}"
+    name, runs = f"podid-verify-{token}", [probe for probe in all_probes if not probe.act]
     own = sorted({probe.namespace for probe in all_probes if probe.account is None})
     annotated = {"annotations": annotations} if annotations else {}
     accounts = [
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name, "namespace": ns, **annotated}}
         for ns in own
     ]
-    listing = sorted({(p.namespace, _account(p, token)) for p in all_probes if p.account != EXTERNAL_DNS})
+    listing = sorted({(p.namespace, _account(p, token)) for p in runs if p.account != EXTERNAL_DNS})
     binding = {
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "ClusterRoleBinding",
@@ -115,7 +123,7 @@ def _support(
             "ports": [{"port": 80, "protocol": "TCP"}],
         },
     }
-    return [*accounts, binding, *(_secret(probe, token) for probe in all_probes), service]
+    return [*accounts, binding, *(_secret(probe, token) for probe in runs), service]
 
 
 def _reason(log: str) -> str:
@@ -125,9 +133,9 @@ def _reason(log: str) -> str:
         return "no error logged"
     found = _MESSAGE.search(lines[-1])
     text = (found.group(1) if found else lines[-1]).replace("\\n", " ").replace('\\"', '"')
-    denied = _DENIED.search(text)
-    if denied:
-        return f"403 AuthorizationFailed: no '{denied.group(1)}' over {denied.group(2)}"
+    refusal = denied(text)
+    if refusal:
+        return refusal
     text = text.split("Token request error: ", 1)[-1]
     return text if len(text) <= 200 else text[:197] + "..."
 
@@ -145,6 +153,8 @@ class ProbeRun:
         self.token = secrets.token_hex(3)
         self.other_zone = f"podid-verify-{self.token}.internal"  # a sibling of the zone, never its child
         self.created: list[KubeObject] = []
+        self.aims = self._aims(application="")  # the application is looked up when the run starts
+        self.unaimed: list[Finding] = []
         self.probes = probes(state, self.other_zone, mode)
 
     def _create(self, obj: KubeObject) -> None:
@@ -172,9 +182,12 @@ class ProbeRun:
             sets = self.state.clients.dns.record_sets.list_all_by_dns_zone(self.state.design.group, zone)
             return " ".join(value for item in sets for txt in item.txt_records or [] for value in txt.value or [])
 
-    def _finding(self, probe: Probe, pod: KubeObject, owners: dict[str, str]) -> Finding:
+    def _finding(self, probe: Probe, pod: KubeObject, owners: dict[str, str], aims: Aims) -> Finding:
+        log = self.kube.log(probe.namespace, probe.name(self.token))
+        if probe.act:
+            return judge(probe, log, aims)
         wrote = f"owner={probe.name(self.token)}" in owners[probe.zone]
-        reason = _reason(self.kube.log(probe.namespace, probe.name(self.token)))
+        reason = _reason(log)
         design = self.state.design
         where = f"{self.token}.{verify_domain(design) if probe.zone == design.domain else probe.zone}"
         if probe.expect_write:
@@ -191,15 +204,45 @@ class ProbeRun:
         return next((str(item["ip"]) for item in ingress if item.get("ip")), None)
 
     def start(self) -> None:
-        """Create the run's zone and objects, then its probe pods, which act while the caller goes on."""
+        """Create the run's zone and objects, then its probe pods, which act while the caller goes on: those
+        that make one request at once, the external-dns runs once their Service has its address."""
         state = self.state
         support = _support(state, self.probes, self.token, self.other_zone, account_annotations(state, self.mode))
         with ThreadPoolExecutor(max_workers=PARALLEL_REQUESTS) as pool:
-            zone = pool.submit(self._create_other_zone)
+            zone, application = pool.submit(self._create_other_zone), pool.submit(self._application)
             list(pool.map(self._create, support))  # each pod's Secret and ServiceAccount exist before it
+            self._aim(application.result())
+            acting = [probe for probe in self.probes if probe.act]
+            list(pool.map(self._create, [_pod(state, probe, self.token, self.aims) for probe in acting]))
             zone.result()
             wait_for(self._service_address, "the probe Service's load balancer address", POD_TIMEOUT, 0.02, 0.5)
-            list(pool.map(self._create, [_pod(state, probe, self.token) for probe in self.probes]))
+            runs = [probe for probe in self.probes if not probe.act]
+            list(pool.map(self._create, [_pod(state, probe, self.token, self.aims) for probe in runs]))
+
+    def _application(self) -> str | None:
+        """The object id of the application the mint probe aims at (the operator's own), None if not found."""
+        app_id = self.state.clients.target.operator_client_id
+        if app_id is None or not any(probe.act == "mint" for probe in self.probes):
+            return ""
+        graph = Graph(self.state.clients.target)
+        found: str | None = try_graph(graph.application_id, app_id)
+        return found
+
+    def _aim(self, application: str | None) -> None:
+        """Aim the mint probe; without an application to aim at, it cannot show the refusal, which is a finding."""
+        if application is not None:
+            self.aims = replace(self.aims, application=application)
+            return
+        self.probes = [probe for probe in self.probes if probe.act != "mint"]
+        app_id = self.state.clients.target.operator_client_id
+        self.unaimed.append(Finding(False, MINT_CHECK, f"has no application to aim at: Graph shows no {app_id}"))
+
+    def _aims(self, application: str) -> Aims:
+        design, target = self.state.design, self.state.clients.target
+        # a name under verify_domain(), which the deployed external-dns leaves alone, holding the run's token
+        name = f"{self.token}-kubelet.{verify_domain(design)}".removesuffix(f".{design.domain}")
+        record_set = f"{design.zone_id}/A/{name}"
+        return Aims(target.arm_url, record_set, target.graph_url, application, target.control_url or "")
 
     def _create_other_zone(self) -> None:
         zones = self.state.clients.dns.zones
@@ -210,7 +253,8 @@ class ProbeRun:
         """Wait for the probes, then judge each by what it wrote and what it logged."""
         pods = self._finished(len(self.probes))
         owners = {zone: self._owners(zone) for zone in {probe.zone for probe in self.probes}}
-        return [self._finding(probe, pods[probe.name(self.token)], owners) for probe in self.probes]
+        judged = [self._finding(probe, pods[probe.name(self.token)], owners, self.aims) for probe in self.probes]
+        return judged + self.unaimed
 
     def cleanup(self) -> None:
         """Remove every object, record and zone this run made (best effort: each part on its own, side by side)."""

@@ -7,6 +7,8 @@ an image runs the same workload (the flag set the tag expects is the workload's 
 
 from __future__ import annotations
 
+from podid.workloads import probe
+
 # image prefix -> module with ``main(argv: list[str]) -> int``
 WORKLOADS: dict[str, str] = {
     "mcr.microsoft.com/oss/azure/aad-pod-identity/demo:": "podid.workloads.demo",
@@ -14,6 +16,7 @@ WORKLOADS: dict[str, str] = {
     "k8s.gcr.io/external-dns/external-dns:": "podid.workloads.externaldns.main",
     "bitnami/external-dns:": "podid.workloads.externaldns.main",
     "docker.io/bitnami/external-dns:": "podid.workloads.externaldns.main",
+    probe.IMAGE: "podid.workloads.probe.main",
 }
 
 
