@@ -145,6 +145,12 @@ def test_a_directory_role_manages_any_application(operator: Graph, login_as: Any
         app_admin.object_id,
         CLOUD_APPLICATION_ADMINISTRATOR,
     )
+    repeated = as_role_admin("POST", "/roleManagement/directory/roleAssignments", json=body)
+    assert error_of(repeated) == (
+        400,
+        "Request_BadRequest",
+        "A conflicting object with one or more of the specified property values is present in the directory.",
+    )
     assert add_password(as_app_admin, application_of(operator, target.app_id)["id"]).status_code == 200
     assert as_app_admin("POST", "/applications", json={"displayName": f"by-admin-{unique}"}).status_code == 201
 

@@ -1,7 +1,6 @@
 """The sandbox tenant's directory of applications and service principals, and what each principal was granted."""
 
 from podid.sandbox.directory.grants import (
-    APP_ROLES_BY_ID,
     DIRECTORY_ROLES,
     GRAPH_APP_ID,
     GRAPH_APP_ROLES,
@@ -12,7 +11,6 @@ from podid.sandbox.directory.grants import (
 from podid.sandbox.directory.models import Application, Directory, PasswordCredential, ServicePrincipal
 
 __all__ = [
-    "APP_ROLES_BY_ID",
     "DIRECTORY_ROLES",
     "GRAPH_APP_ID",
     "GRAPH_APP_ROLES",

@@ -13,9 +13,13 @@ from __future__ import annotations
 import base64
 import uuid
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 from podid.sandbox._ids import Clock, IdGenerator
 from podid.sandbox.store import Store
+
+if TYPE_CHECKING:
+    from podid.sandbox.directory.models import ServicePrincipal
 
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 MICROSOFT_TENANT_ID = "f8cdef31-a31e-4b4a-93e4-5f571e91255a"  # owner of Microsoft's first-party apps
@@ -131,19 +135,19 @@ class Grants:
         return frozenset(role.value for role in held if role is not None)
 
     def assign_app_role(
-        self, principal: tuple[str, str], resource: tuple[str, str], app_role_id: str
+        self, principal: ServicePrincipal, resource: ServicePrincipal, app_role_id: str
     ) -> AppRoleAssignment:
-        """Record ``principal`` (object id, display name) holding an app role of ``resource`` (likewise)."""
+        """Record ``principal`` holding the app role ``app_role_id`` of ``resource``."""
         assignment = AppRoleAssignment(
-            _assignment_id(principal[0], self._ids.guid()),
+            _assignment_id(principal.object_id, self._ids.guid()),
             app_role_id,
-            principal[0],
-            principal[1],
-            resource[0],
-            resource[1],
+            principal.object_id,
+            principal.display_name,
+            resource.object_id,
+            resource.display_name,
             self._clock.utcnow().strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         )
-        self._store.put(APP_ROLE_KIND, assignment.id, asdict(assignment), parent=principal[0])
+        self._store.put(APP_ROLE_KIND, assignment.id, asdict(assignment), parent=principal.object_id)
         return assignment
 
     def directory_role_assignments(self, principal_id: str) -> list[DirectoryRoleAssignment]:

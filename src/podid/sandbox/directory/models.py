@@ -210,9 +210,7 @@ class Directory:
         missing = set(values) - self.grants.permissions(principal_id)
         for role in GRAPH_APP_ROLES:
             if role.value in missing:
-                self.grants.assign_app_role(
-                    (sp.object_id, sp.display_name), (graph.object_id, graph.display_name), role.id
-                )
+                self.grants.assign_app_role(sp, graph, role.id)
 
     # persistence: filed under their app id (the store's parent key), since every token request looks them up by it
 

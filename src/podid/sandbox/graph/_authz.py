@@ -30,28 +30,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from podid.sandbox.directory import Directory
+from podid.sandbox.directory import DIRECTORY_ROLES, Directory
 from podid.sandbox.graph.errors import AccessDenied
 
-GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
-PRIVILEGED_ROLE_ADMINISTRATOR = "e8611ab8-c189-46e8-94e1-60213ab1f814"
-APPLICATION_ADMINISTRATORS = frozenset(
-    {
-        GLOBAL_ADMINISTRATOR,
-        "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",  # Application Administrator
-        "158c047a-c907-4556-b7ef-446551a6b5f7",  # Cloud Application Administrator
-    }
+
+def _roles(*names: str) -> frozenset[str]:
+    """Directory role template ids by role name."""
+    return frozenset(template for template, name in DIRECTORY_ROLES.items() if name in names)
+
+
+APPLICATION_ADMINISTRATORS = _roles(
+    "Global Administrator", "Application Administrator", "Cloud Application Administrator"
 )
-ROLE_ADMINISTRATORS = frozenset({GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR})
-# every built-in role the sandbox knows may read applications and service principals
-READER_ROLES = (
-    APPLICATION_ADMINISTRATORS
-    | ROLE_ADMINISTRATORS
-    | {
-        "f2ef992c-3afb-46b9-b7cf-a126ee74c451",  # Global Reader
-        "88d8e3e3-8f55-4a1e-953a-9b9898b8876b",  # Directory Readers
-    }
-)
+ROLE_ADMINISTRATORS = _roles("Global Administrator", "Privileged Role Administrator")
+READER_ROLES = frozenset(DIRECTORY_ROLES)  # every built-in role the sandbox knows reads applications
 READ_PERMISSIONS = frozenset(
     {
         "Application.Read.All",

@@ -73,9 +73,7 @@ def create_app_role_assignment(request: GraphRequest) -> GraphResponse:
     held = directory.grants.app_role_assignments(sp.object_id)
     if any(item.app_role_id == app_role_id and item.resource_id == resource.object_id for item in held):
         raise GraphBadRequest("Permission being assigned already exists on the object")
-    assignment = directory.grants.assign_app_role(
-        (sp.object_id, sp.display_name), (resource.object_id, resource.display_name), app_role_id
-    )
+    assignment = directory.grants.assign_app_role(sp, resource, app_role_id)
     context = f"servicePrincipals('{sp.object_id}')/appRoleAssignments"
     return entity(request, context, app_role_assignment_to_graph(assignment), 201)
 
@@ -97,8 +95,11 @@ def create_role_assignment(request: GraphRequest) -> GraphResponse:
     if principal is None:
         raise GraphNotFound(str(body["principalId"]))
     grants = request.cloud.directory.grants
-    held = {item.role_definition_id: item for item in grants.directory_role_assignments(principal.object_id)}
-    assignment = held.get(role) or grants.assign_directory_role(principal.object_id, role)
+    if role in grants.directory_roles(principal.object_id):
+        raise GraphBadRequest(
+            "A conflicting object with one or more of the specified property values is present in the directory."
+        )
+    assignment = grants.assign_directory_role(principal.object_id, role)
     return entity(request, "roleManagement/directory/roleAssignments", role_assignment_to_graph(assignment), 201)
 
 
