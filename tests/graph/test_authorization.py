@@ -111,6 +111,9 @@ def test_owned_by_creates_and_manages_its_own_applications(
     other_app = application_of(operator, other.app_id)
     assert error_of(add_password(as_manager, other_app["id"])) == DENIED
     assert error_of(as_manager("DELETE", f"/servicePrincipals/{other.object_id}")) == DENIED
+    assert error_of(as_manager("POST", "/servicePrincipals", json={"appId": other.app_id})) == DENIED
+    removal = as_manager("POST", f"/applications/{other_app['id']}/removePassword", json={"keyId": other_app["id"]})
+    assert error_of(removal) == DENIED
     assert error_of(add_password(as_manager, application_of(operator, endpoints.operator.client_id)["id"])) == DENIED
     reference = {"@odata.id": f"https://graph.microsoft.com/v1.0/directoryObjects/{other.object_id}"}
     assert error_of(as_manager("POST", f"/applications/{app['id']}/owners/$ref", json=reference)) == DENIED
