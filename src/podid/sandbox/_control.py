@@ -123,51 +123,59 @@ def guarded(handler: Handler, token: str) -> Handler:
     return guard
 
 
-def add_routes(app: web.Application, cloud: Cloud, token: str) -> None:
-    """Serve the control surface; every path under /_sandbox/ requires the owner's ``token``."""
+class _Handlers:
+    """The control operations, once the caller was found to be the owner."""
 
-    async def seed(request: web.Request) -> web.Response:
+    def __init__(self, cloud: Cloud) -> None:
+        self._cloud = cloud
+
+    async def seed(self, request: web.Request) -> web.Response:
         value = number(await json_object(request), "seed")
         if not value.is_integer():
             raise ControlError(400, "InvalidRequestContent", "'seed' must be an integer.")
-        _bootstrap.seed(cloud.store, cloud.ids, int(value))
+        _bootstrap.seed(self._cloud.store, self._cloud.ids, int(value))
         return web.json_response({"seed": int(value)})
 
-    async def state(request: web.Request) -> web.Response:
-        kind = request.query.get("kind")
+    async def state(self, request: web.Request) -> web.Response:
+        store, kind = self._cloud.store, request.query.get("kind")
         if kind:
-            return web.json_response({"kind": kind, "items": redact(cloud.store.all(kind))})
-        return web.json_response({"kinds": {name: len(cloud.store.keys(name)) for name in cloud.store.kinds()}})
+            return web.json_response({"kind": kind, "items": redact(store.all(kind))})
+        return web.json_response({"kinds": {name: len(store.keys(name)) for name in store.kinds()}})
 
-    async def metrics(request: web.Request) -> web.Response:
-        return web.json_response(cloud.metrics.snapshot())
+    async def metrics(self, request: web.Request) -> web.Response:
+        return web.json_response(self._cloud.metrics.snapshot())
 
-    async def settings(request: web.Request) -> web.Response:
+    async def settings(self, request: web.Request) -> web.Response:
         polls = (await json_object(request)).get("lroPolls", {})
         if not isinstance(polls, dict):
             raise ControlError(400, "InvalidRequestContent", "'lroPolls' must be an object.")
+        configured = self._cloud.operations.polls
         for resource_type in polls:
-            cloud.operations.polls[resource_type.lower()] = max(0, int(number(polls, resource_type)))
-        return web.json_response({"lroPolls": cloud.operations.polls})
+            configured[resource_type.lower()] = max(0, int(number(polls, resource_type)))
+        return web.json_response({"lroPolls": configured})
 
-    async def clock(request: web.Request) -> web.Response:
+    async def clock(self, request: web.Request) -> web.Response:
         seconds = number(await json_object(request), "advanceSeconds")
         if seconds < 0:
             message = f"The sandbox clock only moves forward: 'advanceSeconds' must be >= 0, got {seconds:g}."
             raise ControlError(400, "InvalidClockMove", message)
-        cloud.clock.advance(seconds)
-        return web.json_response({"now": cloud.clock.isoformat()})
+        self._cloud.clock.advance(seconds)
+        return web.json_response({"now": self._cloud.clock.isoformat()})
 
-    async def unknown(request: web.Request) -> web.Response:
+    async def unknown(self, request: web.Request) -> web.Response:
         raise ControlError(404, "NotFound", f"The control surface has no {request.method} {request.path}.")
 
+
+def add_routes(app: web.Application, cloud: Cloud, token: str) -> None:
+    """Serve the control surface; every path under /_sandbox/ requires the owner's ``token``."""
+    handlers = _Handlers(cloud)
     for method, path, handler in (
-        ("POST", "/seed", seed),
-        ("POST", "/clock", clock),
-        ("GET", "/state", state),
-        ("GET", "/metrics", metrics),
-        ("PUT", "/settings", settings),
-        ("*", "", unknown),
-        ("*", "/{tail:.*}", unknown),  # last: anything else under /_sandbox/ is guarded too
+        ("POST", "/seed", handlers.seed),
+        ("POST", "/clock", handlers.clock),
+        ("GET", "/state", handlers.state),
+        ("GET", "/metrics", handlers.metrics),
+        ("PUT", "/settings", handlers.settings),
+        ("*", "", handlers.unknown),
+        ("*", "/{tail:(?s:.*)}", handlers.unknown),  # last: anything else under /_sandbox/ is guarded too
     ):
         app.router.add_route(method, PREFIX + path, guarded(handler, token))
