@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from podid.sandbox import _control
+from podid.sandbox import _control, _envelopes
 from podid.sandbox.arm import providers
-from podid.sandbox.arm._frontdoor import FrontDoor
+from podid.sandbox.arm._frontdoor import MAX_REQUEST_BYTES, FrontDoor
 from podid.sandbox.arm._routing import Router
 from podid.sandbox.entra import handlers as entra
 from podid.sandbox.entra.errors import EntraError
@@ -62,9 +62,9 @@ def metadata_endpoints(cloud: Cloud) -> dict[str, Any]:
 
 
 def build(cloud: Cloud, control_token: str) -> web.Application:
-    app = web.Application(client_max_size=16 * 1024 * 1024)
     router = Router(providers.all_routes())
     front_door = FrontDoor(cloud, router)
+    app = web.Application(client_max_size=MAX_REQUEST_BYTES, middlewares=[_envelopes.middleware(cloud, front_door)])
     oidc_issuers = OidcIssuers(cloud)
     federated = FederatedAssertions(oidc_issuers)
 
@@ -92,12 +92,14 @@ def build(cloud: Cloud, control_token: str) -> web.Application:
     app.router.add_get("/metadata/endpoints", metadata)
     app.router.add_get("//metadata/endpoints", metadata)
     app.router.add_get("/common/discovery/instance", entra_json(entra.instance_discovery))
-    app.router.add_get("/{tenant}/v2.0/.well-known/openid-configuration", entra_json(entra.openid_configuration))
-    app.router.add_get("/{tenant}/discovery/v2.0/keys", jwks)
-    app.router.add_post("/{tenant}/oauth2/v2.0/token", token)
-    app.router.add_post("/{tenant}/oauth2/token", token)
+    # {tenant:[^/]+}: any tenant text (aiohttp's default placeholder refuses braces) reaches Entra, which refuses it
+    app.router.add_get("/{tenant:[^/]+}/v2.0/.well-known/openid-configuration", entra_json(entra.openid_configuration))
+    app.router.add_get("/{tenant:[^/]+}/discovery/v2.0/keys", jwks)
+    app.router.add_post("/{tenant:[^/]+}/oauth2/v2.0/token", token)
+    app.router.add_post("/{tenant:[^/]+}/oauth2/token", token)
     _control.add_routes(app, cloud, control_token)  # the sandbox owner's alone
     oidc_issuers.add_routes(app)  # AKS clusters' OIDC issuers, at their issuer URLs' paths
     GraphApi(cloud).add_routes(app)
-    app.router.add_route("*", "/{tail:.*}", front_door.handle)
+    # (?s): a path may hold any character once percent-decoded, a line feed too
+    app.router.add_route("*", "/{tail:(?s:.*)}", front_door.handle)
     return app

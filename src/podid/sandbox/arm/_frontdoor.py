@@ -24,6 +24,7 @@ from podid.sandbox.arm.errors import (
     InvalidResourceNamespace,
     InvalidResourceType,
     MissingApiVersionParameter,
+    RequestContentTooLarge,
     SubscriptionNotFound,
     Unauthenticated,
 )
@@ -43,6 +44,7 @@ _RATE_HEADER = {
     "DELETE": "x-ms-ratelimit-remaining-subscription-deletes",
 }
 _WRITE_METHODS = frozenset({"PUT", "PATCH", "POST", "DELETE"})
+MAX_REQUEST_BYTES = 4 * 1024 * 1024  # RequestContentTooLarge beyond (errors.py)
 
 
 def normalise_path(path: str) -> str:
@@ -61,12 +63,9 @@ class FrontDoor:
         started = time.perf_counter()
         correlation = request.headers.get("x-ms-correlation-request-id") or self.cloud.ids.guid()
         try:
-            body = await request.read()
-            response = self.dispatch(request, body)
+            response = self.dispatch(request, await _read(request))
         except ArmError as error:
-            response = ArmResponse(error.status, error.envelope(), dict(error.headers))
-            if error.status == 401:
-                response.headers["WWW-Authenticate"] = self._challenge()
+            response = self._error(error)
         except Exception:
             log.exception("unhandled error in %s %s", request.method, request.path)
             response = ArmResponse(
@@ -76,6 +75,17 @@ class FrontDoor:
             self.cloud.metrics.count_write(request.method, request.path)
         self.cloud.metrics.observe(time.perf_counter() - started)
         return self._to_web(request, response, correlation)
+
+    def refuse(self, request: web.Request, error: ArmError) -> web.Response:
+        """The ARM reply to a request refused before it reached the front door (by the HTTP layer)."""
+        correlation = request.headers.get("x-ms-correlation-request-id") or self.cloud.ids.guid()
+        return self._to_web(request, self._error(error), correlation)
+
+    def _error(self, error: ArmError) -> ArmResponse:
+        response = ArmResponse(error.status, error.envelope(), dict(error.headers))
+        if error.status == 401:
+            response.headers["WWW-Authenticate"] = self._challenge()
+        return response
 
     def dispatch(self, request: web.Request, body: bytes) -> ArmResponse:
         path = normalise_path(request.path)
@@ -165,6 +175,13 @@ class FrontDoor:
         return web.Response(
             status=response.status, text=text, headers=headers, content_type="application/json", charset="utf-8"
         )
+
+
+async def _read(request: web.Request) -> bytes:
+    try:
+        return await request.read()
+    except web.HTTPRequestEntityTooLarge:  # the application's client_max_size is MAX_REQUEST_BYTES
+        raise RequestContentTooLarge() from None
 
 
 def _token_error(error: TokenError, cloud: Cloud) -> Unauthenticated:

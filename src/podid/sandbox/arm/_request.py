@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from podid.sandbox import _nesting
 from podid.sandbox.arm.errors import BadRequest, InvalidRequestContent
 
 if TYPE_CHECKING:
     from podid.sandbox.cloud import Cloud
 
 DEFAULT_PAGE_SIZE = 100
+# ARM reads bodies with Json.NET, whose JsonSerializerSettings.MaxDepth defaults to 64 since 13.0.1
+# (https://github.com/JamesNK/Newtonsoft.Json/releases/tag/13.0.1).
+MAX_JSON_DEPTH = 64
 
 
 @dataclass(frozen=True)
@@ -42,8 +45,13 @@ class ArmRequest:
         if not self.body.strip():
             return {}
         try:
-            value = json.loads(self.body)
-        except (ValueError, UnicodeDecodeError) as error:
+            value = _nesting.loads(self.body, MAX_JSON_DEPTH)
+        except _nesting.TooDeep:
+            raise InvalidRequestContent(
+                "The request content was invalid and could not be deserialized: "
+                f"'The reader's MaxDepth of {MAX_JSON_DEPTH} has been exceeded.'."
+            ) from None
+        except ValueError as error:
             raise InvalidRequestContent(
                 f"The request content was invalid and could not be deserialized: '{error}'."
             ) from error

@@ -9,6 +9,7 @@ ArmError (status, code, message)
 ├── NotFound (404): SubscriptionNotFound, ResourceGroupNotFound, ResourceNotFound, ParentResourceNotFound
 ├── Conflict (409)
 ├── PreconditionFailed (412)
+├── RequestContentTooLarge (413)
 └── TooManyRequests (429, with Retry-After)
 """
 
@@ -158,6 +159,16 @@ class Conflict(ArmError):
 
 class PreconditionFailed(ArmError):
     status, code = 412, "PreconditionFailed"
+
+
+class RequestContentTooLarge(ArmError):
+    """ARM's 4 MB request limit, e.g. https://github.com/Azure/Azure-Landing-Zones/issues/2644 and
+    https://github.com/MicrosoftDocs/azure-docs/issues/74251 (a 413)."""
+
+    status, code = 413, "RequestContentTooLarge"
+
+    def __init__(self) -> None:
+        super().__init__("The request content size exceeds the maximum size of 4 MB.")
 
 
 class TooManyRequests(ArmError):

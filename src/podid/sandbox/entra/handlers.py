@@ -81,8 +81,7 @@ def resource_from_scope(scope: str) -> str:
 
 async def token(cloud: Cloud, request: web.Request, verify_assertion: AssertionVerifier | None) -> dict[str, Any]:
     _tenant(cloud, request)
-    form = await request.post()
-    fields = {key: str(value) for key, value in form.items()}
+    fields = await _form(request)
     if fields.get("grant_type") != "client_credentials":
         raise UnsupportedGrant(fields.get("grant_type", ""))
     client_id = fields.get("client_id", "")
@@ -104,6 +103,15 @@ async def token(cloud: Cloud, request: web.Request, verify_assertion: AssertionV
         "ext_expires_in": issued.expires_in,
         "access_token": issued.access_token,
     }
+
+
+async def _form(request: web.Request) -> dict[str, str]:
+    """The form fields; a body that is no form (bytes that are not UTF-8, a broken multipart) is malformed."""
+    try:
+        form = await request.post()
+    except ValueError:  # UnicodeDecodeError included
+        raise InvalidRequest(9002313, "Invalid request. Request is malformed or invalid.") from None
+    return {key: str(value) for key, value in form.items()}
 
 
 def _secret_principal(cloud: Cloud, client_id: str, secret: str) -> Any:
