@@ -21,7 +21,15 @@ from podid.sandbox.kube._cluster import STATUS_KINDS
 from podid.sandbox.kube._context import ApiContext
 from podid.sandbox.kube._objects import Obj
 from podid.sandbox.kube._rbac import USER, UserInfo, request_attributes
-from podid.sandbox.kube._status import KubeApiError, forbidden, forbidden_path, internal_error, method_not_allowed
+from podid.sandbox.kube._status import (
+    KubeApiError,
+    forbidden,
+    forbidden_path,
+    internal_error,
+    method_not_allowed,
+    request_entity_too_large,
+    unknown_error,
+)
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +43,7 @@ _SUBRESOURCES = {
     "Deployment": {"scale"},
     "ReplicaSet": {"scale"},
 }
+# k8s.io/apiserver's MaxRequestBodyBytes (3 MB) refuses a body over it with 413 RequestEntityTooLarge.
 _MAX_BODY = 3 * 1024 * 1024
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -52,8 +61,14 @@ def build_app(context: ApiContext) -> web.Application:
             return response
         except KubeApiError as error:
             return _rest.json_response(error.status, error.code)
-        except web.HTTPException:
-            raise
+        except web.HTTPRequestEntityTooLarge:  # aiohttp's client_max_size, met while reading the body
+            refused = request_entity_too_large(_MAX_BODY)
+            return _rest.json_response(refused.status, refused.code)
+        except web.HTTPException as error:
+            if error.status < 400:
+                raise
+            refused = unknown_error(error.reason, error.status)
+            return _rest.json_response(refused.status, refused.code)
         except Exception as error:
             log.exception("%s %s failed", request.method, request.path_qs)
             failure = internal_error(str(error))
@@ -63,7 +78,7 @@ def build_app(context: ApiContext) -> web.Application:
         return await _dispatch(context, request)
 
     app = web.Application(middlewares=[statuses], client_max_size=_MAX_BODY)
-    app.router.add_route("*", "/{tail:.*}", dispatch)
+    app.router.add_route("*", "/{tail:(?s:.*)}", dispatch)  # (?s): a decoded path may hold a line feed
     return app
 
 

@@ -16,13 +16,13 @@ the live object, but field ownership is not tracked, so a field dropped from the
 from __future__ import annotations
 
 import copy
-import json
 from typing import Any
 
 import jsonpatch
 import jsonpointer
 import yaml
 
+from podid.sandbox.kube._encoding import DecodeError, load_yaml, loads
 from podid.sandbox.kube._objects import Obj
 from podid.sandbox.kube._resources import ResourceType
 from podid.sandbox.kube._status import bad_request, unprocessable, unsupported_media_type
@@ -82,7 +82,7 @@ def _reject_constant(name: str) -> Any:
 
 def _decode_json(text: str) -> Any:
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return loads(text, parse_constant=_reject_constant)
     except ValueError as err:
         raise bad_request(str(err)) from None
 
@@ -100,7 +100,7 @@ def _json_object(text: str) -> Obj:
 
 def _merge_patch_body(obj: Obj, text: str) -> Obj:
     try:
-        patch = json.loads(text, parse_constant=_reject_constant)
+        patch = loads(text, parse_constant=_reject_constant)
     except ValueError:
         raise bad_request(_INVALID_MERGE_PATCH) from None
     if not isinstance(patch, dict):
@@ -124,8 +124,8 @@ def _json_patch(obj: Obj, operations: Any) -> Obj:
 
 def _decode_yaml(text: str) -> Obj:
     try:
-        value = yaml.safe_load(text)
-    except yaml.YAMLError as err:
+        value = load_yaml(text)
+    except (yaml.YAMLError, DecodeError) as err:
         raise bad_request(f"error decoding YAML: {err}") from None
     if not isinstance(value, dict):
         raise bad_request("error decoding YAML: the applied configuration must be an object")

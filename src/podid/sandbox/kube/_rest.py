@@ -18,7 +18,7 @@ from aiohttp import web
 
 from podid.sandbox.kube._cluster import DeleteOptions
 from podid.sandbox.kube._context import ApiContext
-from podid.sandbox.kube._encoding import dumps
+from podid.sandbox.kube._encoding import dumps, load_yaml, loads
 from podid.sandbox.kube._objects import Obj, as_dict, as_str, dig
 from podid.sandbox.kube._patching import APPLY_PATCH, apply_patch
 from podid.sandbox.kube._rbac_escalation import confirm_no_escalation
@@ -84,7 +84,7 @@ async def read_body(request: web.Request) -> Obj:
         raise unsupported_media_type(_BODY_TYPES)
     text = (await request.read()).decode("utf-8", errors="replace")
     try:
-        value = yaml.safe_load(text) if media_type == "application/yaml" else json.loads(text)
+        value = load_yaml(text) if media_type == "application/yaml" else loads(text)
     except (ValueError, yaml.YAMLError) as error:
         raise bad_request(f"couldn't get version/kind; json parse error: {error}") from None
     if not isinstance(value, dict):
@@ -265,7 +265,7 @@ async def _delete_options(request: web.Request) -> DeleteOptions:
     body: Any = {}
     if raw.strip():
         try:
-            body = json.loads(raw)
+            body = loads(raw)
         except ValueError as error:
             raise bad_request(f"couldn't get version/kind; json parse error: {error}") from None
     options = DeleteOptions.from_body(

@@ -226,6 +226,11 @@ def unsupported_media_type(accepted: Sequence[str]) -> KubeApiError:
     return _status(415, "UnsupportedMediaType", message)
 
 
+def request_entity_too_large(limit: int) -> KubeApiError:
+    """413 for a body over the apiserver's limit (k8s.io/apiserver endpoints/handlers/rest.go limitedReadBody)."""
+    return _status(413, "RequestEntityTooLarge", f"Request entity too large: limit is {limit}")
+
+
 def expired(message: str) -> KubeApiError:
     """410 Expired, e.g. ``too old resource version: 5 (20)`` for a watch resumed from a compacted version."""
     return _status(410, "Expired", message)
