@@ -45,8 +45,16 @@ _FIELDS: dict[str, Callable[[Record], tuple[object, ...]]] = {
         r["minimumTTL"],
     ),
     "SRV": lambda r: (r["priority"], r["weight"], r["port"], _name(r["target"])),
-    "TXT": lambda r: ([text.encode() for text in r["value"]],),
+    "TXT": lambda r: ([chunk for text in r["value"] for chunk in _character_strings(text)],),
 }
+MAX_CHARACTER_STRING = 255  # a length octet (RFC 1035 §3.3)
+
+
+def _character_strings(text: str) -> list[bytes]:
+    """One TXT string as DNS character strings: UTF-8, split every 255 bytes as Azure DNS serves a longer value
+    (https://learn.microsoft.com/azure/dns/dns-zones-records#txt-records)."""
+    data = text.encode()
+    return [data[start : start + MAX_CHARACTER_STRING] for start in range(0, len(data), MAX_CHARACTER_STRING)] or [b""]
 
 
 def to_rdata(record_type: str, records: Sequence[Record]) -> list[dns.rdata.Rdata]:

@@ -13,6 +13,7 @@ import socket
 import struct
 from typing import TYPE_CHECKING, cast
 
+import dns.flags
 import dns.message
 import dns.rcode
 
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 
 UDP_LIMIT = 512  # without EDNS (RFC 1035)
 TCP_LIMIT = 65_535
+HEADER = 12
 _IDLE_SECONDS = 30.0
 _PORT_ATTEMPTS = 20
 
@@ -50,7 +52,7 @@ def bind_udp_and_tcp(host: str, port: int) -> tuple[socket.socket, socket.socket
 
 def formerr(wire: bytes) -> bytes | None:
     """A FORMERR header echoing the id of a message we could not parse (None if not even a header)."""
-    if len(wire) < 12:
+    if len(wire) < HEADER:
         return None
     (message_id, flags) = struct.unpack("!HH", wire[:4])
     opcode_bits = flags & 0x7800
@@ -85,11 +87,13 @@ class DnsServer:
             await self._tcp.wait_closed()
 
     def answer(self, wire: bytes, *, udp: bool) -> bytes | None:
-        """The response to one wire-format query; None when it cannot be answered at all."""
+        """The response to one wire-format query; None when it cannot be answered at all or is no query."""
         try:
             query = dns.message.from_wire(wire)
         except Exception:  # any malformed input: dnspython raises many types for garbage
             return formerr(wire)
+        if query.flags & dns.flags.QR:  # a response: dropped, as BIND does (lib/ns/client.c, ns__client_request)
+            return None
         try:
             response = self._resolver.respond(query)
         except Exception:
@@ -109,7 +113,9 @@ class DnsServer:
                 wire = await reader.readexactly(struct.unpack("!H", header)[0])
                 reply = self.answer(wire, udp=False)
                 if reply is None:
-                    break
+                    if len(wire) < HEADER:  # not even a header: this is no DNS client
+                        break
+                    continue
                 writer.write(struct.pack("!H", len(reply)) + reply)
                 await writer.drain()
         except (TimeoutError, asyncio.IncompleteReadError, ConnectionError):

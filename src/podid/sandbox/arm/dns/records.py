@@ -35,6 +35,9 @@ _PROPERTY_TYPE = {prop.lower(): kind for kind, prop in RECORD_PROPERTY.items()}
 APEX = "@"
 MAX_TTL = 2_147_483_647
 MAX_RECORDS_PER_SET = 20
+# Each TXT string up to 255 characters (https://github.com/Azure/azure-rest-api-specs/issues/8249,
+# https://github.com/MicrosoftDocs/azure-docs/pull/89374); in characters, so a string may take more than 255
+# bytes in UTF-8, which the DNS server then splits (dns/rdata.py). All strings of a set: 4096 characters.
 MAX_TXT_STRING = 255
 MAX_TXT_SET = 4096
 _MAX_NAME = 253
@@ -200,7 +203,10 @@ def _check_set(record_type: str, records: list[Record]) -> None:
             )
         seen.append(record)
     if record_type == "TXT" and sum(len(text) for record in records for text in record["value"]) > MAX_TXT_SET:
-        raise InvalidRecordSet(f"The total length of the TXT record strings cannot exceed {MAX_TXT_SET} characters.")
+        # Azure's text: https://github.com/hashicorp/terraform-provider-azurerm/pull/24169
+        raise InvalidRecordSet(
+            f"The combined length of all TXT records in a record set may not exceed {MAX_TXT_SET} characters."
+        )
 
 
 # field validators: (field name, raw value) → normalised value, or InvalidRecordSet
