@@ -17,6 +17,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.types import Options
 
 from podid.sandbox._files import PRIVATE_FILE_MODE, write_private
 from podid.sandbox._ids import Clock, IdGenerator
@@ -24,6 +25,9 @@ from podid.sandbox._ids import Clock, IdGenerator
 TOKEN_LIFETIME = 3599
 _REUSE_MARGIN = 600
 _VALIDATED_CACHE_LIMIT = 50_000
+# PyJWT would check nbf and iat against the wall clock; every check is made against the sandbox clock instead
+# (see ``premature``), which /_sandbox/clock moves.
+DECODE_OPTIONS: Options = {"verify_exp": False, "verify_aud": False, "verify_nbf": False, "verify_iat": False}
 
 
 @dataclass(frozen=True)
@@ -120,7 +124,10 @@ class TokenService:
         claims = self._validated.get(token)
         if claims is None:
             claims = self._verify_signature(token)
-        if claims["exp"] < self._clock.now():
+        now = self._clock.now()
+        if premature(claims, now):
+            raise TokenError("malformed", "The token is not yet valid")
+        if claims["exp"] < now:
             raise TokenError("expired", str(claims["exp"]))
         if claims.get("aud") not in audiences:
             raise TokenError("audience", str(claims.get("aud")))
@@ -128,9 +135,7 @@ class TokenService:
 
     def _verify_signature(self, token: str) -> dict[str, Any]:
         try:
-            claims: dict[str, Any] = jwt.decode(
-                token, self._public_pem, algorithms=["RS256"], options={"verify_exp": False, "verify_aud": False}
-            )
+            claims: dict[str, Any] = jwt.decode(token, self._public_pem, algorithms=["RS256"], options=DECODE_OPTIONS)
         except jwt.InvalidSignatureError as error:
             raise TokenError("signature", str(error)) from error
         except jwt.PyJWTError as error:
@@ -139,6 +144,15 @@ class TokenService:
             self._validated.clear()
         self._validated[token] = claims
         return claims
+
+
+def premature(claims: dict[str, Any], now: float) -> bool:
+    """PyJWT's nbf and iat checks (no leeway) against ``now``: a claim that is no time, or a time after now."""
+    for claim in ("nbf", "iat"):
+        value = claims.get(claim, now)
+        if not isinstance(value, int | float) or isinstance(value, bool) or value > now:
+            return True
+    return False
 
 
 def _load_or_create_key(path: Path | None) -> rsa.RSAPrivateKey:

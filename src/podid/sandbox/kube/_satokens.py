@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from podid.sandbox._ids import Clock
 from podid.sandbox.kube._objects import Obj, as_dict, as_str, dig
+from podid.sandbox.tokens import DECODE_OPTIONS, premature
 
 DEFAULT_ISSUER = "https://kubernetes.default.svc.cluster.local"
 LEGACY_ISSUER = "kubernetes/serviceaccount"
@@ -141,16 +142,14 @@ class TokenSigner:
         claims = self._validated.get(token)
         if claims is None:
             try:
-                claims = jwt.decode(
-                    token, self._public_pem, algorithms=["RS256"], options={"verify_exp": False, "verify_aud": False}
-                )
+                claims = jwt.decode(token, self._public_pem, algorithms=["RS256"], options=DECODE_OPTIONS)
             except jwt.PyJWTError:
                 return None
             if len(self._validated) >= _VALIDATED_LIMIT:
                 self._validated.clear()
             self._validated[token] = claims
-        expires = claims.get("exp")
-        if isinstance(expires, int) and expires < self._clock.now():
+        expires, now = claims.get("exp"), self._clock.now()
+        if premature(claims, now) or (isinstance(expires, int) and expires < now):
             return None
         return claims
 
