@@ -18,11 +18,12 @@ directory roles. A managed identity and a new service principal hold neither, so
   administrator role. Application.ReadWrite.OwnedBy adds nothing to ownership: it manages only what it owns.
 * Add an owner to an application: Application.ReadWrite.All or an application administrator role, as
   Application.ReadWrite.OwnedBy is not enough (https://learn.microsoft.com/graph/api/application-post-owners).
-* Assign an app role: AppRoleAssignment.ReadWrite.All; assign a directory role:
+* Assign an app role: AppRoleAssignment.ReadWrite.All and a read permission (Graph wants both:
+  https://github.com/microsoftgraph/microsoft-graph-docs-contrib/issues/3476); assign a directory role:
   RoleManagement.ReadWrite.Directory; either: Privileged Role Administrator or Global Administrator.
 
-Anything else is Graph's 403 ``Authorization_RequestDenied``. An object that does not exist is a 404 first: the
-owner rule needs the object.
+Anything else is Graph's 403 ``Authorization_RequestDenied``. Where the owner rule applies, an object that does
+not exist is a 404 before any 403, since the rule needs the object.
 """
 
 from __future__ import annotations
