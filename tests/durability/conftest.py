@@ -30,11 +30,12 @@ class SandboxProcess:
         self._process: subprocess.Popen[bytes] | None = None
         self._log = data_dir.parent / f"{data_dir.name}.log"
 
-    def start(self) -> Endpoints:
-        """Spawn the process; ready once it publishes endpoints.json with its own pid."""
+    def start(self, arm_port: int = 0) -> Endpoints:
+        """Spawn the process (ARM on ``arm_port``, 0 for a free one); ready once it publishes endpoints.json with
+        its own pid."""
         assert self._process is None, "already running"
         command = [sys.executable, "-m", "podid.sandbox", "--data-dir", str(self.data_dir), "--log-level", "WARNING"]
-        command += ["--arm-port", "0", "--imds-port", "0", "--dns-port", "0", "--kube-port-base", "0"]
+        command += ["--arm-port", str(arm_port), "--imds-port", "0", "--dns-port", "0", "--kube-port-base", "0"]
         with self._log.open("ab") as log:
             self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + START_TIMEOUT

@@ -135,7 +135,7 @@ class Cloud:
         self.metrics = Metrics()
         self.services: list[Service] = []  # started in order after the HTTPS app, stopped in reverse
         self.published: dict[str, object] = {}  # what services announce: imds_url, dns_port, ...
-        self.operations = Operations(ids, clock)
+        self.operations = Operations(ids, clock, store)
         self.directory = Directory(store, ids, clock, settings.tenant_id)
         self.resources = ResourcesBackend(self)
         self.authorization = AuthorizationBackend(self)
