@@ -6,7 +6,8 @@ preview feature registered; `down` without a TTY and without --yes refuses in az
 a "n" at its prompt cancels; `--adopt` tags the zone, which `down` then removes; another cluster's kubeconfig
 entry under the same name stops `up` before any write (unless --overwrite-existing) and survives `down`, and a
 kubeconfig with another context keeps it after `down`; a new location is shown by `plan` as a change Azure cannot
-make and refused by `up` before any write.
+make and refused by `up` before any write; a cluster made beforehand stays after `down`, which takes out of it
+only what podid put there (its labelled objects and its pod identities), not the user's own Deployment.
 """
 
 from __future__ import annotations
@@ -18,12 +19,20 @@ from typing import Any
 import pytest
 import yaml
 from azure.identity import ClientSecretCredential
+from azure.mgmt.containerservice import ContainerServiceClient
+from azure.mgmt.containerservice.models import (
+    ContainerServiceNetworkProfile,
+    ManagedCluster,
+    ManagedClusterAgentPoolProfile,
+    ManagedClusterIdentity,
+)
 from azure.mgmt.dns import DnsManagementClient
 from azure.mgmt.dns.models import ARecord, RecordSet, Zone
 from azure.mgmt.resource.features import FeatureClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 from azure.mgmt.resource.resources.models import ResourceGroup
 
+from podid.provision.kube import Kube
 from podid.sandbox import Endpoints
 from tests.cli.conftest import PodidRunner, podid  # noqa: F401  (the fixture)
 from tests.conftest import mgmt_client
@@ -228,3 +237,49 @@ def test_a_new_location_is_refused_before_any_write(
     assert arm_writes(endpoints) == writes
     monkeypatch.delenv("AZ_LOCATION")
     assert podid("down", *settings, "--yes", "-o", "none").code == 0
+
+
+def test_a_cluster_made_beforehand_keeps_all_but_what_podid_put_in_it(
+    podid: PodidRunner,  # noqa: F811
+    endpoints: Endpoints,
+    operator_credential: ClientSecretCredential,
+    groups: ResourceManagementClient,
+    names: dict[str, Any],
+    settings: list[str],
+) -> None:
+    """`az group create` + `az aks create` by the user, then `podid up` and `podid down --yes` on them."""
+    groups.resource_groups.create_or_update(names["group"], ResourceGroup(location="westus2"))
+    clusters = mgmt_client(ContainerServiceClient, endpoints, operator_credential).managed_clusters
+    pool = ManagedClusterAgentPoolProfile(name="nodepool1", count=1, vm_size="Standard_DS2_v2", mode="System")
+    mine = ManagedCluster(
+        location="westus2",
+        dns_prefix="mine",
+        identity=ManagedClusterIdentity(type="SystemAssigned"),
+        agent_pool_profiles=[pool],
+        network_profile=ContainerServiceNetworkProfile(network_plugin="azure"),
+    )
+    clusters.begin_create_or_update(names["group"], names["cluster"], mine).result()
+    assert podid("up", *settings, "-o", "none").code == 0
+    kube = Kube.from_file(names["kubeconfig"], names["cluster"])
+    own = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "own", "namespace": "default"}}
+    own["spec"] = {
+        "replicas": 0,
+        "selector": {"matchLabels": {"app": "own"}},
+        "template": {"metadata": {"labels": {"app": "own"}}, "spec": {"containers": [{"name": "c", "image": "x"}]}},
+    }
+    kube.create(own)
+
+    down = podid("down", *settings, "--yes", "-o", "json")
+    assert down.code == 0, down.err
+    kept, removed = kept_and_removed(down)
+    assert f"AKS cluster {names['cluster']} (not created by podid)" in kept
+    assert {"Deployment kube-addons/external-dns", "ClusterRole external-dns", "Deployment default/hello"} <= set(
+        removed
+    )
+    assert f"pod identities of {names['cluster']}" in removed
+    cluster = clusters.get(names["group"], names["cluster"])
+    assert not cluster.pod_identity_profile.user_assigned_identities
+    assert kube.get("Deployment", "default", "own") is not None
+    assert kube.get("Deployment", "default", "hello") is None
+    clusters.begin_delete(names["group"], names["cluster"]).result()
+    groups.resource_groups.begin_delete(names["group"]).result()

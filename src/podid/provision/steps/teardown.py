@@ -1,9 +1,10 @@
 """``podid down``: remove what ``up`` created, in reverse order; keep (and say so) what it found and reused.
 
 What podid created carries its claim (``steps._owner``): tags on the cluster, zone, identities and resource
-group, the marker in the description of the custom role and of role assignments. Everything else is kept, however
-its name matches. The preview feature and its provider are subscription-wide and stay registered: other clusters
-may depend on them. Each step is a no-op when its part is gone, so a second ``down`` plans nothing.
+group, the marker in the description of the custom role and of role assignments, a label on Kubernetes objects.
+Everything else is kept, however its name matches; a kept cluster loses only what podid put in it. The preview
+feature and its provider are subscription-wide and stay registered: other clusters may depend on them. Each
+step is a no-op when its part is gone, so a second ``down`` plans nothing.
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from podid.provision import kubeconfig, rbac
+from podid.provision import kubeconfig, manifests, podidentity, rbac
+from podid.provision import workloadidentity as wi
+from podid.provision.design import Design
 from podid.provision.errors import NotFound, translated
+from podid.provision.kube import Kube, describe
 from podid.provision.state import State
 from podid.provision.step import Change, kept, wire
-from podid.provision.steps._owner import marked, tagged
+from podid.provision.steps._owner import kube_owned, marked, tagged
 from podid.provision.steps._resource import current
-from podid.provision.steps.cluster import ours
+from podid.provision.steps.cluster import kube_for, ours
 from podid.provision.steps.identities import zone_reader_guid
 
 
@@ -60,6 +64,68 @@ class DeleteCluster:
             read,
             lambda: clusters.begin_delete(design.group, design.cluster).result(),
         )
+
+
+def _kube_objects(design: Design) -> list[tuple[str, str | None, str]]:
+    """(kind, namespace, name) of every object either mode's ``up`` applies, namespaces last."""
+    made = [
+        *manifests.hello(design),
+        *manifests.external_dns(design, "", ""),
+        *manifests.external_dns_rbac(design),
+        *manifests.demo(design, "", ""),
+        *wi.external_dns(design, "", ""),
+        *wi.demo(design, "", "", ""),
+    ]
+    keys = dict.fromkeys((o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"]) for o in made)
+    return sorted(keys, key=lambda key: key[0] == "Namespace")
+
+
+class RemoveFromKeptCluster:
+    """A cluster podid did not create stays; what podid put in it goes: the Kubernetes objects it labelled,
+    and its pod identities when their identities are podid's (they are removed below)."""
+
+    name = "cluster contents"
+
+    def plan(self, state: State) -> list[Change]:
+        design, cluster = state.design, state.cluster
+        if cluster is None or tagged(design, wire(cluster).get("tags")):
+            return []  # absent, or removed whole with its contents
+        kube = kube_for(state)
+        changes = [] if kube is None else [c for key in _kube_objects(design) for c in self._object(kube, *key)]
+        return [*changes, *self._pod_identities(state)]
+
+    @staticmethod
+    def _object(kube: Kube, kind: str, namespace: str | None, name: str) -> list[Change]:
+        found = kube.get(kind, namespace, name)
+        if found is None:
+            return []
+        if not kube_owned(found):
+            return [kept(describe(found))]
+        return [Change("delete", describe(found), (), _deleting(partial(kube.delete, kind, namespace, name)))]
+
+    @staticmethod
+    def _pod_identities(state: State) -> list[Change]:
+        design, cluster, clients = state.design, state.cluster, state.clients
+        if not podidentity.enabled(cluster):
+            return []
+        ours = {
+            str(found.id).lower()
+            for pi in design.pod_identities
+            if (found := current(partial(clients.msi.user_assigned_identities.get, design.group, pi.identity_name)))
+            and tagged(design, found.tags)
+        }
+        gone = [e for e in podidentity.identities_of(cluster) if (e.identity.resource_id or "").lower() in ours]
+        if not gone:
+            return []
+
+        def remove() -> None:
+            fresh = podidentity.get_cluster(clients, design.group, design.cluster)
+            left = [e for e in podidentity.identities_of(fresh) if (e.identity.resource_id or "").lower() not in ours]
+            podidentity.set_profile(fresh, True, left, podidentity.exceptions_of(fresh))
+            podidentity.put_cluster(clients, design.group, design.cluster, fresh)
+
+        what = f"pod identities of {design.cluster}"
+        return [Change("delete", what, tuple(f"pod identity {e.namespace}/{e.name}" for e in gone), remove)]
 
 
 class RemoveKubeconfig:
@@ -179,6 +245,7 @@ class DeleteGroup:
 
 DOWN_STEPS = (
     DeleteCluster,
+    RemoveFromKeptCluster,
     RemoveKubeconfig,
     DeleteRoleAssignments,
     DeleteZoneReaderRole,
