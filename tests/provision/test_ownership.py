@@ -4,7 +4,8 @@ Covers, through the CLI against the session sandbox: a DNS zone made beforehand 
 beforehand is reused and kept by `up`, and kept with its record and group by `down --yes`, which leaves the
 preview feature registered; `down` without a TTY and without --yes refuses in az's words and deletes nothing, and
 a "n" at its prompt cancels; `--adopt` tags the zone, which `down` then removes; another cluster's kubeconfig
-entry under the same name stops `up` before any write (unless --overwrite-existing) and survives `down`, and a
+entry under the same name stops `up` before any write (unless --overwrite-existing or a "y" at az's question)
+and survives `down`, and a
 kubeconfig with another context keeps it after `down`; a new location is shown by `plan` as a change Azure cannot
 make and refused by `up` before any write; a cluster made beforehand stays after `down`, which takes out of it
 only what podid put there (its labelled objects and its pod identities), not the user's own Deployment.
@@ -190,6 +191,31 @@ def test_another_clusters_kubeconfig_entry_is_not_overwritten(
     assert kube_step["changes"][0]["blocked"].startswith("A different object named")
     assert podid("down", *settings, "--yes", "-o", "none").code == 0
     assert path.read_text() == before
+
+
+def test_overwriting_another_clusters_kubeconfig_entry_takes_a_yes_or_the_flag(
+    podid: PodidRunner,  # noqa: F811
+    names: dict[str, Any],
+    settings: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path: Path = names["kubeconfig"]
+    path.write_text(yaml.safe_dump(foreign_kubeconfig(names["cluster"])))
+    monkeypatch.setattr("sys.stdin", Tty("n\n"))
+    declined = podid("up", *settings)
+    question = (
+        f"A different object named {names['cluster']} already exists in your kubeconfig file.\nOverwrite? (y/n): "
+    )
+    assert declined.code == 1 and declined.out == question
+    assert "already exists in clusters in your kubeconfig file" in declined.err
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert podid("up", *settings, "--overwrite-existing", "-o", "none").code == 0
+    [cluster] = yaml.safe_load(path.read_text())["clusters"]
+    assert cluster["cluster"]["server"] != foreign_kubeconfig("x")["clusters"][0]["cluster"]["server"]
+    assert podid("down", *settings, "--yes", "-o", "none").code == 0
+    left = yaml.safe_load(path.read_text())  # the other cluster's user had another name: it stays
+    assert (left["clusters"], left["contexts"]) == ([], [])
+    assert left["users"] == foreign_kubeconfig(names["cluster"])["users"]
 
 
 def test_down_takes_only_its_own_entries_out_of_a_shared_kubeconfig(

@@ -20,7 +20,7 @@ from podid.provision.errors import NotFound, translated
 from podid.provision.kube import Kube, describe
 from podid.provision.state import State
 from podid.provision.step import Change, kept, wire
-from podid.provision.steps._owner import kube_owned, marked, tagged
+from podid.provision.steps._owner import kube_owned, marked, marker, tagged
 from podid.provision.steps._resource import current
 from podid.provision.steps.cluster import kube_for, ours
 from podid.provision.steps.identities import zone_reader_guid
@@ -157,7 +157,8 @@ class DeleteRoleAssignments:
         changes = []
         for item in self._candidates(state):
             what = f"role assignment {item.name}"
-            if marked(design, item.description):
+            if marked(design, item.description):  # "DNS Zone Contributor for <identity>", as up described it
+                what = f"role assignment {item.description.replace(marker(design), '').strip()}"
                 remove = _deleting(partial(assignments.delete_by_id, str(item.id)))
                 changes.append(Change("delete", what, (f"scope: {item.scope}",), remove))
             elif rbac.guid_of(item.role_definition_id or "") in self._roles(state):
