@@ -8,7 +8,10 @@ Precedence is flags > environment > podid.toml > defaults (the tutorial's values
     export AZ_DNS_DOMAIN="example.internal"       # dns_domain
     export KUBECONFIG=~/.kube/$AZ_CLUSTER_NAME    # kubeconfig
 
-Everything is validated before any change, and the first problem is reported as one ``SettingsError``.
+Everything is validated before any change, and the first problem is reported as one ``SettingsError``: each
+setting, and every name derived from them (the DNS identity, the node resource group, the hello record and its
+TXT ownership record, the kubeconfig path), against Azure's naming rules, so that ``up`` never stops half-way on
+a name Azure refuses.
 """
 
 from __future__ import annotations
@@ -41,6 +44,14 @@ _GROUP_NAME = re.compile(r"^[-\w.()]{1,90}$")
 _CLUSTER_NAME = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?$")
 _LOCATION = re.compile(r"^[a-z][a-z0-9]{1,40}$")
 _DNS_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+# https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules
+# (Microsoft.ManagedIdentity userAssignedIdentities: 3-128)
+MAX_IDENTITY_NAME = 128
+# AKS: "The maximum length is 80" (InvalidParameter); https://aka.ms/aks-naming-rules
+MAX_NODE_RESOURCE_GROUP = 80
+MAX_DNS_NAME = 253  # RFC 1035, without the root dot
+HELLO_LABEL = "hello"
+TXT_RECORD_PREFIX = "a-"  # external-dns's TXT registry names the A record `a-<first label>.<rest>`
 
 
 class SettingsError(ValueError):
@@ -65,6 +76,15 @@ class Settings:
         """The tutorial's `<domain with dots as dashes>-identity`."""
         return self.dns_domain.replace(".", "-") + "-identity"
 
+    @property
+    def node_resource_group(self) -> str:
+        """AKS's default node resource group name (the cluster reports the real one)."""
+        return f"MC_{self.resource_group}_{self.cluster_name}_{self.location}"
+
+    @property
+    def hello_host(self) -> str:
+        return f"{HELLO_LABEL}.{self.dns_domain}"
+
     def validate(self) -> Settings:
         for problem in (
             _check_group(self.resource_group),
@@ -72,10 +92,33 @@ class Settings:
             _check_location(self.location),
             _check_domain(self.dns_domain),
             None if self.target in TARGETS else f"target '{self.target}' is not one of: {', '.join(TARGETS)}",
+            *self._derived_problems(),
         ):
             if problem:
                 raise SettingsError(problem)
         return self
+
+    def _derived_problems(self) -> tuple[str | None, ...]:
+        """The names ``up`` makes from the settings, checked as Azure will check them."""
+        identity, node_group = self.dns_identity_name, self.node_resource_group
+        record = TXT_RECORD_PREFIX + self.hello_host  # the longest record name up writes
+        return (
+            None
+            if len(identity) <= MAX_IDENTITY_NAME
+            else f"DNS domain '{self.dns_domain}' is too long: the managed identity named after it, '{identity}', "
+            f"has {len(identity)} characters and Azure allows {MAX_IDENTITY_NAME}; use a domain of at most "
+            f"{MAX_IDENTITY_NAME - len(identity) + len(self.dns_domain)} characters",
+            None
+            if len(node_group) <= MAX_NODE_RESOURCE_GROUP
+            else f"resource group, cluster name and location are too long together: the node resource group "
+            f"'{node_group}' has {len(node_group)} characters and AKS allows {MAX_NODE_RESOURCE_GROUP}; "
+            "shorten the resource group or the cluster name",
+            None
+            if len(record) <= MAX_DNS_NAME
+            else f"DNS domain '{self.dns_domain}' is too long: the record '{record}' has {len(record)} characters "
+            f"and DNS allows {MAX_DNS_NAME}",
+            _check_kubeconfig(self.kubeconfig_path),
+        )
 
 
 def _check_group(name: str) -> str | None:
@@ -118,9 +161,23 @@ def _check_domain(domain: str) -> str | None:
     return None
 
 
+def _check_kubeconfig(path: Path) -> str | None:
+    """The kubeconfig must be a file podid can write: not a directory, in a directory (or one it can create)."""
+    if path.is_dir():
+        return f"kubeconfig '{path}' is a directory: set KUBECONFIG or --kubeconfig to a file"
+    parent = next((folder for folder in path.parents if folder.exists()), None)
+    if parent is not None and not parent.is_dir():
+        return f"kubeconfig '{path}' cannot be written: '{parent}' is not a directory"
+    return None
+
+
 def _from_toml(path: Path) -> dict[str, Any]:
     try:
-        raw = tomllib.loads(path.read_text())
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise SettingsError(
+            f"cannot read {path}: it is not UTF-8 text (byte {error.start}); save it as UTF-8"
+        ) from error
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise SettingsError(f"cannot read {path}: {error}") from error
     known = {item.name for item in fields(Settings)}

@@ -77,7 +77,9 @@ def test_start_status_env_stop(data_dir: Path) -> None:
 def test_env_without_a_running_sandbox_is_one_line(tmp_path: Path) -> None:
     missing = podid("sandbox", "env", "--data-dir", str(tmp_path))
     assert missing.returncode == 1
-    assert missing.stderr == f"ERROR: no sandbox is running in {tmp_path}: run `podid sandbox start`\n"
+    assert missing.stderr == (
+        f"ERROR: no sandbox is running in {tmp_path}: `podid sandbox start` (or `podid up`) starts one\n"
+    )
 
 
 @pytest.mark.azcli

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 DATA_DIR_ENV = "PODID_DATA_DIR"
 TARGET_ENV = "PODID_TARGET"
+# the one command that starts a sandbox when none runs; the others read or change what exists
+STARTS_SANDBOX = ("up",)
 
 
 class CliError(Exception):
@@ -55,8 +57,26 @@ def target_name(args: argparse.Namespace) -> str:
 
 
 def target(args: argparse.Namespace, name: str | None = None) -> Target:
+    """Where the command acts. Targets never cross: Azure never starts or uses a sandbox (and refuses an
+    environment that points at one); the sandbox is started by ``up`` alone."""
+    from podid.cli import _sandbox
     from podid.provision.target import azure_target, sandbox_target
 
     if (name or target_name(args)) == "azure":
-        return azure_target(getattr(args, "subscription", None))
-    return sandbox_target(data_dir(args))
+        return azure_target(getattr(args, "subscription", None), _known_sandboxes(args))
+    directory = data_dir(args)
+    if getattr(args, "command", None) in STARTS_SANDBOX:
+        _sandbox.ensure_running(args)
+    else:
+        _sandbox.require_running(directory)
+    return sandbox_target(directory)
+
+
+def _known_sandboxes(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The endpoints.json of the sandboxes this user may have pointed the environment at (read, never started)."""
+    from podid.cli._sandbox import read_endpoints
+
+    directories = {data_dir(args)}
+    if os.environ.get(DATA_DIR_ENV):
+        directories.add(Path(os.environ[DATA_DIR_ENV]).expanduser().resolve())
+    return [found for directory in directories if (found := read_endpoints(directory)) is not None]

@@ -18,7 +18,14 @@ from podid.cli import _output, _parsers
 from podid.cli._common import CliError, Result
 from podid.config import SettingsError
 
-EXIT_ERROR, EXIT_NOT_FOUND = 1, 3
+EXIT_ERROR, EXIT_NOT_FOUND, EXIT_INTERRUPTED = 1, 3, 130
+# what an interrupted command leaves: every step is idempotent, so running it again finishes the work
+INTERRUPTED = {
+    "up": "interrupted: the steps reported above are done, the one under way may be half-done; "
+    "run `podid up` again to finish",
+    "down": "interrupted: the parts reported above are removed; run `podid down` again to remove the rest",
+    "migrate": "interrupted: run `podid migrate` again to finish the move",
+}
 
 
 def _print(result: Result, args: argparse.Namespace) -> None:
@@ -54,6 +61,18 @@ def _client_failure(error: Exception, args: argparse.Namespace | None) -> int:
     return _fail(str(failure), EXIT_NOT_FOUND if isinstance(failure, NotFound) else EXIT_ERROR, args, error)
 
 
+def _interrupted(args: argparse.Namespace | None) -> int:
+    command = getattr(args, "command", None)
+    _output.write(sys.stderr, f"\n{INTERRUPTED.get(str(command), 'interrupted')}\n")
+    return EXIT_INTERRUPTED
+
+
+def _quiet_sdk_logs(args: argparse.Namespace) -> None:
+    """azure-identity logs each credential it tried as a warning: the one-line error says it; --debug shows all."""
+    level = logging.DEBUG if getattr(args, "debug", False) else logging.ERROR
+    logging.getLogger("azure.identity").setLevel(level)
+
+
 def _run(args: argparse.Namespace) -> int:
     outcome: Any = args.func(args)
     if outcome is None:
@@ -68,11 +87,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args: argparse.Namespace | None = None
     try:
         args = _parsers.build().parse_args(argv)
+        _quiet_sdk_logs(args)
         return _run(args)
     except SystemExit as exit_:  # argparse: --help (0) or a usage error (2, already printed)
         return exit_.code if isinstance(exit_.code, int) else _parsers.EXIT_USAGE
     except KeyboardInterrupt:
-        return 130
+        return _interrupted(args)
     except (SettingsError, _output.QueryError) as error:
         return _fail(str(error), _parsers.EXIT_USAGE, args, error)
     except CliError as error:

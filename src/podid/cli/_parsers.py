@@ -77,6 +77,13 @@ def settings_options() -> argparse.ArgumentParser:
     return parent
 
 
+def sandbox_ports(parser: argparse.ArgumentParser) -> None:
+    """The sandbox's ports, for the commands that may start it (env PODID_ARM_PORT …; default: its last ones)."""
+    for port in ("--arm-port", "--imds-port", "--dns-port", "--kube-port-base"):
+        variable = "PODID_" + port[2:].replace("-", "_").upper()
+        parser.add_argument(port, type=int, help=f"When the sandbox starts: 0 picks any free port ({variable}).")
+
+
 def _sandbox(commands: Any) -> None:
     verbs = commands.add_parser("sandbox", help="Run the local Azure + AKS sandbox.").add_subparsers(
         dest="verb", required=True, metavar="{start,stop,status,env}"
@@ -87,8 +94,7 @@ def _sandbox(commands: Any) -> None:
     start = verbs.add_parser("start", parents=parents, help="Start the sandbox (in the background).")
     start.add_argument("--foreground", action="store_true", help="Run in this process until SIGTERM or Ctrl-C.")
     start.add_argument("--host")
-    for port in ("--arm-port", "--imds-port", "--dns-port", "--kube-port-base"):
-        start.add_argument(port, type=int, help="0 picks any free port.")
+    sandbox_ports(start)
     start.add_argument("--seed", type=int, help="Seed the GUID generator (reproducible ids).")
     start.add_argument("--dns-rate-limits", action="store_true", help="Enforce Azure DNS per-zone request limits.")
     start.add_argument("--nmi-wait", action="store_true", help="NMI waits as the real one before 'no identity'.")
@@ -123,6 +129,7 @@ def _provision(commands: Any) -> None:
                 "--adopt", action="store_true", help="Tag the existing resources `up` reuses, so `down` removes them."
             )
         if name == "up":
+            sandbox_ports(parser)
             parser.add_argument(
                 "--overwrite-existing",
                 action="store_true",

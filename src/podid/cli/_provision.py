@@ -11,7 +11,6 @@ from rich.console import Console
 from rich.table import Table
 
 from podid import config, provision
-from podid.cli import _sandbox
 from podid.cli._common import CliError, Result, target
 from podid.cli._output import render
 from podid.cli._progress import QuietProgress, StepProgress
@@ -35,8 +34,6 @@ def open_state(args: argparse.Namespace) -> State:
     settings = config.load(flags, config_file=args.config)
     if settings.target == "azure" and getattr(args, "mode", None) != "workload-identity":
         print(RETIRED_WARNING, file=sys.stderr)
-    else:
-        _sandbox.ensure_running(args)
     state = provision.start(settings, target(args, settings.target))
     state.adopt = bool(getattr(args, "adopt", False))
     state.overwrite_kubeconfig = bool(getattr(args, "overwrite_existing", False))

@@ -1,16 +1,24 @@
-"""``podid sandbox start|stop|status|env``: run the local Azure + AKS in the background and point tools at it."""
+"""``podid sandbox start|stop|status|env``: run the local Azure + AKS in the background and point tools at it.
+
+Its ports come from flags (``--arm-port`` …), else the environment (``PODID_ARM_PORT`` …), else the ports it had
+before in the same data dir (a sandbox restarted after a crash keeps its URLs, so kubeconfigs and ``podid sandbox
+env`` exports stay valid), else the defaults. A port in use is named with the setting that changes it.
+"""
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+from urllib.parse import urlsplit
 
 import requests
 from rich.console import Console
@@ -23,6 +31,25 @@ ENDPOINTS_FILE = "endpoints.json"
 LOG_FILE = "sandbox.log"
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
+NOT_RUNNING = "no sandbox is running in {directory}: `podid sandbox start` (or `podid up`) starts one"
+
+
+class Port(NamedTuple):
+    setting: str  # the argparse dest, and the sandbox's own flag
+    variable: str
+    label: str
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.setting.replace("_", "-")
+
+
+PORTS = (
+    Port("arm_port", "PODID_ARM_PORT", "ARM"),
+    Port("imds_port", "PODID_IMDS_PORT", "IMDS"),
+    Port("dns_port", "PODID_DNS_PORT", "DNS"),
+    Port("kube_port_base", "PODID_KUBE_PORT_BASE", "Kubernetes API servers from"),
+)
 
 
 def read_endpoints(directory: Path) -> dict[str, Any] | None:
@@ -62,12 +89,75 @@ def running(directory: Path) -> dict[str, Any] | None:
     return None
 
 
+def require_running(directory: Path) -> None:
+    """Commands that only read or change what exists never start a sandbox: they say none runs."""
+    endpoints = read_endpoints(directory)
+    if endpoints is None or not _alive(int(endpoints.get("pid", 0))):
+        raise CliError(NOT_RUNNING.format(directory=directory))
+
+
+def _previous_ports(directory: Path) -> dict[str, int]:
+    """The ports the sandbox of this data dir published last time (none for "any free port": it had none)."""
+    endpoints = read_endpoints(directory) or {}
+    found = {
+        "arm_port": urlsplit(endpoints.get("arm_url") or "").port,
+        "imds_port": urlsplit(endpoints.get("imds_url") or "").port,
+        "dns_port": endpoints.get("dns_port"),
+    }
+    return {name: int(port) for name, port in found.items() if port}
+
+
+def chosen_ports(args: argparse.Namespace, directory: Path) -> dict[str, int]:
+    """Each port a flag, the environment or the previous run chose (the sandbox's defaults for the rest)."""
+    chosen = _previous_ports(directory)
+    for port in PORTS:
+        flag, variable = getattr(args, port.setting, None), os.environ.get(port.variable)
+        if flag is not None:
+            chosen[port.setting] = flag
+        elif variable:
+            try:
+                chosen[port.setting] = int(variable)
+            except ValueError:
+                raise CliError(f"{port.variable}={variable!r} is not a port number", exit_code=2) from None
+    return chosen
+
+
+def _check_free(host: str, ports: dict[str, int]) -> None:
+    """Name a port in use, and how to choose another, before the sandbox fails on it."""
+    from podid.sandbox._config import DEFAULT_ARM_PORT, DEFAULT_DNS_PORT, DEFAULT_IMDS_PORT
+
+    defaults = {"arm_port": DEFAULT_ARM_PORT, "imds_port": DEFAULT_IMDS_PORT, "dns_port": DEFAULT_DNS_PORT}
+    for port in PORTS:
+        number = ports.get(port.setting, defaults.get(port.setting, 0))
+        kinds = (socket.SOCK_STREAM, socket.SOCK_DGRAM) if port.setting == "dns_port" else (socket.SOCK_STREAM,)
+        if port.setting in defaults and number and not all(_bindable(host, number, kind) for kind in kinds):
+            raise CliError(
+                f"port {number} ({port.label}) is in use: choose another with {port.flag} or {port.variable}"
+            )
+
+
+def _bindable(host: str, number: int, kind: socket.SocketKind) -> bool:
+    with socket.socket(socket.AF_INET, kind) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the sandbox binds: TIME_WAIT is no clash
+        try:
+            probe.bind((host, number))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                return False
+            raise
+    return True
+
+
 def _spawn_arguments(args: argparse.Namespace, directory: Path) -> list[str]:
     command = [sys.executable, "-m", "podid.sandbox", "--data-dir", str(directory)]
-    for flag in ("host", "arm_port", "imds_port", "dns_port", "kube_port_base", "seed"):
-        value = getattr(args, flag, None)
+    options = {
+        "host": getattr(args, "host", None),
+        **chosen_ports(args, directory),
+        "seed": getattr(args, "seed", None),
+    }
+    for option, value in options.items():
         if value is not None:
-            command += ["--" + flag.replace("_", "-"), str(value)]
+            command += ["--" + option.replace("_", "-"), str(value)]
     command += ["--dns-rate-limits"] if getattr(args, "dns_rate_limits", False) else []
     command += ["--nmi-wait"] if getattr(args, "nmi_wait", False) else []
     return command
@@ -84,6 +174,7 @@ def _log_tail(path: Path) -> str:
 def start_background(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
     """Spawn the sandbox detached and wait until it has published its endpoints and ARM answers."""
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # the sandbox's secrets go there: the user's alone
+    _check_free(getattr(args, "host", None) or "127.0.0.1", chosen_ports(args, directory))
     log_path = directory / LOG_FILE
     with os.fdopen(os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab") as log:
         child = subprocess.Popen(
@@ -155,6 +246,7 @@ def cmd_start(args: argparse.Namespace) -> Result | None:
     if args.foreground:
         from podid.sandbox.__main__ import main as serve
 
+        _check_free(args.host or "127.0.0.1", chosen_ports(args, directory))
         serve(_spawn_arguments(args, directory)[3:])  # returns after SIGTERM or Ctrl-C
         return None
     endpoints = running(directory) or start_background(args, directory)
@@ -186,5 +278,5 @@ def cmd_env(args: argparse.Namespace) -> None:
     directory = data_dir(args)
     endpoints = running(directory)
     if endpoints is None:
-        raise CliError(f"no sandbox is running in {directory}: run `podid sandbox start`")
+        raise CliError(NOT_RUNNING.format(directory=directory))
     sys.stdout.write(_azlogin.exports(endpoints, directory, use_az=not args.no_az))

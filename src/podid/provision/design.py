@@ -74,7 +74,7 @@ class Design:
     @property
     def node_group(self) -> str:
         """AKS's default node resource group name (the cluster reports the real one)."""
-        return f"MC_{self.group}_{self.cluster}_{self.settings.location}"
+        return self.settings.node_resource_group
 
     @property
     def dns(self) -> PodIdentity:
@@ -95,4 +95,4 @@ class Design:
 
     @property
     def hello_host(self) -> str:
-        return f"hello.{self.domain}"
+        return self.settings.hello_host

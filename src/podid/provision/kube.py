@@ -2,23 +2,35 @@
 
 The typed APIs of kubernetes 37 validate bodies into pydantic models; podid's manifests are wire dicts, so
 this small wrapper sends them as they are (the way kubectl does): GET, POST, strategic-merge PATCH, DELETE.
+
+No call waits forever: each has a connect and a read timeout, and a read that times out is not retried (an API
+server that accepts connections and never answers fails the call at once, naming the server).
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from kubernetes import config as kube_config
-from kubernetes.client import ApiClient
+from kubernetes.client import ApiClient, Configuration
 from kubernetes.client.exceptions import ApiException
+from urllib3 import Retry
+from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutError
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
-from podid.provision.errors import NotFound, translated
+from podid.provision.errors import NotFound, TimedOut, Transient, translated
 
 KubeObject = dict[str, Any]
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 20.0  # one API call; a watch gets its own server-side timeout plus this
+# connection failures are retried a little (a server restarting); a read that timed out is not: it would wait again
+RETRIES = Retry(total=3, connect=3, read=False, redirect=0, status=0, backoff_factor=0.2)
 
 
 @dataclass(frozen=True)
@@ -52,12 +64,13 @@ class Kube:
 
     def __init__(self, client: ApiClient) -> None:
         self.client = client
+        self.server = str(client.configuration.host)
 
     @classmethod
     def from_file(cls, path: Path, context: str | None = None) -> Kube:
         with translated():
             client = kube_config.new_client_from_config(  # type: ignore[no-untyped-call]
-                str(path), context=context, persist_config=False
+                str(path), context=context, persist_config=False, client_configuration=_configuration()
             )
         return cls(client)
 
@@ -65,9 +78,29 @@ class Kube:
     def from_dict(cls, kubeconfig: dict[str, Any]) -> Kube:
         with translated():
             client = kube_config.new_client_from_config_dict(  # type: ignore[no-untyped-call]
-                kubeconfig, persist_config=False
+                kubeconfig, persist_config=False, client_configuration=_configuration()
             )
         return cls(client)
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        """Client failures as ProvisionErrors; a server that is silent or unreachable is named."""
+        started = time.monotonic()
+        try:
+            with translated():
+                yield
+        except Transient as error:
+            cause = error.__cause__.reason if isinstance(error.__cause__, MaxRetryError) else error.__cause__
+            check = "check that the cluster is running and that the kubeconfig names its API server"
+            if isinstance(cause, ReadTimeoutError):
+                waited = time.monotonic() - started
+                raise TimedOut(
+                    f"the Kubernetes API server {self.server} accepted the connection but did not answer "
+                    f"within {waited:.0f} s: {check}"
+                ) from error
+            if isinstance(cause, Urllib3Timeout | NewConnectionError):
+                raise Transient(f"cannot reach the Kubernetes API server {self.server}: {check}") from error
+            raise
 
     def _path(self, kind: str, namespace: str | None, name: str | None = None) -> str:
         spec = KINDS[kind]
@@ -75,13 +108,13 @@ class Kube:
         return path + (f"/{name}" if name else "")
 
     def _send(
-        self, method: str, path: str, headers: dict[str, str], body: Any, query: Any, timeout: float | None
+        self, method: str, path: str, headers: dict[str, str], body: Any, query: Any, timeout: float = READ_TIMEOUT
     ) -> Any:
         """The response, its body unread; an error status raises (translated by the caller's ``translated``)."""
         prepared = self.client.param_serialize(  # the client JSON-encodes the body for *json content types
             method, path, query_params=query or [], header_params=headers, body=body, auth_settings=["BearerToken"]
         )
-        response = self.client.call_api(*prepared, _request_timeout=timeout)
+        response = self.client.call_api(*prepared, _request_timeout=(CONNECT_TIMEOUT, timeout))
         if not 200 <= response.status < 300:
             body_text = response.read().decode()  # type: ignore[no-untyped-call]
             raise ApiException(status=response.status, reason=response.reason, body=body_text)
@@ -97,8 +130,8 @@ class Kube:
         parse: bool = True,
     ) -> Any:
         headers = {"Accept": "application/json", "Content-Type": content_type}
-        with translated():
-            data = self._send(method, path, headers, body, query, None).read()
+        with self._translated():
+            data = self._send(method, path, headers, body, query).read()
         text = data.decode() if isinstance(data, bytes) else str(data)
         return json.loads(text) if parse and text else text
 
@@ -127,9 +160,9 @@ class Kube:
             ("watch", "true"), ("labelSelector", selector), ("resourceVersion", resource_version),
             ("timeoutSeconds", str(max(1, int(timeout)))),
         ]  # fmt: skip
-        with translated():
+        with self._translated():
             path, headers = self._path(kind, namespace), {"Accept": "application/json"}
-            stream = self._send("GET", path, headers, None, query, timeout + 10).response  # urllib3's: JSON lines
+            stream = self._send("GET", path, headers, None, query, timeout + READ_TIMEOUT).response  # JSON lines
             try:
                 for line in stream:
                     if line.strip():
@@ -166,8 +199,18 @@ class Kube:
         return any(version.get("groupVersion") == group_version for group in groups for version in group["versions"])
 
     def reachable(self) -> bool:
+        """Whether the server answers; one that accepts connections and stays silent is an error, not "no"."""
         try:
             self.request("GET", "/api")
-        except Exception:  # any failure means "not usable as it is": the caller rewrites the kubeconfig
+        except TimedOut:
+            raise
+        except Exception:  # any other failure means "not usable as it is": the caller rewrites the kubeconfig
             return False
         return True
+
+
+def _configuration() -> Configuration:
+    """The client's settings before the kubeconfig fills them in: its connection pool is built with the retries."""
+    configuration = Configuration()
+    configuration.retries = RETRIES
+    return configuration

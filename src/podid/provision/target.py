@@ -2,13 +2,16 @@
 
 ``sandbox_target(data_dir)`` reads the ``endpoints.json`` a running sandbox publishes and logs in as its operator
 (ClientSecretCredential with the sandbox authority, no instance discovery, the sandbox CA bundle).
-``azure_target()`` uses DefaultAzureCredential and the public cloud. Steps never ask which one they have.
+``azure_target()`` uses DefaultAzureCredential and the public cloud, and refuses an environment that points at a
+sandbox (what ``podid sandbox env`` exports), so a sandbox's credentials never reach Entra ID. Steps never ask
+which one they have. Every call has a connect and a read timeout.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -16,10 +19,12 @@ from typing import Any, TypeVar
 
 import requests
 from azure.core.credentials import TokenCredential
+from azure.core.exceptions import ClientAuthenticationError
 from azure.core.pipeline.transport import RequestsTransport
 from azure.identity import ClientSecretCredential
 
-from podid.provision.errors import NotFound, ProvisionError, translate
+from podid.config import SettingsError
+from podid.provision.errors import NotFound, ProvisionError, Unauthenticated, translate
 
 T = TypeVar("T")
 ARM_SCOPE = "https://management.azure.com/.default"
@@ -28,6 +33,14 @@ PUBLIC_ARM_URL = "https://management.azure.com/"
 PUBLIC_GRAPH_URL = "https://graph.microsoft.com/"
 PUBLIC_AUTHORITY = "https://login.microsoftonline.com"
 ENDPOINTS_FILE = "endpoints.json"
+# azure-core's defaults are 300 s each; an ARM request answers in seconds (long work is an LRO that is polled)
+CONNECT_TIMEOUT = 10.0
+READ_TIMEOUT = 60.0
+TIMEOUTS = {"connection_timeout": CONNECT_TIMEOUT, "read_timeout": READ_TIMEOUT}
+NO_CREDENTIAL = (
+    "no Azure credential: run `az login`, or set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET "
+    "(--debug shows what each credential said)"
+)
 
 
 @dataclass(frozen=True)
@@ -57,7 +70,9 @@ class Target:
 
     def transport(self) -> RequestsTransport:
         """An azure-core transport over the shared session (clients close it; the session stays open)."""
-        return RequestsTransport(session=self.session, session_owner=False, connection_verify=self.ca_bundle or True)
+        return RequestsTransport(
+            session=self.session, session_owner=False, connection_verify=self.ca_bundle or True, **TIMEOUTS
+        )
 
     def client_options(self) -> dict[str, Any]:
         return {"base_url": self.arm_url, "credential_scopes": [ARM_SCOPE], "transport": self.transport()}
@@ -93,7 +108,7 @@ def sandbox_target(data_dir: Path) -> Target:
         operator["client_secret"],
         authority=raw["authority"],
         disable_instance_discovery=True,
-        transport=RequestsTransport(session=_session(trust_env=False), connection_verify=raw["ca_cert"]),
+        transport=RequestsTransport(session=_session(trust_env=False), connection_verify=raw["ca_cert"], **TIMEOUTS),
     )
     return Target(
         name="sandbox",
@@ -112,16 +127,31 @@ def sandbox_target(data_dir: Path) -> Target:
     )
 
 
+def _sign_in_failure(error: ClientAuthenticationError) -> ProvisionError:
+    """One line for DefaultAzureCredential's report of every credential it tried: the one that failed to sign in,
+    or, when none could even try, how to give it one."""
+    message = str(error.message or "")
+    if not message.startswith("DefaultAzureCredential failed"):
+        return translate(error)
+    tried = [line.strip() for line in message.splitlines() if line.startswith("\t")]
+    failed = [line for line in tried if "AADSTS" in line or "Authentication failed" in line]
+    if failed:
+        return Unauthenticated(f"Azure sign-in failed: {failed[0]}")
+    return Unauthenticated(NO_CREDENTIAL)
+
+
 def _subscription(credential: TokenCredential, subscription_id: str | None) -> tuple[str, str]:
     """(subscription id, tenant id): the one asked for, or the only one the credential can see."""
     from azure.mgmt.resource.subscriptions import SubscriptionClient  # real Azure only: spare the sandbox the import
 
-    client = SubscriptionClient(credential)
+    client = SubscriptionClient(credential, connection_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT)
     try:
         if subscription_id:
             found = client.subscriptions.get(subscription_id)
             return str(found.subscription_id), str(found.tenant_id)
         subscriptions = list(client.subscriptions.list())
+    except ClientAuthenticationError as error:
+        raise _sign_in_failure(error) from error
     except Exception as error:
         raise translate(error) from error
     if len(subscriptions) != 1:
@@ -131,10 +161,50 @@ def _subscription(credential: TokenCredential, subscription_id: str | None) -> t
     return str(subscriptions[0].subscription_id), str(subscriptions[0].tenant_id)
 
 
-def azure_target(subscription_id: str | None = None) -> Target:
-    """Real Azure with DefaultAzureCredential (az login, environment, managed identity, ...)."""
+# what `podid sandbox env` exports, by what it holds: a sandbox endpoint, its CA, its ids, its az login
+_SANDBOX_VARIABLES = {
+    "AZURE_AUTHORITY_HOST": ("authority",),
+    "PODID_ARM_URL": ("arm_url",),
+    "REQUESTS_CA_BUNDLE": ("ca_bundle", "ca_cert"),
+    "CURL_CA_BUNDLE": ("ca_bundle", "ca_cert"),
+    "SSL_CERT_FILE": ("ca_bundle", "ca_cert"),
+    "AZURE_CLIENT_ID": ("operator.client_id",),
+    "AZURE_TENANT_ID": ("tenant_id",),
+    "AZURE_SUBSCRIPTION_ID": ("subscription_id",),
+}
+
+
+def _field(endpoints: Mapping[str, Any], dotted: str) -> str:
+    value: Any = endpoints
+    for part in dotted.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return str(value).rstrip("/").lower() if value else ""
+
+
+def sandbox_variable(environ: Mapping[str, str], sandboxes: Iterable[Mapping[str, Any]]) -> str | None:
+    """The first environment variable that points at one of these sandboxes (their endpoints.json), if any."""
+    for endpoints in sandboxes:
+        for variable, keys in _SANDBOX_VARIABLES.items():
+            value = environ.get(variable, "").rstrip("/").lower()
+            if value and value in {_field(endpoints, key) for key in keys}:
+                return variable
+        az_dir = endpoints.get("data_dir")
+        if az_dir and environ.get("AZURE_CONFIG_DIR") == str(Path(az_dir) / "azure"):
+            return "AZURE_CONFIG_DIR"
+    return None
+
+
+def azure_target(subscription_id: str | None = None, sandboxes: Iterable[Mapping[str, Any]] = ()) -> Target:
+    """Real Azure with DefaultAzureCredential (az login, environment, managed identity, ...); refused, before any
+    request, when the environment points at one of ``sandboxes``."""
     from azure.identity import DefaultAzureCredential
 
-    credential = DefaultAzureCredential()
+    variable = sandbox_variable(os.environ, sandboxes)
+    if variable:
+        raise SettingsError(
+            f"--target azure refused: {variable} points at the podid sandbox (`podid sandbox env` set it); "
+            "unset the variables it exported, or use a new shell"
+        )
+    credential = DefaultAzureCredential(**TIMEOUTS)
     subscription, tenant = _subscription(credential, subscription_id or os.environ.get("AZURE_SUBSCRIPTION_ID"))
     return Target("azure", PUBLIC_ARM_URL, subscription, tenant, credential)
