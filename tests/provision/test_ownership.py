@@ -110,7 +110,7 @@ def test_a_zone_made_beforehand_survives_up_and_down(
     writes = arm_writes(endpoints)
     refused = podid("down", *settings)  # stdin is not a TTY under pytest
     assert (refused.code, refused.out) == (1, "")
-    assert refused.err.endswith("ERROR: Unable to prompt for confirmation as no tty available. Use --yes.\n")
+    assert refused.err == "ERROR: Unable to prompt for confirmation as no tty available. Use --yes.\n"
     assert arm_writes(endpoints) == writes and names["kubeconfig"].exists()
 
     down = podid("down", *settings, "--yes", "-o", "json")
@@ -149,7 +149,8 @@ def test_adopt_claims_the_zone_and_down_removes_it(
     monkeypatch.setattr("sys.stdin", Tty("maybe\nn\n"))
     cancelled = podid("down", *settings)
     assert cancelled.code == 1 and cancelled.err.endswith("ERROR: Operation cancelled.\n")
-    assert "Are you sure you want to perform this operation? (y/n): " in cancelled.out
+    assert cancelled.out.count("Are you sure you want to perform this operation? (y/n): ") == 2  # asked again
+    assert f"- DNS zone {names['domain']}" in cancelled.err  # what goes is shown first
     assert dns.zones.get(names["group"], names["domain"]) is not None
 
     monkeypatch.setattr("sys.stdin", Tty("y\n"))

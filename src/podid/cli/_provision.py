@@ -95,10 +95,11 @@ NO_TTY = "Unable to prompt for confirmation as no tty available. Use --yes."  # 
 def cmd_down(args: argparse.Namespace) -> Result:
     """Like `az group delete`: what goes (and what stays) first, then a confirmation unless --yes."""
     state = open_state(args)
-    reports = provision.plan_down(state, _progress(args, details=True))
+    asking = not args.yes and sys.stdin.isatty()  # the plan is shown to whoever is asked; else one line
+    reports = provision.plan_down(state, _progress(args, details=True) if asking else QuietProgress())
     removed = sum(len(item.changes) for item in reports)
     if removed and not args.yes:
-        if not sys.stdin.isatty():
+        if not asking:
             raise CliError(NO_TTY)
         if not ask("Are you sure you want to perform this operation?"):
             raise CliError("Operation cancelled.")
