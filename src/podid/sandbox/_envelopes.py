@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_GRAPH = "/v1.0/"
+_GRAPH = ("/v1.0/", "/graph/v1.0/")
 _ENTRA_TOKEN = re.compile(r"^/[^/]+/oauth2/(?:v2\.0/)?token$")
 
 
@@ -60,18 +60,15 @@ def _refusal(
         error = InvalidRequest(9002313, "Invalid request. Request is malformed or invalid.", status=status)
         return web.json_response(error.body(cloud.ids.guid(), cloud.clock.utcnow()), status=status)
     if isinstance(request.match_info, MatchInfoError):  # no route: every other path is ARM's
-        return front_door.refuse(request, _arm_error(request, status, reason))
+        return front_door.refuse(request, _arm_error(status, reason))
     return None
 
 
-def _arm_error(request: web.Request, status: int, reason: str) -> ArmError:
+def _arm_error(status: int, reason: str) -> ArmError:
     if status == 413:
         return RequestContentTooLarge()
     if status == 500:
         return ArmError("Encountered internal server error.")
-    if status == 404:
-        message = f"No HTTP resource was found that matches the request URI '{request.path}'."
-        return ArmError(message, code="NotFound", status=404)
     return ArmError(reason, code=reason.replace(" ", ""), status=status)
 
 

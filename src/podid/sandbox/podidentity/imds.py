@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
 
 from podid.sandbox._runner import bind_tcp
 from podid.sandbox.arm.compute.models import ScaleSetInstance, VirtualMachineScaleSet
@@ -69,7 +68,7 @@ class ImdsService:
         cloud.published["imds_url"] = f"http://{cloud.settings.host}:{self._socket.getsockname()[1]}"
 
     async def start(self) -> None:
-        app = web.Application(middlewares=[_json_errors])
+        app = web.Application()
         app.router.add_route("*", "/{tail:(?s:.*)}", self._dispatch)  # (?s): a decoded path may hold a line feed
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
@@ -228,18 +227,6 @@ class ImdsService:
         if vmss is None or instance is None:
             return nmi.imds_error(404, "Not found")
         return nmi.json_reply(200, _instance_document(self._cloud.settings.subscription_id, vmss, instance))
-
-
-@web.middleware
-async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """The HTTP layer's own refusals (a body too large, say) in IMDS's JSON error, not aiohttp's text."""
-    try:
-        return await handler(request)
-    except web.HTTPException as error:
-        if error.status < 400:
-            raise
-        reply = nmi.imds_error(error.status, error.reason)
-        return web.Response(status=reply.status, body=reply.body, headers=reply.headers)
 
 
 def _adal_error(reply: Reply, request: TokenRequest) -> str:
