@@ -4,7 +4,9 @@ store in memory, no server).
 Covers: ``env`` values with ``$(VAR)`` expansion and ``$$`` escapes, downward API fields (name, namespace,
 labels, status.podIP), Secret and ConfigMap keys (optional and missing), ``envFrom`` with prefixes; the command
 line from ``command``/``args``; Secret, ConfigMap (items, modes), downward API, emptyDir and projected volumes
-including the service-account token (audience, lifetime, kubelet extension) and ``subPath`` mounts.
+including the service-account token (audience, lifetime, kubelet extension) and ``subPath`` mounts; the files
+are the pod user's only (directories 0700, tokens 0600 whatever the defaultMode, owned by the pod's user when
+the sandbox is root, mount links relative so that they resolve from inside the pod root).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from podid.sandbox.kube._admission import TOKEN_MOUNT, token_volume
 from podid.sandbox.kube._cluster import Cluster
 from podid.sandbox.kube._podenv import ContainerConfigError, command_line, container_env, expand
 from podid.sandbox.kube._podfiles import Materializer, PodFiles
+from podid.sandbox.kube._runas import User
 from podid.sandbox.kube._satokens import TokenSigner, new_signing_key
 from podid.sandbox.store import Store
 
@@ -175,3 +178,32 @@ def test_missing_volume_source_is_reported(cluster: Cluster, signing_key: str, t
         Materializer(cluster, TokenSigner(signing_key, "https://i/", Clock())).materialize(spec, PodFiles(tmp_path))
     assert str(raised.value) == 'MountVolume.SetUp failed for volume "creds" : secret "absent" not found'
     assert raised.value.reason == "ContainerCreating"
+
+
+@pytest.mark.parametrize(
+    "owner",
+    [
+        None,
+        pytest.param(
+            User(4321, 5432),
+            marks=pytest.mark.skipif(os.geteuid() != 0, reason="only root can give files to another user"),
+        ),
+    ],
+)
+def test_files_are_the_pods_users_only(cluster: Cluster, signing_key: str, tmp_path: Path, owner: User | None) -> None:
+    volume = token_volume("kube-api-access-abcde")
+    volume["projected"]["defaultMode"] = 0o644
+    spec = pod([{"name": "c", "image": "x", "volumeMounts": [{"name": volume["name"], "mountPath": TOKEN_MOUNT}]}])
+    spec["spec"]["volumes"] = [volume]
+    files = PodFiles(tmp_path / "pod", owner)
+    Materializer(cluster, TokenSigner(signing_key, "https://i/", Clock())).materialize(spec, files)
+    mount = files.root / TOKEN_MOUNT.lstrip("/")
+    assert not os.readlink(mount).startswith("/")
+    token, ca = (mount / "token").stat(), (mount / "ca.crt").stat()
+    assert stat.S_IMODE(token.st_mode) == 0o600 and stat.S_IMODE(ca.st_mode) == 0o644
+    assert stat.S_IMODE(files.directory.stat().st_mode) == (0o700 if owner is None else 0o711)
+    for directory in (files.volumes, files.root):
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+    uid, gid = (owner.uid, owner.gid) if owner is not None else (os.geteuid(), os.getegid())
+    for found in (token, ca, files.volumes.stat(), files.root.stat(), (files.volumes / volume["name"]).stat()):
+        assert (found.st_uid, found.st_gid) == (uid, gid)

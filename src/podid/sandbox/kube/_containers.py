@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Protocol
 
 from podid.sandbox.kube._objects import Obj
+from podid.sandbox.kube._runas import User
 
 _PR_SET_PDEATHSIG = 1
 # Resolved before any fork: the child may only call it, not load anything, between fork and exec.
@@ -61,22 +62,47 @@ class DirectProcess:
             os.killpg(self.popen.pid, signum)
 
 
-def direct_spawn(python: str, argv: list[str], env: dict[str, str], cwd: Path, log_path: Path) -> DirectProcess:
-    """``python -m podid.workloads <argv...>`` in a new session, stdout and stderr appended to ``log_path``."""
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("ab") as log:
-        return DirectProcess(
-            subprocess.Popen(
-                [python, "-m", "podid.workloads", *argv],
-                env=env,
-                cwd=cwd,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                preexec_fn=_die_with_parent if _PRCTL is not None else None,  # noqa: PLW1509
-            )
+class FailedStart:
+    """A workload process that could not be started (its executable is closed to the pod's user, say): it
+    counts as exited with 128, as a runtime reports a container it could not start."""
+
+    def poll(self) -> int:
+        return 128
+
+    def wait(self) -> int:
+        return 128
+
+    def signal_group(self, signum: int) -> None:
+        pass
+
+
+def direct_spawn(
+    python: str, argv: list[str], env: dict[str, str], cwd: Path, log_path: Path, user: User | None
+) -> Process:
+    """``python -m podid.workloads <argv...>`` in a new session as ``user`` (None: the sandbox's own), stdout
+    and stderr appended to ``log_path``."""
+    log_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    log = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        popen = subprocess.Popen(
+            [python, "-m", "podid.workloads", *argv],
+            env=env,
+            cwd=cwd,  # entered before the user changes, as the zygote does
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            user=user.uid if user else None,
+            group=user.gid if user else None,
+            extra_groups=[] if user else None,
+            preexec_fn=_die_with_parent if _PRCTL is not None else None,  # noqa: PLW1509  after the user change
         )
+    except OSError as error:
+        os.write(log, f"failed to start the workload: {error}\n".encode())
+        return FailedStart()
+    finally:
+        os.close(log)
+    return DirectProcess(popen)
 
 
 def _repository(image: str) -> str:

@@ -6,7 +6,9 @@ containers need nothing). A periodic tick watches the processes: exits are recor
 ``restartPolicy`` with CrashLoopBackOff delays, projected tokens renewed. Deleting a pod sends SIGTERM, waits
 out the grace period (SIGKILL after), then removes the pod object, as the kubelet's final delete does.
 Probes are not run: a started container counts as Ready. Workload processes are forked by the kubelet's
-zygote (``_zygote_client``), which has imported the workloads already, or started directly if it fails.
+zygote (``_zygote_client``), which has imported the workloads already, or started directly if it fails. When
+the sandbox is root they run as the pod's own unprivileged user (``_runas``), which can read its pod's files
+and nothing of the sandbox's: it reaches its root as its cwd, and trusts the CA bundle copied into it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from podid.sandbox.kube._objects import Obj, as_dict, as_int, as_list, as_str, d
 from podid.sandbox.kube._podenv import ContainerConfigError, command_line, container_env
 from podid.sandbox.kube._podfiles import Materializer, PodFiles
 from podid.sandbox.kube._podstatus import PodRun, pod_status
+from podid.sandbox.kube._runas import User, container_user, files_owner, pod_user, switches_users
 from podid.sandbox.kube._satokens import TokenSigner
 from podid.sandbox.kube._workqueue import WorkQueue
 from podid.sandbox.kube._zygote_client import Zygote
@@ -35,6 +38,7 @@ TICK_SECONDS = 0.25
 CONFIG_RETRY_SECONDS = 2.0
 BACKOFF_START, BACKOFF_MAX, BACKOFF_RESET = 10.0, 300.0, 600.0
 STOP_SECONDS = 3.0
+CA_BUNDLE = "REQUESTS_CA_BUNDLE"  # a host path in the sandbox's env: the pod gets a copy in its root
 
 Key = tuple[str, str]
 
@@ -64,6 +68,7 @@ class Kubelet:
         self._runs: dict[Key, PodRun] = {}
         self._ticker: asyncio.Task[None] | None = None
         self._zygote = settings.zygote()
+        self._switch_users = switches_users()
 
     def owner(self, pod: Obj) -> tuple[str, str, str, str]:
         """Who holds a pod IP in the sandbox-wide pool."""
@@ -112,8 +117,7 @@ class Kubelet:
         host_network = dig(pod, "spec", "hostNetwork") is True
         ip = host_ip if host_network else self._pod_ips.allocate(self.owner(pod))
         uid = as_str(dig(pod, "metadata", "uid"))
-        files = PodFiles(self._settings.pods_dir / f"{_key(pod)[0]}_{_key(pod)[1]}_{uid}")
-        run = PodRun(uid, ip, host_ip, self._cluster.now(), files, _containers(pod))
+        run = PodRun(uid, ip, host_ip, self._cluster.now(), self._pod_files(pod, ip), _containers(pod))
         self._runs[_key(pod)] = run
         self._launch(pod, run)
 
@@ -168,18 +172,37 @@ class Kubelet:
         spec = next(as_dict(c) for c in _specs(pod) if as_dict(c).get("name") == container.name)
         try:
             env = container_env(self._cluster, pod, spec)
+            user = container_user(pod, spec, pod_user(pod, run.ip))
         except ContainerConfigError as error:
             container.waiting(error.reason, str(error))
             self._queue.add_after(CONFIG_RETRY_SECONDS, self._retry_launch, _key(pod))
             return
         argv = [container.image, *command_line(spec, env)]
-        full_env = {**self._settings.default_env, "HOME": str(run.files.root), "HOSTNAME": _key(pod)[1], **env}
-        full_env |= {**self._settings.sandbox_env(), "PODID_POD_ROOT": str(run.files.root)}
+        run_as = user if self._switch_users else None
+        log_path = run.files.log_path(container.name, container.restart_count)
+        full_env = self._full_env(pod, run, env, run_as)
+        container.process = self._zygote.spawn(argv, full_env, run.files.root, log_path, run_as)
+        container.started(now)
+
+    def _full_env(self, pod: Obj, run: PodRun, env: dict[str, str], user: User | None) -> dict[str, str]:
+        """The container's env with what the kubelet adds: the sandbox's URLs, the pod root as ``user`` reaches
+        it, the CA bundle (copied into the root), the pod IP."""
+        root = run.files.root_for(user)
+        full_env = {**self._settings.default_env, "HOME": root, "HOSTNAME": _key(pod)[1], **env}
+        full_env |= {**self._settings.sandbox_env(), "PODID_POD_ROOT": root}
+        if CA_BUNDLE in full_env:
+            full_env[CA_BUNDLE] = root + run.files.install_trust(Path(full_env[CA_BUNDLE]))
         if dig(pod, "spec", "hostNetwork") is not True:
             full_env["PODID_POD_IP"] = run.ip
-        log_path = run.files.log_path(container.name, container.restart_count)
-        container.process = self._zygote.spawn(argv, full_env, run.files.root, log_path)
-        container.started(now)
+        return full_env
+
+    def _pod_files(self, pod: Obj, ip: str) -> PodFiles:
+        """Where the pod's files go, owned by its user when pods run as users of their own."""
+        namespace, name = _key(pod)
+        files = PodFiles(self._settings.pods_dir / f"{namespace}_{name}_{as_str(dig(pod, 'metadata', 'uid'))}")
+        if self._switch_users:
+            files.owner = files_owner(pod, pod_user(pod, ip))
+        return files
 
     def _with_addresses(self, pod: Obj, run: PodRun) -> Obj:
         """The pod as its containers see it (the downward API's status.podIP is already set)."""
@@ -334,9 +357,9 @@ class Kubelet:
             if dig(pod, "spec", "hostNetwork") is not True:
                 self._pod_ips.claim(ip, self.owner(pod))
             uid = as_str(dig(pod, "metadata", "uid"))
-            files = PodFiles(self._settings.pods_dir / f"{_key(pod)[0]}_{_key(pod)[1]}_{uid}")
             start = as_str(dig(pod, "status", "startTime")) or self._cluster.now()
-            run = PodRun(uid, ip, as_str(dig(pod, "status", "hostIP")), start, files, _containers(pod))
+            host_ip = as_str(dig(pod, "status", "hostIP"))
+            run = PodRun(uid, ip, host_ip, start, self._pod_files(pod, ip), _containers(pod))
             _restore_counts(pod, run)
             self._runs[_key(pod)] = run
             if run.has_workloads and not dig(pod, "metadata", "deletionTimestamp"):

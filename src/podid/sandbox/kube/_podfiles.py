@@ -2,9 +2,18 @@
 
 Each volume is written once to ``<pod dir>/volumes/<name>/`` (Secret and ConfigMap keys, downward API fields,
 projected sources including service-account tokens, or an empty directory) and every ``volumeMount`` becomes a
-symlink ``<pod root>/<mountPath>`` → that directory (or the ``subPath`` inside it). The workload reads
+symlink ``<pod root>/<mountPath>`` → that directory (or the ``subPath`` inside it), relative, so that it
+resolves without passing the directories above the pod's. The workload reads
 ``/var/run/secrets/kubernetes.io/serviceaccount/token`` as ``$PODID_POD_ROOT/var/run/secrets/...``.
 Files are replaced atomically (write, then rename) so a refreshed token is never read half-written.
+
+Only the pod's user can read them: ``volumes/`` and ``root/`` are 0700 and owned by it (``PodFiles.owner``,
+the user its containers run as, see ``_runas``), and so is every file; service-account tokens are 0600, as the
+kubelet writes them for a pod whose user it knows (kubernetes/kubernetes pkg/volume/projected/projected.go:
+``mode = 0600`` when ``FsUser`` or ``FsGroup`` is set). The pod directory itself is root's, 0711 when the pod
+runs as another user (so that its symlinks resolve), with the container logs in a 0700 ``logs/``. The
+sandbox CA is copied in as the image's trust store (``etc/ssl/certs/ca-certificates.crt``): nothing a
+workload reads is outside its root.
 """
 
 from __future__ import annotations
@@ -17,11 +26,15 @@ from pathlib import Path
 from podid.sandbox.kube._cluster import Cluster
 from podid.sandbox.kube._objects import Obj, as_dict, as_int, as_list, as_str, dig
 from podid.sandbox.kube._podenv import ContainerConfigError, Sources, field_value
+from podid.sandbox.kube._runas import User
 from podid.sandbox.kube._satokens import KUBELET_LIFETIME, Binding, TokenSigner
 
 DEFAULT_TOKEN_SECONDS = 3600
 MIN_TOKEN_SECONDS = 600
 _REFRESH_AT = 0.8  # the kubelet renews a projected token after 80% of its lifetime
+TOKEN_MODE = 0o600
+TRUST_STORE = "/etc/ssl/certs/ca-certificates.crt"  # the CA bundle of Debian-based images
+SELF_ROOT = "/proc/self/cwd"  # the pod root as a process of another user reaches it: its cwd
 _MISSING_KEY = {
     "Secret": "secret references non-existent secret key",
     "ConfigMap": "configmap references non-existent config key",
@@ -30,9 +43,11 @@ _MISSING_KEY = {
 
 @dataclass
 class PodFiles:
-    """Where a pod's files live, and when its soonest projected token needs renewing (epoch seconds)."""
+    """Where a pod's files live, who owns them (None: the sandbox's own user), and when its soonest projected
+    token needs renewing (epoch seconds)."""
 
     directory: Path
+    owner: User | None = None
     refresh_at: float | None = None
 
     @property
@@ -49,13 +64,41 @@ class PodFiles:
     def remove(self) -> None:
         shutil.rmtree(self.directory, ignore_errors=True)
 
+    def prepare(self) -> None:
+        """The pod directory (root's), and its ``volumes/`` and ``root/``, private to the pod's user."""
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.directory.chmod(0o700 if self.owner is None else 0o711)
+        self.make_dir(self.volumes)
+        self.make_dir(self.root)
 
-def _write(path: Path, content: bytes, mode: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_bytes(content)
-    temporary.chmod(mode & 0o777)
-    temporary.replace(path)
+    def make_dir(self, path: Path) -> None:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.chmod(0o700)
+        if self.owner is not None:
+            os.chown(path, self.owner.uid, self.owner.gid)
+
+    def write(self, path: Path, content: bytes, mode: int) -> None:
+        """Replace ``path`` atomically with a file of the pod's user (never readable by another meanwhile)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.tmp")
+        temporary.unlink(missing_ok=True)
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as file:
+            if self.owner is not None:
+                os.fchown(file.fileno(), self.owner.uid, self.owner.gid)
+            os.fchmod(file.fileno(), mode & 0o777)
+            file.write(content)
+        temporary.replace(path)
+
+    def install_trust(self, bundle: Path) -> str:
+        """Copy the CA bundle ``bundle`` into the pod root as its trust store; returns its container path."""
+        self.write(self.root / TRUST_STORE.lstrip("/"), bundle.read_bytes(), 0o644)
+        return TRUST_STORE
+
+    def root_for(self, user: User | None) -> str:
+        """The pod root as a process running as ``user`` names it (``PODID_POD_ROOT``): a user other than the
+        sandbox's cannot pass the sandbox's private directories above it, so it goes through its cwd."""
+        return str(self.root) if user is None or user.uid == os.geteuid() else SELF_ROOT
 
 
 class Materializer:
@@ -68,6 +111,7 @@ class Materializer:
     def materialize(self, pod: Obj, files: PodFiles) -> None:
         """Write every volume and mount; raises ContainerConfigError when a source is missing."""
         files.refresh_at = None
+        files.prepare()
         sources = Sources(self._cluster, as_str(dig(pod, "metadata", "namespace")))
         for volume in (as_dict(v) for v in as_list(dig(pod, "spec", "volumes"))):
             name = as_str(volume.get("name"))
@@ -76,7 +120,6 @@ class Materializer:
             except ContainerConfigError as error:  # the kubelet's FailedMount: the pod stays ContainerCreating
                 why = f'MountVolume.SetUp failed for volume "{name}" : {error}'
                 raise ContainerConfigError(why, "ContainerCreating") from None
-        files.root.mkdir(parents=True, exist_ok=True)
         spec = as_dict(pod.get("spec"))
         for container in (as_dict(c) for c in as_list(spec.get("initContainers")) + as_list(spec.get("containers"))):
             for mount in (as_dict(m) for m in as_list(container.get("volumeMounts"))):
@@ -92,15 +135,15 @@ class Materializer:
                 self._volume(pod, volume, files.volumes / as_str(volume.get("name")), sources, files)
 
     def _volume(self, pod: Obj, volume: Obj, target: Path, sources: Sources, files: PodFiles) -> None:
-        target.mkdir(parents=True, exist_ok=True)
+        files.make_dir(target)
         if "secret" in volume:
             source = as_dict(volume["secret"])
-            self._keys(target, sources, "Secret", as_str(source.get("secretName")), source, source)
+            self._keys(files, target, sources, "Secret", as_str(source.get("secretName")), source, source)
         elif "configMap" in volume:
             source = as_dict(volume["configMap"])
-            self._keys(target, sources, "ConfigMap", as_str(source.get("name")), source, source)
+            self._keys(files, target, sources, "ConfigMap", as_str(source.get("name")), source, source)
         elif "downwardAPI" in volume:
-            self._downward(target, pod, as_dict(volume["downwardAPI"]), as_dict(volume["downwardAPI"]))
+            self._downward(files, target, pod, as_dict(volume["downwardAPI"]), as_dict(volume["downwardAPI"]))
         elif "projected" in volume:
             projected = as_dict(volume["projected"])
             for source in (as_dict(s) for s in as_list(projected.get("sources"))):
@@ -108,18 +151,18 @@ class Materializer:
 
     def _projection(self, target: Path, pod: Obj, sources: Sources, source: Obj, volume: Obj, files: PodFiles) -> None:
         if "serviceAccountToken" in source:
-            self._token(target, pod, as_dict(source["serviceAccountToken"]), volume, files)
+            self._token(target, pod, as_dict(source["serviceAccountToken"]), files)
         elif "secret" in source:
             secret = as_dict(source["secret"])
-            self._keys(target, sources, "Secret", as_str(secret.get("name")), secret, volume)
+            self._keys(files, target, sources, "Secret", as_str(secret.get("name")), secret, volume)
         elif "configMap" in source:
             configmap = as_dict(source["configMap"])
-            self._keys(target, sources, "ConfigMap", as_str(configmap.get("name")), configmap, volume)
+            self._keys(files, target, sources, "ConfigMap", as_str(configmap.get("name")), configmap, volume)
         elif "downwardAPI" in source:
-            self._downward(target, pod, as_dict(source["downwardAPI"]), volume)
+            self._downward(files, target, pod, as_dict(source["downwardAPI"]), volume)
 
     @staticmethod
-    def _keys(target: Path, sources: Sources, kind: str, name: str, source: Obj, volume: Obj) -> None:
+    def _keys(files: PodFiles, target: Path, sources: Sources, kind: str, name: str, source: Obj, volume: Obj) -> None:
         data = sources.data(kind, name, source.get("optional") is True)
         if data is None:
             return
@@ -127,7 +170,7 @@ class Materializer:
         items = [as_dict(i) for i in as_list(source.get("items"))]
         if not items:
             for key, content in data.items():
-                _write(target / key, content, mode)
+                files.write(target / key, content, mode)
             return
         for item in items:
             key = as_str(item.get("key"))
@@ -136,19 +179,18 @@ class Materializer:
                     continue
                 what = _MISSING_KEY[kind]
                 raise ContainerConfigError(f"{what}: {key}")
-            _write(target / as_str(item.get("path")), data[key], as_int(item.get("mode"), mode))
+            files.write(target / as_str(item.get("path")), data[key], as_int(item.get("mode"), mode))
 
     @staticmethod
-    def _downward(target: Path, pod: Obj, source: Obj, volume: Obj) -> None:
+    def _downward(files: PodFiles, target: Path, pod: Obj, source: Obj, volume: Obj) -> None:
         mode = as_int(volume.get("defaultMode"), 0o644)
         for item in (as_dict(i) for i in as_list(source.get("items"))):
             path = as_str(dig(item, "fieldRef", "fieldPath"))
             if path:
-                _write(
-                    target / as_str(item.get("path")), field_value(pod, path).encode(), as_int(item.get("mode"), mode)
-                )
+                content = field_value(pod, path).encode()
+                files.write(target / as_str(item.get("path")), content, as_int(item.get("mode"), mode))
 
-    def _token(self, target: Path, pod: Obj, projection: Obj, volume: Obj, files: PodFiles) -> None:
+    def _token(self, target: Path, pod: Obj, projection: Obj, files: PodFiles) -> None:
         namespace = as_str(dig(pod, "metadata", "namespace"))
         account_name = as_str(dig(pod, "spec", "serviceAccountName")) or "default"
         account = self._cluster.find(self._cluster.resource_type("serviceaccounts"), namespace, account_name)
@@ -158,7 +200,7 @@ class Materializer:
         seconds = max(as_int(projection.get("expirationSeconds"), DEFAULT_TOKEN_SECONDS), MIN_TOKEN_SECONDS)
         audience = as_str(projection.get("audience")) or self._signer.issuer
         token, issued, expires = self._signer.mint(binding, [audience], seconds, extend=seconds == KUBELET_LIFETIME)
-        _write(target / as_str(projection.get("path")), token.encode(), as_int(volume.get("defaultMode"), 0o644))
+        files.write(target / as_str(projection.get("path")), token.encode(), TOKEN_MODE)
         renew = issued + _REFRESH_AT * (expires - issued)
         files.refresh_at = renew if files.refresh_at is None else min(files.refresh_at, renew)
 
@@ -173,11 +215,12 @@ class Materializer:
             source = source / sub_path
         link = files.root / mount_path
         link.parent.mkdir(parents=True, exist_ok=True)
+        relative = os.path.relpath(source, link.parent)
         if link.is_symlink() or link.exists():
-            if link.is_symlink() and os.readlink(link) == str(source):
+            if link.is_symlink() and os.readlink(link) == relative:
                 return
             if link.is_dir() and not link.is_symlink():
                 shutil.rmtree(link)
             else:
                 link.unlink()
-        link.symlink_to(source, target_is_directory=not sub_path)
+        link.symlink_to(relative, target_is_directory=not sub_path)

@@ -8,14 +8,15 @@ forking it is safe.
 
 Protocol, JSON lines over the socket ``<fd>`` shared with the kubelet (``_zygote_client``):
 
-* kubelet → zygote: ``{"op": "spawn", "id", "argv", "env", "cwd", "log"}`` and ``{"op": "signal", "id", "signum"}``
-  (a signal for a child whose pid the kubelet does not know yet);
+* kubelet → zygote: ``{"op": "spawn", "id", "argv", "env", "cwd", "log", "user"}`` and
+  ``{"op": "signal", "id", "signum"}`` (a signal for a child whose pid the kubelet does not know yet);
 * zygote → kubelet: ``{"id", "pid"}`` or ``{"id", "error"}`` per spawn, then ``{"exit": pid, "code"}`` once the
   child is reaped (codes as ``subprocess``: negative for a signal).
 
 A child does what ``python -m podid.workloads <argv...>`` would, in its own session: env replaced wholesale, cwd,
-stdin from /dev/null, stdout and stderr appended to the log file. The zygote dies with the thread that started
-it, and each child with the zygote (``PR_SET_PDEATHSIG``); end of file on the socket ends the zygote too.
+stdin from /dev/null, stdout and stderr appended to the log file, as ``user`` (``[uid, gid]``, or null to stay
+the zygote's user). The zygote dies with the thread that started it, and each child with the zygote
+(``PR_SET_PDEATHSIG``); end of file on the socket ends the zygote too.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import os
 import select
 import signal
 import socket
+import stat
 import sys
 import threading
 import traceback
@@ -64,6 +66,43 @@ def preload() -> None:
     assert threading.active_count() == 1, "a workload import started a thread: forking would not be safe"
 
 
+def _open_to_others(path: str) -> bool:
+    """Whether a user with no claim on ``path`` can pass every directory from / down to it."""
+    real = os.path.realpath(path)
+    chain = [real]
+    while chain[-1] != os.path.dirname(chain[-1]):
+        chain.append(os.path.dirname(chain[-1]))
+    return all(os.stat(directory).st_mode & stat.S_IXOTH for directory in chain)
+
+
+def share_imports() -> None:
+    """Let children that run as other users import lazily from the interpreter's own directories.
+
+    A Python installed below a private directory (``/root/.pyenv``, say) is closed to them, and workloads still
+    import now and then (``asyncio.to_thread`` imports ``concurrent.futures.thread``). So each such
+    ``sys.path`` entry is opened here, as root, and named ``/proc/self/fd/<fd>`` from now on, in ``sys.path``
+    and in the ``__path__`` of every package loaded from it: the children inherit the descriptor, which
+    lets them reach what is below the entry (with its own modes) and nothing above it."""
+    moved: dict[str, str] = {}
+    for entry in sys.path:
+        if entry and os.path.isdir(entry) and not _open_to_others(entry):
+            moved[entry] = f"/proc/self/fd/{os.open(entry, os.O_RDONLY | os.O_DIRECTORY)}"
+
+    def rename(path: str) -> str:
+        for old, new in moved.items():
+            if path == old or path.startswith(old + os.sep):
+                return new + path[len(old) :]
+        return path
+
+    sys.path[:] = [rename(entry) for entry in sys.path]
+    for module in list(sys.modules.values()):
+        search = getattr(module, "__path__", None)
+        if isinstance(search, list):
+            search[:] = [rename(entry) for entry in search]
+    sys.path_importer_cache.clear()
+    importlib.invalidate_caches()
+
+
 def exit_code(error: SystemExit) -> int:
     """The status ``sys.exit(value)`` gives a process (a non-int value is printed and gives 1)."""
     if error.code is None or isinstance(error.code, int):
@@ -92,16 +131,29 @@ def run_workload(argv: list[str]) -> int:
     return code
 
 
+def become_user(user: list[int] | None) -> None:
+    """Run as ``[uid, gid]``: no supplementary groups, then the group, then the user (after which neither
+    could be changed any more)."""
+    if user is not None:
+        uid, gid = user
+        os.setgroups([])
+        os.setgid(gid)
+        os.setuid(uid)
+
+
 def _become_child(request: dict[str, Any], zygote_fds: list[int]) -> None:
-    """In the forked child: a fresh session, signals as a new interpreter has them, the pod's files and env."""
+    """In the forked child: a fresh session, signals as a new interpreter has them, the pod's files, user and env.
+
+    The log and the cwd (the pod root) are opened before the user changes: their parent directories may be
+    closed to that user, who reaches its root through its cwd alone. The parent-death signal is set after,
+    as changing credentials clears it (prctl(2), PR_SET_PDEATHSIG)."""
     os.setsid()
-    die_with_parent(int(request["parent"]))
     signal.set_wakeup_fd(-1)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     for fd in zygote_fds:
         os.close(fd)
-    log = os.open(request["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    log = os.open(request["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.dup2(log, 1)
@@ -109,6 +161,8 @@ def _become_child(request: dict[str, Any], zygote_fds: list[int]) -> None:
     os.close(null)
     os.close(log)
     os.chdir(request["cwd"])
+    become_user(request.get("user"))
+    die_with_parent(int(request["parent"]))
     os.environ.clear()
     os.environ.update(request["env"])
 
@@ -181,6 +235,8 @@ def main(fd: int, parent: int) -> None:
     die_with_parent(parent)
     sock = socket.socket(fileno=fd)
     preload()
+    if os.geteuid() == 0:  # children may run as other users (the kubelet's ``_runas``)
+        share_imports()
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_read, False)
     os.set_blocking(wake_write, False)

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from podid.sandbox.kube import _zygote
-from podid.sandbox.kube._containers import DirectProcess, Process, direct_spawn
+from podid.sandbox.kube._containers import Process, direct_spawn
+from podid.sandbox.kube._runas import User
 
 WAIT_SECONDS = 30.0  # wait() for a child's exit report: covers the zygote's warm-up on a busy machine
 
@@ -32,7 +33,7 @@ class ZygoteChild:
         self._zygote, self.request = zygote, request
         self.pid: int | None = None
         self.returncode: int | None = None
-        self.direct: DirectProcess | None = None
+        self.direct: Process | None = None
 
     def poll(self) -> int | None:
         self._zygote.pump(block=False)
@@ -66,13 +67,17 @@ class Zygote:
         self._listener: tuple[asyncio.AbstractEventLoop, Callable[[], None]] | None = None
         self.failed = False
 
-    def spawn(self, argv: list[str], env: dict[str, str], cwd: Path, log_path: Path) -> Process:
-        """Start ``python -m podid.workloads <argv...>``, through the zygote while it works."""
+    def spawn(
+        self, argv: list[str], env: dict[str, str], cwd: Path, log_path: Path, user: User | None = None
+    ) -> Process:
+        """Start ``python -m podid.workloads <argv...>`` as ``user`` (None: this process's), through the zygote
+        while it works."""
         if self.failed:
-            return direct_spawn(self._python, argv, env, cwd, log_path)
-        log_path.parent.mkdir(parents=True, exist_ok=True)
+            return direct_spawn(self._python, argv, env, cwd, log_path, user)
+        log_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._next_id += 1
         request = {"op": "spawn", "id": self._next_id, "argv": argv, "env": env, "cwd": str(cwd), "log": str(log_path)}
+        request["user"] = [user.uid, user.gid] if user is not None else None
         child = ZygoteChild(self, request)
         self._pending[self._next_id] = child
         self.start()
@@ -192,6 +197,6 @@ class Zygote:
 
     def _start_directly(self, child: ZygoteChild) -> None:
         request = child.request
-        child.direct = direct_spawn(
-            self._python, request["argv"], request["env"], Path(request["cwd"]), Path(request["log"])
-        )
+        user = User(*request["user"]) if request["user"] is not None else None
+        cwd, log = Path(request["cwd"]), Path(request["log"])
+        child.direct = direct_spawn(self._python, request["argv"], request["env"], cwd, log, user)
