@@ -26,6 +26,7 @@ from podid.sandbox.kube._podenv import ContainerConfigError
 UID_BASE = 100_000
 NOBODY = 65534
 _POD_NETWORK = ipaddress.ip_network(POD_NETWORK)
+_FIRST, _SIZE = int(_POD_NETWORK.network_address), _POD_NETWORK.num_addresses
 
 
 @dataclass(frozen=True)
@@ -41,10 +42,10 @@ def switches_users() -> bool:
 
 def pod_user(pod: Obj, ip: str) -> User:
     """The user standing in for the image's: one per pod IP, ``nobody`` for a hostNetwork pod."""
-    if dig(pod, "spec", "hostNetwork") is True or ipaddress.ip_address(ip) not in _POD_NETWORK:
+    index = -1 if dig(pod, "spec", "hostNetwork") is True else int(ipaddress.IPv4Address(ip)) - _FIRST
+    if not 0 < index < _SIZE:
         return User(NOBODY, NOBODY)
-    uid = UID_BASE + int(ipaddress.ip_address(ip)) - int(_POD_NETWORK.network_address)
-    return User(uid, uid)
+    return User(UID_BASE + index, UID_BASE + index)
 
 
 def _effective(pod: Obj, container: Obj, field: str) -> object:
