@@ -1,0 +1,33 @@
+"""Realistic names work: a resource group, cluster and location whose node resource group name
+(MC_<group>_<cluster>_<location>, 67 characters) is over a Kubernetes label value's 63 but within AKS's 80 complete
+`podid up` and `podid verify`; the Nodes' kubernetes.azure.com/cluster label carries the name cut as AKS cuts it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kubernetes import client as kube_client
+from kubernetes import config as kube_config
+
+from tests.cli.conftest import PodidRunner
+
+GROUP, CLUSTER, LOCATION = "rg-platform-dns-production", "aks-platform-production-01", "westeurope"
+
+
+def test_up_and_verify_with_a_long_node_resource_group(podid: PodidRunner, tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
+    setting = ["-g", GROUP, "--cluster-name", CLUSTER, "-l", LOCATION, "--kubeconfig", str(kubeconfig)]
+    up = podid("up", *setting, "-o", "json")
+    assert up.code == 0, up.err
+    assert up.json["verification"]["ok"] is True
+
+    node_group = f"MC_{GROUP}_{CLUSTER}_{LOCATION}"
+    assert len(node_group) == 67
+    api = kube_client.CoreV1Api(kube_config.new_client_from_config(str(kubeconfig), context=CLUSTER))
+    labels = {node.metadata.labels["kubernetes.azure.com/cluster"].lower() for node in api.list_node().items}
+    assert labels == {node_group[:63].lower()}  # the sandbox takes it from the providerID, which AKS lower-cases
+
+    verify = podid("verify", *setting, "-o", "json")
+    assert verify.code == 0, verify.err
+    assert verify.json["ok"] is True
