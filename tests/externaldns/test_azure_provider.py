@@ -334,7 +334,7 @@ def test_record_list_failures_by_status(failure, error, status):
 def test_worked_example_through_controller_and_registry():
     dns = FakeDns()
     lister = Lister([service("nginx", {LEGACY + "hostname": "app.example.com"}, ips=("20.1.2.3",))])
-    ctl = Controller(KubernetesSource(lister, ["service"]), TxtRegistry(provider(dns), "default"), sync)
+    ctl = Controller(KubernetesSource(lister, ["service"], LEGACY), TxtRegistry(provider(dns), "default"), sync)
     ctl.run_once()
     value = '"heritage=external-dns,external-dns/owner=default,external-dns/resource=service/default/nginx"'
     assert writes(dns) == [

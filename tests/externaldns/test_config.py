@@ -2,7 +2,7 @@
 
 Covers: defaults with only the required flags; `--flag=value` and `--flag value`; repeatable flags; Go
 durations; boolean flags; errors as ConfigError (missing required, unknown flag, bad choice, bad duration);
-azure.json keys (JSON and YAML), type errors, cloud names, flag overrides, read under the pod's root, an
+azure.json keys (JSON and YAML), type errors, flag overrides, read under the pod's root, an
 unreadable file in Go's words; the credential order (client secret unless `msi`, workload identity, managed
 identity, none); the secret masked in repr.
 """
@@ -142,7 +142,6 @@ def test_azure_config_read_as_yaml_like_v0_14():
         ('{"tenantId": 5}', "tenantId must be a str"),
         ("[1, 2]", "not an object"),
         ("{unclosed", "failed to read Azure config file"),
-        ('{"cloud": "Mars"}', "invalid cloud value 'Mars'"),
     ],
 )
 def test_bad_azure_config(text, message):

@@ -3,8 +3,10 @@
 Covers: the tutorial's worked example (A + new-format TXT created, then deleted with the Service); no apply
 and the "All records are already up to date" line when nothing changed; updates when the LB address moves;
 hand-made records untouched; upsert-only keeps records; the interval schedule; a watch trigger running a
-cycle early, but never within min-event-sync-interval of the last one; soft errors counted and the loop
-kept alive, no cycle before a Retry-After; permanent and unexpected errors logged and raised.
+cycle early as each release's `ScheduleRunOnce` does (v0.14: min-event-sync-interval after the event; v0.15+:
+5 s after it and not within min-event-sync-interval of the last cycle), a burst being one cycle; soft errors
+logged (counted from v0.18.0) and the loop kept alive, no cycle before a Retry-After; permanent errors
+logged in each release's words and raised, unexpected ones raised.
 """
 
 import logging
@@ -18,6 +20,7 @@ from podid.workloads.externaldns.errors import ForbiddenError, SoftError
 from podid.workloads.externaldns.plan import Changes
 from podid.workloads.externaldns.policy import sync, upsert_only
 from podid.workloads.externaldns.registry import TxtRegistry
+from podid.workloads.externaldns.release import NEWEST, Release, release_for
 from podid.workloads.externaldns.source import KubernetesSource
 
 from .fakes import LEGACY, FakeClock, FlakyProvider, Lister, service
@@ -30,7 +33,7 @@ def nginx(ip: str = "20.1.2.3"):
 
 
 def controller(lister: Lister, provider: FlakyProvider, policy=sync, **kwargs) -> Controller:
-    source = KubernetesSource(lister, ["service"])
+    source = KubernetesSource(lister, ["service"], LEGACY)
     return Controller(source, TxtRegistry(provider, "default"), policy, **kwargs)
 
 
@@ -94,7 +97,13 @@ class RecordingSource:
         return []
 
 
-def run_loop(until: float, interval: float, triggers=(), provider=None, min_event_sync_interval=5.0):
+def played(tag: str) -> Release:
+    release = release_for(tag)
+    assert release is not None
+    return release
+
+
+def run_loop(until: float, interval: float, triggers=(), provider=None, min_event_sync_interval=5.0, release=NEWEST):
     stop, trigger = threading.Event(), threading.Event()
     clock = FakeClock(stop, until)
     clock.on_wait = [(at, trigger) for at in triggers]
@@ -105,6 +114,7 @@ def run_loop(until: float, interval: float, triggers=(), provider=None, min_even
         sync,
         min_event_sync_interval=min_event_sync_interval,
         clock=clock,
+        release=release,
     )
     ctl.run(stop, interval, trigger)
     return source.cycles, ctl
@@ -115,14 +125,46 @@ def test_cycles_run_every_interval():
     assert cycles == [0, 60, 120, 180]
 
 
-def test_trigger_runs_a_cycle_at_once_and_restarts_the_interval():
-    cycles, _ = run_loop(until=75, interval=60, triggers=[10.5])
-    assert cycles == [0, 10.5, 70.5]
+@pytest.mark.parametrize(
+    ("tag", "min_event_sync_interval", "expected"),
+    [
+        ("v0.14.2", 1, [0, 11.5, 71.5]),  # the event + min-event-sync-interval
+        ("v0.14.2", 20, [0, 30.5]),
+        ("v0.22.0", 1, [0, 15.5, 75.5]),  # the event + 5 s, whatever the interval
+        ("v0.22.0", 20, [0, 20.5]),  # ... but not within the interval of the last cycle (the next 1 s tick)
+        ("v0.15.0", 20, [0, 20.5]),
+    ],
+)
+def test_trigger_runs_a_cycle_after_the_release_s_delay_and_restarts_the_interval(
+    tag, min_event_sync_interval, expected
+):
+    cycles, _ = run_loop(
+        until=80, interval=60, triggers=[10.5], min_event_sync_interval=min_event_sync_interval, release=played(tag)
+    )
+    assert cycles == expected
 
 
-def test_trigger_waits_for_the_min_event_sync_interval():
-    cycles, _ = run_loop(until=30, interval=60, triggers=[2.5, 6.5, 7.5], min_event_sync_interval=5)
-    assert cycles == [0, 5.5, 10.5]  # the first 1 s tick after each 5 s window; two triggers, one cycle
+@pytest.mark.parametrize("tag", ["v0.14.2", "v0.22.0"])
+def test_a_burst_of_triggers_is_one_cycle(tag):
+    cycles, _ = run_loop(until=30, interval=60, triggers=[2.5, 6.5, 7.5], release=played(tag))
+    assert cycles == [0, 7.5]  # 5 s after the first event, which the later ones do not put off
+
+
+@pytest.mark.parametrize(
+    ("tag", "failed", "succeeded"),
+    [
+        ("v0.17.0", "Failed to do run once: 503", None),
+        ("v0.18.0", "Failed to do run once: 503 (consecutive soft errors: 2)", "after 2 consecutive soft errors"),
+    ],
+)
+def test_soft_errors_are_logged_as_the_release_logs_them(tag, failed, succeeded, caplog):
+    provider = FlakyProvider()
+    provider.fail_next(SoftError("429 Throttled", status=429), SoftError("503", status=503))
+    with caplog.at_level(logging.INFO):
+        run_loop(until=130, interval=60, provider=provider, release=played(tag))
+    assert failed in caplog.messages
+    reconciled = [message for message in caplog.messages if message.startswith("Reconciliation succeeded")]
+    assert reconciled == ([f"Reconciliation succeeded {succeeded}"] if succeeded else [])
 
 
 def test_soft_errors_are_counted_and_the_loop_goes_on(caplog):
@@ -141,7 +183,7 @@ def test_soft_errors_are_counted_and_the_loop_goes_on(caplog):
     [
         (30, [6.5], [30.5]),  # the trigger would run at once (past the 5 s window), Retry-After holds it to 30 s
         (90, [], [90]),  # a Retry-After beyond the interval delays the resync too
-        (None, [6.5], [6.5]),
+        (None, [6.5], [11.5]),
     ],
 )
 def test_retry_after_holds_the_next_cycle_back(retry_after, triggers, expected):
@@ -158,12 +200,13 @@ def test_soft_error_count_is_visible_while_failing():
     assert ctl.consecutive_soft_errors == 3
 
 
-def test_permanent_error_stops_the_loop(caplog):
+@pytest.mark.parametrize(("tag", "words"), [("v0.21.0", "Failed to do run once"), ("v0.22.0", "failed to do run once")])
+def test_permanent_error_stops_the_loop(tag, words, caplog):
     provider = FlakyProvider()
     provider.fail_next(ForbiddenError("(AuthorizationFailed) The client 'x' ...", status=403))
     with pytest.raises(ForbiddenError), caplog.at_level(logging.CRITICAL):
-        run_loop(until=600, interval=60, provider=provider)
-    assert caplog.messages == ["Failed to do run once: (AuthorizationFailed) The client 'x' ..."]
+        run_loop(until=600, interval=60, provider=provider, release=played(tag))
+    assert caplog.messages == [f"{words}: (AuthorizationFailed) The client 'x' ..."]
 
 
 def test_unexpected_error_is_not_swallowed():

@@ -3,13 +3,14 @@
 `parse_args` accepts the real flag names with the real defaults, as `--flag=value` or `--flag value`;
 repeatable flags (`--source`, `--domain-filter`, ...) are given once per value. Durations are Go durations
 (`1m`, `5s`) and are stored in seconds. Bad flags raise ConfigError instead of exiting, because the workload
-may run as a thread.
+may run as a thread. The flags and `--registry` values are those of the release played (`release.py`);
+`validate` checks what external-dns' `validation.ValidateConfig` checks of them.
 """
 
 import argparse
 import enum
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any, NoReturn
 
@@ -21,10 +22,10 @@ from .duration import parse_duration
 from .errors import ConfigError
 from .plan import DEFAULT_MANAGED_TYPES
 from .policy import POLICIES
+from .release import NEWEST, Release
 from .source import SOURCE_KINDS
 
 PROVIDERS = ("azure", "inmemory")
-REGISTRIES = ("txt",)
 RECORD_TYPES = ("A", "AAAA", "CNAME", "TXT", "MX", "NS", "SRV", "NAPTR")
 LOG_LEVELS: Mapping[str, int] = {
     "trace": logging.DEBUG,
@@ -36,10 +37,6 @@ LOG_LEVELS: Mapping[str, int] = {
     "panic": logging.CRITICAL,
 }
 DEFAULT_AZURE_CONFIG_FILE = "/etc/kubernetes/azure.json"
-_CLOUDS = frozenset(
-    {"AZURECLOUD", "AZUREPUBLICCLOUD", "AZUREUSGOVERNMENT", "AZUREUSGOVERNMENTCLOUD", "AZURECHINACLOUD"}
-    | {"AZUREGERMANCLOUD", "AZURESTACKCLOUD"}
-)
 _MSI_PLACEHOLDER = "msi"  # what pure-MSI clusters put in aadClientId/aadClientSecret
 
 
@@ -66,6 +63,9 @@ class Config:
     min_event_sync_interval: float = 5.0
     events: bool = False
     inmemory_zones: tuple[str, ...] = ()
+    txt_new_format_only: bool = False
+    annotation_prefix: str = NEWEST.annotation_prefix
+    release: Release = NEWEST
 
     @property
     def logging_level(self) -> int:
@@ -84,7 +84,16 @@ def _duration(text: str) -> float:
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
-def _parser() -> argparse.ArgumentParser:
+def _registry(release: Release) -> Callable[[str], str]:
+    def accepted(value: str) -> str:
+        if value not in release.registries:  # kingpin's EnumVar wording (values.go)
+            raise ConfigError(f"enum value must be one of {','.join(release.registries)}, got '{value}'")
+        return value
+
+    return accepted
+
+
+def _parser(release: Release) -> argparse.ArgumentParser:
     # SUPPRESS: only flags given on the command line reach Config, whose defaults apply otherwise.
     parser = _Parser(prog="external-dns", argument_default=argparse.SUPPRESS, allow_abbrev=False)
     flag = parser.add_argument
@@ -96,7 +105,7 @@ def _parser() -> argparse.ArgumentParser:
     flag("--txt-prefix")
     flag("--txt-suffix")
     flag("--policy", choices=tuple(POLICIES))
-    flag("--registry", choices=REGISTRIES)
+    flag("--registry", type=_registry(release))
     flag("--interval", type=_duration)
     flag("--once", action=argparse.BooleanOptionalAction)
     flag("--dry-run", action=argparse.BooleanOptionalAction)
@@ -109,15 +118,29 @@ def _parser() -> argparse.ArgumentParser:
     flag("--min-event-sync-interval", type=_duration)
     flag("--events", action=argparse.BooleanOptionalAction)
     flag("--inmemory-zone", dest="inmemory_zones", action="append")
+    if release.txt_new_format_only_flag:
+        flag("--txt-new-format-only", action=argparse.BooleanOptionalAction)
+    if release.annotation_prefix_flag:
+        flag("--annotation-prefix")
     return parser
 
 
-def parse_args(argv: Sequence[str]) -> Config:
-    values: dict[str, Any] = vars(_parser().parse_args(list(argv)))
+def parse_args(argv: Sequence[str], release: Release = NEWEST) -> Config:
+    """The flags `release` accepts (the newest release's unless told)."""
+    values: dict[str, Any] = vars(_parser(release).parse_args(list(argv)))
     for name, value in values.items():
         if isinstance(value, list):
             values[name] = tuple(value)
-    return Config(**values)
+    values.setdefault("annotation_prefix", release.annotation_prefix)
+    return Config(**values, release=release)
+
+
+def validate(config: Config) -> None:
+    """external-dns' `pkg/apis/externaldns/validation/validation.go` (v0.20.0+) for the flags played here."""
+    if not config.annotation_prefix:
+        raise ConfigError("--annotation-prefix cannot be empty")
+    if not config.annotation_prefix.endswith("/"):
+        raise ConfigError("--annotation-prefix must end with '/'")
 
 
 class CredentialKind(enum.Enum):
@@ -139,6 +162,7 @@ class AzureConfig:
     use_workload_identity_extension: bool = False
     user_assigned_identity_id: str = ""
     active_directory_authority_host: str = ""
+    resource_manager_endpoint: str = ""  # AZURESTACKCLOUD's ARM (v0.19.0+)
 
     def __repr__(self) -> str:
         shown = (
@@ -174,6 +198,7 @@ _AZURE_KEYS: Mapping[str, tuple[str, type]] = {
     "useWorkloadIdentityExtension": ("use_workload_identity_extension", bool),
     "userAssignedIdentityID": ("user_assigned_identity_id", str),
     "activeDirectoryAuthorityHost": ("active_directory_authority_host", str),
+    "resourceManagerEndpoint": ("resource_manager_endpoint", str),
 }
 
 
@@ -193,10 +218,7 @@ def parse_azure_config(text: str, path: str = DEFAULT_AZURE_CONFIG_FILE) -> Azur
         if not isinstance(value, kind):
             raise ConfigError(f"failed to read Azure config file '{path}': {key} must be a {kind.__name__}")
         values[name] = value
-    config = AzureConfig(**values)
-    if config.cloud and config.cloud.upper() not in _CLOUDS:
-        raise ConfigError(f"invalid cloud value '{config.cloud}'")
-    return config
+    return AzureConfig(**values)
 
 
 def load_azure_config(config: Config) -> AzureConfig:

@@ -3,11 +3,13 @@
 `run_once`: registry records -> source endpoints -> plan -> apply, only when the plan has changes.
 
 `run`: every tick (1 s) checks whether a cycle is due. Cycles are due every `interval`; a watch can set the
-`trigger` event to ask for one early, which runs at once unless the previous cycle started less than
-`min_event_sync_interval` ago (then it runs when that window ends). A SoftError is logged and counted and the
-loop goes on, starting no cycle before the server's Retry-After (if it sent one) has passed; anything else is
-logged and re-raised, so the entrypoint exits non-zero like `log.Fatalf`. Time comes from an injected Clock
-so tests never wait.
+`trigger` event to ask for one early, as `ScheduleRunOnce` does for the release played: v0.14 runs it
+`min_event_sync_interval` after the event; from v0.15.0 5 s after it, and never less than
+`min_event_sync_interval` after the last cycle started. Either way a burst of events is one cycle, and a
+cycle already due sooner is not put off. A SoftError is logged (counted from v0.18.0) and the loop goes on,
+starting no cycle before the server's Retry-After (if it sent one) has passed; anything else is logged at
+fatal, as the release words it, and re-raised, so the entrypoint exits non-zero like `log.Fatalf`. Time
+comes from an injected Clock so tests never wait.
 """
 
 import logging
@@ -21,6 +23,7 @@ from .domain_filter import MATCH_ALL, DomainFilter
 from .errors import SoftError
 from .plan import DEFAULT_MANAGED_TYPES, Changes, Policy, calculate
 from .registry import Registry
+from .release import NEWEST, Release
 from .source import Source
 
 log = logging.getLogger(__name__)
@@ -49,6 +52,7 @@ class SystemClock:
 class _Schedule:
     interval: float
     min_event_sync_interval: float
+    release: Release
     next_run_at: float = float("-inf")
     last_run_at: float = float("-inf")
     not_before: float = float("-inf")  # set by a Retry-After
@@ -61,8 +65,11 @@ class _Schedule:
         return True
 
     def on_event(self, now: float) -> None:
-        earliest = max(self.last_run_at + self.min_event_sync_interval, self.not_before)
-        self.next_run_at = max(earliest, min(now, self.next_run_at))
+        """`ScheduleRunOnce(now)` (controller/controller.go at v0.14.2 and at v0.15.0+)."""
+        delay = self.release.event_delay
+        wanted = now + (self.min_event_sync_interval if delay is None else delay)
+        spaced = self.last_run_at + self.min_event_sync_interval if self.release.events_spaced else float("-inf")
+        self.next_run_at = max(spaced, self.not_before, min(wanted, self.next_run_at))
 
     def hold_until(self, moment: float) -> None:
         self.not_before = moment
@@ -79,6 +86,7 @@ class Controller:
         managed_types: Iterable[str] = DEFAULT_MANAGED_TYPES,
         min_event_sync_interval: float = DEFAULT_MIN_EVENT_SYNC_INTERVAL,
         clock: Clock | None = None,
+        release: Release = NEWEST,
     ) -> None:
         self._source = source
         self._registry = registry
@@ -87,6 +95,7 @@ class Controller:
         self._managed_types = tuple(managed_types)
         self._min_event_sync_interval = min_event_sync_interval
         self._clock = clock or SystemClock()
+        self._release = release
         self.consecutive_soft_errors = 0
 
     def run_once(self) -> Changes:
@@ -109,7 +118,7 @@ class Controller:
     def run(self, stop_event: threading.Event, interval: float, trigger: threading.Event | None = None) -> None:
         """Loop until `stop_event` is set; raises the first non-soft error."""
         trigger = trigger if trigger is not None else threading.Event()
-        schedule = _Schedule(interval, self._min_event_sync_interval)
+        schedule = _Schedule(interval, self._min_event_sync_interval, self._release)
         while not stop_event.is_set():
             if schedule.due(self._clock.monotonic()):
                 retry_after = self._run_counting_soft_errors()
@@ -126,12 +135,18 @@ class Controller:
             self.run_once()
         except SoftError as err:
             self.consecutive_soft_errors += 1
-            log.error("Failed to do run once: %s (consecutive soft errors: %d)", err, self.consecutive_soft_errors)
+            self._log_soft_error(err)
             return err.retry_after
         except Exception as err:
-            log.critical("Failed to do run once: %s", err)
+            log.critical(self._release.fatal_run_once.format(err))
             raise
-        if self.consecutive_soft_errors:
+        if self.consecutive_soft_errors and self._release.counts_soft_errors:
             log.info("Reconciliation succeeded after %d consecutive soft errors", self.consecutive_soft_errors)
         self.consecutive_soft_errors = 0
         return None
+
+    def _log_soft_error(self, err: SoftError) -> None:
+        if self._release.counts_soft_errors:
+            log.error("Failed to do run once: %s (consecutive soft errors: %d)", err, self.consecutive_soft_errors)
+        else:
+            log.error("Failed to do run once: %s", err)

@@ -1,9 +1,10 @@
 """Wire the stages and run them (external-dns `controller/execute.go`).
 
-Order as upstream: the sources first (informers listed and watching, up to 60 s for their first list), then
-the provider from azure.json, the TXT registry and the controller. `--once` runs one cycle; otherwise the
+Order as upstream: the flags validated, the sources (informers listed and watching, up to 60 s for their
+first list), then the provider from azure.json, the registry and the controller, each as the release played
+(`config.release`) builds it. `--once` runs one cycle; otherwise the
 controller loops until `stop` is set. With `--events`, every watched change asks the controller for an early
-cycle (at most one per `--min-event-sync-interval`); `--interval` stays the full resync.
+cycle (at most one per `--min-event-sync-interval`, see controller.py); `--interval` stays the full resync.
 
 Failures that stop external-dns are logged once at `fatal` and give exit code 1, as `log.Fatal` does.
 """
@@ -15,7 +16,7 @@ from contextlib import ExitStack, closing
 
 from kubernetes.config.config_exception import ConfigException
 
-from .config import Config, load_azure_config
+from .config import Config, load_azure_config, validate
 from .controller import Controller
 from .domain_filter import DomainFilter
 from .errors import ConfigError, ExternalDnsError, PermanentError
@@ -25,7 +26,7 @@ from .provider import Provider
 from .provider.azure import AzureProvider
 from .provider.azure_client import DnsClient, cloud_endpoints, credential
 from .provider.inmemory import InMemoryProvider
-from .registry import TxtRegistry
+from .registry import NoopRegistry, Registry, TxtRegistry
 from .source import KubernetesSource
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ def build_provider(
     if config.provider == "inmemory":
         return InMemoryProvider(config.inmemory_zones)
     azure = load_azure_config(config)
-    cloud = cloud_endpoints(azure, env)
+    cloud = cloud_endpoints(azure, env, config.release.clouds)
     dns = resources.enter_context(closing(DnsClient(azure, credential(azure, cloud, env), cloud)))
     zones, record_sets = dns.client.zones, dns.client.record_sets
     return AzureProvider(
@@ -69,17 +70,28 @@ def build_provider(
     )
 
 
+def build_registry(config: Config, provider: Provider) -> Registry:
+    """`--registry`: txt or noop; the others the release accepts need AWS or a CRD this sandbox lacks."""
+    if config.registry == "noop":
+        return NoopRegistry(provider)
+    if config.registry != "txt":
+        raise ConfigError(f"--registry={config.registry} is not available in this sandbox (only txt and noop)")
+    prefix, suffix = config.txt_prefix, config.txt_suffix
+    new_only = config.txt_new_format_only
+    return TxtRegistry(provider, config.txt_owner_id, prefix, suffix, config.release, new_only)
+
+
 def _controller(config: Config, lister: InformerLister, env: Mapping[str, str], resources: ExitStack) -> Controller:
     domain_filter = DomainFilter.of(config.domain_filter, config.exclude_domains)
     provider = build_provider(config, domain_filter, env, resources)
-    registry = TxtRegistry(provider, config.txt_owner_id, config.txt_prefix, config.txt_suffix)
     return Controller(
-        KubernetesSource(lister, config.sources),
-        registry,
+        KubernetesSource(lister, config.sources, config.annotation_prefix),
+        build_registry(config, provider),
         policy_named(config.policy),
         domain_filter,
         config.managed_record_types,
         config.min_event_sync_interval,
+        release=config.release,
     )
 
 
@@ -104,6 +116,13 @@ def _run(
 def execute(config: Config, env: Mapping[str, str], stop: threading.Event) -> int:
     """Run external-dns until `stop` is set (or one cycle with `--once`); return the exit code."""
     log.info("config: %r", config)
+    try:
+        validate(config)
+    except ConfigError as err:
+        log.critical("config validation failed: %s", err)
+        return 1
+    if config.annotation_prefix != config.release.annotation_prefix:
+        log.info("Using custom annotation prefix: %s", config.annotation_prefix)
     try:
         lister = start_lister(config, stop)
     except ExternalDnsError as err:

@@ -1,14 +1,20 @@
-"""The TXT registry: ownership as a layer around any provider (external-dns `registry/txt/registry.go`).
+"""Registries: ownership as a layer around any provider (external-dns `registry/txt.go`, from v0.21.0
+`registry/txt/registry.go`; `registry/noop.go`).
 
-Each managed record set has a companion TXT record whose value is the serialised labels
+TXT: each managed record set has a companion TXT record whose value is the serialised labels
 (`"heritage=external-dns,external-dns/owner=<id>,external-dns/resource=service/<ns>/<name>"`) and whose
-name follows the v0.18+ ("new") format: `<prefix><type>-<first label><suffix>.<rest>`, e.g. `a-app.example.com`
-or, with `--txt-prefix=externaldns-`, `externaldns-a-app.example.com`. When the prefix or suffix contains
-`%{record_type}`, the type goes there instead and no `<type>-` is added.
+name has the "new" format: `<prefix><type>-<first label><suffix>.<rest>`, e.g. `a-app.example.com` or, with
+`--txt-prefix=externaldns-`, `externaldns-a-app.example.com`. When the prefix or suffix contains
+`%{record_type}`, the type goes there instead and no `<type>-` is added. Releases up to v0.17 also write the
+old format, `<prefix><first label><suffix>.<rest>` (no type; never for AAAA nor with `%{record_type}`), unless
+`--txt-new-format-only` (v0.16.0-v0.17); every release still reads it when no new-format TXT matches.
 
 Reading attaches the TXT labels to the matching record; a TXT without our heritage is a plain record and is
-never touched. Writing stamps our owner on creates and appends their TXTs after the records, and adds the
-matching TXTs to updates and deletes of records *we* own; everything else is dropped before the provider.
+never touched. Writing stamps our owner on creates and appends their TXTs after the records (from v0.19.0
+only the TXTs the zone lacks), and adds the matching TXTs to updates and deletes of records *we* own;
+everything else is dropped before the provider.
+
+Noop: no ownership at all; the provider's records and the plan pass through unchanged.
 """
 
 import logging
@@ -17,12 +23,8 @@ from typing import Protocol
 
 from .endpoint import (
     AAAA,
-    CNAME,
-    MX,
-    NS,
     OWNER_LABEL,
     TXT,
-    A,
     Endpoint,
     InvalidHeritageError,
     parse_labels,
@@ -31,11 +33,11 @@ from .endpoint import (
 from .errors import ConfigError
 from .plan import Changes
 from .provider import Provider
+from .release import NEWEST, Release
 
 log = logging.getLogger(__name__)
 
 RECORD_TYPE_TEMPLATE = "%{record_type}"
-_NAMED_TYPES = (A, AAAA, CNAME, NS, MX, "SRV", "NAPTR")  # the types a TXT name may carry
 
 
 class Registry(Protocol):
@@ -47,31 +49,38 @@ class Registry(Protocol):
     def apply_changes(self, changes: Changes) -> None: ...
 
 
-def _type_from_default_position(name: str) -> tuple[str, str]:
-    """`a-app.example.com` -> (`app.example.com`, `A`); an untyped name gives type ''."""
-    first = name.split("-", 1)[0]
-    for record_type in _NAMED_TYPES:
-        if first == record_type.lower():
-            return name.removeprefix(first + "-"), record_type
-    return name, ""
-
-
 @dataclass(frozen=True)
 class TxtNameMapper:
-    """Maps a record's (name, type) to its TXT name and back (`registry/mapper/mapper.go`). Lower-case affixes."""
+    """Maps a record's (name, type) to its TXT name and back (`registry/mapper/mapper.go`). Lower-case affixes;
+    `types`: the record types a TXT name can carry in the release played."""
 
     prefix: str = ""
     suffix: str = ""
+    types: tuple[str, ...] = NEWEST.txt_types
 
-    def _type_in_affix(self) -> bool:
+    def type_in_affix(self) -> bool:
         return RECORD_TYPE_TEMPLATE in self.prefix or RECORD_TYPE_TEMPLATE in self.suffix
+
+    def to_old_txt_name(self, dns_name: str) -> str:
+        """The pre-v0.12 format, written up to v0.17 (`toTXTName`): the affixes without the template, no type."""
+        first, dot, rest = dns_name.partition(".")
+        prefix, suffix = (affix.replace(RECORD_TYPE_TEMPLATE, "") for affix in (self.prefix, self.suffix))
+        return f"{prefix}{first}{suffix}{dot}{rest}"
+
+    def _type_from_default_position(self, name: str) -> tuple[str, str]:
+        """`a-app.example.com` -> (`app.example.com`, `A`); an untyped name gives type ''."""
+        first = name.split("-", 1)[0]
+        for record_type in self.types:
+            if first == record_type.lower():
+                return name.removeprefix(first + "-"), record_type
+        return name, ""
 
     def to_txt_name(self, dns_name: str, record_type: str) -> str:
         first, dot, rest = dns_name.partition(".")
         kind = record_type.lower()
         prefix = self.prefix.replace(RECORD_TYPE_TEMPLATE, kind)
         suffix = self.suffix.replace(RECORD_TYPE_TEMPLATE, kind)
-        if not self._type_in_affix():
+        if not self.type_in_affix():
             first = f"{kind}-{first}"
         return f"{prefix}{first}{suffix}{dot}{rest}"
 
@@ -89,8 +98,8 @@ class TxtNameMapper:
 
     def _drop_affix(self, name: str) -> tuple[str, str]:
         prefix, suffix = self.prefix, self.suffix
-        if self._type_in_affix():
-            for record_type in _NAMED_TYPES:
+        if self.type_in_affix():
+            for record_type in self.types:
                 typed_prefix = prefix.replace(RECORD_TYPE_TEMPLATE, record_type.lower())
                 typed_suffix = suffix.replace(RECORD_TYPE_TEMPLATE, record_type.lower())
                 if not suffix and name.startswith(typed_prefix):
@@ -100,21 +109,31 @@ class TxtNameMapper:
             prefix = prefix.replace(RECORD_TYPE_TEMPLATE, "")
             suffix = suffix.replace(RECORD_TYPE_TEMPLATE, "")
         if not suffix and name.startswith(prefix):
-            return _type_from_default_position(name.removeprefix(prefix))
+            return self._type_from_default_position(name.removeprefix(prefix))
         if suffix and name.endswith(suffix):
-            return _type_from_default_position(name.removesuffix(suffix))
+            return self._type_from_default_position(name.removesuffix(suffix))
         return "", ""
 
 
 class TxtRegistry:
-    def __init__(self, provider: Provider, owner_id: str, prefix: str = "", suffix: str = "") -> None:
+    def __init__(
+        self,
+        provider: Provider,
+        owner_id: str,
+        prefix: str = "",
+        suffix: str = "",
+        release: Release = NEWEST,
+        new_format_only: bool = False,
+    ) -> None:
         if not owner_id:
             raise ConfigError("owner id cannot be empty")
         if prefix and suffix:
             raise ConfigError("txt-prefix and txt-suffix are mutual exclusive")
         self._provider = provider
         self._owner_id = owner_id
-        self._mapper = TxtNameMapper(prefix.lower(), suffix.lower())
+        self._mapper = TxtNameMapper(prefix.lower(), suffix.lower(), release.txt_types)
+        self._old_format = release.txt_old_format and not new_format_only and not self._mapper.type_in_affix()
+        self._skips_existing = release.txt_skips_existing
         # TXT names seen by the last records() call; creates skip TXTs that already exist.
         self._existing_txt: frozenset[tuple[str, str]] = frozenset()
 
@@ -147,14 +166,16 @@ class TxtRegistry:
 
     @staticmethod
     def _labelled(ep: Endpoint, ownership: dict[tuple[str, str, str], dict[str, str]]) -> Endpoint:
-        labels = ownership.get((ep.dns_name.lower(), ep.record_type, ep.set_identifier))
+        """The new format's labels, else the old format's (`Records`: never for AAAA)."""
+        name = ep.dns_name.lower()
+        labels = ownership.get((name, ep.record_type, ep.set_identifier))
+        if labels is None and ep.record_type != AAAA:
+            labels = ownership.get((name, "", ep.set_identifier))
         return ep.with_labels(**labels) if labels else ep
 
     def apply_changes(self, changes: Changes) -> None:
         create = tuple(ep.with_labels(**{OWNER_LABEL: self._owner_id}) for ep in changes.create)
-        new_txts = tuple(
-            txt for txt in map(self._txt_for, create) if (txt.dns_name, txt.set_identifier) not in self._existing_txt
-        )
+        new_txts = tuple(txt for txt in self._txts(create) if self._missing(txt))
         update_old, update_new, delete = (
             tuple(ep for ep in endpoints if ep.is_owned_by(self._owner_id))
             for endpoints in (changes.update_old, changes.update_new, changes.delete)
@@ -162,16 +183,38 @@ class TxtRegistry:
         self._provider.apply_changes(
             Changes(
                 create=create + new_txts,
-                update_old=update_old + tuple(map(self._txt_for, update_old)),
-                update_new=update_new + tuple(map(self._txt_for, update_new)),
-                delete=delete + tuple(map(self._txt_for, delete)),
+                update_old=update_old + self._txts(update_old),
+                update_new=update_new + self._txts(update_new),
+                delete=delete + self._txts(delete),
             )
         )
 
-    def _txt_for(self, ep: Endpoint) -> Endpoint:
-        return Endpoint(
-            self._mapper.to_txt_name(ep.dns_name, ep.record_type),
-            TXT,
-            (serialize_labels(ep.labels),),
-            set_identifier=ep.set_identifier,
-        )
+    def _missing(self, txt: Endpoint) -> bool:
+        return not self._skips_existing or (txt.dns_name, txt.set_identifier) not in self._existing_txt
+
+    def _txts(self, endpoints: tuple[Endpoint, ...]) -> tuple[Endpoint, ...]:
+        """Each endpoint's TXTs (`generateTXTRecord`): the old format first where the release writes it."""
+        return tuple(txt for ep in endpoints for txt in self._txts_for(ep))
+
+    def _txts_for(self, ep: Endpoint) -> list[Endpoint]:
+        value = (serialize_labels(ep.labels),)
+        names = [self._mapper.to_old_txt_name(ep.dns_name)] if self._old_format and ep.record_type != AAAA else []
+        names.append(self._mapper.to_txt_name(ep.dns_name, ep.record_type))
+        return [Endpoint(name, TXT, value, set_identifier=ep.set_identifier) for name in names]
+
+
+class NoopRegistry:
+    """`--registry=noop` (`registry/noop.go`): no owner, nothing added or filtered."""
+
+    def __init__(self, provider: Provider) -> None:
+        self._provider = provider
+
+    @property
+    def owner_id(self) -> str:
+        return ""
+
+    def records(self) -> list[Endpoint]:
+        return self._provider.records()
+
+    def apply_changes(self, changes: Changes) -> None:
+        self._provider.apply_changes(changes)

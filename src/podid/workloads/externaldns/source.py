@@ -1,8 +1,9 @@
 """Desired endpoints from Services and Ingresses (external-dns `source/service.go`, `source/ingress.go`).
 
 Objects are plain dicts exactly as the Kubernetes API serves them (camelCase JSON). Annotations are read
-under both prefixes, `external-dns.kubernetes.io/` (v0.22+ default) winning over the legacy
-`external-dns.alpha.kubernetes.io/`:
+under one prefix, as external-dns does (`source/annotations/annotations.go`): the release's default
+(`external-dns.alpha.kubernetes.io/` up to v0.21, `external-dns.kubernetes.io/` from v0.22.0) or
+`--annotation-prefix` (v0.20.0+); an annotation under any other prefix is not seen:
 
 - `hostname`: comma-separated FQDNs; an invalid one (not RFC 1123, too long) is skipped with one log line;
 - `target`: overrides the computed targets;
@@ -25,7 +26,6 @@ from .endpoint import AAAA, CNAME, RESOURCE_LABEL, TTL_UNSET, A, Endpoint, sorte
 
 log = logging.getLogger(__name__)
 
-ANNOTATION_PREFIXES = ("external-dns.kubernetes.io/", "external-dns.alpha.kubernetes.io/")
 CONTROLLER_VALUE = "dns-controller"
 TTL_MIN, TTL_MAX = 1, 2**31 - 1
 SOURCE_KINDS = ("service", "ingress")
@@ -96,12 +96,8 @@ class ObjectLister(Protocol):
     def list_ingresses(self) -> list[Ingress]: ...
 
 
-def annotation(metadata: ObjectMeta, key: str) -> str | None:
-    annotations = metadata.get("annotations") or {}
-    for prefix in ANNOTATION_PREFIXES:
-        if prefix + key in annotations:
-            return annotations[prefix + key]
-    return None
+def annotation(metadata: ObjectMeta, prefix: str, key: str) -> str | None:
+    return (metadata.get("annotations") or {}).get(prefix + key)
 
 
 def split_names(value: str) -> list[str]:
@@ -131,8 +127,8 @@ def _parse_ttl(value: str) -> int:
         raise
 
 
-def ttl_from_annotation(metadata: ObjectMeta, resource: str) -> int:
-    value = annotation(metadata, "ttl")
+def ttl_from_annotation(metadata: ObjectMeta, prefix: str, resource: str) -> int:
+    value = annotation(metadata, prefix, "ttl")
     if value is None:
         return TTL_UNSET
     try:
@@ -146,8 +142,8 @@ def ttl_from_annotation(metadata: ObjectMeta, resource: str) -> int:
     return ttl
 
 
-def _is_ours(metadata: ObjectMeta, resource: str) -> bool:
-    controller = annotation(metadata, "controller")
+def _is_ours(metadata: ObjectMeta, prefix: str, resource: str) -> bool:
+    controller = annotation(metadata, prefix, "controller")
     if controller is not None and controller != CONTROLLER_VALUE:
         log.debug(
             "Skipping %s because controller value does not match, found: %s, required: %s",
@@ -208,43 +204,44 @@ def _resource(kind: str, metadata: ObjectMeta) -> str:
 
 
 def _endpoints(
-    kind: str, metadata: ObjectMeta, hostnames: list[str], computed: Callable[[], list[str]]
+    kind: str, metadata: ObjectMeta, prefix: str, hostnames: list[str], computed: Callable[[], list[str]]
 ) -> list[Endpoint]:
     resource = _resource(kind, metadata)
-    if not hostnames or not _is_ours(metadata, resource):
+    if not hostnames or not _is_ours(metadata, prefix, resource):
         return []
-    target_annotation = annotation(metadata, "target")
+    target_annotation = annotation(metadata, prefix, "target")
     targets = split_names(target_annotation) if target_annotation else computed()
     if not targets:
         log.debug("No endpoints could be generated from %s", resource)
         return []
-    ttl = ttl_from_annotation(metadata, resource)
+    ttl = ttl_from_annotation(metadata, prefix, resource)
     return [ep for name in _valid(hostnames, resource) for ep in endpoints_for_hostname(name, targets, ttl, resource)]
 
 
-def service_endpoints(service: Service) -> list[Endpoint]:
+def service_endpoints(service: Service, prefix: str) -> list[Endpoint]:
     metadata = service.get("metadata") or {}
-    hostnames = split_names(annotation(metadata, "hostname") or "")
-    return _endpoints("service", metadata, hostnames, lambda: _service_targets(service))
+    hostnames = split_names(annotation(metadata, prefix, "hostname") or "")
+    return _endpoints("service", metadata, prefix, hostnames, lambda: _service_targets(service))
 
 
-def _ingress_hostnames(ingress: Ingress) -> list[str]:
+def _ingress_hostnames(ingress: Ingress, prefix: str) -> list[str]:
     metadata = ingress.get("metadata") or {}
     spec = ingress.get("spec") or {}
-    hostname_source = annotation(metadata, "ingress-hostname-source")
+    hostname_source = annotation(metadata, prefix, "ingress-hostname-source")
     names: list[str] = []
     if hostname_source != "annotation-only":
         names += [rule.get("host", "") for rule in spec.get("rules") or []]
         names += [host for tls in spec.get("tls") or [] for host in tls.get("hosts") or []]
     if hostname_source != "defined-hosts-only":
-        names += split_names(annotation(metadata, "hostname") or "")
+        names += split_names(annotation(metadata, prefix, "hostname") or "")
     return [name for name in names if name]
 
 
-def ingress_endpoints(ingress: Ingress) -> list[Endpoint]:
+def ingress_endpoints(ingress: Ingress, prefix: str) -> list[Endpoint]:
     metadata = ingress.get("metadata") or {}
     status = ingress.get("status") or {}
-    return _endpoints("ingress", metadata, _ingress_hostnames(ingress), lambda: _load_balancer_targets(status))
+    hostnames = _ingress_hostnames(ingress, prefix)
+    return _endpoints("ingress", metadata, prefix, hostnames, lambda: _load_balancer_targets(status))
 
 
 def merge_endpoints(endpoints: Iterable[Endpoint]) -> list[Endpoint]:
@@ -259,16 +256,19 @@ def merge_endpoints(endpoints: Iterable[Endpoint]) -> list[Endpoint]:
 
 
 class KubernetesSource:
-    """`--source=service` and/or `--source=ingress` (see SOURCE_KINDS) over whatever lists the objects."""
+    """`--source=service` and/or `--source=ingress` (see SOURCE_KINDS) over whatever lists the objects, reading
+    annotations under `prefix`."""
 
-    def __init__(self, lister: ObjectLister, kinds: Iterable[str]) -> None:
+    def __init__(self, lister: ObjectLister, kinds: Iterable[str], prefix: str) -> None:
         self._lister = lister
         self._kinds = frozenset(kinds)
+        self._prefix = prefix
 
     def endpoints(self) -> list[Endpoint]:
         endpoints: list[Endpoint] = []
+        services, ingresses = self._lister.list_services, self._lister.list_ingresses
         if "service" in self._kinds:
-            endpoints += merge_endpoints(ep for svc in self._lister.list_services() for ep in service_endpoints(svc))
+            endpoints += merge_endpoints(ep for svc in services() for ep in service_endpoints(svc, self._prefix))
         if "ingress" in self._kinds:
-            endpoints += [ep for ing in self._lister.list_ingresses() for ep in ingress_endpoints(ing)]
+            endpoints += [ep for ing in ingresses() for ep in ingress_endpoints(ing, self._prefix)]
         return endpoints

@@ -1,7 +1,9 @@
 """The credential and the azure-mgmt-dns client external-dns builds from azure.json (`provider/azure/config.go`).
 
 Where Entra ID and ARM are: azure.json's `activeDirectoryAuthorityHost` wins, then the sandbox's
-`PODID_AUTHORITY` / `PODID_ARM_URL` (unset on Azure), then the endpoints of azure.json's `cloud`.
+`PODID_AUTHORITY` / `PODID_ARM_URL` (unset on Azure), then the endpoints of azure.json's `cloud`, which must be
+a name the release played knows (`getCloudConfiguration`; AZURESTACKCLOUD, from v0.19.0, takes both from
+azure.json's `activeDirectoryAuthorityHost` and `resourceManagerEndpoint`).
 
 The credential follows `AzureConfig.credential_kind()`, logging what external-dns logs for each kind:
 client secret; workload identity (the `AZURE_*` variables the webhook injects, azure.json's tenant and
@@ -72,8 +74,18 @@ _CLOUDS: Mapping[str, CloudEndpoints] = {
 }
 
 
-def cloud_endpoints(azure: AzureConfig, env: Mapping[str, str]) -> CloudEndpoints:
-    cloud = _CLOUDS.get(azure.cloud.upper(), PUBLIC_CLOUD)
+def _named_cloud(azure: AzureConfig, known: frozenset[str]) -> CloudEndpoints:
+    name = azure.cloud.upper()
+    if name not in known:  # wrapped as NewAzureProvider and getCredentials wrap it
+        raise ConfigError(f"failed to get credentials: failed to get cloud configuration: unknown cloud name: {name}")
+    if name == "AZURESTACKCLOUD":
+        return CloudEndpoints(azure.active_directory_authority_host, azure.resource_manager_endpoint)
+    return _CLOUDS.get(name, PUBLIC_CLOUD)
+
+
+def cloud_endpoints(azure: AzureConfig, env: Mapping[str, str], known: frozenset[str]) -> CloudEndpoints:
+    """The endpoints of azure.json's cloud; `known`: the cloud names the release played accepts."""
+    cloud = _named_cloud(azure, known)
     return CloudEndpoints(
         authority=azure.active_directory_authority_host or env.get(AUTHORITY_ENV) or cloud.authority,
         arm_url=env.get(ARM_URL_ENV) or cloud.arm_url,
