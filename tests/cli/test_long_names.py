@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kubernetes import client as kube_client
-from kubernetes import config as kube_config
-
+from podid.provision.kube import Kube
 from tests.cli.conftest import PodidRunner
 
 GROUP, CLUSTER, LOCATION = "rg-platform-dns-production", "aks-platform-production-01", "westeurope"
@@ -24,8 +22,8 @@ def test_up_and_verify_with_a_long_node_resource_group(podid: PodidRunner, tmp_p
 
     node_group = f"MC_{GROUP}_{CLUSTER}_{LOCATION}"
     assert len(node_group) == 67
-    api = kube_client.CoreV1Api(kube_config.new_client_from_config(str(kubeconfig), context=CLUSTER))
-    labels = {node.metadata.labels["kubernetes.azure.com/cluster"].lower() for node in api.list_node().items}
+    nodes = Kube.from_file(kubeconfig, context=CLUSTER).request("GET", "/api/v1/nodes")["items"]
+    labels = {node["metadata"]["labels"]["kubernetes.azure.com/cluster"].lower() for node in nodes}
     assert labels == {node_group[:63].lower()}  # the sandbox takes it from the providerID, which AKS lower-cases
 
     verify = podid("verify", *setting, "-o", "json")
