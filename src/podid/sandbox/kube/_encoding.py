@@ -38,7 +38,25 @@ def loads(text: str | bytes, **options: Any) -> Any:
     try:
         return _nesting.loads(text, MAX_DEPTH, **options)
     except _nesting.TooDeep:
-        raise DecodeError(TOO_DEEP) from None
+        raise DecodeError(_too_deep(text)) from None
+
+
+def _too_deep(text: str | bytes) -> str:
+    """Go's scanner error for the bracket that opens one level too many: ``invalid character '[' exceeded max
+    depth`` (encoding/json scanner.go ``pushParseState``)."""
+    depth, in_string, escaped = 0, False, False
+    for char in text.decode(errors="replace") if isinstance(text, bytes) else text:
+        if in_string:
+            in_string, escaped = (escaped or char != '"'), (not escaped and char == "\\")
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return f"invalid character '{char}' {TOO_DEEP}"
+        elif char in "]}":
+            depth -= 1
+    return TOO_DEEP
 
 
 def load_yaml(text: str) -> Any:
