@@ -16,6 +16,7 @@ from azure.mgmt.containerservice import models as aks
 from podid.provision import rbac
 from podid.provision.clients import Clients
 from podid.provision.errors import BadRequest, NotFound, ProvisionError, translated
+from podid.provision.wait import finish
 
 MANAGED_IDENTITY_OPERATOR = rbac.BUILT_IN["Managed Identity Operator"]
 OPERATOR_ATTEMPTS = 10
@@ -145,7 +146,7 @@ def get_cluster(clients: Clients, group: str, name: str) -> Any:
 
 def put_cluster(clients: Clients, group: str, name: str, cluster: Any) -> Any:
     with translated():
-        return clients.aks.managed_clusters.begin_create_or_update(group, name, cluster).result()
+        return finish(clients.aks.managed_clusters.begin_create_or_update(group, name, cluster), f"AKS cluster {name}")
 
 
 def pod_identity(name: str, namespace: str, identity: Any, binding_selector: str | None = None) -> Any:

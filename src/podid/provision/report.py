@@ -86,13 +86,20 @@ def resolve(host: str, server: tuple[str, int]) -> list[str]:
 def dns_answer(state: State, timeout: float = DNS_TIMEOUT) -> dict[str, Any]:
     """The A records for hello.<domain>, once external-dns has published the Service's address."""
     host, server = state.design.hello_host, name_server(state)
-    expected = wait_for(lambda: service_address(state), "the hello Service's load balancer address", timeout)
+    kubectl = f"kubectl --kubeconfig {state.kubeconfig} --context {state.design.cluster}"
+    expected = wait_for(
+        lambda: service_address(state),
+        "the hello Service's load balancer address",
+        timeout,
+        hint=f"check the Service: `{kubectl} get service hello`",
+    )
     addresses = wait_for(
         lambda: found if expected in (found := resolve(host, server)) else None,
         f"{host} to resolve to {expected}",
         timeout,
         first_delay=0.02,
         max_delay=0.1,  # a question to a name server is cheap, and the answer is what `up` waits for
+        hint=f"check what external-dns says: `{kubectl} -n kube-addons logs deployment/external-dns`",
     )
     return {
         "name": host,

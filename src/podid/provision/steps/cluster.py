@@ -16,6 +16,7 @@ from podid.provision.state import State
 from podid.provision.step import Action, Change, model
 from podid.provision.steps._owner import Owner
 from podid.provision.steps._resource import LOCATION, ArmResource, Fixed, plan
+from podid.provision.wait import finish
 
 # a cluster's network plugin is chosen at creation (az aks update cannot switch kubenet and azure CNI in place)
 NETWORK_PLUGIN = Fixed(("properties", "networkProfile", "networkPlugin"), "network plugin")
@@ -64,9 +65,9 @@ def _cluster_resource(
         what,
         desired,
         lambda: clusters.get(design.group, design.cluster),
-        lambda body: clusters.begin_create_or_update(
-            design.group, design.cluster, model(ManagedCluster, body)
-        ).result(),
+        lambda body: finish(
+            clusters.begin_create_or_update(design.group, design.cluster, model(ManagedCluster, body)), what
+        ),
         whole=True,
         ready=ready,
         initial=initial,
