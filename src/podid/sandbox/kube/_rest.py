@@ -2,8 +2,8 @@
 
 URLs are ``/api/v1/...`` and ``/apis/<group>/<version>/...`` followed by ``[namespaces/<ns>/]<plural>[/<name>
 [/<subresource>]]`` (``namespaces/<name>`` itself is the Namespace). Bodies are JSON (also when the Python
-client sends no Content-Type) or YAML. Lists honour label and field selectors, ``limit`` and ``continue``;
-``Accept: ...;as=Table`` gets a Table, ``as=PartialObjectMetadata[List]`` metadata only.
+client sends no Content-Type), YAML or protobuf (``_protobuf``). Lists honour label and field selectors,
+``limit`` and ``continue``; ``Accept: ...;as=Table`` gets a Table, ``as=PartialObjectMetadata[List]`` metadata only.
 """
 
 from __future__ import annotations
@@ -21,13 +21,14 @@ from podid.sandbox.kube._context import ApiContext
 from podid.sandbox.kube._encoding import dumps, load_yaml, loads
 from podid.sandbox.kube._objects import Obj, as_dict, as_str, dig
 from podid.sandbox.kube._patching import APPLY_PATCH, apply_patch
+from podid.sandbox.kube._protobuf import PROTOBUF, decode_body
 from podid.sandbox.kube._rbac_escalation import confirm_no_escalation
 from podid.sandbox.kube._resources import Catalog, ResourceType
 from podid.sandbox.kube._status import bad_request, method_not_allowed, path_not_found, unsupported_media_type
 from podid.sandbox.kube._tables import render_table
 
 JSON = "application/json"
-_BODY_TYPES = (JSON, "application/yaml", "application/vnd.kubernetes.protobuf")
+_BODY_TYPES = (JSON, "application/yaml", PROTOBUF)
 _STATUS_SUBRESOURCE = "status"
 # Kinds whose registry answers a DELETE with the deleted object; the others answer a Success Status naming it.
 _RETURN_DELETED = frozenset({"Pod", "Service"})
@@ -78,8 +79,10 @@ def _bytes_response(body: bytes, status: int = 200) -> web.Response:
 
 
 async def read_body(request: web.Request) -> Obj:
-    """A POST/PUT body as a JSON object (YAML allowed); malformed input is a 400 like the apiserver's decoder."""
+    """A POST/PUT body as a JSON object (YAML, protobuf allowed); malformed input is a 400 like the apiserver's."""
     media_type = request.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+    if media_type == PROTOBUF:  # kubectl's typed clients, e.g. ``kubectl create namespace``
+        return decode_body(await request.read())
     if media_type not in ("", "*/*", JSON, "application/yaml"):
         raise unsupported_media_type(_BODY_TYPES)
     text = (await request.read()).decode("utf-8", errors="replace")
@@ -263,7 +266,9 @@ def _delete_collection(
 async def _delete_options(request: web.Request) -> DeleteOptions:
     raw = await request.read()
     body: Any = {}
-    if raw.strip():
+    if raw.strip() and request.content_type == PROTOBUF:  # from a typed Go client set to protobuf
+        body = decode_body(raw)
+    elif raw.strip():
         try:
             body = loads(raw)
         except ValueError as error:
