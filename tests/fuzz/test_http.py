@@ -144,7 +144,8 @@ def test_arm_answers_hostile_requests_with_arm_errors(
     )
     assert (big.status_code, big.json()["error"]["code"]) == (413, "RequestContentTooLarge")
     versions = st.sampled_from([API, "2018-05-01", "2023-07-01-preview"]) | query_values
-    query = st.fixed_dictionaries({}, optional={"api-version": versions, "$top": query_values, "$filter": query_values})
+    paging = {key: query_values for key in ("$top", "$filter", "$skipToken", "$expand", "$recordsetnamesuffix")}
+    query = st.fixed_dictionaries({}, optional={"api-version": versions, **paging})
 
     @_fuzz(BUDGET["arm"])
     @given(sent=_requests(_arm_paths(endpoints.subscription_id), query, _bearer(arm_token)))
@@ -324,9 +325,9 @@ def test_kubernetes_answers_hostile_requests_with_statuses(
     too_large = _send(session, base, Sent("POST", configmaps, {}, auth, big), tally, kube_envelope)
     assert (too_large.status_code, too_large.json()["reason"]) == (413, "RequestEntityTooLarge")
     assert too_large.json()["message"] == "Request entity too large: limit is 3145728"
-    query = st.fixed_dictionaries(
-        {}, optional={k: query_values for k in ("labelSelector", "fieldSelector", "limit", "continue", "dryRun")}
-    )
+    keys = ("labelSelector", "fieldSelector", "limit", "continue", "dryRun", "resourceVersion", "fieldManager")
+    keys += ("gracePeriodSeconds", "propagationPolicy", "force", "pretty")  # no watch: a good one would stream
+    query = st.fixed_dictionaries({}, optional={k: query_values for k in keys})
     authorization = st.sampled_from([auth] * 6 + [{}, {"Authorization": "Bearer nope"}])
 
     @_fuzz(BUDGET["kube"])
