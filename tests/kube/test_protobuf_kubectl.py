@@ -122,7 +122,7 @@ def test_malformed_protobuf_is_400_and_a_custom_resource_415(kube: KubeCluster, 
         "apiVersion": "v1",
         "metadata": {},
         "status": "Failure",
-        "message": "unexpected EOF",
+        "message": "the object provided is unrecognized (must be of type Namespace): unexpected EOF (6b3873000a056162)",
         "reason": "BadRequest",
         "code": 400,
     }

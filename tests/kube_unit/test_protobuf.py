@@ -5,7 +5,7 @@ Deployment (a zero pointer kept, omitted zero values, inline VolumeSource and Pr
 string, Quantity, an empty Time dropped, a negative int); Time and MicroTime in UTC; unknown fields of every wire
 type skipped; packed repeated ints; a CRD schema (JSON values, doubles, the JSONSchemaPropsOr* forms);
 DeleteOptions under any group version; a custom resource is a 415; malformed bodies are 400s with the decoder's
-text.
+text, wrapped as the apiserver wraps it when the endpoint's kind is known.
 """
 
 from __future__ import annotations
@@ -233,6 +233,44 @@ MALFORMED: list[tuple[bytes, str]] = [
 @pytest.mark.parametrize(("body", "message"), MALFORMED, ids=[m for _, m in MALFORMED])
 def test_malformed_bodies_are_400(body: bytes, message: str) -> None:
     assert bad_request(body) == message
+
+
+UNRECOGNIZED = "the object provided is unrecognized (must be of type Namespace): "
+
+
+def test_errors_name_the_endpoints_kind() -> None:
+    """transformDecodeError: an envelope that does not decode names the endpoint's kind and the body's first 30
+    bytes (hex, or text for a JSON-looking body); a malformed object names the kind it was decoded into."""
+
+    def bad(body: bytes) -> str:
+        with pytest.raises(KubeApiError) as raised:
+            decode_body(body, ("v1", "Namespace"))
+        assert raised.value.code == 400
+        return str(raised.value)
+
+    assert bad(b"") == UNRECOGNIZED + "empty data (<empty>)"
+    assert bad(b"k8s\x00\x0a\x05ab") == UNRECOGNIZED + "unexpected EOF (6b3873000a056162)"
+    json_body = b'{"kind":"Namespace","apiVersion":"v1"}'
+    assert bad(json_body) == (
+        UNRECOGNIZED + "provided data does not appear to be a protobuf message, expected prefix [107 56 115 0] "
+        '({"kind":"Namespace","apiVersio ...)'
+    )
+    pod = envelope("v1", "Pod", field(1, 5))
+    assert (
+        bad(pod) == 'Pod in version "v1" cannot be handled as a Namespace: proto: wrong wireType = 0 for field Metadata'
+    )
+
+
+def test_envelope_without_type_meta_takes_the_endpoints_kind() -> None:
+    body = b"k8s\x00" + field(2, msg(field(1, msg(field(1, "ns")))))
+    assert decode_body(body, ("v1", "Namespace")) == {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": "ns"},
+    }
+    with pytest.raises(KubeApiError) as raised:
+        decode_body(envelope("v1", "Namespace", b""), ("aadpodidentity.k8s.io/v1", "AzureIdentity"))
+    assert raised.value.code == 415
 
 
 def test_too_deep_and_bad_json_are_400() -> None:

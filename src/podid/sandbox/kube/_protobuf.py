@@ -38,12 +38,19 @@ class _Malformed(ValueError):
     """A body the protobuf decoder refuses; the message is its Go error text."""
 
 
-def decode_body(body: bytes) -> Obj:
-    """The JSON object of a protobuf body; KubeApiError 400 when it is malformed, 415 for a kind without schema."""
+def decode_body(body: bytes, expected: tuple[str, str] = ("", "")) -> Obj:
+    """The JSON object of a protobuf body; KubeApiError 400 when it is malformed, 415 for a kind without schema.
+
+    ``expected`` is the (apiVersion, kind) the endpoint serves, when known: as the apiserver's default kind it fills
+    in what the envelope leaves out and names the kind in errors.
+    """
+    if expected[1] and expected not in KINDS:  # a custom resource: apiextensions-apiserver has no protobuf
+        raise unsupported_media_type(_CUSTOM_BODY_TYPES)
     try:
         api_version, kind, raw = _envelope(body)
     except _Malformed as error:
-        raise bad_request(str(error)) from None
+        raise bad_request(_unrecognized(error, expected[1], body)) from None
+    api_version, kind = api_version or expected[0], kind or expected[1]
     # DeleteOptions is registered in every group version (metav1.AddToGroupVersion): clients send their own.
     message = KINDS.get((api_version, kind), "meta.DeleteOptions" if kind == "DeleteOptions" else None)
     if message is None:
@@ -53,9 +60,18 @@ def decode_body(body: bytes) -> Obj:
         if _nesting.nests_deeper(obj, MAX_DEPTH):
             raise _Malformed(TOO_DEEP)
     except _Malformed as error:
-        version = api_version.rsplit("/", 1)[-1]
-        raise bad_request(f"{kind} in version {_quote(version)} cannot be handled as a {kind}: {error}") from None
+        version, into = _quote(api_version.rsplit("/", 1)[-1]), expected[1] or kind
+        raise bad_request(f"{kind} in version {version} cannot be handled as a {into}: {error}") from None
     return {"apiVersion": api_version, "kind": kind, **obj}
+
+
+def _unrecognized(error: _Malformed, kind: str, body: bytes) -> str:
+    """transformDecodeError's text for a body whose kind is unknown, with summarizeData's first 30 bytes."""
+    if not kind:
+        return str(error)
+    summary = body[:30].decode(errors="replace") if body[:1] == b"{" else body[:30].hex()
+    summary = summary + " ..." if len(body) > 30 else summary or "<empty>"
+    return f"the object provided is unrecognized (must be of type {kind}): {error} ({summary})"
 
 
 def _envelope(body: bytes) -> tuple[str, str, bytes]:

@@ -78,11 +78,12 @@ def _bytes_response(body: bytes, status: int = 200) -> web.Response:
     return web.Response(body=body, status=status, content_type=JSON, headers={"Cache-Control": "no-cache, private"})
 
 
-async def read_body(request: web.Request) -> Obj:
-    """A POST/PUT body as a JSON object (YAML, protobuf allowed); malformed input is a 400 like the apiserver's."""
+async def read_body(request: web.Request, rt: ResourceType | None = None) -> Obj:
+    """A POST/PUT body of ``rt`` as a JSON object (YAML, protobuf allowed); malformed input is a 400 like the
+    apiserver's."""
     media_type = request.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
     if media_type == PROTOBUF:  # kubectl's typed clients, e.g. ``kubectl create namespace``
-        return decode_body(await request.read())
+        return decode_body(await request.read(), (rt.api_version, rt.kind) if rt else ("", ""))
     if media_type not in ("", "*/*", JSON, "application/yaml"):
         raise unsupported_media_type(_BODY_TYPES)
     text = (await request.read()).decode("utf-8", errors="replace")
@@ -183,7 +184,7 @@ def _dry_run(request: web.Request) -> bool:
 
 
 async def create(context: ApiContext, request: web.Request, target: Target) -> web.Response:
-    body = await read_body(request)
+    body = await read_body(request, target.rt)
     confirm_no_escalation(context.authorizer, request, target.rt, body, None)
     created = context.cluster.create_object(target.rt, target.namespace, body, dry_run=_dry_run(request))
     return object_response(context, request, target, created, 201)
@@ -192,7 +193,7 @@ async def create(context: ApiContext, request: web.Request, target: Target) -> w
 async def update(context: ApiContext, request: web.Request, target: Target) -> web.Response:
     if target.subresource not in ("", _STATUS_SUBRESOURCE):
         raise method_not_allowed()
-    body = await read_body(request)
+    body = await read_body(request, target.rt)
     old = context.cluster.find(target.rt, target.namespace, target.name)
     confirm_no_escalation(context.authorizer, request, target.rt, body, old)
     updated = context.cluster.update_object(
