@@ -173,6 +173,13 @@ def test_operation_in_progress_refuses_another_and_gets_converge(
         with pytest.raises(HttpResponseError) as raised:
             aks.managed_clusters.begin_create_or_update(group, "busy", cluster_body("busy", count=2), polling=False)
         assert (raised.value.status_code, raised.value.error.code) == (409, "OperationNotAllowed")
+        assert re.fullmatch(
+            r"Operation is not allowed because there's an in progress create managed cluster operation \(operation "
+            r"ID: [0-9a-f-]{36}\) on the managed cluster started on UTC \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\. Please wait "
+            r"for it to finish before starting a new operation\. You can also use 'az aks operation-abort \.\.\.' to "
+            r"abort the ongoing operation\.",
+            raised.value.error.message,
+        )
         states = [aks.managed_clusters.get(group, "busy").provisioning_state for _ in range(3)]
         assert states == ["Creating", "Creating", "Succeeded"]
     finally:

@@ -1,17 +1,20 @@
 """Bearer-token failures at the ARM front door and at Graph: each gets 401 with Azure's code.
 
 Covers: a missing token (AuthenticationFailed, with a WWW-Authenticate challenge); an expired token, by moving
-the clock of a sandbox of its own past the token's lifetime through /_sandbox/clock (ExpiredAuthenticationToken;
-Graph's "Lifetime validation failed"); a token for another audience (InvalidAuthenticationTokenAudience; Graph's
-"Invalid audience"); a real token whose payload was edited to claim the operator's object id, a token signed by
-another key, and a string that is no JWT (InvalidAuthenticationToken).
+the clock of a sandbox of its own past the token's lifetime through /_sandbox/clock (ExpiredAuthenticationToken,
+dates as .NET prints them; Graph's "Lifetime validation failed"); a token for another audience
+(InvalidAuthenticationTokenAudience; Graph's "Invalid audience"); a real token whose payload was edited to
+claim the operator's object id, a token signed by another key, and a string that is no JWT
+(InvalidAuthenticationToken).
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 
 import jwt
 import pytest
@@ -81,7 +84,11 @@ def test_expired_token(own_sandbox: Endpoints) -> None:
     assert moved.status_code == 200, moved.text
     status, code, message = error_of(arm_get(own_sandbox, arm_token))
     assert (status, code) == (401, "ExpiredAuthenticationToken")
-    assert message.startswith("The access token expiry UTC time '") and "is earlier than current UTC time" in message
+    expiry = datetime.fromtimestamp(jwt.decode(arm_token, options={"verify_signature": False})["exp"], UTC)
+    # .NET's invariant general format, as ARM prints it: '6/15/2026 8:22:51 AM'
+    stamp = f"{expiry.month}/{expiry.day}/{expiry.year} {expiry:%I:%M:%S %p}".replace(" 0", " ")
+    assert message.startswith(f"The access token expiry UTC time '{stamp}' is earlier than current UTC time '")
+    assert re.fullmatch(r".*'\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d\d:\d\d [AP]M'\.", message), message
     assert error_of(graph_get(own_sandbox, graph_token)) == (
         401,
         "InvalidAuthenticationToken",

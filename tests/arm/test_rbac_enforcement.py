@@ -5,7 +5,8 @@ Azure's exact message, when it creates an identity, assigns a role, or lists ide
 (a collection URL is governed by the group), yet may read role assignments at its own scope; a Contributor
 on a group creates identities there but cannot create role assignments or role definitions; a User Access
 Administrator assigns roles but cannot create identities; the operator (Owner of the subscription) cannot
-list at the tenant root.
+list at the tenant root; a principal without roles reading a resource group is refused the action as ARM
+prints it, `Microsoft.Resources/subscriptions/resourcegroups/read`.
 """
 
 from __future__ import annotations
@@ -174,7 +175,7 @@ def test_user_access_administrator_assigns_but_cannot_build(
 ) -> None:
     admin = principal_with("User Access Administrator", setting.group_id)
     created = admin.auth.role_assignments.create(
-        setting.target_id, str(uuid.uuid4()), _assignment(endpoints, "Reader", str(uuid.uuid4()))
+        setting.target_id, str(uuid.uuid4()), _assignment(endpoints, "Reader", admin.principal.object_id)
     )
     assert created.scope == setting.target_id
     denied(
@@ -195,4 +196,18 @@ def test_subscription_owner_has_no_tenant_root_rights(
         operator,
         "Microsoft.Authorization/roleAssignments/read",
         "/",
+    )
+
+
+def test_resource_group_action_is_printed_lower_cased(
+    setting: Setting, endpoints: Endpoints, make_service_principal: Callable[[str], ServicePrincipalLogin]
+) -> None:
+    nobody = make_service_principal("rbac-nobody")
+    credential = credential_for(endpoints, nobody.app_id, nobody.secret)
+    resources = mgmt_client(ResourceManagementClient, endpoints, credential)
+    denied(
+        lambda: resources.resource_groups.get(setting.group),
+        nobody,
+        "Microsoft.Resources/subscriptions/resourcegroups/read",
+        f"/subscriptions/{endpoints.subscription_id}/resourcegroups/{setting.group}",
     )

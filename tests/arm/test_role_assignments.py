@@ -5,7 +5,8 @@ Covers: built-in roles by `roleName eq` and `type eq` filters, get and get_by_id
 (create, list, name clash, delete refused while assigned); the tutorial's DNS Zone Contributor on a resource
 scope and Virtual Machine Contributor on a group for an identity; Azure's exact JSON; 409 RoleAssignmentExists
 ("The role assignment already exists."), RoleAssignmentUpdateNotPermitted, InvalidRoleDefinitionId,
-RoleDefinitionDoesNotExist, RoleAssignmentNotFound, ResourceGroupNotFound; delete (200, then 204); get/delete
+RoleDefinitionDoesNotExist, RoleAssignmentNotFound, ResourceGroupNotFound, PrincipalNotFound for a principal
+outside the directory unless principalType is given (the lookup Azure then skips); delete (200, then 204); get/delete
 by id; list at subscription, group, resource and any scope with atScope(), assignedTo(), principalId eq and
 the rejected combination; `$skipToken` paging.
 """
@@ -13,6 +14,7 @@ the rejected combination; `$skipToken` paging.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -25,7 +27,7 @@ from azure.mgmt.msi import ManagedServiceIdentityClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 
 from podid.sandbox import Endpoints
-from tests.conftest import ARM_SCOPE, mgmt_client
+from tests.conftest import ARM_SCOPE, ServicePrincipalLogin, mgmt_client
 
 DNS_ZONE_CONTRIBUTOR = "befefa01-2a29-4197-83a8-272ff33ce314"
 VM_CONTRIBUTOR = "9980e02c-c2be-4d73-94e8-173b1dc7cf3c"
@@ -41,6 +43,12 @@ def auth(endpoints: Endpoints, operator_credential: ClientSecretCredential) -> A
 def group_id(endpoints: Endpoints, operator_credential: ClientSecretCredential, unique: str) -> str:
     resources = mgmt_client(ResourceManagementClient, endpoints, operator_credential)
     return str(resources.resource_groups.create_or_update(unique, {"location": "westus2"}).id)
+
+
+@pytest.fixture
+def principal(make_service_principal: Callable[[str], ServicePrincipalLogin]) -> str:
+    """A principal of the directory: Azure refuses assignments to unknown ones unless their type is given."""
+    return make_service_principal("role-assignee").object_id
 
 
 def definition(endpoints: Endpoints, guid: str) -> str:
@@ -79,7 +87,9 @@ def test_unknown_role_definition(auth: AuthorizationManagementClient, group_id: 
     )
 
 
-def test_custom_role(auth: AuthorizationManagementClient, endpoints: Endpoints, group_id: str, unique: str) -> None:
+def test_custom_role(
+    auth: AuthorizationManagementClient, endpoints: Endpoints, group_id: str, unique: str, principal: str
+) -> None:
     guid = str(uuid.uuid4())
     body = {
         "role_name": f"DNS Reader {unique}",
@@ -96,7 +106,7 @@ def test_custom_role(auth: AuthorizationManagementClient, endpoints: Endpoints, 
         auth.role_definitions.create_or_update(group_id, str(uuid.uuid4()), body)
     assert clash.value.error.code == "RoleDefinitionWithSameNameExists"
 
-    assignment = assign(auth, group_id, created.id, str(uuid.uuid4()))
+    assignment = assign(auth, group_id, created.id, principal)
     with pytest.raises(ResourceExistsError) as in_use:
         auth.role_definitions.delete(group_id, guid)
     assert in_use.value.error.code == "RoleDefinitionHasAssignments"
@@ -130,9 +140,9 @@ def test_tutorial_assignments(
 
 
 def test_assignment_wire_shape(
-    endpoints: Endpoints, operator_credential: ClientSecretCredential, group_id: str
+    endpoints: Endpoints, operator_credential: ClientSecretCredential, group_id: str, principal: str
 ) -> None:
-    principal, name = str(uuid.uuid4()), str(uuid.uuid4())
+    name = str(uuid.uuid4())
     scope = group_id.lower()  # clients such as aks-preview send lower-cased scopes and compare them
     response = requests.put(
         f"{endpoints.arm_url.rstrip('/')}{scope}/providers/Microsoft.Authorization/roleAssignments/{name}",
@@ -152,13 +162,18 @@ def test_assignment_wire_shape(
     assert (body["name"], body["type"]) == (name, "Microsoft.Authorization/roleAssignments")
     properties = body["properties"]
     assert properties["roleDefinitionId"] == definition(endpoints, READER)
-    assert (properties["principalId"], properties["principalType"], properties["scope"]) == (principal, "User", scope)
+    assert (properties["principalId"], properties["principalType"], properties["scope"]) == (
+        principal,
+        "ServicePrincipal",
+        scope,
+    )
     assert properties["updatedBy"] == endpoints.operator.object_id
     assert set(properties) >= {"condition", "conditionVersion", "description", "createdOn", "updatedOn", "createdBy"}
 
 
-def test_assignment_conflicts(auth: AuthorizationManagementClient, endpoints: Endpoints, group_id: str) -> None:
-    principal = str(uuid.uuid4())
+def test_assignment_conflicts(
+    auth: AuthorizationManagementClient, endpoints: Endpoints, group_id: str, principal: str
+) -> None:
     first = assign(auth, group_id, definition(endpoints, READER), principal)
     with pytest.raises(ResourceExistsError) as exists:
         assign(auth, group_id, definition(endpoints, READER), principal)
@@ -202,8 +217,10 @@ def test_assignment_in_missing_group(auth: AuthorizationManagementClient, endpoi
     assert raised.value.error.code == "ResourceGroupNotFound"
 
 
-def test_get_and_delete(auth: AuthorizationManagementClient, endpoints: Endpoints, group_id: str) -> None:
-    created = assign(auth, group_id, definition(endpoints, READER), str(uuid.uuid4()))
+def test_get_and_delete(
+    auth: AuthorizationManagementClient, endpoints: Endpoints, group_id: str, principal: str
+) -> None:
+    created = assign(auth, group_id, definition(endpoints, READER), principal)
     assert auth.role_assignments.get(group_id, created.name).principal_id == created.principal_id
     assert auth.role_assignments.get_by_id(created.id).scope == group_id
     assert auth.role_assignments.delete(group_id, created.name).id == created.id
@@ -214,8 +231,7 @@ def test_get_and_delete(auth: AuthorizationManagementClient, endpoints: Endpoint
     assert raised.value.error.message == f"The role assignment '{created.name}' is not found."
 
 
-def test_list_filters(auth: AuthorizationManagementClient, endpoints: Endpoints, group_id: str) -> None:
-    principal = str(uuid.uuid4())
+def test_list_filters(auth: AuthorizationManagementClient, endpoints: Endpoints, group_id: str, principal: str) -> None:
     group_name = group_id.rsplit("/", 1)[-1]
     resource = f"{group_id}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/some-identity"
     at_group = assign(auth, group_id, definition(endpoints, READER), principal)
@@ -247,9 +263,10 @@ def test_list_filters(auth: AuthorizationManagementClient, endpoints: Endpoints,
     assert (raised.value.status_code, raised.value.error.code) == (400, "UnsupportedQuery")
 
 
-def test_skip_token_paging(endpoints: Endpoints, operator_credential: ClientSecretCredential, group_id: str) -> None:
+def test_skip_token_paging(
+    endpoints: Endpoints, operator_credential: ClientSecretCredential, group_id: str, principal: str
+) -> None:
     auth = mgmt_client(AuthorizationManagementClient, endpoints, operator_credential)
-    principal = str(uuid.uuid4())
     for role in (READER, VM_CONTRIBUTOR, DNS_ZONE_CONTRIBUTOR):
         assign(auth, group_id, definition(endpoints, role), principal)
     headers = {"Authorization": f"Bearer {operator_credential.get_token(ARM_SCOPE).token}"}
@@ -266,3 +283,19 @@ def test_skip_token_paging(endpoints: Endpoints, operator_credential: ClientSecr
         url, params = page.get("nextLink", ""), None
         assert not url or "$skipToken" in parse_qs(urlparse(url).query)
     assert len(seen) == len(set(seen)) == 3
+
+
+def test_unknown_principal(auth: AuthorizationManagementClient, endpoints: Endpoints, group_id: str) -> None:
+    unknown = str(uuid.uuid4())
+    with pytest.raises(HttpResponseError) as raised:
+        assign(auth, group_id, definition(endpoints, READER), unknown)
+    assert (raised.value.status_code, raised.value.error.code) == (400, "PrincipalNotFound")
+    assert raised.value.error.message == (
+        f"Principal {unknown.replace('-', '')} does not exist in the directory {endpoints.tenant_id}. Check that "
+        "you have the correct principal ID. If you are creating this principal and then immediately assigning a "
+        "role, this error might be related to a replication delay. In this case, set the role assignment "
+        "principalType property to a value, such as ServicePrincipal, User, or Group.  See "
+        "https://aka.ms/docs-principaltype"
+    )
+    typed = assign(auth, group_id, definition(endpoints, READER), unknown, principal_type="Group")
+    assert (typed.principal_id, typed.principal_type) == (unknown, "Group")  # the type skips the lookup

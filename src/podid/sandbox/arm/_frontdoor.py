@@ -186,9 +186,8 @@ async def _read(request: web.Request) -> bytes:
 
 def _token_error(error: TokenError, cloud: Cloud) -> Unauthenticated:
     if error.reason == "expired":
-        stamp = "%m/%d/%Y %H:%M:%S"
-        now = cloud.clock.utcnow().strftime(stamp)
-        expiry = datetime.fromtimestamp(float(error.detail), UTC).strftime(stamp)
+        now = _dotnet_stamp(cloud.clock.utcnow())
+        expiry = _dotnet_stamp(datetime.fromtimestamp(float(error.detail), UTC))
         return Unauthenticated(
             f"The access token expiry UTC time '{expiry}' is earlier than current UTC time '{now}'.",
             code="ExpiredAuthenticationToken",
@@ -201,3 +200,10 @@ def _token_error(error: TokenError, cloud: Cloud) -> Unauthenticated:
             code="InvalidAuthenticationTokenAudience",
         )
     return Unauthenticated("The access token is invalid.", code="InvalidAuthenticationToken")
+
+
+def _dotnet_stamp(moment: datetime) -> str:
+    """.NET's invariant general date-time, as ARM prints it: '6/15/2026 8:22:51 AM' (quoted in
+    https://github.com/microsoft/foundry-dev-tools/issues/461)."""
+    hour = moment.hour % 12 or 12
+    return f"{moment.month}/{moment.day}/{moment.year} {hour}:{moment:%M:%S} {'AM' if moment.hour < 12 else 'PM'}"

@@ -5,7 +5,8 @@ Clients match some of these exactly: `az role assignment create` and aks-preview
 message contains " does not exist in the directory ".
 
 ArmError
-├── BadRequest (400): InvalidRoleDefinitionId, InvalidRoleAssignmentId, InvalidPrincipalId, InvalidPrincipalType,
+├── BadRequest (400): InvalidRoleDefinitionId, InvalidRoleAssignmentId, InvalidPrincipalId, PrincipalNotFound,
+│                     InvalidPrincipalType,
 │                     RoleAssignmentUpdateNotPermitted, RoleDefinitionUpdateNotPermitted, UnsupportedQuery,
 │                     InvalidScope, RoleAssignmentScopeNotAssignableToRoleDefinition,
 │                     RoleScopeBeingRemovedContainsAssignments,
@@ -38,6 +39,23 @@ class InvalidPrincipalId(BadRequest):
 
     def __init__(self) -> None:
         super().__init__("A valid principal ID must be provided for role assignment.")
+
+
+class PrincipalNotFound(BadRequest):
+    """An assignment without principalType whose principal the directory does not know. Azure prints the id
+    without dashes, the tenant with them, and two spaces before "See" (quoted in Azure/avdaccelerator#76 and
+    Azure/HubAndSpokeResearchEnclave#50)."""
+
+    code = "PrincipalNotFound"
+
+    def __init__(self, principal_id: str, tenant_id: str) -> None:
+        super().__init__(
+            f"Principal {principal_id.replace('-', '').lower()} does not exist in the directory {tenant_id}. Check "
+            "that you have the correct principal ID. If you are creating this principal and then immediately "
+            "assigning a role, this error might be related to a replication delay. In this case, set the role "
+            "assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See "
+            "https://aka.ms/docs-principaltype"
+        )
 
 
 class InvalidPrincipalType(BadRequest):

@@ -18,6 +18,7 @@ from podid.sandbox.arm.authorization.errors import (
     InvalidPrincipalType,
     InvalidRoleAssignmentId,
     InvalidRoleDefinitionId,
+    PrincipalNotFound,
     RoleAssignmentExists,
     RoleAssignmentNotFound,
     RoleAssignmentScopeNotAssignableToRoleDefinition,
@@ -173,6 +174,7 @@ class AuthorizationBackend:
         self._check_scope(scope)
         if not _assignable_at(role.assignable_scopes, scope):
             raise RoleAssignmentScopeNotAssignableToRoleDefinition(role.role_name)
+        principal_type = principal_type or self._directory_type(principal_id)
         existing = self._by_name(name)
         if existing is not None:
             if (existing.id.lower(), existing.principal_id.lower(), existing.role_definition_guid.lower()) != (
@@ -190,7 +192,7 @@ class AuthorizationBackend:
             scope=normalize_scope(scope),
             role_definition_guid=role.guid,
             principal_id=principal_id,
-            principal_type=principal_type or "User",  # the 2022-04-01 default
+            principal_type=principal_type,
             created_on=now,
             updated_on=now,
             created_by=caller,
@@ -251,6 +253,15 @@ class AuthorizationBackend:
             if not _assignable_at(role.assignable_scopes, assignment.scope):
                 removed = next((old for old in before if is_at_or_below(assignment.scope, old)), assignment.scope)
                 raise RoleScopeBeingRemovedContainsAssignments(removed)
+
+    def _directory_type(self, principal_id: str) -> str:
+        """The type of a principal an assignment names without principalType: Azure looks it up in the directory
+        then, and skips the lookup when the type is given, the documented workaround for replication delay
+        (https://learn.microsoft.com/azure/role-based-access-control/role-assignments-template#new-service-principal).
+        The sandbox directory holds service principals only, managed identities' included."""
+        if self._cloud.directory.service_principal(principal_id.lower()) is None:
+            raise PrincipalNotFound(principal_id, self._cloud.settings.tenant_id)
+        return "ServicePrincipal"
 
     def _check_scope(self, scope: str) -> None:
         """A scope inside a resource group needs the group (404 ResourceGroupNotFound otherwise)."""

@@ -54,11 +54,15 @@ class K8sVersionNotSupported(BadRequest):
 
 
 class OperationNotAllowed(Conflict):
+    """Today's wording, as AKS answered in May 2026 (quoted in Azure/azure-cli-extensions#9855): the running
+    operation's verb and id, its start as ``UTC {ISO 8601, whole seconds}Z`` and the abort hint."""
+
     code = "OperationNotAllowed"
 
     def __init__(self, running: str, operation_id: str, started: str) -> None:
         super().__init__(
-            f"Operation is not allowed because there's an in progress {running} operation (ID: {operation_id}) "
-            f"started at {started}. Please wait for it to finish before starting a new operation. "
-            "See https://aka.ms/aks-pending-operation for more details."
+            f"Operation is not allowed because there's an in progress {running} operation (operation ID: "
+            f"{operation_id}) on the managed cluster started on UTC {started[:19]}Z. Please wait for it to finish "
+            "before starting a new operation. You can also use 'az aks operation-abort ...' to abort the ongoing "
+            "operation."
         )

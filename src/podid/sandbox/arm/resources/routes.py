@@ -5,7 +5,9 @@ from podid.sandbox.arm.resources import handlers
 
 _SUB = "/subscriptions/{subscriptionId}"
 _GROUP = _SUB + "/resourcegroups/{resourceGroupName}"
-_GROUP_ACTION = "Microsoft.Resources/subscriptions/resourceGroups/"
+# ARM prints this action lower-cased in AuthorizationFailed (e.g. Azure/azure-cli#29802); RBAC matches it
+# case-insensitively against roles, which spell it `resourceGroups`.
+_GROUP_ACTION = "Microsoft.Resources/subscriptions/resourcegroups/"
 _PROVIDER = _SUB + "/providers/{namespace}"
 
 ROUTES = [
