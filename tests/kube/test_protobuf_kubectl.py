@@ -4,8 +4,8 @@ kubectl 1.32 and 1.33 send these bodies as ``application/vnd.kubernetes.protobuf
 namespace, a deployment with zero replicas (a pointer set to zero must stay zero, not default to one), a configmap
 and a secret from literals, and a service account. Each object is read back through the kubernetes Python client.
 The newest kubectl also creates RBAC objects, services (int and named target ports), an ingress and a token
-(TokenRequest) over protobuf; over HTTP, a malformed protobuf body is a 400 Status and one for a custom resource a
-415.
+(TokenRequest) over protobuf; over HTTP, a malformed protobuf body is a 400 Status, one for a custom resource a 415,
+and a protobuf DeleteOptions (preconditions) is honoured.
 """
 
 from __future__ import annotations
@@ -138,3 +138,24 @@ def test_malformed_protobuf_is_400_and_a_custom_resource_415(kube: KubeCluster, 
         "the body of the request was in an unknown format - accepted media types include: "
         "application/json, application/yaml"
     )
+
+
+def test_protobuf_delete_options(kube: KubeCluster, core: k8s.CoreV1Api, namespace: str) -> None:
+    """A typed Go client set to protobuf sends DeleteOptions under its own group version."""
+    uid = core.create_namespaced_config_map(namespace, {"metadata": {"name": "doomed"}}).metadata.uid
+    path = f"/api/v1/namespaces/{namespace}/configmaps/doomed"
+    headers = {"Authorization": f"Bearer {kube.access.admin_token}", "Content-Type": PROTOBUF}
+
+    def delete(preconditions: bytes) -> requests.Response:
+        body = envelope("v1", "DeleteOptions", msg(field(1, 0), field(2, preconditions)))
+        url = kube.access.server_url + path
+        return requests.delete(url, data=body, headers=headers, verify=kube.ca_cert, timeout=10)
+
+    stale = delete(msg(field(1, "not-the-uid")))
+    assert stale.status_code == 409
+    assert stale.json()["message"] == (
+        'Operation cannot be fulfilled on configmaps "doomed": Precondition failed: '
+        f"UID in precondition: not-the-uid, UID in object meta: {uid}"
+    )
+    assert delete(msg(field(1, uid))).status_code == 200
+    assert "doomed" not in [c.metadata.name for c in core.list_namespaced_config_map(namespace).items]
