@@ -9,7 +9,9 @@ the surface must still serve a normal request afterwards.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import requests
 from hypothesis import HealthCheck, given, settings
@@ -199,19 +201,41 @@ def test_graph_answers_hostile_requests_with_graph_errors(
 
 _FORM_FIELDS = ["grant_type", "client_id", "client_secret", "scope", "resource", "client_assertion"]
 _FORM_FIELDS += ["client_assertion_type"]
+_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+_JWT_HEADER = b'{"alg":"RS256"}'
 
 
-def _forms() -> st.SearchStrategy[bytes]:
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _assertion_grant(client_id: str, claims: bytes) -> bytes:
+    """A client-assertion grant for a known application whose JWT carries ``claims`` as its payload."""
+    assertion = f"{_b64(_JWT_HEADER)}.{_b64(claims)}.{_b64(b'signature')}"
+    form = {"grant_type": "client_credentials", "client_id": client_id, "client_assertion_type": _ASSERTION_TYPE}
+    form |= {"client_assertion": assertion, "scope": "https://management.azure.com/.default"}
+    return urlencode(form).encode()
+
+
+def _forms(client_id: str) -> st.SearchStrategy[bytes]:
     fields = st.dictionaries(st.sampled_from(_FORM_FIELDS), query_values, max_size=5)
     encoded = fields.map(lambda form: "&".join(f"{key}={value}" for key, value in form.items()).encode())
     multipart = st.binary(max_size=64).map(lambda raw: b"--zz\r\nContent-Disposition: form-data; name=a\r\n\r\n" + raw)
-    return encoded | multipart | not_utf8 | hostile_bodies.map(lambda body: body or b"")
+    assertions = hostile_bodies.map(lambda claims: _assertion_grant(client_id, claims or b""))
+    return encoded | multipart | not_utf8 | assertions | hostile_bodies.map(lambda body: body or b"")
 
 
 def test_entra_answers_hostile_requests_with_oauth_errors(session: requests.Session, endpoints: Endpoints) -> None:
     base, tally, tenant = endpoints.arm_url.rstrip("/"), Tally(), endpoints.tenant_id
     form = {"Content-Type": "application/x-www-form-urlencoded"}
-    for body in (b"grant_type=\xff\xfe&client_id=x", b"client_id=%ff%fe", b"x=" + b"a" * (5 << 20)):
+    operator = endpoints.operator.client_id
+    for body in (
+        b"grant_type=\xff\xfe&client_id=x",
+        b"client_id=%ff%fe",
+        b"x=" + b"a" * (5 << 20),
+        _assertion_grant(operator, b"[" * 5000 + b"]" * 5000),
+        _assertion_grant(operator, b'{"a":' * 3000 + b"1" + b"}" * 3000),
+    ):
         sent = Sent("POST", f"/{tenant}/oauth2/v2.0/token", {}, form, body)
         response = _send(session, base, sent, tally, entra_envelope)
         assert 400 <= response.status_code < 500, response.text[:300]
@@ -219,7 +243,7 @@ def test_entra_answers_hostile_requests_with_oauth_errors(session: requests.Sess
         [f"/{tenant}/oauth2/v2.0/token", f"/{tenant}/oauth2/token", "/{}/oauth2/v2.0/token", "/{}/oauth2/token"]
     )
     headers = content_types.map(lambda content_type: {"Content-Type": content_type} if content_type else {})
-    requests_ = st.builds(Sent, st.just("POST"), paths, st.just({}), headers, _forms())
+    requests_ = st.builds(Sent, st.just("POST"), paths, st.just({}), headers, _forms(operator))
 
     @_fuzz(BUDGET["entra"])
     @given(sent=requests_)

@@ -18,7 +18,6 @@ credentials in the sandbox, so an app registration always ends at step 2.
 from __future__ import annotations
 
 import base64
-import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -26,6 +25,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from jwt.algorithms import RSAAlgorithm
 
+from podid.sandbox import _nesting
 from podid.sandbox.entra.errors import InvalidClient, InvalidRequest, UnknownApplication
 from podid.sandbox.tokens import Principal
 
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 Document = dict[str, Any]
 _FEDERATION_DOCS = "https://docs.microsoft.com/en-us/azure/active-directory/develop/workload-identity-federation"
 _ASSERTION_DOCS = "https://learn.microsoft.com/entra/identity-platform/certificate-credentials"
+_MAX_DEPTH = 64
 
 
 class OidcDiscovery(Protocol):
@@ -89,6 +90,11 @@ def _segment(text: str) -> bytes:
     return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
 
 
+def _json(data: bytes) -> Any:
+    """A JSON segment; Entra reads tokens with .NET, whose System.Text.Json stops at 64 levels (MaxDepth)."""
+    return _nesting.loads(data, _MAX_DEPTH)
+
+
 def _is_time(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -99,9 +105,9 @@ class _Assertion:
     def __init__(self, token: str) -> None:
         try:
             header_text, claims_text, signature_text = token.split(".")
-            header, claims = json.loads(_segment(header_text)), json.loads(_segment(claims_text))
+            header, claims = _json(_segment(header_text)), _json(_segment(claims_text))
             self.signature = _segment(signature_text)
-        except ValueError:  # a wrong segment count, bad base64 (binascii.Error) or JSON
+        except ValueError:  # a wrong segment count, bad base64 (binascii.Error) or JSON (nested too deep too)
             raise MalformedAssertion() from None
         if not isinstance(header, dict) or not isinstance(claims, dict):
             raise MalformedAssertion()
