@@ -3,8 +3,9 @@
 A body is ``k8s\\x00`` and a runtime.Unknown (github.com/kubernetes/apimachinery pkg/runtime/generated.proto:
 typeMeta = 1 {apiVersion = 1, kind = 2}, raw = 2, contentEncoding = 3, contentType = 4); ``raw`` is the object's
 message, decoded through ``_protobuf_schema``. As protobuf does, fields the schema does not name are skipped and
-the last of repeated scalars wins; zero values that encoding/json omits (omitempty) are left out, so the object is
-the one kubectl would have sent as JSON. Wire format: https://protobuf.dev/programming-guides/encoding/.
+a field sent twice keeps its last value (lists and maps add up); zero values that encoding/json omits (omitempty)
+are left out, so the object is the one kubectl would have sent as JSON. Wire format:
+https://protobuf.dev/programming-guides/encoding/.
 
 Errors are the apiserver's: a malformed body is a 400 BadRequest with the decoder's text (``transformDecodeError``
 in k8s.io/apiserver pkg/endpoints/handlers/rest.go), and a kind without protobuf (custom resources) a 415.
@@ -13,6 +14,7 @@ in k8s.io/apiserver pkg/endpoints/handlers/rest.go), and a kind without protobuf
 from __future__ import annotations
 
 import base64
+import math
 import struct
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -228,6 +230,8 @@ def _signed(value: int) -> int:
 
 def _double(value: bytes) -> float | int:
     number: float = struct.unpack("<d", value)[0]
+    if not math.isfinite(number):  # encoding/json cannot write it either
+        raise _Malformed(f"json: unsupported value: {'NaN' if math.isnan(number) else f'{number:+}'.title()}")
     return int(number) if number.is_integer() else number  # encoding/json writes 1, not 1.0
 
 
