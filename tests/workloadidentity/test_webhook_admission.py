@@ -3,7 +3,8 @@
 Covers: in a cluster with ``securityProfile.workloadIdentity.enabled``, a pod labelled
 ``azure.workload.identity/use: "true"`` is stored with the variables (client id from its ServiceAccount, the
 sandbox tenant and authority), the read-only mount and the projected token volume; a skipped container is
-left alone; an unlabelled pod is not touched; a bad token lifetime is refused with the webhook's 400 Status;
+left alone; a ServiceAccount without a client id adds no ``AZURE_CLIENT_ID`` (v1.5.1 and later); an unlabelled
+pod is not touched; a bad token lifetime is refused with the webhook's 400 Status;
 a cluster with only the OIDC issuer enabled runs no webhook.
 """
 
@@ -47,8 +48,9 @@ def create_pod(
     return pod
 
 
-def annotated_account(api: k8s.ApiClient, namespace: str) -> None:
-    metadata = k8s.V1ObjectMeta(name="web-sa", annotations={"azure.workload.identity/client-id": CLIENT_ID})
+def annotated_account(api: k8s.ApiClient, namespace: str, client_id: str = CLIENT_ID) -> None:
+    annotations = {"azure.workload.identity/client-id": client_id} if client_id else {}
+    metadata = k8s.V1ObjectMeta(name="web-sa", annotations=annotations)
     k8s.CoreV1Api(api).create_namespaced_service_account(namespace, k8s.V1ServiceAccount(metadata=metadata))
 
 
@@ -83,6 +85,16 @@ def test_a_labelled_pod_is_stored_mutated(wi_cluster: WiCluster, namespace: str,
             }
         }
     ]
+
+
+def test_no_client_id_variable_without_a_client_id(wi_cluster: WiCluster, namespace: str, endpoints: Endpoints) -> None:
+    annotated_account(wi_cluster.api, namespace, client_id="")
+    pod = create_pod(wi_cluster.api, namespace, labels=USE)
+    assert env_of(pod["spec"]["containers"][0]) == {
+        "AZURE_TENANT_ID": endpoints.tenant_id,
+        "AZURE_FEDERATED_TOKEN_FILE": "/var/run/secrets/azure/tokens/azure-identity-token",
+        "AZURE_AUTHORITY_HOST": endpoints.authority + "/",
+    }
 
 
 def test_an_unlabelled_pod_is_not_touched(wi_cluster: WiCluster, namespace: str) -> None:

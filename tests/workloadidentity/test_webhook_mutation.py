@@ -106,8 +106,8 @@ def test_the_input_pod_is_not_changed() -> None:
             CLIENT,
             "other-tenant",
         ),
-        ({}, None, TENANT),  # v1.x adds even an empty client id: a bare name
-        ({"azure.workload.identity/tenant-id": ""}, None, None),  # an empty annotation still wins
+        ({}, None, TENANT),  # since v1.5.1 an empty client id adds no variable
+        ({"azure.workload.identity/tenant-id": ""}, None, None),  # an empty annotation still wins: no tenant
     ],
 )
 def test_client_and_tenant_come_from_the_service_account(
@@ -115,9 +115,14 @@ def test_client_and_tenant_come_from_the_service_account(
 ) -> None:
     admitted = mutate(pod(labels=USE), account(**annotations), TENANT, AUTHORITY)
     env = env_of(admitted["spec"]["containers"][0])
-    assert env["AZURE_CLIENT_ID"] == client
-    assert env["AZURE_TENANT_ID"] == tenant
-    assert list(env) == ["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE", "AZURE_AUTHORITY_HOST"]
+    assert env.get("AZURE_CLIENT_ID") == client
+    assert env.get("AZURE_TENANT_ID") == tenant
+    expected = {"AZURE_CLIENT_ID": client, "AZURE_TENANT_ID": tenant}
+    assert list(env) == [
+        *(name for name, value in expected.items() if value),
+        "AZURE_FEDERATED_TOKEN_FILE",
+        "AZURE_AUTHORITY_HOST",
+    ]
 
 
 def test_variables_already_set_are_kept() -> None:

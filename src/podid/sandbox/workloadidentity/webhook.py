@@ -1,14 +1,15 @@
-"""The Azure Workload Identity mutating webhook of the AKS add-on era (v1.0 to v1.5), as a pure function.
+"""The Azure Workload Identity mutating webhook of the AKS add-on era (v1.5.x), as a pure function.
 
 AKS registers ``mutation.azure-workload-identity.io`` for pod CREATE with the objectSelector
 ``azure.workload.identity/use: "true"`` on the pod. For such a pod the handler reads the pod's ServiceAccount
 (``default`` when unnamed) and, in every init container and container not listed in the pod's
 ``skip-containers`` annotation, adds ``AZURE_CLIENT_ID``, ``AZURE_TENANT_ID``, ``AZURE_FEDERATED_TOKEN_FILE`` and
-``AZURE_AUTHORITY_HOST`` (each only when the container has no variable of that name, even with an empty value)
-and a read-only mount of the ``azure-identity-token`` projected volume at ``/var/run/secrets/azure/tokens``.
-The volume, a service-account token for ``api://AzureADTokenExchange``, is added unless some projected volume
-already holds a token at path ``azure-identity-token``. A token lifetime outside 3600..86400 seconds (pod
-annotation first, then the ServiceAccount's) denies the pod with 400, as does an unparsable one.
+``AZURE_AUTHORITY_HOST`` (each only when its value is not empty and the container has no variable of that
+name, even with an empty value) and a read-only mount of the ``azure-identity-token`` projected volume at
+``/var/run/secrets/azure/tokens``. The volume, a service-account token for ``api://AzureADTokenExchange``, is
+added unless some projected volume already holds a token at path ``azure-identity-token``. A token lifetime
+outside 3600..86400 seconds (pod annotation first, then the ServiceAccount's) denies the pod with 400, as does
+an unparsable one.
 """
 
 from __future__ import annotations
@@ -97,11 +98,6 @@ def _skipped(pod: KubeObject) -> set[str]:
     return {name.strip() for name in text.split(";")} if text else set()
 
 
-def _env_var(name: str, value: str) -> KubeObject:
-    # corev1.EnvVar marshals its value with omitempty: an empty client id is a bare name.
-    return {"name": name, "value": value} if value else {"name": name}
-
-
 def _list(obj: KubeObject, key: str) -> list[KubeObject]:
     """``obj[key]`` as a list stored in ``obj`` (absent or null fields become one)."""
     items = obj.get(key)
@@ -149,12 +145,15 @@ def mutate(
     mutated = copy.deepcopy(pod)
     seconds = token_expiration(mutated, service_account)
     sa_annotations = _metadata_map(service_account, "annotations")
-    wanted = [
-        _env_var("AZURE_CLIENT_ID", sa_annotations.get(CLIENT_ID_ANNOTATION, "")),
-        _env_var("AZURE_TENANT_ID", sa_annotations.get(TENANT_ID_ANNOTATION, tenant_id)),
-        _env_var("AZURE_FEDERATED_TOKEN_FILE", TOKEN_FILE),
-        _env_var("AZURE_AUTHORITY_HOST", authority_host),
-    ]
+    values = {
+        "AZURE_CLIENT_ID": sa_annotations.get(CLIENT_ID_ANNOTATION, ""),
+        "AZURE_TENANT_ID": sa_annotations.get(TENANT_ID_ANNOTATION, tenant_id),
+        "AZURE_FEDERATED_TOKEN_FILE": TOKEN_FILE,
+        "AZURE_AUTHORITY_HOST": authority_host,
+    }
+    # Since v1.5.1 a variable whose value is empty is not added at all ("only if desired env contains a non-empty
+    # value", Azure/azure-workload-identity pkg/webhook/webhook.go, addEnvironmentVariables).
+    wanted = [{"name": name, "value": value} for name, value in values.items() if value]
     spec = mutated.setdefault("spec", {})
     skipped = _skipped(mutated)
     for field in ("initContainers", "containers"):
