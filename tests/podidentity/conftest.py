@@ -250,9 +250,9 @@ def as_pod(ip: str, endpoints: Endpoints, monkeypatch: pytest.MonkeyPatch) -> It
         yield
 
 
-def pod_credential(client_id: str | None = None) -> ManagedIdentityCredential:
-    """ManagedIdentityCredential as a pod builds it (use inside ``as_pod``)."""
-    return ManagedIdentityCredential(client_id=client_id, transport=pod_transport())
+def pod_credential(client_id: str | None = None, **options: Any) -> ManagedIdentityCredential:
+    """ManagedIdentityCredential as a pod builds it (use inside ``as_pod``); ``options`` are its pipeline's."""
+    return ManagedIdentityCredential(client_id=client_id, transport=pod_transport(), **options)
 
 
 def pod_dns_client(endpoints: Endpoints, credential: Any) -> DnsManagementClient:

@@ -1,9 +1,10 @@
-"""The add-on and MIC as things come and go (issue 4, "In the cluster").
+"""The add-on as things come and go (issue 4, "In the cluster"; issue 13, managed mode).
 
-Covers: a bound pod gets its AzureAssignedIdentity (name, label, finalizer, Created → Assigned) and the identity
-is on the scale set; deleting the pod removes the assignment; removing the pod identity from the profile removes
-its AzureIdentity and binding and detaches the identity from the scale set, while the kubelet identity stays;
-the add-on's own exception exists in kube-system; objects a user created are left alone.
+Covers: `pod-identity add` attaches the identity to the scale set and creates its AzureIdentity and binding; a
+bound pod gets the identity's token at once and no AzureAssignedIdentity is ever made (managed mode: no MIC);
+removing the pod identity from the profile removes its AzureIdentity and binding and detaches the identity from
+the scale set, while the kubelet identity stays, and the pod then gets NMI's 404; the add-on's own exception
+exists in kube-system; objects a user created are left alone.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ import json
 from typing import Any
 
 import pytest
+import requests
 from azure.identity import ClientSecretCredential
 from azure.mgmt.compute import ComputeManagementClient
 
 from podid.sandbox import Endpoints
+from podid.workloads._runtime import pod_session
 from tests.conftest import mgmt_client
-from tests.podidentity.conftest import LOCATION, Clients, Cluster, add_identity, run_pod, update_profile, wait_for
+from tests.podidentity.conftest import LOCATION, Clients, Cluster, add_identity, run_pod, update_profile
 
 GROUP, VERSION = "aadpodidentity.k8s.io", "v1"
 NAMESPACE = "lifecycle"
@@ -36,12 +39,25 @@ def custom(cluster: Cluster, plural: str, namespace: str) -> list[dict[str, Any]
     return items
 
 
+def token(endpoints: Endpoints, ip: str) -> requests.Response:
+    """A token request from the pod at ``ip``, as a pod's process makes it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PODID_POD_IP", ip)
+        with pod_session() as session:
+            return session.get(
+                endpoints.imds_url + "/metadata/identity/oauth2/token",
+                params={"api-version": "2018-02-01", "resource": "https://management.azure.com/"},
+                headers={"Metadata": "true"},
+                timeout=10,
+            )
+
+
 @pytest.fixture
 def identity(clients: Clients, addon_cluster: Cluster, unique: str) -> Any:
     return clients.msi.user_assigned_identities.create_or_update(addon_cluster.group, unique, {"location": LOCATION})
 
 
-def test_assignment_follows_the_pod_and_the_profile(
+def test_the_identity_follows_the_profile_without_assignments(
     clients: Clients,
     addon_cluster: Cluster,
     identity: Any,
@@ -61,30 +77,11 @@ def test_assignment_follows_the_pod_and_the_profile(
     names = {item["metadata"]["name"] for item in custom(addon_cluster, "azureidentitybindings", NAMESPACE)}
     assert f"{unique}-binding" in names
 
-    run_pod(addon_cluster, NAMESPACE, "worker", {"aadpodidbinding": unique})
-    name = f"worker-{NAMESPACE}-{unique}"
-
-    def assigned() -> dict[str, Any] | None:
-        found = [
-            item
-            for item in custom(addon_cluster, "azureassignedidentities", NAMESPACE)
-            if item["metadata"]["name"] == name
-        ]
-        return found[0] if found and found[0]["status"]["status"] == "Assigned" else None
-
-    assignment = wait_for(assigned, "the assignment")
-    assert assignment["metadata"]["labels"] == {"nodename": assignment["spec"]["nodename"]}
-    assert assignment["metadata"]["finalizers"] == ["azureassignedidentity.finalizers.aadpodidentity.k8s.io"]
-    assert assignment["spec"]["azureIdentityRef"]["spec"]["clientID"] == identity.client_id
-    assert assignment["spec"]["azureBindingRef"]["metadata"]["name"] == f"{unique}-binding"
-
-    addon_cluster.core.delete_namespaced_pod("worker", NAMESPACE, grace_period_seconds=0)
-    wait_for(
-        lambda: all(
-            item["metadata"]["name"] != name for item in custom(addon_cluster, "azureassignedidentities", NAMESPACE)
-        ),
-        "the assignment to go",
-    )
+    ip = run_pod(addon_cluster, NAMESPACE, "worker", {"aadpodidbinding": unique})
+    assert token(endpoints, ip).status_code == 200
+    assert custom(addon_cluster, "azureassignedidentities", NAMESPACE) == []
+    listed = addon_cluster.kubectl("get", "azureassignedidentities", "-A")
+    assert (listed.returncode, listed.stdout, listed.stderr) == (0, "", "No resources found\n")
 
     def remove(profile: dict[str, Any]) -> None:
         profile["userAssignedIdentities"] = [
@@ -100,6 +97,8 @@ def test_assignment_follows_the_pod_and_the_profile(
     still = attached(endpoints, operator_credential, addon_cluster)
     assert identity.id.lower() not in still
     assert addon_cluster.kubelet.resource_id.lower() in still
+    gone = token(endpoints, ip)
+    assert (gone.status_code, gone.text) == (404, "no azure identity found for request clientID \n")
 
     exceptions = {
         item["metadata"]["name"]: item for item in custom(addon_cluster, "azurepodidentityexceptions", "kube-system")

@@ -1,7 +1,8 @@
 """NMI's caches (pure): fed by the cluster's ADDED/MODIFIED/DELETED events, read on every token request.
 
 Covers: pods by IP (Pending or Running only); assignments found by pod and filtered by node label;
-modifications and deletions; exceptions per namespace; nodes' scale sets.
+modifications and deletions; identities and bindings per namespace in arrival order (managed mode);
+exceptions per namespace; nodes' scale sets.
 """
 
 from __future__ import annotations
@@ -9,10 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from podid.sandbox.podidentity._informer import NmiInformer
-from tests.podidentity.builders import VMSS_A, node
+from tests.podidentity.builders import VMSS_A, azure_identity, binding, node
 
 ASSIGNED = "aadpodidentity.k8s.io/azureassignedidentities"
 EXCEPTIONS = "aadpodidentity.k8s.io/azurepodidentityexceptions"
+IDENTITIES = "aadpodidentity.k8s.io/azureidentities"
+BINDINGS = "aadpodidentity.k8s.io/azureidentitybindings"
 
 
 def assignment(name: str, pod: str, node_name: str = "node-a0", status: str = "Created") -> dict[str, Any]:
@@ -55,6 +58,20 @@ def test_exceptions_by_namespace_and_nodes() -> None:
     informer.apply("DELETED", EXCEPTIONS, exception)
     informer.apply("DELETED", "nodes", node("node-a0"))
     assert informer.exceptions("ops") == [] and informer.scale_set("node-a0") is None
+
+
+def test_identities_and_bindings_by_namespace_in_arrival_order() -> None:
+    informer = NmiInformer()
+    for name in ("zeta", "alpha"):
+        informer.apply("ADDED", IDENTITIES, azure_identity(name))
+    informer.apply("ADDED", BINDINGS, binding())
+    informer.apply("MODIFIED", IDENTITIES, azure_identity("zeta", client_id="changed"))
+    names = [obj["metadata"]["name"] for obj in informer.in_namespace(IDENTITIES, "my-app")]
+    assert names == ["zeta", "alpha"]
+    assert informer.in_namespace(IDENTITIES, "my-app")[0]["spec"]["clientID"] == "changed"
+    assert informer.in_namespace(BINDINGS, "my-app") == [binding()] and informer.in_namespace(BINDINGS, "x") == []
+    informer.apply("DELETED", IDENTITIES, azure_identity("zeta"))
+    assert [obj["metadata"]["name"] for obj in informer.in_namespace(IDENTITIES, "my-app")] == ["alpha"]
 
 
 def running(name: str, ip: str, phase: str = "Running") -> dict[str, Any]:

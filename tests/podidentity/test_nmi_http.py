@@ -2,8 +2,8 @@
 
 Covers: missing Metadata header (400, IMDS JSON plus newline); missing resource (400, Go text); a caller that is
 no pod (500 `pod list is empty`); a malformed token path (400 `Invalid request`); a bound pod's token body (all
-values strings, NMI's fields, usable at ARM); a token asked for another identity's client id (400, NMI's
-message); msi_res_id requests; /metadata/instance for the pod's node.
+values strings, NMI's fields, usable at ARM); managed mode's 404 for another identity's client id, for ids in
+another case and for an unbound pod, at once; msi_res_id requests; /metadata/instance for the pod's node.
 """
 
 from __future__ import annotations
@@ -103,14 +103,36 @@ def test_a_bound_pod_gets_nmis_token_body(endpoints: Endpoints, bound_session: r
     assert by_resource_id.status_code == 200 and by_resource_id.json()["access_token"] == body["access_token"]
 
 
+def assert_go_error(response: requests.Response, status: int, text: str) -> None:
+    assert (response.status_code, response.text) == (status, text)
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
 def test_another_client_id_is_not_the_pods(endpoints: Endpoints, bound_session: requests.Session) -> None:
     response = token(endpoints, bound_session, resource=ARM, client_id="00000000-0000-0000-0000-000000000000")
-    assert response.status_code == 400
-    assert response.json()["error"] == "invalid_request"
-    assert (
-        "getting assigned identities for pod nmi-http/bound in CREATED state failed after 16 attempts"
-        in (response.json()["error_description"])
-    )
+    assert_go_error(response, 404, "no azure identity found for request clientID 0000##### REDACTED #####0000\n")
+    assert "Retry-After" not in response.headers
+
+
+def test_client_and_resource_ids_are_compared_exactly(
+    endpoints: Endpoints, bound_session: requests.Session, identity: Any
+) -> None:
+    upper = token(endpoints, bound_session, resource=ARM, client_id=identity.client_id.upper())
+    redacted = f"{identity.client_id.upper()[:4]}##### REDACTED #####{identity.client_id.upper()[-4:]}"
+    assert_go_error(upper, 404, f"no azure identity found for request clientID {redacted}\n")
+    by_resource_id = token(endpoints, bound_session, resource=ARM, msi_res_id=identity.id.upper())
+    assert_go_error(by_resource_id, 404, "no azure identity found for request clientID \n")
+
+
+def test_an_unbound_pod_gets_404_at_once(endpoints: Endpoints, addon_cluster: Cluster, identity: Any) -> None:
+    """Managed mode has no AzureAssignedIdentity to wait for: the answer comes on the first request."""
+    ip = run_pod(addon_cluster, NAMESPACE, "unbound", {"aadpodidbinding": "someone-else"})
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PODID_POD_IP", ip)
+        with pod_session() as session:
+            response = token(endpoints, session, resource=ARM)
+    assert_go_error(response, 404, "no azure identity found for request clientID \n")
 
 
 def test_instance_metadata_describes_the_pods_node(

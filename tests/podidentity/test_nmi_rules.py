@@ -1,10 +1,12 @@
 """NMI's and IMDS's decisions (pure): request parsing, the wait loop's verdicts, picking the identity,
 exceptions, IMDS's choice among a node's identities, and the exact reply bodies.
 
-Covers: unencoded query values and mi_res_id; Assigned found at once; nothing bound (CREATED message after 16
-attempts); Created only (keep waiting); client_id compared case-insensitively while waiting but exactly when
-picked; redaction; namespaced filter; exception matching (key exact, value case-insensitive); IMDS default and
-explicit identities, multiple identities, unknown ones; Go http.Error and IMDS JSON shapes; token bodies.
+Covers: unencoded query values and mi_res_id; standard mode: Assigned found at once; nothing bound (CREATED
+message after 16 attempts, the requested client id first); Created only (keep waiting); client_id compared
+case-insensitively while waiting but exactly when picked; managed mode: the pod's binding in its namespace,
+ids compared exactly, an empty selector for a pod without the label; 404, or 503 and Retry-After; redaction;
+namespaced filter; exception matching (key exact, value case-insensitive); IMDS default and explicit
+identities, multiple identities, unknown ones; Go http.Error and IMDS JSON shapes; token bodies.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import pytest
 from podid.sandbox.podidentity import nmi
 from podid.sandbox.podidentity.nmi import Found, Missing, NodeIdentity, TokenRequest
 from podid.sandbox.tokens import TOKEN_LIFETIME, IssuedToken
-from tests.podidentity.builders import azure_identity
+from tests.podidentity.builders import azure_identity, binding, pod
 
 ARM = "https://management.azure.com/"
 
@@ -74,7 +76,49 @@ def test_client_id_matches_case_insensitively_while_waiting_but_exactly_when_pic
 def test_another_client_id_is_not_the_pods() -> None:
     request = TokenRequest(ARM, client_id="someone-else")
     outcome = nmi.lookup_attempt([assignment("Assigned")], request, 16, "my-app", "demo")
-    assert isinstance(outcome, Missing) and "CREATED state failed after 16 attempts" in outcome.message
+    assert isinstance(outcome, Missing) and outcome.message.startswith(
+        "clientID in request: some##### REDACTED #####else, getting assigned identities for pod my-app/demo in "
+        "CREATED state failed after 16 attempts"
+    )
+
+
+def managed_pod(label: str | None = "sel") -> dict[str, Any]:
+    return pod("demo", label=label)
+
+
+def test_managed_mode_finds_the_pods_identity_through_its_binding() -> None:
+    identities = [azure_identity("id0", client_id="c0"), azure_identity("id1", client_id="c1")]
+    bindings = [binding("b0", identity="id0", selector="other"), binding("b1", identity="id1")]
+    found = nmi.managed_identity(managed_pod(), bindings, identities, TokenRequest(ARM))
+    assert isinstance(found, dict) and found["metadata"]["name"] == "id1"
+    by_client = nmi.managed_identity(managed_pod(), bindings, identities, TokenRequest(ARM, client_id="c1"))
+    assert by_client == identities[1]
+    by_resource = nmi.managed_identity(
+        managed_pod(), bindings, identities, TokenRequest(ARM, resource_id=identities[1]["spec"]["resourceID"])
+    )
+    assert by_resource == identities[1]
+
+
+def test_managed_mode_compares_ids_exactly_and_stays_in_the_namespace() -> None:
+    identities = [azure_identity(client_id="Client-1"), azure_identity(namespace="default", client_id="c2")]
+    bindings = [binding(), binding(namespace="default")]
+    missing = nmi.managed_identity(managed_pod(), bindings, identities, TokenRequest(ARM, client_id="client-1"))
+    assert missing == Missing("no azure identity found for request clientID clie##### REDACTED #####nt-1")
+    other = nmi.managed_identity(managed_pod(), bindings, identities, TokenRequest(ARM, client_id="c2"))
+    assert other == Missing("no azure identity found for request clientID c2")
+    unlabelled = nmi.managed_identity(managed_pod(None), bindings, identities, TokenRequest(ARM))
+    assert unlabelled == Missing("no azure identity found for request clientID ")
+
+
+def test_a_pod_without_the_label_matches_a_binding_with_an_empty_selector() -> None:
+    found = nmi.managed_identity(managed_pod(None), [binding(selector="")], [azure_identity()], TokenRequest(ARM))
+    assert isinstance(found, dict) and found["metadata"]["name"] == "id1"
+
+
+def test_no_identity_is_404_or_503_with_retry_after() -> None:
+    assert nmi.no_identity("gone", retry_after=False) == nmi.go_error(404, "gone")
+    reply = nmi.no_identity("gone", retry_after=True)
+    assert (reply.status, reply.body, reply.headers["Retry-After"]) == (503, b"gone\n", "20")
 
 
 def test_resource_id_requests_match_the_identity() -> None:

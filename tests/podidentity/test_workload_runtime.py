@@ -2,7 +2,7 @@
 
 Covers: connections from pod_session/pod_transport leave from PODID_POD_IP (what NMI identifies pods by);
 PODID_POD_ROOT-relative files; the image registry (`python -m podid.workloads <image>`); the demo's flags in
-both pflag spellings and its klog line format.
+both pflag spellings and its klog line format (no second newline after a message ending in one).
 """
 
 from __future__ import annotations
@@ -95,8 +95,11 @@ def test_demo_flags_as_the_tutorial_passes_them() -> None:
 def test_klog_lines() -> None:
     stream = io.StringIO()
     log = Klog(stream=stream)
-    log.info(81, "successfully counted VM from ARM: 0")
-    log.error(77, "failed list all vm, error: boom")
-    first, second = stream.getvalue().splitlines()
-    assert re.fullmatch(r"I\d{4} \d\d:\d\d:\d\d\.\d{6} +\d+ main\.go:81\] successfully counted VM from ARM: 0", first)
-    assert second.startswith("E") and second.endswith("main.go:77] failed list all vm, error: boom")
+    log.info(77, "successfully counted VM from ARM: 0")
+    log.error(73, "failed list all vm, error: boom")
+    log.error(87, "error: Response body: no azure identity found for request clientID \n")
+    first, second, third = stream.getvalue().split("\n")[:3]
+    assert re.fullmatch(r"I\d{4} \d\d:\d\d:\d\d\.\d{6} +\d+ main\.go:77\] successfully counted VM from ARM: 0", first)
+    assert second.startswith("E") and second.endswith("main.go:73] failed list all vm, error: boom")
+    assert third.endswith("main.go:87] error: Response body: no azure identity found for request clientID ")
+    assert stream.getvalue().endswith("clientID \n")  # klog adds no newline to a message that has one

@@ -13,11 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from azure.identity import ManagedIdentityCredential, WorkloadIdentityCredential
+from azure.identity import WorkloadIdentityCredential
 
 from podid.sandbox import Endpoints
 from podid.workloads._runtime import federated_token_file
-from podid.workloads.demo.auth import RoundCredentials
+from podid.workloads.demo.auth import FederatedToken, MsiToken, RoundCredentials
 from tests.workloadidentity.conftest import AUDIENCE, FederatedIdentity, WiCluster, service_account_token
 
 TOKEN_PATH = "/var/run/secrets/azure/tokens/azure-identity-token"  # where the webhook projects the token
@@ -40,7 +40,7 @@ def test_without_the_webhook_the_demo_asks_the_identity_endpoint(monkeypatch: py
     with RoundCredentials() as credentials:
         assert not credentials.federated
         first, second = credentials.get(), credentials.get()
-        assert isinstance(first, ManagedIdentityCredential) and isinstance(second, ManagedIdentityCredential)
+        assert isinstance(first, MsiToken) and isinstance(second, MsiToken)
         assert first is not second  # every request goes to NMI again, as the Go demo's fresh authorizers do
 
 
@@ -74,9 +74,10 @@ def test_with_the_webhook_the_demo_exchanges_its_token(
 ) -> None:
     identity = federated_identity(f"system:serviceaccount:{namespace}:demo")
     mutated_pod(identity.client_id, service_account_token(wi_cluster.api, namespace, "demo", [AUDIENCE]))
-    scope = endpoints.arm_url.rstrip("/") + "/.default"
+    resource = endpoints.arm_url
     with RoundCredentials() as credentials:
         assert credentials.federated
         default, named = credentials.get(), credentials.get(identity.client_id)
-        assert isinstance(default, WorkloadIdentityCredential) and default is named
-        assert default.get_token(scope).token == named.get_token(scope).token
+        assert isinstance(default, FederatedToken) and default is named
+        assert isinstance(default.credential, WorkloadIdentityCredential)
+        assert default(resource).access_token == named(resource).access_token

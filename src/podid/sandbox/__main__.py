@@ -33,6 +33,8 @@ def parse(argv: Sequence[str] | None = None) -> tuple[SandboxConfig, str]:
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--dns-rate-limits", action="store_true")
     parser.add_argument("--nmi-wait", action="store_true")
+    parser.add_argument("--nmi-mode", default="managed", choices=["managed", "standard"])
+    parser.add_argument("--nmi-retry-after", action="store_true")
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     args = parser.parse_args(argv)
     config = SandboxConfig(
@@ -45,6 +47,8 @@ def parse(argv: Sequence[str] | None = None) -> tuple[SandboxConfig, str]:
         seed=args.seed,
         dns_rate_limits=args.dns_rate_limits,
         nmi_wait=args.nmi_wait,
+        nmi_mode=args.nmi_mode,
+        nmi_retry_after=args.nmi_retry_after,
     )
     return config, args.log_level
 

@@ -35,6 +35,8 @@ class SandboxConfig:
     seed: int | None = None
     dns_rate_limits: bool = False  # enforce Azure DNS per-zone request limits (429 + Retry-After)
     nmi_wait: bool = False  # NMI's real 80 s wait before "no identity" instead of an immediate 400
+    nmi_mode: str = "managed"  # "managed" as the AKS add-on runs NMI, "standard" (MIC) as a self-installed one
+    nmi_retry_after: bool = False  # NMI's --set-retry-after-header: 503 and Retry-After instead of 404
 
 
 @dataclass(frozen=True)

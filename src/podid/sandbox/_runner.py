@@ -141,6 +141,8 @@ class Sandbox:
             data_dir=config.data_dir,
             dns_rate_limits=config.dns_rate_limits,
             nmi_wait=config.nmi_wait,
+            nmi_mode=config.nmi_mode,
+            nmi_retry_after=config.nmi_retry_after,
         )
         tokens = TokenService(config.data_dir / "signing.pem", authority, clock, ids)
         cloud = Cloud(settings, store, tokens, ids, clock, ca)

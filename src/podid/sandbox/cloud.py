@@ -46,6 +46,8 @@ class CloudSettings:
     data_dir: Path | None = None
     dns_rate_limits: bool = False
     nmi_wait: bool = False
+    nmi_mode: str = "managed"
+    nmi_retry_after: bool = False
     default_location: str = "westus2"
     known_namespaces: frozenset[str] = KNOWN_NAMESPACES
 

@@ -1,9 +1,11 @@
 """What NMI reads on every token request, kept from a cluster's change stream as NMI's informers keep it.
 
 Reading pods and AzureAssignedIdentities from the API on each request costs a copy of every object (an
-assignment embeds its identity and binding); NMI instead answers from caches fed by watches (cluster-reference
-§3.1). So does this: seeded with one list, then updated by every ADDED/MODIFIED/DELETED event of the cluster.
-Pods are indexed by IP while Pending or Running, the phases in which NMI matches a caller.
+assignment embeds its identity and binding); NMI instead answers from caches fed by watches (aad-pod-identity
+pkg/k8s/client.go, pkg/crd/crd.go). So does this: seeded with one list, then updated by every
+ADDED/MODIFIED/DELETED event of the cluster. Pods are indexed by IP while Pending or Running, the phases in which
+NMI matches a caller. Standard mode reads the AzureAssignedIdentities, managed mode the AzureIdentities and
+AzureIdentityBindings (kept in the order they arrived, as NMI walks its cache).
 """
 
 from __future__ import annotations
@@ -13,21 +15,23 @@ from podid.sandbox.podidentity import _crd
 
 Key = tuple[str, str]  # (namespace, name)
 _ACTIVE_PHASES = ("Pending", "Running")
+_NAMESPACED = (_crd.IDENTITIES, _crd.BINDINGS, _crd.EXCEPTIONS)
 
 
 class NmiInformer:
-    """Pods by IP, AzureAssignedIdentities by pod, AzurePodIdentityExceptions by namespace, nodes' scale sets."""
+    """Pods by IP, AzureAssignedIdentities by pod, AzureIdentities, AzureIdentityBindings and
+    AzurePodIdentityExceptions by namespace, nodes' scale sets."""
 
     def __init__(self) -> None:
         self._pods: dict[str, KubeObject] = {}
         self._pod_ips: dict[Key, str] = {}
         self._assigned: dict[Key, KubeObject] = {}
         self._by_pod: dict[Key, dict[Key, KubeObject]] = {}
-        self._exceptions: dict[str, dict[str, KubeObject]] = {}
+        self._namespaced: dict[str, dict[str, dict[str, KubeObject]]] = {kind: {} for kind in _NAMESPACED}
         self._scale_sets: dict[str, str | None] = {}
 
     def seed(self, cluster: KubeCluster) -> None:
-        for resource in (_crd.PODS, _crd.ASSIGNED_IDENTITIES, _crd.EXCEPTIONS, _crd.NODES):
+        for resource in (_crd.PODS, _crd.ASSIGNED_IDENTITIES, *_NAMESPACED, _crd.NODES):
             for obj in cluster.list(resource):
                 self.apply("ADDED", resource, obj)
 
@@ -37,8 +41,8 @@ class NmiInformer:
             self._pod(obj, gone)
         elif resource == _crd.ASSIGNED_IDENTITIES:
             self._assignment(obj, gone)
-        elif resource == _crd.EXCEPTIONS:
-            in_namespace = self._exceptions.setdefault(_crd.namespace_of(obj), {})
+        elif resource in self._namespaced:
+            in_namespace = self._namespaced[resource].setdefault(_crd.namespace_of(obj), {})
             if gone:
                 in_namespace.pop(_crd.name_of(obj), None)
             else:
@@ -76,7 +80,11 @@ class NmiInformer:
         return [obj for obj in found if _crd.labels_of(obj).get(_crd.NODENAME_LABEL) == node]
 
     def exceptions(self, namespace: str) -> list[KubeObject]:
-        return list(self._exceptions.get(namespace, {}).values())
+        return self.in_namespace(_crd.EXCEPTIONS, namespace)
+
+    def in_namespace(self, resource: str, namespace: str) -> list[KubeObject]:
+        """The cached AzureIdentities, AzureIdentityBindings or AzurePodIdentityExceptions of a namespace."""
+        return list(self._namespaced[resource].get(namespace, {}).values())
 
     def scale_set(self, node: str) -> str | None:
         return self._scale_sets.get(node)

@@ -2,12 +2,17 @@
 
 ``PodIdentityController`` plugs into AKS (``cloud.clusters``): its validator applies ``profile`` to every PUT
 (new or changed pod identities read ``Updating``), and when the operation completes it marks them
-``Assigned``, reconciles the add-on's objects and scale-set identities (``addon``) and runs MIC (``mic``) on
-every pod, identity, binding and node change of clusters with the add-on. MIC cycles are coalesced and run
-on the sandbox loop soon after the change, never inside the Kubernetes write that triggered them.
+``Assigned``, reconciles the add-on's objects and attaches the profile's identities to the scale sets
+(``addon``).
 
-It also keeps, per cluster, what NMI needs on every token request: whether the add-on is enabled and which
-identity is the kubelet's.
+The add-on runs aad-pod-identity in managed mode: NMI alone, no MIC, no AzureAssignedIdentity
+(https://azure.github.io/aad-pod-identity/docs/configure/pod_identity_in_managed_mode). With the sandbox's
+``nmi_mode = "standard"`` (aad-pod-identity installed by hand, MIC and NMI in standard mode) MIC (``mic``) also
+runs on every pod, identity, binding and node change of clusters with the add-on; its cycles are coalesced and
+run on the sandbox loop soon after the change, never inside the Kubernetes write that triggered them.
+
+It also keeps, per cluster, what NMI needs on every token request: whether the add-on is enabled, which
+identity is the kubelet's, and NMI's caches.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from podid.sandbox.arm.errors import ArmError
 from podid.sandbox.kube.api import KubeCluster, KubeObject
 from podid.sandbox.podidentity import _crd, addon, mic
 from podid.sandbox.podidentity._informer import NmiInformer
+from podid.sandbox.podidentity.nmi import STANDARD
 from podid.sandbox.podidentity.profile import (
     ASSIGNED,
     FEATURE_NAME,
@@ -170,7 +176,8 @@ class PodIdentityController:
         elif not state.enabled and state.unsubscribe is not None:
             state.unsubscribe()
             state.unsubscribe, state.informer = None, NmiInformer()
-        self._schedule(cluster_id)
+        if self._mic_runs:
+            self._schedule(cluster_id)
 
     def _sync_scale_sets(self, cluster_id: str, cluster: KubeCluster, wanted: list[str], kubelet: str | None) -> None:
         """Attach the profile's identities to every scale set; detach those the add-on attached before."""
@@ -185,9 +192,13 @@ class PodIdentityController:
 
     # MIC
 
+    @property
+    def _mic_runs(self) -> bool:
+        return self._cloud.settings.nmi_mode == STANDARD
+
     def _changed(self, state: ClusterState, event_type: str, resource: str, obj: KubeObject) -> None:
         state.informer.apply(event_type, resource, obj)
-        if resource in _MIC_TRIGGERS:
+        if resource in _MIC_TRIGGERS and self._mic_runs:
             self._schedule(state.cluster_id)
 
     def _schedule(self, cluster_id: str) -> None:

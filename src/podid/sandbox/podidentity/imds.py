@@ -4,12 +4,16 @@ One plain-HTTP listener on ``cloud.settings.imds_port`` stands for 169.254.169.2
 the pod that owns the request's source address (``cloud.kube.pod_by_ip``); workloads bind their sockets to their
 pod IP so that this works as NMI's iptables redirection does on a node.
 
-* Pod in a cluster with the add-on: NMI standard mode with ``--forceNamespaced`` (cluster-reference §3.4-3.6).
-  By default an identity that is not bound, not yet Assigned, or not the pod's is answered at once with NMI's
-  message in IMDS's 400 JSON error (``invalid_request``), which azure-identity neither retries (a 404 costs
-  24 s of retries, wire-protocols §2.1) nor hides (a text body reaches the caller as a bare "unavailable");
-  with ``cloud.settings.nmi_wait`` NMI really waits (about 80 s, or 100 s for Created) and answers 404.
-  Exception pods get what IMDS gives the node (the kubelet identity by default).
+* Pod in a cluster with the add-on: NMI as the add-on runs it, managed mode with ``--forceNamespaced`` and
+  ``--metadata-header-required`` (aad-pod-identity deploy/infra/managed-mode-deployment.yaml): an identity that
+  is not bound, or not the pod's, is answered at once with 404 ``no azure identity found for request clientID
+  …`` (503 and ``Retry-After: 20`` with ``cloud.settings.nmi_retry_after``).
+* With ``cloud.settings.nmi_mode = "standard"`` (a self-installed aad-pod-identity), NMI reads MIC's
+  AzureAssignedIdentities instead. By default an identity that is not bound, not yet Assigned, or not the
+  pod's is answered at once with standard mode's message in IMDS's 400 JSON error (``invalid_request``), which
+  azure-identity neither retries (a 404 costs 24 s of retries) nor hides; with ``cloud.settings.nmi_wait`` NMI
+  really waits (about 80 s, or 100 s for Created) and answers 404.
+* In both modes, exception pods get what IMDS gives the node (the kubelet identity by default).
 * Pod in a cluster without the add-on: plain IMDS, so any pod gets a token for any identity on its node's
   scale set: the anti-pattern the tutorial removes.
 * Any other caller: NMI's 500 ``pod list is empty``.
@@ -145,14 +149,17 @@ class ImdsService:
         return nmi.go_error(403, f"failed to get service principal token, error: {_adal_error(reply, excepted)}")
 
     async def _pod_identity_token(self, caller: Caller, addon: ClusterState, request: TokenRequest) -> Reply:
-        outcome = await self._assigned_identities(addon, caller.pod, request)
-        namespace = _crd.namespace_of(caller.pod)
-        picked = nmi.pick_identity(outcome, request, namespace) if isinstance(outcome, Found) else outcome
+        settings = self._cloud.settings
+        picked = (
+            await self._standard_identity(addon, caller.pod, request)
+            if settings.nmi_mode == nmi.STANDARD
+            else self._managed_identity(addon, caller.pod, request)
+        )
         if isinstance(picked, Missing):
-            if self._cloud.settings.nmi_wait:
-                return nmi.go_error(404, picked.message)
-            # IMDS's own "no such identity" form, which azure-identity reports with its description
-            return nmi.imds_error(400, picked.message)
+            if settings.nmi_mode == nmi.STANDARD and not settings.nmi_wait and not settings.nmi_retry_after:
+                # IMDS's own "no such identity" form, which azure-identity reports with its description
+                return nmi.imds_error(400, picked.message)
+            return nmi.no_identity(picked.message, retry_after=settings.nmi_retry_after)
         if isinstance(picked, Reply):
             return picked
         if _crd.field(picked, "spec", "type") != _crd.USER_ASSIGNED_MSI:
@@ -160,6 +167,20 @@ class ImdsService:
         uami = TokenRequest(request.resource, client_id=_crd.text(picked, "spec", "clientID"))
         reply = self._node_token(caller, uami, nmi_shape=True, default=False)
         return reply if reply.status == 200 else nmi.go_error(403, _adal_error(reply, uami))
+
+    @staticmethod
+    def _managed_identity(addon: ClusterState, pod: KubeObject, request: TokenRequest) -> KubeObject | Missing:
+        namespace = _crd.namespace_of(pod)
+        bindings = addon.informer.in_namespace(_crd.BINDINGS, namespace)
+        return nmi.managed_identity(pod, bindings, addon.informer.in_namespace(_crd.IDENTITIES, namespace), request)
+
+    async def _standard_identity(
+        self, addon: ClusterState, pod: KubeObject, request: TokenRequest
+    ) -> KubeObject | Missing | Reply:
+        outcome = await self._assigned_identities(addon, pod, request)
+        if isinstance(outcome, Missing):
+            return outcome
+        return nmi.pick_identity(outcome, request, _crd.namespace_of(pod))
 
     async def _assigned_identities(
         self, addon: ClusterState, pod: KubeObject, request: TokenRequest

@@ -1,8 +1,11 @@
-"""NMI's and IMDS's decisions and answers, without I/O (cluster-reference §3.4-3.7, wire-protocols §2.1).
+"""NMI's and IMDS's decisions and answers, without I/O (aad-pod-identity v1.8.17 pkg/nmi/server/server.go,
+pkg/nmi/managed.go, pkg/nmi/standard.go; IMDS as azure-identity meets it).
 
 * ``TokenRequest.parse`` reads the query as both services do (values may arrive unencoded).
-* ``lookup_attempt`` is one pass of NMI's ``listPodIDsWithRetry`` over a pod's AzureAssignedIdentities, and
-  ``pick_identity`` is what ``GetIdentities`` does with the result; the caller loops and sleeps.
+* ``managed_identity`` is managed mode's ``GetIdentities``: the pod's bindings and identities, no waiting.
+* ``lookup_attempt`` is one pass of standard mode's ``listPodIDsWithRetry`` over a pod's
+  AzureAssignedIdentities, and ``pick_identity`` is what its ``GetIdentities`` does with the result; the caller
+  loops and sleeps. ``no_identity`` is msiHandler's answer when either finds none.
 * ``is_excepted`` is NMI's exception match; ``node_identity`` is IMDS choosing among a node's identities.
 * ``Reply`` and its builders are the exact answers: NMI's Go ``http.Error`` texts, IMDS's JSON errors, and the
   two success bodies (NMI's msiResponse, IMDS's token document), every value a string.
@@ -19,11 +22,13 @@ from podid.sandbox.kube.api import KubeObject
 from podid.sandbox.podidentity import _crd
 from podid.sandbox.tokens import TOKEN_LIFETIME, IssuedToken
 
+MANAGED, STANDARD = "managed", "standard"  # NMI's --operation-mode
 CREATED_ATTEMPTS = 16  # --retry-attempts-for-created
 ASSIGNED_ATTEMPTS = 4  # --retry-attempts-for-assigned
 RETRY_SECONDS = 5  # --find-identity-retry-interval
 POD_LOOKUP_ATTEMPTS, POD_LOOKUP_INTERVAL = 5, 0.3
 
+RETRY_AFTER_SECONDS = "20"  # with --set-retry-after-header: MIC's next cycle picks the pod up
 POD_LIST_EMPTY = "pod list is empty"
 _JSON = "application/json"
 
@@ -48,6 +53,13 @@ def imds_error(status: int, description: str) -> Reply:
     """IMDS's JSON error; NMI sends the same document (plus a newline) for a missing Metadata header."""
     body = json.dumps({"error": "invalid_request", "error_description": description}, separators=(",", ":"))
     return Reply(status, (body + "\n").encode(), {"Content-Type": _JSON + "; charset=utf-8"})
+
+
+def no_identity(message: str, *, retry_after: bool) -> Reply:
+    """msiHandler when GetIdentities fails: 404, or 503 with Retry-After under --set-retry-after-header."""
+    if retry_after:
+        return go_error(503, message, {"Retry-After": RETRY_AFTER_SECONDS})
+    return go_error(404, message)
 
 
 def metadata_header_missing() -> Reply:
@@ -121,6 +133,39 @@ def redact(client_id: str) -> str:
     return f"{client_id[:4]}##### REDACTED #####{client_id[-4:]}"
 
 
+# NMI managed mode: the pod's AzureIdentityBindings and AzureIdentities
+
+
+def managed_identity(
+    pod: KubeObject, bindings: Iterable[KubeObject], identities: Iterable[KubeObject], request: TokenRequest
+) -> KubeObject | Missing:
+    """The identity for ``request``: crd.go GetPodIDsWithBinding (bindings of the pod's namespace whose selector
+    is the pod's label, "" when it has none; identities of that namespace they name), then managed.go
+    GetIdentities (the first with the requested clientID or resourceID, both compared exactly, or with none
+    requested the first one)."""
+    namespace = _crd.namespace_of(pod)
+    selector = _crd.labels_of(pod).get(_crd.BINDING_LABEL, "")
+    names = {
+        _crd.text(binding, "spec", "azureIdentity")
+        for binding in bindings
+        if _crd.namespace_of(binding) == namespace and _crd.text(binding, "spec", "selector") == selector
+    }
+    for identity in identities:
+        if _crd.namespace_of(identity) != namespace or _crd.name_of(identity) not in names:
+            continue
+        if not request.identity_specified or _exactly_requested(identity, request):
+            return identity
+    return Missing(f"no azure identity found for request clientID {redact(request.client_id)}")
+
+
+def _exactly_requested(identity: KubeObject, request: TokenRequest) -> bool:
+    client_id, resource_id = _crd.text(identity, "spec", "clientID"), _crd.text(identity, "spec", "resourceID")
+    return bool(
+        (request.client_id and client_id == request.client_id)
+        or (request.resource_id and resource_id == request.resource_id)
+    )
+
+
 # NMI standard mode: a pod's AzureAssignedIdentities
 
 
@@ -134,10 +179,13 @@ class Missing:
     message: str
 
 
-def _not_created(namespace: str, name: str) -> Missing:
+def _not_created(namespace: str, name: str, request: TokenRequest) -> Missing:
+    """standard.go listPodIDsWithRetry's message; a requested identity puts the (redacted) client id first."""
+    requested = f"clientID in request: {redact(request.client_id)}, " if request.identity_specified else ""
     return Missing(
-        f"getting assigned identities for pod {namespace}/{name} in CREATED state failed after {CREATED_ATTEMPTS} "
-        f"attempts, retry duration [{RETRY_SECONDS}]s, error: <nil>. Check MIC pod logs for identity assignment errors"
+        f"{requested}getting assigned identities for pod {namespace}/{name} in CREATED state failed after "
+        f"{CREATED_ATTEMPTS} attempts, retry duration [{RETRY_SECONDS}]s, error: <nil>. "
+        "Check MIC pod logs for identity assignment errors"
     )
 
 
@@ -164,14 +212,14 @@ def lookup_attempt(
             if by_status.get(status):
                 return Found(by_status[status])
         if not by_status.get(_crd.CREATED) and attempt >= CREATED_ATTEMPTS:
-            return _not_created(namespace, name)
+            return _not_created(namespace, name, request)
         return None
     for status in ("", _crd.ASSIGNED):
         if any(_requested(identity, request) for identity in by_status.get(status, [])):
             return Found(by_status[status])
     created = any(_requested(identity, request) for identity in by_status.get(_crd.CREATED, []))
     if not created and attempt >= CREATED_ATTEMPTS:
-        return _not_created(namespace, name)
+        return _not_created(namespace, name, request)
     return None
 
 
@@ -192,9 +240,7 @@ def pick_identity(found: Found, request: TokenRequest, namespace: str) -> KubeOb
             return go_error(500, "runtime error: index out of range [0] with length 0")
         return candidates[0]
     for identity in candidates:
-        if request.client_id and _crd.text(identity, "spec", "clientID") == request.client_id:
-            return identity
-        if request.resource_id and _crd.text(identity, "spec", "resourceID") == request.resource_id:
+        if _exactly_requested(identity, request):
             return identity
     return Missing(f"no azure identity found for request clientID {redact(request.client_id)}")
 

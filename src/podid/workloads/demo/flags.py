@@ -1,4 +1,4 @@
-"""The demo's command line (aad-pod-identity v1.6.x flag set, as the tutorial's Pod passes it)."""
+"""The demo's command line (aad-pod-identity v1.6.3 cmd/demo/main.go flag set, as the tutorial's Pod passes it)."""
 
 from __future__ import annotations
 

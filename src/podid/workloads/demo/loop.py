@@ -1,16 +1,19 @@
-"""The aad-pod-identity demo's loop (``cmd/demo/main.go``, v1.6.x), speaking only HTTP like the real image.
+"""The aad-pod-identity demo's loop, line for line the image ``demo:v1.6.3`` runs (Azure/aad-pod-identity
+cmd/demo/main.go at v1.6.3), speaking only HTTP like the real image. Each log call carries its main.go line.
 
-Each round, with fresh credentials as the Go demo builds fresh authorizers (so every round asks NMI again),
-chosen as DefaultAzureCredential would (``auth``: workload identity when the webhook mutated the pod):
+Each round, with fresh token sources (``auth``) as the Go demo builds fresh ServicePrincipalTokens:
 
-1. list the VMs of ``--resourcegroup`` through ARM with a managed identity token requested *without* a
-   client id, and log the count of the first page or the error (which carries NMI's or ARM's reason);
-2. get a token without a client id, then one with ``--clientid``, and log each;
-3. GET the instance metadata and log it;
-4. sleep ``--retry-wait-time``.
+1. ``doARMOperations``: list the VMs of ``--resourcegroup`` with a token for ``https://management.azure.com/``
+   from the endpoint *without* a client id (``AZURE_CLIENT_ID``'s when set, as go-autorest's
+   NewAuthorizerFromEnvironment does), and log the count of the first page or the SDK's error (``compute``);
+2. ``testMSIEndpoint`` and ``testMSIEndpointFromUserAssignedID``: a token without, then with ``--clientid``;
+   if either fails the loop starts again at once, without sleeping (adal's own retries pace it: a 404 from NMI
+   costs 112 s per token, ``adal``);
+3. if the two access tokens differ, log both;
+4. ``testInstanceMetadataRequests``: GET the instance metadata (2 s timeout) and log it;
+5. sleep ``--retry-wait-time``.
 
-The one deliberate difference: the Go demo retries a failed token round immediately, which against an
-endpoint that answers at once (as the sandbox's NMI does by default) would spin; this one sleeps first.
+Every message names the endpoint the Go demo uses, ``http://169.254.169.254/metadata/identity/oauth2/token``.
 """
 
 from __future__ import annotations
@@ -19,134 +22,140 @@ import os
 import time
 from collections.abc import Callable
 
-from azure.core.credentials import AccessToken
-from azure.core.exceptions import AzureError
-from azure.mgmt.compute import ComputeManagementClient
+import requests
 
-from podid.workloads._runtime import pod_session, pod_transport
-from podid.workloads.demo.auth import Credential, RoundCredentials
+from podid.workloads._runtime import pod_session
+from podid.workloads.demo import compute
+from podid.workloads.demo.adal import MSI_ENDPOINT, RefreshError, Token
+from podid.workloads.demo.auth import RoundCredentials, TokenSource
 from podid.workloads.demo.flags import DemoConfig
 from podid.workloads.demo.klog import Klog
 
-IMDS_HOST = "http://169.254.169.254"
-TOKEN_PATH = "/metadata/identity/oauth2/token"
-INSTANCE_URL_PATH = "/metadata/instance?api-version=2017-08-01"
-DEFAULT_ARM_URL = "https://management.azure.com/"
+INSTANCE_PATH = "/metadata/instance?api-version=2017-08-01"
+INSTANCE_URL = "http://169.254.169.254" + INSTANCE_PATH
 INSTANCE_TIMEOUT_SECONDS = 2.0
+ARM_RESOURCE = "https://management.azure.com/"  # azure.PublicCloud.ResourceManagerEndpoint
+_ZERO = Token("", "", "", "", "", "", "")
 
-# main.go line numbers of each log call, for klog's header
-_LINE_START, _LINE_ARM_FAILED, _LINE_ARM_OK = 35, 77, 81
-_LINE_T1_FAILED, _LINE_T2_FAILED, _LINE_MISMATCH = 47, 53, 58
-_LINE_MSI_REFRESH, _LINE_MSI_OK, _LINE_UAMI_REFRESH, _LINE_UAMI_OK = 91, 99, 110, 118
-_LINE_INSTANCE_ERROR, _LINE_INSTANCE_OK = 136, 145
-
-
-def _metadata_host() -> str:
-    return os.environ.get("AZURE_POD_IDENTITY_AUTHORITY_HOST", IMDS_HOST).rstrip("/")
+# cmd/demo/main.go@v1.6.3: the line of each log call
+_START, _MISMATCH = 33, 54
+_LIST_FAILED, _LIST_OK = 73, 77
+_MSI_NEW_FAILED, _MSI_REFRESH_FAILED, _MSI_ZERO, _MSI_OK = 83, 87, 92, 95
+_UAMI_NEW_FAILED, _UAMI_REFRESH_FAILED, _UAMI_ZERO, _UAMI_OK = 102, 106, 111, 114
+_INSTANCE_FAILED, _INSTANCE_OK = 132, 141
 
 
 class Demo:
-    """One demo pod: ``run_once`` is a round of the loop, ``run`` loops forever."""
+    """One demo pod: ``run_once`` is a round of the loop (True when it reached the sleep), ``run`` loops."""
 
     def __init__(self, config: DemoConfig, log: Klog, sleep: Callable[[float], None] = time.sleep) -> None:
         self.config = config
         self.log = log
         self._sleep = sleep
-        self.msi_endpoint = _metadata_host() + TOKEN_PATH
-        self._scope = config.resource.rstrip("/") + "/.default"
 
     def run(self) -> None:
-        self.log.info(
-            _LINE_START,
-            f"starting demo pod {os.environ.get('MY_POD_NAMESPACE', '')}/{os.environ.get('MY_POD_NAME', '')} "
-            f"{os.environ.get('MY_POD_IP', '')}",
-        )
+        env = os.environ
+        pod = f"{env.get('MY_POD_NAMESPACE', '')}/{env.get('MY_POD_NAME', '')} {env.get('MY_POD_IP', '')}"
+        self.log.info(_START, f"starting demo pod {pod}")
         while True:
-            self.run_once()
-            self._sleep(self.config.retry_wait_seconds)
+            if self.run_once():
+                self._sleep(self.config.retry_wait_seconds)
 
-    def run_once(self) -> None:
-        with RoundCredentials() as credentials:
-            self._round(credentials)
+    def run_once(self) -> bool:
+        with RoundCredentials(sleep=self._sleep) as credentials:
+            return self._round(credentials)
 
-    def _round(self, credentials: RoundCredentials) -> None:
-        self.count_vms(credentials.get())
-        first = self.token_without_client_id(credentials.get())
+    def _round(self, credentials: RoundCredentials) -> bool:
+        self.do_arm_operations(credentials.get(os.environ.get("AZURE_CLIENT_ID") or None))
+        first = self.test_msi_endpoint(credentials.get())
         if first is None:
-            self.log.error(_LINE_T1_FAILED, "testMSIEndpoint failed, <nil>")
-            return
-        second = self.token_with_client_id(credentials.get(self.config.client_id))
+            return False
+        second = self.test_msi_endpoint_from_user_assigned_id(credentials.get(self.config.client_id))
         if second is None:
-            self.log.error(_LINE_T2_FAILED, "testMSIEndpointFromUserAssignedID failed, <nil>")
-            return
-        if first.token.lower() != second.token.lower():
-            self.log.error(_LINE_MISMATCH, f"msi, emsi test failed with t1({first.token}) and t2({second.token})")
-        self.instance_metadata()
-
-    def count_vms(self, credential: Credential) -> None:
-        arm_url = os.environ.get("PODID_ARM_URL", DEFAULT_ARM_URL)
-        client = ComputeManagementClient(
-            credential,
-            self.config.subscription_id,
-            base_url=arm_url,
-            credential_scopes=[self._scope],
-            transport=pod_transport(),
-        )
-        try:
-            with client:
-                pages = client.virtual_machines.list(self.config.resource_group).by_page()
-                count = len(list(next(pages, [])))
-        except AzureError as error:
-            self.log.error(_LINE_ARM_FAILED, f"failed list all vm, error: {error}")
-            return
-        self.log.info(_LINE_ARM_OK, f"successfully counted VM from ARM: {count}")
-
-    def token_without_client_id(self, credential: Credential) -> AccessToken | None:
-        token = self._token(credential)
-        if token is None:
+            return False
+        if first.access_token.lower() != second.access_token.lower():
             self.log.error(
-                _LINE_MSI_REFRESH,
-                "failed to refresh ServicePrincipalTokenFromMSI using the MSI VM extension, "
-                f"msiEndpoint({self.msi_endpoint})",
+                _MISMATCH, f"msi, emsi test failed with t1({first.go_format()}) and t2({second.go_format()})"
             )
-        else:
-            self.log.info(
-                _LINE_MSI_OK, f"successfully acquired a token using the MSI, msiEndpoint({self.msi_endpoint})"
-            )
-        return token
+        self.test_instance_metadata_requests()
+        return True
 
-    def token_with_client_id(self, credential: Credential) -> AccessToken | None:
-        client_id = self.config.client_id
-        token = self._token(credential)
-        if token is None:
-            self.log.error(
-                _LINE_UAMI_REFRESH,
-                f"failed to refresh ServicePrincipalToken userAssignedID MSI, msiEndpoint({self.msi_endpoint})",
-            )
-        else:
-            self.log.info(
-                _LINE_UAMI_OK,
-                f"successfully acquired a token, userAssignedID MSI, msiEndpoint({self.msi_endpoint}) "
-                f"clientID({client_id})",
-            )
-        return token
-
-    def _token(self, credential: Credential) -> AccessToken | None:
+    def do_arm_operations(self, source: TokenSource) -> None:
         try:
-            token: AccessToken = credential.get_token(self._scope)
-        except AzureError:
+            count = compute.count_vms(
+                lambda: source(ARM_RESOURCE), self.config.subscription_id, self.config.resource_group
+            )
+        except compute.ListFailed as error:
+            self.log.error(_LIST_FAILED, f"failed list all vm, error: {error}")
+            return
+        self.log.info(_LIST_OK, f"successfully counted VM from ARM: {count}")
+
+    def test_msi_endpoint(self, source: TokenSource) -> Token | None:
+        if not self.config.resource:
+            self.log.error(
+                _MSI_NEW_FAILED, f"failed to acquire a token using the MSI VM extension, error: {_empty('resource')}"
+            )
             return None
+        try:
+            token = source(self.config.resource)
+        except RefreshError as error:
+            self.log.error(
+                _MSI_REFRESH_FAILED,
+                f"failed to refresh ServicePrincipalTokenFromMSI using the MSI endpoint ({MSI_ENDPOINT}), "
+                f"error: {error.message}",
+            )
+            return None
+        if token == _ZERO:
+            self.log.error(_MSI_ZERO, f"zero token found using the MSI endpoint ({MSI_ENDPOINT})")
+            return None
+        self.log.info(_MSI_OK, f"successfully acquired a token using the MSI, msiEndpoint({MSI_ENDPOINT})")
         return token
 
-    def instance_metadata(self) -> None:
+    def test_msi_endpoint_from_user_assigned_id(self, source: TokenSource) -> Token | None:
+        client_id = self.config.client_id
+        for name, value in (("resource", self.config.resource), ("userAssignedID", client_id)):
+            if not value:
+                self.log.error(
+                    _UAMI_NEW_FAILED,
+                    f"failed NewServicePrincipalTokenFromMSIWithUserAssignedID, clientID: {client_id}, "
+                    f"error: {_empty(name)}",
+                )
+                return None
+        try:
+            token = source(self.config.resource)
+        except RefreshError:
+            self.log.error(
+                _UAMI_REFRESH_FAILED,
+                f"failed to refresh ServicePrincipalToken userAssignedID MSI, msiEndpoint({MSI_ENDPOINT})",
+            )
+            return None
+        where = f"msiEndpoint({MSI_ENDPOINT}) clientID({client_id})"
+        if token == _ZERO:
+            self.log.error(_UAMI_ZERO, f"zero token found, userAssignedID MSI, {where}")
+            return None
+        self.log.info(_UAMI_OK, f"successfully acquired a token, userAssignedID MSI, {where}")
+        return token
+
+    def test_instance_metadata_requests(self) -> None:
+        host = os.environ.get("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://169.254.169.254").rstrip("/")
         try:
             with pod_session() as session:
                 response = session.get(
-                    _metadata_host() + INSTANCE_URL_PATH,
-                    headers={"Metadata": "true"},
-                    timeout=INSTANCE_TIMEOUT_SECONDS,
+                    host + INSTANCE_PATH, headers={"Metadata": "true"}, timeout=INSTANCE_TIMEOUT_SECONDS
                 )
-        except OSError as error:
-            self.log.error(_LINE_INSTANCE_ERROR, str(error))
+                body = response.content
+        except requests.Timeout:
+            self.log.error(
+                _INSTANCE_FAILED,
+                f'Get "{INSTANCE_URL}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)',
+            )
             return
-        self.log.info(_LINE_INSTANCE_OK, f"successfully made GET on instance metadata, {response.text}")
+        except requests.RequestException as error:
+            self.log.error(_INSTANCE_FAILED, f'Get "{INSTANCE_URL}": {error}')
+            return
+        self.log.info(_INSTANCE_OK, f"successfully made GET on instance metadata, {body.decode('utf-8', 'replace')}")
+
+
+def _empty(parameter: str) -> str:
+    """adal's validateStringParam."""
+    return f"parameter '{parameter}' cannot be empty"
