@@ -98,6 +98,12 @@ def _sandbox(commands: Any) -> None:
     start.add_argument("--seed", type=int, help="Seed the GUID generator (reproducible ids).")
     start.add_argument("--dns-rate-limits", action="store_true", help="Enforce Azure DNS per-zone request limits.")
     start.add_argument("--nmi-wait", action="store_true", help="NMI waits as the real one before 'no identity'.")
+    start.add_argument(
+        "--nmi-mode",
+        choices=["managed", "standard"],
+        help="NMI as the AKS add-on runs it (managed, the default) or as aad-pod-identity installed by hand (MIC).",
+    )
+    start.add_argument("--nmi-retry-after", action="store_true", help="NMI answers 503 and Retry-After, not 404.")
     start.set_defaults(func=handler("_sandbox:cmd_start"))
     verbs.add_parser("stop", parents=parents, help="Stop the sandbox.").set_defaults(func=handler("_sandbox:cmd_stop"))
     status = verbs.add_parser("status", parents=parents, help="Show its ids and endpoints.")

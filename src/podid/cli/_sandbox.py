@@ -154,12 +154,14 @@ def _spawn_arguments(args: argparse.Namespace, directory: Path) -> list[str]:
         "host": getattr(args, "host", None),
         **chosen_ports(args, directory),
         "seed": getattr(args, "seed", None),
+        "nmi_mode": getattr(args, "nmi_mode", None),
     }
     for option, value in options.items():
         if value is not None:
             command += ["--" + option.replace("_", "-"), str(value)]
     command += ["--dns-rate-limits"] if getattr(args, "dns_rate_limits", False) else []
     command += ["--nmi-wait"] if getattr(args, "nmi_wait", False) else []
+    command += ["--nmi-retry-after"] if getattr(args, "nmi_retry_after", False) else []
     return command
 
 
