@@ -8,7 +8,8 @@ entry under the same name stops `up` before any write (unless --overwrite-existi
 and survives `down`, and a
 kubeconfig with another context keeps it after `down`; a new location is shown by `plan` as a change Azure cannot
 make and refused by `up` before any write; a cluster made beforehand stays after `down`, which takes out of it
-only what podid put there (its labelled objects and its pod identities), not the user's own Deployment.
+only what podid put there (its labelled objects and its pod identities), not the user's own Deployment; a
+kubenet cluster made beforehand is refused before any write (its network plugin cannot change in place).
 """
 
 from __future__ import annotations
@@ -266,6 +267,50 @@ def test_a_new_location_is_refused_before_any_write(
     assert podid("down", *settings, "--yes", "-o", "none").code == 0
 
 
+def users_cluster(
+    endpoints: Endpoints,
+    credential: ClientSecretCredential,
+    groups: ResourceManagementClient,
+    names: dict[str, Any],
+    plugin: str,
+) -> Any:
+    """`az group create` + `az aks create --network-plugin <plugin>`; the clusters client."""
+    groups.resource_groups.create_or_update(names["group"], ResourceGroup(location="westus2"))
+    clusters = mgmt_client(ContainerServiceClient, endpoints, credential).managed_clusters
+    pool = ManagedClusterAgentPoolProfile(name="nodepool1", count=1, vm_size="Standard_DS2_v2", mode="System")
+    theirs = ManagedCluster(
+        location="westus2",
+        dns_prefix="theirs",
+        identity=ManagedClusterIdentity(type="SystemAssigned"),
+        agent_pool_profiles=[pool],
+        network_profile=ContainerServiceNetworkProfile(network_plugin=plugin),
+    )
+    clusters.begin_create_or_update(names["group"], names["cluster"], theirs).result()
+    return clusters
+
+
+def test_a_kubenet_cluster_made_beforehand_is_refused_before_any_write(
+    podid: PodidRunner,  # noqa: F811
+    endpoints: Endpoints,
+    operator_credential: ClientSecretCredential,
+    groups: ResourceManagementClient,
+    names: dict[str, Any],
+    settings: list[str],
+) -> None:
+    users_cluster(endpoints, operator_credential, groups, names, "kubenet")
+    planned = podid("plan", *settings, "-o", "json").json
+    blocked = [change["blocked"] for step in planned["steps"] for change in step["changes"] if "blocked" in change]
+    assert blocked == [
+        f"AKS cluster {names['cluster']}: cannot change network plugin kubenet → azure in place: "
+        "it is not podid's: choose another name"
+    ]
+    writes = arm_writes(endpoints)
+    refused = podid("up", *settings)
+    assert (refused.code, refused.err) == (1, f"ERROR: {blocked[0]}\n")
+    assert arm_writes(endpoints) == writes and not names["kubeconfig"].exists()
+    groups.resource_groups.begin_delete(names["group"]).result()
+
+
 def test_a_cluster_made_beforehand_keeps_all_but_what_podid_put_in_it(
     podid: PodidRunner,  # noqa: F811
     endpoints: Endpoints,
@@ -275,17 +320,7 @@ def test_a_cluster_made_beforehand_keeps_all_but_what_podid_put_in_it(
     settings: list[str],
 ) -> None:
     """`az group create` + `az aks create` by the user, then `podid up` and `podid down --yes` on them."""
-    groups.resource_groups.create_or_update(names["group"], ResourceGroup(location="westus2"))
-    clusters = mgmt_client(ContainerServiceClient, endpoints, operator_credential).managed_clusters
-    pool = ManagedClusterAgentPoolProfile(name="nodepool1", count=1, vm_size="Standard_DS2_v2", mode="System")
-    mine = ManagedCluster(
-        location="westus2",
-        dns_prefix="mine",
-        identity=ManagedClusterIdentity(type="SystemAssigned"),
-        agent_pool_profiles=[pool],
-        network_profile=ContainerServiceNetworkProfile(network_plugin="azure"),
-    )
-    clusters.begin_create_or_update(names["group"], names["cluster"], mine).result()
+    clusters = users_cluster(endpoints, operator_credential, groups, names, "azure")
     assert podid("up", *settings, "-o", "none").code == 0
     kube = Kube.from_file(names["kubeconfig"], names["cluster"])
     own = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "own", "namespace": "default"}}

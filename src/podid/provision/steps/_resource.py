@@ -67,16 +67,16 @@ def _at(body: Any, path: tuple[str, ...]) -> Any:
 def immovable(resource: ArmResource, have: dict[str, Any]) -> list[str]:
     """Why each fixed field that differs cannot be changed (ARM rejects a new location for an existing resource:
     https://learn.microsoft.com/azure/azure-resource-manager/management/move-resource-group-and-subscription)."""
+    ours = resource.owner is None or resource.owner.owns(have)
+    # `podid down` removes only what podid created: for another's resource, the way out is another name
+    way_out = "delete the setup with `podid down`" if ours else "it is not podid's: choose another name"
     reasons = []
     for fixed in resource.fixed:
         want, found = _at(resource.desired, fixed.path), _at(have, fixed.path)
         if want is None or found is None or str(want).lower() == str(found).lower():
             continue
         keep = f" or keep {fixed.setting}={found}" if fixed.setting else ""
-        reasons.append(
-            f"{resource.what}: cannot change {fixed.label} {found} → {want} in place: "
-            f"delete the setup with `podid down`{keep}"
-        )
+        reasons.append(f"{resource.what}: cannot change {fixed.label} {found} → {want} in place: {way_out}{keep}")
     return reasons
 
 
