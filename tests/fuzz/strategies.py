@@ -8,6 +8,7 @@ per example would make the run slow.
 
 from __future__ import annotations
 
+import base64
 import json
 from urllib.parse import quote
 
@@ -65,6 +66,15 @@ _raw_segments = st.one_of(
 )
 # Dot segments are sent encoded: a client would resolve a bare ".." before sending, leaving the API's prefix.
 hostile_segments = _raw_segments.map(lambda raw: quote(raw, safe="").replace(".", "%2E") or "x")
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+# Bearer tokens shaped like JWTs whose header or payload nest past Python's stack (and fit in an 8 KB header).
+_HEADER, _DEEP_LIST, _DEEP_OBJECT = b'{"alg":"RS256"}', _nested(1500, b"[", b"]"), _nested(1200, b'{"":', b"}")
+DEEP_JWTS = [".".join(map(_b64, parts)) for parts in ((_DEEP_LIST, b"{}", b"x"), (_HEADER, _DEEP_OBJECT, b"x"))]
 
 content_types = st.sampled_from(
     [

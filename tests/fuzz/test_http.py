@@ -30,6 +30,7 @@ from tests.fuzz.conftest import (
     kube_envelope,
 )
 from tests.fuzz.strategies import (
+    DEEP_JWTS,
     content_types,
     hostile_bodies,
     hostile_segments,
@@ -95,7 +96,8 @@ def _template(templates: list[str]) -> st.SearchStrategy[str]:
 
 
 def _bearer(token: str) -> st.SearchStrategy[dict[str, str]]:
-    return st.sampled_from([{"Authorization": f"Bearer {token}"}] * 6 + [{}, {"Authorization": "Bearer x.y.z"}])
+    others = [{}, {"Authorization": "Bearer x.y.z"}, *({"Authorization": f"Bearer {jwt}"} for jwt in DEEP_JWTS)]
+    return st.sampled_from([{"Authorization": f"Bearer {token}"}] * 8 + others)
 
 
 # ARM
@@ -352,7 +354,7 @@ def test_kubernetes_answers_hostile_requests_with_statuses(
     keys = ("labelSelector", "fieldSelector", "limit", "continue", "dryRun", "resourceVersion", "fieldManager")
     keys += ("gracePeriodSeconds", "propagationPolicy", "force", "pretty")  # no watch: a good one would stream
     query = st.fixed_dictionaries({}, optional={k: query_values for k in keys})
-    authorization = st.sampled_from([auth] * 6 + [{}, {"Authorization": "Bearer nope"}])
+    authorization = _bearer(kube_access.admin_token)
 
     @_fuzz(BUDGET["kube"])
     @given(sent=_requests(_kube_paths(), query, authorization))
