@@ -2,7 +2,8 @@
 
 Covers: `az feature register`'s flow (NotRegistered → Registering on register → Registered on the next read),
 Microsoft.ContainerService/EnablePodIdentityPreview's id, name and type, unregister, listing by namespace and for the
-subscription, case-insensitive names with canonical casing returned, and 404 for an unknown feature.
+subscription, case-insensitive names with canonical casing returned, and 404 for an unknown feature; a resource
+provider's (re-)registration through azure-mgmt-resource (Registering, then Registered on the next read).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import pytest
 from azure.core.exceptions import ResourceNotFoundError
 from azure.identity import ClientSecretCredential
 from azure.mgmt.resource.features import FeatureClient
+from azure.mgmt.resource.resources import ResourceManagementClient
 
 from podid.sandbox import Endpoints
 from tests.conftest import mgmt_client
@@ -67,3 +69,16 @@ def test_unknown_feature_is_404(features: FeatureClient) -> None:
     assert raised.value.error.code == "FeatureNotFound"
     with pytest.raises(ResourceNotFoundError):
         features.features.register("Microsoft.Nothing", "EnablePodIdentityPreview")
+
+
+def test_provider_registration_passes_through_registering(
+    endpoints: Endpoints, operator_credential: ClientSecretCredential
+) -> None:
+    """`az provider register` then `--wait`'s polling: Registering first, even for a registered provider."""
+    providers = mgmt_client(ResourceManagementClient, endpoints, operator_credential).providers
+    assert providers.unregister("Microsoft.Compute").registration_state == "Unregistering"
+    assert providers.get("microsoft.compute").registration_state == "Unregistered"
+    assert providers.register("Microsoft.Compute").registration_state == "Registering"
+    assert providers.get("Microsoft.Compute").registration_state == "Registered"
+    assert providers.register("Microsoft.Compute").registration_state == "Registering"
+    assert providers.get("Microsoft.Compute").registration_state == "Registered"

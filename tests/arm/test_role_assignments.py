@@ -1,14 +1,14 @@
 """Role definitions and role assignments through azure-mgmt-authorization.
 
-Covers: built-in roles by `roleName eq` and `type eq` filters, get and get_by_id (with its
-`disambiguation_dummy`), the canonical subscription-form definition id shared with assignments; custom roles
-(create, list, name clash, delete refused while assigned); the tutorial's DNS Zone Contributor on a resource
-scope and Virtual Machine Contributor on a group for an identity; Azure's exact JSON; 409 RoleAssignmentExists
-("The role assignment already exists."), RoleAssignmentUpdateNotPermitted, InvalidRoleDefinitionId,
-RoleDefinitionDoesNotExist, RoleAssignmentNotFound, ResourceGroupNotFound, PrincipalNotFound for a principal
-outside the directory unless principalType is given (the lookup Azure then skips); delete (200, then 204); get/delete
-by id; list at subscription, group, resource and any scope with atScope(), assignedTo(), principalId eq and
-the rejected combination; `$skipToken` paging.
+Covers: built-in roles by `roleName eq` and `type eq` filters, get and get_by_id (with its `disambiguation_dummy`),
+the canonical subscription-form definition id shared with assignments; custom roles (create, update answered 201 as
+the spec's only response, list, name clash, delete refused while assigned); the tutorial's DNS Zone Contributor on a
+resource scope and Virtual Machine Contributor on a group for an identity; Azure's exact JSON; 409
+RoleAssignmentExists ("The role assignment already exists."), RoleAssignmentUpdateNotPermitted,
+InvalidRoleDefinitionId, RoleDefinitionDoesNotExist, RoleAssignmentNotFound, ResourceGroupNotFound,
+PrincipalNotFound for a principal outside the directory unless principalType is given (the lookup Azure then skips);
+delete (200, then 204); get/delete by id; list at subscription, group, resource and any scope with atScope(),
+assignedTo(), principalId eq and the rejected combination; `$skipToken` paging.
 """
 
 from __future__ import annotations
@@ -100,6 +100,14 @@ def test_custom_role(
     }
     created = auth.role_definitions.create_or_update(group_id, guid, body)
     assert (created.id, created.role_type) == (definition(endpoints, guid), "CustomRole")
+    status = auth.role_definitions.create_or_update(
+        group_id,
+        guid,
+        {**body, "description": "Read zones, again"},
+        cls=lambda response, deserialized, headers: response.http_response.status_code,
+    )
+    assert status == 201  # an update too: CreateOrUpdate's only response in the spec
+    assert auth.role_definitions.get(group_id, guid).description == "Read zones, again"
     customs = auth.role_definitions.list(group_id, filter="type eq 'CustomRole'")
     assert guid in [item.name for item in customs]
     with pytest.raises(ResourceExistsError) as clash:

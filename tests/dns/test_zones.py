@@ -1,5 +1,6 @@
 """DNS zones through azure-mgmt-dns: create (NS and SOA at '@'), get, update, list by group and subscription with
-paging, delete as a long-running operation, etags with If-Match / If-None-Match, and Azure's errors."""
+paging, delete as a long-running operation, etags with If-Match / If-None-Match, and Azure's errors;
+maxNumberOfRecordsPerRecordSet served from 2023-07-01-preview on, not on 2018-05-01."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def test_zone_lifecycle(dns_client: DnsManagementClient, group: str, unique: str
     assert (zone.name, zone.type, zone.location) == (name, "Microsoft.Network/dnszones", "global")
     assert zone.tags == {"team": "web"} and zone.zone_type == "Public"
     assert (zone.number_of_record_sets, zone.max_number_of_record_sets) == (2, 10000)
-    assert zone.max_number_of_records_per_record_set == 20
+    assert zone.max_number_of_records_per_record_set is None  # not sent on 2018-05-01
     assert [server.split("-")[0] for server in zone.name_servers] == ["ns1", "ns2", "ns3", "ns4"]
     assert all(server.endswith(".") and ".azure-dns." in server for server in zone.name_servers)
 
@@ -156,3 +157,13 @@ def test_deleting_the_group_deletes_its_zones(
 ) -> None:
     resource_client.resource_groups.begin_delete(group).result()
     assert zone not in {item.name for item in dns_client.zones.list()}
+
+
+def test_records_per_set_limit_from_2023_07_01_preview(
+    arm: Callable[..., requests.Response], endpoints: Endpoints, group: str, zone: str
+) -> None:
+    """The version `az network dns` sends carries the per-set limit that 2018-05-01 leaves out."""
+    path = zone_path(endpoints, group, zone)
+    assert "maxNumberOfRecordsPerRecordSet" not in arm("GET", path).json()["properties"]
+    newer = arm("GET", path, params={"api-version": "2023-07-01-preview"}).json()["properties"]
+    assert newer["maxNumberOfRecordsPerRecordSet"] == 20

@@ -25,12 +25,22 @@ from podid.sandbox.arm.dns.records import (
 from podid.sandbox.arm.errors import BadRequest, InvalidRequestContent, InvalidResourceType
 
 T = TypeVar("T")
+# Zones served on 2018-05-01 carry no maxNumberOfRecordsPerRecordSet (the SDK reads null); later versions do.
+_PER_SET_LIMIT_SINCE = "2023-07-01-preview"
 
 
 # wire shapes
 
 
-def zone_to_arm(zone: Zone, record_sets: int) -> dict[str, Any]:
+def zone_to_arm(zone: Zone, record_sets: int, api_version: str) -> dict[str, Any]:
+    properties: dict[str, Any] = {"maxNumberOfRecordSets": MAX_RECORD_SETS}
+    if api_version >= _PER_SET_LIMIT_SINCE:
+        properties["maxNumberOfRecordsPerRecordSet"] = MAX_RECORDS_PER_SET
+    properties |= {
+        "numberOfRecordSets": record_sets,
+        "nameServers": list(zone.name_servers),
+        "zoneType": zone.zone_type,
+    }
     return {
         "id": zone.id,
         "name": zone.name,
@@ -38,13 +48,7 @@ def zone_to_arm(zone: Zone, record_sets: int) -> dict[str, Any]:
         "etag": zone.etag,
         "location": "global",
         "tags": zone.tags,
-        "properties": {
-            "maxNumberOfRecordSets": MAX_RECORD_SETS,
-            "maxNumberOfRecordsPerRecordSet": MAX_RECORDS_PER_SET,
-            "numberOfRecordSets": record_sets,
-            "nameServers": list(zone.name_servers),
-            "zoneType": zone.zone_type,
-        },
+        "properties": properties,
     }
 
 
@@ -70,6 +74,10 @@ def record_set_to_arm(record_set: RecordSet) -> dict[str, Any]:
         "etag": record_set.etag,
         "properties": properties,
     }
+
+
+def _zone_body(request: ArmRequest, zone: Zone) -> dict[str, Any]:
+    return zone_to_arm(zone, request.cloud.dns.number_of_record_sets(zone), request.api_version)
 
 
 # request parsing
@@ -142,19 +150,19 @@ def create_or_update_zone(request: ArmRequest) -> ArmResponse:
         if_match=request.header("If-Match"),
         if_none_match=request.header("If-None-Match"),
     )
-    return (created if is_new else ok)(zone_to_arm(zone, dns.number_of_record_sets(zone)))
+    return (created if is_new else ok)(_zone_body(request, zone))
 
 
 def update_zone(request: ArmRequest) -> ArmResponse:
     dns = request.cloud.dns
     zone = dns.zones_update(*_names(request), _tags(request.json()), if_match=request.header("If-Match"))
-    return ok(zone_to_arm(zone, dns.number_of_record_sets(zone)))
+    return ok(_zone_body(request, zone))
 
 
 def get_zone(request: ArmRequest) -> ArmResponse:
     dns = request.cloud.dns
     zone = dns.zones_get(*_names(request))
-    return ok(zone_to_arm(zone, dns.number_of_record_sets(zone)))
+    return ok(_zone_body(request, zone))
 
 
 def delete_zone(request: ArmRequest) -> ArmResponse:
@@ -169,12 +177,12 @@ def delete_zone(request: ArmRequest) -> ArmResponse:
 def list_zones_by_group(request: ArmRequest) -> ArmResponse:
     dns = request.cloud.dns
     zones = dns.zones_list_by_resource_group(request.params["resourceGroupName"])
-    return _paged(request, zones, lambda zone: zone_to_arm(zone, dns.number_of_record_sets(zone)))
+    return _paged(request, zones, lambda zone: _zone_body(request, zone))
 
 
 def list_zones(request: ArmRequest) -> ArmResponse:
     dns = request.cloud.dns
-    return _paged(request, dns.zones_list(), lambda zone: zone_to_arm(zone, dns.number_of_record_sets(zone)))
+    return _paged(request, dns.zones_list(), lambda zone: _zone_body(request, zone))
 
 
 # record sets

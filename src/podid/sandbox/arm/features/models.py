@@ -14,7 +14,7 @@ from podid.sandbox.store import Store
 
 FEATURE_KIND = "feature"
 NOT_REGISTERED = "NotRegistered"
-_SETTLES_TO = {"Registering": "Registered", "Unregistering": "Unregistered"}
+SETTLES_TO = {"Registering": "Registered", "Unregistering": "Unregistered"}
 
 # Features the tutorial and its successor (workload identity) ask for, with their canonical casing.
 CATALOGUE: dict[str, tuple[str, ...]] = {
@@ -46,8 +46,8 @@ class FeaturesBackend:
         key = f"{namespace}/{feature}"
         doc = self._store.get(FEATURE_KIND, key)
         state = str(doc["state"]) if doc else NOT_REGISTERED
-        if state in _SETTLES_TO:
-            state = _SETTLES_TO[state]
+        if state in SETTLES_TO:
+            state = SETTLES_TO[state]
             self._store.put(FEATURE_KIND, key, {"state": state})
         return Feature(namespace, feature, state)
 

@@ -142,15 +142,20 @@ def list_locations(request: ArmRequest) -> ArmResponse:
 # resource providers
 
 
-def _provider(request: ArmRequest, namespace: str) -> dict[str, Any]:
+def _canonical(namespace: str) -> str:
     canonical = next((known for known in NAMESPACES if known.lower() == namespace.lower()), None)
     if canonical is None:
         raise NotFound(f"The resource namespace '{namespace}' is invalid.", code="InvalidResourceNamespace")
+    return canonical
+
+
+def _provider(request: ArmRequest, namespace: str, state: str | None = None) -> dict[str, Any]:
+    canonical = _canonical(namespace)
     subscription = request.cloud.settings.subscription_id
     return {
         "id": f"/subscriptions/{subscription}/providers/{canonical}",
         "namespace": canonical,
-        "registrationState": request.cloud.resources.provider_state(canonical),
+        "registrationState": state or request.cloud.resources.provider_state(canonical),
         "registrationPolicy": "RegistrationRequired",
         "resourceTypes": [],
     }
@@ -165,12 +170,14 @@ def get_provider(request: ArmRequest) -> ArmResponse:
 
 
 def register_provider(request: ArmRequest) -> ArmResponse:
-    namespace = _provider(request, request.params["namespace"])["namespace"]
-    request.cloud.resources.set_provider_state(namespace, "Registered")
-    return ok(_provider(request, namespace))
+    return _transition(request, "Registering")
 
 
 def unregister_provider(request: ArmRequest) -> ArmResponse:
-    namespace = _provider(request, request.params["namespace"])["namespace"]
-    request.cloud.resources.set_provider_state(namespace, "Unregistered")
-    return ok(_provider(request, namespace))
+    return _transition(request, "Unregistering")
+
+
+def _transition(request: ArmRequest, state: str) -> ArmResponse:
+    namespace = _canonical(request.params["namespace"])
+    request.cloud.resources.start_provider_transition(namespace, state)
+    return ok(_provider(request, namespace, state))

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 from podid.sandbox.arm.errors import BadRequest, Conflict, LocationRequired, ResourceGroupNotFound
+from podid.sandbox.arm.features.models import SETTLES_TO
 from podid.sandbox.arm.resources.locations import LOCATIONS, canonical_location
 
 if TYPE_CHECKING:
@@ -157,8 +158,15 @@ class ResourcesBackend:
     # provider registrations
 
     def provider_state(self, namespace: str) -> str:
+        """The provider's registrationState; like a feature's, a transition completes on the next read."""
         doc = self._store.get(PROVIDER_KIND, namespace)
-        return str(doc["state"]) if doc else "Registered"
+        state = str(doc["state"]) if doc else "Registered"
+        if state in SETTLES_TO:
+            state = SETTLES_TO[state]
+            self._store.put(PROVIDER_KIND, namespace, {"state": state})
+        return state
 
-    def set_provider_state(self, namespace: str, state: str) -> None:
+    def start_provider_transition(self, namespace: str, state: str) -> None:
+        """`Registering` or `Unregistering`: (re-)registration is asynchronous in Azure, even for a registered
+        provider, which re-registers to take up newly registered features."""
         self._store.put(PROVIDER_KIND, namespace, {"state": state})
