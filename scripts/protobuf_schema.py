@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 SOURCES = {
     "core": (0, ["core/v1/types.go"], "k8s.io/api/core/v1"),
     "apps": (0, ["apps/v1/types.go"], "k8s.io/api/apps/v1"),
+    "batch": (0, ["batch/v1/types.go"], "k8s.io/api/batch/v1"),
+    "scheduling": (0, ["scheduling/v1alpha3/types.go"], "k8s.io/api/scheduling/v1alpha3"),  # a Job's pod groups
     "rbac": (0, ["rbac/v1/types.go"], "k8s.io/api/rbac/v1"),
     "networking": (0, ["networking/v1/types.go"], "k8s.io/api/networking/v1"),
     "authorization": (0, ["authorization/v1/types.go"], "k8s.io/api/authorization/v1"),
@@ -57,6 +59,8 @@ SCALARS = {"string": "string", "bool": "bool", "int32": "int", "int64": "int", "
 GROUPS = {
     "core": "v1",
     "apps": "apps/v1",
+    "batch": "batch/v1",
+    "scheduling": "scheduling.k8s.io/v1alpha3",
     "rbac": "rbac.authorization.k8s.io/v1",
     "networking": "networking.k8s.io/v1",
     "authorization": "authorization.k8s.io/v1",
@@ -77,8 +81,11 @@ ROOTS = [
     "core.ConfigMap",
     "core.Event",
     "core.Binding",
+    "core.ReplicationController",
     "apps.Deployment",
     "apps.ReplicaSet",
+    "apps.DaemonSet",
+    "batch.Job",
     "apiextensions.CustomResourceDefinition",
     "networking.Ingress",
     "rbac.ClusterRole",
@@ -86,6 +93,7 @@ ROOTS = [
     "rbac.Role",
     "rbac.RoleBinding",
     "authorization.SelfSubjectAccessReview",
+    "authorization.SelfSubjectRulesReview",
     "authentication.TokenRequest",
     "autoscaling.Scale",
     "meta.DeleteOptions",
@@ -194,7 +202,8 @@ HEADER = '''"""The protobuf messages of the built-in kinds the sandbox serves (g
 Each message maps a field number to (JSON name, type, flags), read from the ``protobuf:"..."`` and ``json:"..."``
 struct tags of the Go types in
   github.com/kubernetes/api@{0}
-    core/v1, apps/v1, rbac/v1, networking/v1, authorization/v1, authentication/v1, autoscaling/v1 (types.go),
+    core/v1, apps/v1, batch/v1, rbac/v1, networking/v1, authorization/v1, authentication/v1, autoscaling/v1,
+    scheduling/v1alpha3 (types.go),
   github.com/kubernetes/apimachinery@{1}
     pkg/apis/meta/v1/types.go,
   github.com/kubernetes/apiextensions-apiserver@{2}

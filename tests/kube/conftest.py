@@ -21,6 +21,8 @@ from podid.sandbox import Endpoints, Sandbox
 from podid.sandbox.kube import ClusterAccess, ClusterSpec, NodeSpec
 
 KUBECTL = "/usr/bin/kubectl"
+# the kubectl releases installed beside the version dispatcher, oldest first
+VERSIONED_KUBECTL = sorted(Path(KUBECTL).resolve().parent.glob("kubectl.1.*"), key=lambda p: int(p.name.split(".")[-1]))
 T = TypeVar("T")
 
 
@@ -82,9 +84,10 @@ def kube(sandbox: Sandbox, endpoints: Endpoints, tmp_path_factory: pytest.TempPa
 class Kubectl:
     kubeconfig: Path
     cache_dir: Path
+    binary: str = KUBECTL  # the dispatcher (the release matching the cluster) or one release
 
     def run(self, *args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
-        command = [KUBECTL, f"--kubeconfig={self.kubeconfig}", f"--cache-dir={self.cache_dir}", *args]
+        command = [self.binary, f"--kubeconfig={self.kubeconfig}", f"--cache-dir={self.cache_dir}", *args]
         result = subprocess.run(command, input=stdin, capture_output=True, text=True, timeout=120, check=False)
         if check and result.returncode != 0:
             raise AssertionError(f"kubectl {' '.join(args)} failed ({result.returncode}): {result.stderr}")

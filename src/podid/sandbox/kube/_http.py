@@ -19,6 +19,7 @@ from aiohttp import web
 from podid.sandbox.kube import _rest, _reviews, _streams, _subresources
 from podid.sandbox.kube._cluster import STATUS_KINDS
 from podid.sandbox.kube._context import ApiContext
+from podid.sandbox.kube._encoding import dumps
 from podid.sandbox.kube._objects import Obj
 from podid.sandbox.kube._rbac import USER, UserInfo, request_attributes
 from podid.sandbox.kube._status import (
@@ -120,13 +121,18 @@ def _fixed(context: ApiContext, path: str) -> web.Response | None:
         return web.Response(text="ok", content_type="text/plain")
     if path == "/openapi/v2":
         return web.Response(body=b"", content_type="application/octet-stream")
+    # json.Marshal'ed documents without the codec's trailing newline, cacheable for an hour
+    # (k8s.io/kubernetes pkg/routes/openidmetadata.go)
     if path == "/.well-known/openid-configuration":
-        return _rest.json_response(context.signer.openid_configuration(context.server_url))
+        return _oidc_document(context.signer.openid_configuration(context.server_url), _rest.JSON)
     if path == "/openid/v1/jwks":
-        return web.Response(
-            body=_rest.json_response(context.signer.jwks()).body, content_type="application/jwk-set+json"
-        )
+        return _oidc_document(context.signer.jwks(), "application/jwk-set+json")
     return None
+
+
+def _oidc_document(document: Obj, content_type: str) -> web.Response:
+    headers = {"Cache-Control": "public, max-age=3600"}
+    return web.Response(body=dumps(document), content_type=content_type, headers=headers)
 
 
 def _resource_list(context: ApiContext, group: str, version: str) -> Obj | None:
@@ -166,6 +172,10 @@ async def _verb(context: ApiContext, request: web.Request, target: _rest.Target)
         return await _subresources.scale(context, request, target)
     if target.rt.kind == "SelfSubjectAccessReview" and method == "POST":
         return await _reviews.self_subject_access_review(context, request, target.rt)
+    if target.rt.kind == "SelfSubjectRulesReview" and method == "POST":
+        return await _reviews.self_subject_rules_review(context, request, target.rt)
+    if target.rt.verbs == ("create",):
+        raise method_not_allowed()  # reviews are created, never stored: nothing to read, change or delete
     if method == "GET":
         if not target.name:
             if _rest.flag(request, "watch"):

@@ -23,7 +23,9 @@ from pathlib import Path
 
 from podid.sandbox.kube._cluster import Cluster, DeleteOptions
 from podid.sandbox.kube._containers import Container
+from podid.sandbox.kube._events import EventRecorder
 from podid.sandbox.kube._ippool import AddressPool
+from podid.sandbox.kube._kubelet_events import KubeletEvents
 from podid.sandbox.kube._objects import Obj, as_dict, as_int, as_list, as_str, dig
 from podid.sandbox.kube._podenv import ContainerConfigError, command_line, container_env
 from podid.sandbox.kube._podfiles import Materializer, PodFiles
@@ -59,9 +61,16 @@ def _key(pod: Obj) -> Key:
 
 class Kubelet:
     def __init__(
-        self, cluster: Cluster, queue: WorkQueue, signer: TokenSigner, pod_ips: AddressPool, settings: KubeletSettings
+        self,
+        cluster: Cluster,
+        queue: WorkQueue,
+        signer: TokenSigner,
+        pod_ips: AddressPool,
+        settings: KubeletSettings,
+        events: EventRecorder,
     ) -> None:
         self._cluster, self._queue, self._pod_ips, self._settings = cluster, queue, pod_ips, settings
+        self._events = KubeletEvents(events)
         self._pods = cluster.resource_type("pods")
         self._nodes = cluster.resource_type("nodes")
         self._files = Materializer(cluster, signer)
@@ -128,6 +137,7 @@ class Kubelet:
             if run.has_workloads:
                 self._files.materialize(pod, run.files)
         except ContainerConfigError as error:
+            self._events.mount_failed(pod, error)
             for container in run.containers:
                 container.waiting(error.reason, str(error))
             self._queue.add_after(CONFIG_RETRY_SECONDS, self._retry_launch, _key(pod))
@@ -163,17 +173,17 @@ class Kubelet:
 
     def _run_container(self, pod: Obj, run: PodRun, container: Container, now: str) -> None:
         if container.workload is None:
+            container.started(now)
+            self._events.started(pod, container)
             if container.init:
-                container.started(now)
                 container.exited(0, now)
-            else:
-                container.started(now)
             return
         spec = next(as_dict(c) for c in _specs(pod) if as_dict(c).get("name") == container.name)
         try:
             env = container_env(self._cluster, pod, spec)
             user = container_user(pod, spec, pod_user(pod, run.ip))
         except ContainerConfigError as error:
+            self._events.config_failed(pod, container, error)
             container.waiting(error.reason, str(error))
             self._queue.add_after(CONFIG_RETRY_SECONDS, self._retry_launch, _key(pod))
             return
@@ -183,6 +193,7 @@ class Kubelet:
         full_env = self._full_env(pod, run, env, run_as)
         container.process = self._zygote.spawn(argv, full_env, run.files.root, log_path, run_as)
         container.started(now)
+        self._events.started(pod, container)
 
     def _full_env(self, pod: Obj, run: PodRun, env: dict[str, str], user: User | None) -> dict[str, str]:
         """The container's env with what the kubelet adds: the sandbox's URLs, the pod root as ``user`` reaches
@@ -298,6 +309,7 @@ class Kubelet:
             namespace, name = _key(pod)
             where = f"container={container.name} pod={name}_{namespace}({run.uid})"
             container.waiting("CrashLoopBackOff", f"back-off {int(delay)}s restarting failed {where}")
+            self._events.back_off(pod, container)
 
     def _restart_due(self, pod: Obj, run: PodRun) -> bool:
         due = [c for c in run.containers if c.retry_at and c.retry_at <= time.monotonic()]
@@ -309,6 +321,9 @@ class Kubelet:
     # termination
 
     def _terminate(self, pod: Obj, run: PodRun | None) -> None:
+        if run is not None and run.grace_deadline is None:
+            for container in (c for c in run.containers if c.running):
+                self._events.stopping(pod, container)
         if run is None or not any(c.process is not None for c in run.containers):
             self._finalize(pod, run)
             return

@@ -3,7 +3,8 @@
 Each message maps a field number to (JSON name, type, flags), read from the ``protobuf:"..."`` and ``json:"..."``
 struct tags of the Go types in
   github.com/kubernetes/api@10b39a39bcee995dfe7cd5e8e7b922be5e46f1e2
-    core/v1, apps/v1, rbac/v1, networking/v1, authorization/v1, authentication/v1, autoscaling/v1 (types.go),
+    core/v1, apps/v1, batch/v1, rbac/v1, networking/v1, authorization/v1, authentication/v1, autoscaling/v1,
+    scheduling/v1alpha3 (types.go),
   github.com/kubernetes/apimachinery@eed236ceee2c19c2753a3d93ac0631dc20750454
     pkg/apis/meta/v1/types.go,
   github.com/kubernetes/apiextensions-apiserver@1aa2717a552ee6ca1e2a18f1f8ffccde981db923
@@ -35,8 +36,11 @@ KINDS: Final[dict[tuple[str, str], str]] = {
     ("v1", "ConfigMap"): "core.ConfigMap",
     ("v1", "Event"): "core.Event",
     ("v1", "Binding"): "core.Binding",
+    ("v1", "ReplicationController"): "core.ReplicationController",
     ("apps/v1", "Deployment"): "apps.Deployment",
     ("apps/v1", "ReplicaSet"): "apps.ReplicaSet",
+    ("apps/v1", "DaemonSet"): "apps.DaemonSet",
+    ("batch/v1", "Job"): "batch.Job",
     ("apiextensions.k8s.io/v1", "CustomResourceDefinition"): "apiextensions.CustomResourceDefinition",
     ("networking.k8s.io/v1", "Ingress"): "networking.Ingress",
     ("rbac.authorization.k8s.io/v1", "ClusterRole"): "rbac.ClusterRole",
@@ -44,6 +48,7 @@ KINDS: Final[dict[tuple[str, str], str]] = {
     ("rbac.authorization.k8s.io/v1", "Role"): "rbac.Role",
     ("rbac.authorization.k8s.io/v1", "RoleBinding"): "rbac.RoleBinding",
     ("authorization.k8s.io/v1", "SelfSubjectAccessReview"): "authorization.SelfSubjectAccessReview",
+    ("authorization.k8s.io/v1", "SelfSubjectRulesReview"): "authorization.SelfSubjectRulesReview",
     ("authentication.k8s.io/v1", "TokenRequest"): "authentication.TokenRequest",
     ("autoscaling/v1", "Scale"): "autoscaling.Scale",
     ("meta.k8s.io/v1", "DeleteOptions"): "meta.DeleteOptions",
@@ -197,6 +202,41 @@ MESSAGES: Final[dict[str, dict[int, Field]]] = {
         2: ("clientConfig", "apiextensions.WebhookClientConfig", 0),
         3: ("conversionReviewVersions", "string", LIST),
     },
+    "apps.DaemonSet": {
+        1: ("metadata", "meta.ObjectMeta", 0),
+        2: ("spec", "apps.DaemonSetSpec", 0),
+        3: ("status", "apps.DaemonSetStatus", 0),
+    },
+    "apps.DaemonSetCondition": {
+        1: ("type", "string", KEEP),
+        2: ("status", "string", KEEP),
+        3: ("lastTransitionTime", "time", 0),
+        4: ("reason", "string", 0),
+        5: ("message", "string", 0),
+    },
+    "apps.DaemonSetSpec": {
+        1: ("selector", "meta.LabelSelector", 0),
+        2: ("template", "core.PodTemplateSpec", 0),
+        3: ("updateStrategy", "apps.DaemonSetUpdateStrategy", 0),
+        4: ("minReadySeconds", "int", 0),
+        6: ("revisionHistoryLimit", "int", KEEP),
+    },
+    "apps.DaemonSetStatus": {
+        1: ("currentNumberScheduled", "int", KEEP),
+        2: ("numberMisscheduled", "int", KEEP),
+        3: ("desiredNumberScheduled", "int", KEEP),
+        4: ("numberReady", "int", KEEP),
+        5: ("observedGeneration", "int", 0),
+        6: ("updatedNumberScheduled", "int", 0),
+        7: ("numberAvailable", "int", 0),
+        8: ("numberUnavailable", "int", 0),
+        9: ("collisionCount", "int", KEEP),
+        10: ("conditions", "apps.DaemonSetCondition", LIST),
+    },
+    "apps.DaemonSetUpdateStrategy": {
+        1: ("type", "string", 0),
+        2: ("rollingUpdate", "apps.RollingUpdateDaemonSet", 0),
+    },
     "apps.Deployment": {
         1: ("metadata", "meta.ObjectMeta", 0),
         2: ("spec", "apps.DeploymentSpec", 0),
@@ -262,6 +302,10 @@ MESSAGES: Final[dict[str, dict[int, Field]]] = {
         6: ("conditions", "apps.ReplicaSetCondition", LIST),
         7: ("terminatingReplicas", "int", KEEP),
     },
+    "apps.RollingUpdateDaemonSet": {
+        1: ("maxUnavailable", "intorstring", KEEP),
+        2: ("maxSurge", "intorstring", KEEP),
+    },
     "apps.RollingUpdateDeployment": {
         1: ("maxUnavailable", "intorstring", KEEP),
         2: ("maxSurge", "intorstring", KEEP),
@@ -299,6 +343,10 @@ MESSAGES: Final[dict[str, dict[int, Field]]] = {
         1: ("path", "string", 0),
         2: ("verb", "string", 0),
     },
+    "authorization.NonResourceRule": {
+        1: ("verbs", "string", LIST),
+        2: ("nonResourceURLs", "string", LIST),
+    },
     "authorization.ResourceAttributes": {
         1: ("namespace", "string", 0),
         2: ("verb", "string", 0),
@@ -310,6 +358,12 @@ MESSAGES: Final[dict[str, dict[int, Field]]] = {
         8: ("fieldSelector", "authorization.FieldSelectorAttributes", 0),
         9: ("labelSelector", "authorization.LabelSelectorAttributes", 0),
     },
+    "authorization.ResourceRule": {
+        1: ("verbs", "string", LIST),
+        2: ("apiGroups", "string", LIST),
+        3: ("resources", "string", LIST),
+        4: ("resourceNames", "string", LIST),
+    },
     "authorization.SelfSubjectAccessReview": {
         1: ("metadata", "meta.ObjectMeta", 0),
         2: ("spec", "authorization.SelfSubjectAccessReviewSpec", 0),
@@ -319,11 +373,25 @@ MESSAGES: Final[dict[str, dict[int, Field]]] = {
         1: ("resourceAttributes", "authorization.ResourceAttributes", 0),
         2: ("nonResourceAttributes", "authorization.NonResourceAttributes", 0),
     },
+    "authorization.SelfSubjectRulesReview": {
+        1: ("metadata", "meta.ObjectMeta", 0),
+        2: ("spec", "authorization.SelfSubjectRulesReviewSpec", 0),
+        3: ("status", "authorization.SubjectRulesReviewStatus", 0),
+    },
+    "authorization.SelfSubjectRulesReviewSpec": {
+        1: ("namespace", "string", 0),
+    },
     "authorization.SubjectAccessReviewStatus": {
         1: ("allowed", "bool", KEEP),
         2: ("reason", "string", 0),
         3: ("evaluationError", "string", 0),
         4: ("denied", "bool", 0),
+    },
+    "authorization.SubjectRulesReviewStatus": {
+        1: ("resourceRules", "authorization.ResourceRule", LIST),
+        2: ("nonResourceRules", "authorization.NonResourceRule", LIST),
+        3: ("incomplete", "bool", KEEP),
+        4: ("evaluationError", "string", 0),
     },
     "autoscaling.Scale": {
         1: ("metadata", "meta.ObjectMeta", 0),
@@ -336,6 +404,85 @@ MESSAGES: Final[dict[str, dict[int, Field]]] = {
     "autoscaling.ScaleStatus": {
         1: ("replicas", "int", KEEP),
         2: ("selector", "string", 0),
+    },
+    "batch.Job": {
+        1: ("metadata", "meta.ObjectMeta", 0),
+        2: ("spec", "batch.JobSpec", 0),
+        3: ("status", "batch.JobStatus", 0),
+    },
+    "batch.JobCondition": {
+        1: ("type", "string", KEEP),
+        2: ("status", "string", KEEP),
+        3: ("lastProbeTime", "time", 0),
+        4: ("lastTransitionTime", "time", 0),
+        5: ("reason", "string", 0),
+        6: ("message", "string", 0),
+    },
+    "batch.JobSchedulingConfiguration": {
+        1: ("schedulingPolicy", "scheduling.WorkloadPodGroupSchedulingPolicy", 0),
+        2: ("schedulingConstraints", "scheduling.WorkloadPodGroupSchedulingConstraints", 0),
+        3: ("disruptionMode", "scheduling.WorkloadPodGroupDisruptionMode", 0),
+        4: ("resourceClaims", "scheduling.WorkloadPodGroupResourceClaim", LIST),
+    },
+    "batch.JobSpec": {
+        1: ("parallelism", "int", KEEP),
+        2: ("completions", "int", KEEP),
+        3: ("activeDeadlineSeconds", "int", KEEP),
+        4: ("selector", "meta.LabelSelector", 0),
+        5: ("manualSelector", "bool", KEEP),
+        6: ("template", "core.PodTemplateSpec", 0),
+        7: ("backoffLimit", "int", KEEP),
+        8: ("ttlSecondsAfterFinished", "int", KEEP),
+        9: ("completionMode", "string", KEEP),
+        10: ("suspend", "bool", KEEP),
+        11: ("podFailurePolicy", "batch.PodFailurePolicy", 0),
+        12: ("backoffLimitPerIndex", "int", KEEP),
+        13: ("maxFailedIndexes", "int", KEEP),
+        14: ("podReplacementPolicy", "string", KEEP),
+        15: ("managedBy", "string", KEEP),
+        16: ("successPolicy", "batch.SuccessPolicy", 0),
+        17: ("scheduling", "batch.JobSchedulingConfiguration", 0),
+    },
+    "batch.JobStatus": {
+        1: ("conditions", "batch.JobCondition", LIST),
+        2: ("startTime", "time", KEEP),
+        3: ("completionTime", "time", KEEP),
+        4: ("active", "int", 0),
+        5: ("succeeded", "int", 0),
+        6: ("failed", "int", 0),
+        7: ("completedIndexes", "string", 0),
+        8: ("uncountedTerminatedPods", "batch.UncountedTerminatedPods", 0),
+        9: ("ready", "int", KEEP),
+        10: ("failedIndexes", "string", KEEP),
+        11: ("terminating", "int", KEEP),
+    },
+    "batch.PodFailurePolicy": {
+        1: ("rules", "batch.PodFailurePolicyRule", LIST),
+    },
+    "batch.PodFailurePolicyOnExitCodesRequirement": {
+        1: ("containerName", "string", KEEP),
+        2: ("operator", "string", KEEP),
+        3: ("values", "int", LIST),
+    },
+    "batch.PodFailurePolicyOnPodConditionsPattern": {
+        1: ("type", "string", KEEP),
+        2: ("status", "string", KEEP),
+    },
+    "batch.PodFailurePolicyRule": {
+        1: ("action", "string", KEEP),
+        2: ("onExitCodes", "batch.PodFailurePolicyOnExitCodesRequirement", 0),
+        3: ("onPodConditions", "batch.PodFailurePolicyOnPodConditionsPattern", LIST),
+    },
+    "batch.SuccessPolicy": {
+        1: ("rules", "batch.SuccessPolicyRule", LIST),
+    },
+    "batch.SuccessPolicyRule": {
+        1: ("succeededIndexes", "string", KEEP),
+        2: ("succeededCount", "int", KEEP),
+    },
+    "batch.UncountedTerminatedPods": {
+        1: ("succeeded", "string", LIST),
+        2: ("failed", "string", LIST),
     },
     "core.AWSElasticBlockStoreVolumeSource": {
         1: ("volumeID", "string", KEEP),
@@ -1186,6 +1333,32 @@ MESSAGES: Final[dict[str, dict[int, Field]]] = {
         7: ("secretRef", "core.LocalObjectReference", 0),
         8: ("readOnly", "bool", 0),
     },
+    "core.ReplicationController": {
+        1: ("metadata", "meta.ObjectMeta", 0),
+        2: ("spec", "core.ReplicationControllerSpec", 0),
+        3: ("status", "core.ReplicationControllerStatus", 0),
+    },
+    "core.ReplicationControllerCondition": {
+        1: ("type", "string", KEEP),
+        2: ("status", "string", KEEP),
+        3: ("lastTransitionTime", "time", 0),
+        4: ("reason", "string", 0),
+        5: ("message", "string", 0),
+    },
+    "core.ReplicationControllerSpec": {
+        1: ("replicas", "int", KEEP),
+        2: ("selector", "string", MAP),
+        3: ("template", "core.PodTemplateSpec", 0),
+        4: ("minReadySeconds", "int", 0),
+    },
+    "core.ReplicationControllerStatus": {
+        1: ("replicas", "int", KEEP),
+        2: ("fullyLabeledReplicas", "int", 0),
+        3: ("observedGeneration", "int", 0),
+        4: ("readyReplicas", "int", 0),
+        5: ("availableReplicas", "int", 0),
+        6: ("conditions", "core.ReplicationControllerCondition", LIST),
+    },
     "core.ResourceClaim": {
         1: ("name", "string", KEEP),
         2: ("request", "string", 0),
@@ -1638,4 +1811,29 @@ MESSAGES: Final[dict[str, dict[int, Field]]] = {
         3: ("name", "string", KEEP),
         4: ("namespace", "string", 0),
     },
+    "scheduling.TopologyConstraint": {
+        1: ("key", "string", KEEP),
+    },
+    "scheduling.WorkloadPodGroupAllDisruptionMode": {},
+    "scheduling.WorkloadPodGroupBasicSchedulingPolicy": {},
+    "scheduling.WorkloadPodGroupDisruptionMode": {
+        1: ("single", "scheduling.WorkloadPodGroupSingleDisruptionMode", 0),
+        2: ("all", "scheduling.WorkloadPodGroupAllDisruptionMode", 0),
+    },
+    "scheduling.WorkloadPodGroupGangSchedulingPolicy": {
+        1: ("minCount", "int", KEEP),
+    },
+    "scheduling.WorkloadPodGroupResourceClaim": {
+        1: ("name", "string", KEEP),
+        2: ("resourceClaimName", "string", KEEP),
+        3: ("resourceClaimTemplateName", "string", KEEP),
+    },
+    "scheduling.WorkloadPodGroupSchedulingConstraints": {
+        1: ("topology", "scheduling.TopologyConstraint", LIST),
+    },
+    "scheduling.WorkloadPodGroupSchedulingPolicy": {
+        1: ("basic", "scheduling.WorkloadPodGroupBasicSchedulingPolicy", 0),
+        2: ("gang", "scheduling.WorkloadPodGroupGangSchedulingPolicy", 0),
+    },
+    "scheduling.WorkloadPodGroupSingleDisruptionMode": {},
 }

@@ -162,6 +162,9 @@ BUILTIN_TYPES: tuple[ResourceType, ...] = (
     ResourceType(
         "authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", False, verbs=("create",)
     ),
+    ResourceType(
+        "authorization.k8s.io", "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", False, verbs=("create",)
+    ),
 )
 
 # The printer columns are those of the aad-pod-identity Helm chart CRDs (cluster-reference §1).

@@ -75,7 +75,10 @@ def json_response(body: Obj, status: int = 200) -> web.Response:
 
 
 def _bytes_response(body: bytes, status: int = 200) -> web.Response:
-    return web.Response(body=body, status=status, content_type=JSON, headers={"Cache-Control": "no-cache, private"})
+    """An API object's JSON as the apiserver's serializer writes it: encoding/json's Encoder ends it with a newline
+    (k8s.io/apimachinery pkg/runtime/serializer/json/json.go)."""
+    headers = {"Cache-Control": "no-cache, private"}
+    return web.Response(body=body + b"\n", status=status, content_type=JSON, headers=headers)
 
 
 async def read_body(request: web.Request, rt: ResourceType | None = None) -> Obj:

@@ -5,13 +5,19 @@ node affinity (``In``/``NotIn``/``Exists``/``DoesNotExist`` terms) and has no No
 pod does not tolerate. A pod that fits nowhere gets the ``PodScheduled=False`` / ``Unschedulable``
 condition and is retried when a node changes. Binding sets ``spec.nodeName`` and ``PodScheduled=True`` in one
 write, as the ``pods/binding`` subresource does.
+
+Events are the scheduler's (pkg/scheduler/schedule_one.go), through the events.k8s.io recorder: ``Scheduled``
+("Successfully assigned <namespace>/<pod> to <node>", action ``Binding``) and ``FailedScheduling`` (action
+``Scheduling``), reported by ``default-scheduler`` from instance ``default-scheduler-<hostname>``.
 """
 
 from __future__ import annotations
 
 import copy
+import socket
 
 from podid.sandbox.kube._cluster import Cluster
+from podid.sandbox.kube._events import NORMAL, WARNING, EventRecorder
 from podid.sandbox.kube._objects import Obj, as_dict, as_list, as_str, dig, labels_of
 from podid.sandbox.kube._selectors import SelectorError, selector_from_object
 from podid.sandbox.kube._workqueue import WorkQueue
@@ -81,8 +87,9 @@ def fits(pod: Obj, node: Obj) -> bool:
 
 
 class Scheduler:
-    def __init__(self, cluster: Cluster, queue: WorkQueue) -> None:
-        self._cluster, self._queue = cluster, queue
+    def __init__(self, cluster: Cluster, queue: WorkQueue, events: EventRecorder) -> None:
+        self._cluster, self._queue, self._events = cluster, queue, events
+        self._instance = f"{DEFAULT_SCHEDULER}-{socket.gethostname()}"
         self._pods = cluster.resource_type("pods")
         self._nodes = cluster.resource_type("nodes")
         self._turn = 0
@@ -119,7 +126,10 @@ class Scheduler:
             return
         node = candidates[self._turn % len(candidates)]
         self._turn += 1
-        bind_pod(self._cluster, pod, node["metadata"]["name"])
+        bound = bind_pod(self._cluster, pod, node["metadata"]["name"])
+        meta = pod["metadata"]
+        message = f"Successfully assigned {meta['namespace']}/{meta['name']} to {node['metadata']['name']}"
+        self._event(bound, NORMAL, "Scheduled", "Binding", message)
 
     def _unschedulable(self, pod: Obj, node_count: int) -> None:
         message = f"0/{node_count} nodes are available: {node_count} node(s) didn't match Pod's node affinity/selector."
@@ -128,4 +138,7 @@ class Scheduler:
         changed = copy.deepcopy(pod)
         condition = {"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": message}
         set_condition(changed.setdefault("status", {}), condition, self._cluster.now())
-        self._cluster.commit(self._pods, pod, changed)
+        self._event(self._cluster.commit(self._pods, pod, changed), WARNING, "FailedScheduling", "Scheduling", message)
+
+    def _event(self, pod: Obj, event_type: str, reason: str, action: str, message: str) -> None:
+        self._events.record_new(pod, event_type, reason, action, message, DEFAULT_SCHEDULER, self._instance)

@@ -22,6 +22,7 @@ from podid.sandbox.kube._auth import Authenticator
 from podid.sandbox.kube._bootstrap import bootstrap, sync_nodes
 from podid.sandbox.kube._cluster import Cluster
 from podid.sandbox.kube._context import ApiContext
+from podid.sandbox.kube._events import EventRecorder
 from podid.sandbox.kube._http import build_app
 from podid.sandbox.kube._ippool import AddressPool
 from podid.sandbox.kube._kubelet import Kubelet, KubeletSettings
@@ -82,7 +83,8 @@ class ClusterServer:
         self.cluster = Cluster(spec.cluster_id, settings.store, settings.clock, settings.ids)
         self.signer = TokenSigner(signing_key, spec.oidc_issuer_url or DEFAULT_ISSUER, settings.clock)
         self.queue = WorkQueue(settings.store)
-        self.kubelet = Kubelet(self.cluster, self.queue, self.signer, settings.pod_ips, kubelet_settings)
+        self.events = EventRecorder(self.cluster, self.queue, lambda: self.spec.kubernetes_version)
+        self.kubelet = Kubelet(self.cluster, self.queue, self.signer, settings.pod_ips, kubelet_settings, self.events)
         self._controllers = self._wire(settings)
         self._unlisten = self.cluster.hub.listen(self._dispatch)
         authenticator = Authenticator(self.cluster, self.signer, tokens)
@@ -108,9 +110,9 @@ class ClusterServer:
         cluster.add_admission("Service", allocator.admit)
         controllers: list[Controller] = [
             NamespaceController(cluster, queue, settings.ca_pem),
-            DeploymentController(cluster, queue),
-            ReplicaSetController(cluster, queue),
-            Scheduler(cluster, queue),
+            DeploymentController(cluster, queue, self.events),
+            ReplicaSetController(cluster, queue, self.events),
+            Scheduler(cluster, queue, self.events),
             self.kubelet,
             LoadBalancerController(cluster, queue, settings.lb_ips, allocator),
             EndpointsController(cluster, queue),
@@ -176,6 +178,7 @@ class ClusterServer:
         if self._listener is not None:
             self._listener.close()
         self.queue.close()
+        self.events.close()
         self._unlisten()
         self.cluster.hub.close()
 

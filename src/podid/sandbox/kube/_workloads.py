@@ -5,6 +5,11 @@ rolls out by its strategy (``_rollout``: RollingUpdate within maxSurge/maxUnavai
 old ReplicaSets beyond ``revisionHistoryLimit`` are deleted. A ReplicaSet creates or deletes pods named
 ``<replicaset>-<5 chars>`` with the template's labels and a controller ownerReference. Status fields follow
 the Go types' ``omitempty``, so zero counts are absent as on a real cluster.
+
+Events as kube-controller-manager records them: ``SuccessfulCreate``/``SuccessfulDelete`` ("Created pod: <name>",
+pkg/controller/controller_utils.go) from ``replicaset-controller`` on the ReplicaSet, ``ScalingReplicaSet``
+("Scaled up replica set <name> to <n>", and since 1.27 "... to <n> from <m>" when an existing one is scaled,
+pkg/controller/deployment/sync.go) from ``deployment-controller`` on the Deployment.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import copy
 import json
 
 from podid.sandbox.kube._cluster import Cluster, DeleteOptions
+from podid.sandbox.kube._events import NORMAL, EventRecorder, Source
 from podid.sandbox.kube._objects import Obj, as_dict, as_int, as_list, as_str, dig, labels_of
 from podid.sandbox.kube._rollout import desired, max_surge, max_unavailable, new_replicas, old_replicas
 from podid.sandbox.kube._selectors import SelectorError, selector_from_object
@@ -22,6 +28,8 @@ PODS, REPLICASETS, DEPLOYMENTS = "pods", "apps/replicasets", "apps/deployments"
 HASH_LABEL = "pod-template-hash"
 REVISION = "deployment.kubernetes.io/revision"
 _SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+REPLICASET_CONTROLLER = Source("replicaset-controller")
+DEPLOYMENT_CONTROLLER = Source("deployment-controller")
 
 
 def controller_ref(obj: Obj) -> Obj | None:
@@ -67,8 +75,8 @@ def _key(obj: Obj) -> tuple[str, str]:
 
 
 class ReplicaSetController:
-    def __init__(self, cluster: Cluster, queue: WorkQueue) -> None:
-        self._cluster, self._queue = cluster, queue
+    def __init__(self, cluster: Cluster, queue: WorkQueue, events: EventRecorder) -> None:
+        self._cluster, self._queue, self._events = cluster, queue, events
         self._pods = cluster.resource_type(PODS)
         self._replicasets = cluster.resource_type(REPLICASETS)
 
@@ -91,6 +99,8 @@ class ReplicaSetController:
         elif missing < 0:
             for pod in sorted(active, key=_deletion_rank)[:-missing]:
                 self._cluster.delete_object(self._pods, namespace, pod["metadata"]["name"], DeleteOptions())
+                message = f"Deleted pod: {pod['metadata']['name']}"
+                self._events.record(rs, NORMAL, "SuccessfulDelete", message, REPLICASET_CONTROLLER)
             active = self._owned_pods(rs)
         self._cluster.write_status(self._replicasets, rs, self._status(rs, active))
 
@@ -104,7 +114,10 @@ class ReplicaSetController:
         metadata = {**meta, "generateName": rs["metadata"]["name"] + "-", "ownerReferences": [owner_reference(rs)]}
         pod: Obj = {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": as_dict(template.get("spec"))}
         # create_object copies the body, so the template is not shared with the new pod
-        return self._cluster.create_object(self._pods, rs["metadata"]["namespace"], pod)
+        created = self._cluster.create_object(self._pods, rs["metadata"]["namespace"], pod)
+        message = f"Created pod: {created['metadata']['name']}"
+        self._events.record(rs, NORMAL, "SuccessfulCreate", message, REPLICASET_CONTROLLER)
+        return created
 
     @staticmethod
     def _status(rs: Obj, pods: list[Obj]) -> Obj:
@@ -133,8 +146,8 @@ def _deletion_rank(pod: Obj) -> tuple[bool, int, bool, str]:
 
 
 class DeploymentController:
-    def __init__(self, cluster: Cluster, queue: WorkQueue) -> None:
-        self._cluster, self._queue = cluster, queue
+    def __init__(self, cluster: Cluster, queue: WorkQueue, events: EventRecorder) -> None:
+        self._cluster, self._queue, self._events = cluster, queue, events
         self._deployments = cluster.resource_type(DEPLOYMENTS)
         self._replicasets = cluster.resource_type(REPLICASETS)
 
@@ -185,14 +198,27 @@ class DeploymentController:
             },
             "spec": {"replicas": replicas, "selector": selector, "template": template},
         }
-        return self._cluster.create_object(self._replicasets, deployment["metadata"]["namespace"], rs)
+        created = self._cluster.create_object(self._replicasets, deployment["metadata"]["namespace"], rs)
+        if replicas > 0:
+            message = f"Scaled up replica set {created['metadata']['name']} to {replicas}"
+            self._events.record(deployment, NORMAL, "ScalingReplicaSet", message, DEPLOYMENT_CONTROLLER)
+        return created
 
     def _scale(self, rs: Obj, replicas: int, deployment: Obj, revision: int) -> Obj:
         changed = copy.deepcopy(rs)
         changed["spec"]["replicas"] = replicas
         annotations = changed["metadata"].setdefault("annotations", {})
         annotations.update(_rs_annotations(deployment, revision))
-        return self._cluster.write(self._replicasets, changed) if changed != rs else rs
+        if changed == rs:
+            return rs
+        before = as_int(dig(rs, "spec", "replicas"), 1)
+        if before != replicas:
+            direction = "up" if replicas > before else "down"
+            message = f"Scaled {direction} replica set {rs['metadata']['name']} to {replicas}"
+            if self._events.version_at_least(1, 27):
+                message += f" from {before}"
+            self._events.record(deployment, NORMAL, "ScalingReplicaSet", message, DEPLOYMENT_CONTROLLER)
+        return self._cluster.write(self._replicasets, changed)
 
     def _prune_history(self, deployment: Obj, old: list[Obj]) -> None:
         limit = as_int(dig(deployment, "spec", "revisionHistoryLimit"), 10)
