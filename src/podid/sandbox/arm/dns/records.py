@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from podid.sandbox.arm.dns.errors import InvalidDomainName, InvalidRecordSet, ZoneNameTooShort
+from podid.sandbox.arm.dns.errors import InvalidDomainName, InvalidRecordSet, InvalidZoneType, ZoneNameTooShort
 from podid.sandbox.arm.errors import BadRequest, LocationRequired
 
 Record = dict[str, Any]
@@ -105,7 +105,7 @@ def validate_zone_type(zone_type: object) -> str:
     raw = "Public" if zone_type is None else zone_type
     canonical = {"public": "Public", "private": "Private"}.get(raw.lower()) if isinstance(raw, str) else None
     if canonical is None:
-        raise BadRequest(f"The zone type '{zone_type}' is invalid. It must be 'Public' or 'Private'.")
+        raise InvalidZoneType(zone_type)
     return canonical
 
 
