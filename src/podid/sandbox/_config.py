@@ -32,6 +32,7 @@ class SandboxConfig:
     imds_port: int = DEFAULT_IMDS_PORT
     dns_port: int = DEFAULT_DNS_PORT
     kube_port_base: int = DEFAULT_KUBE_PORT_BASE
+    proxy_port: int = 0  # the HTTP proxy playing Azure's hostnames (podid.sandbox.proxy): any free port
     seed: int | None = None
     dns_rate_limits: bool = False  # enforce Azure DNS per-zone request limits (429 + Retry-After)
     nmi_wait: bool = False  # NMI's real 80 s wait before "no identity" instead of an immediate 400
@@ -68,6 +69,7 @@ class Endpoints:
     data_dir: str
     control_token: str = field(repr=False)  # the credential /_sandbox/ requires (podid.sandbox._control)
     pid: int = 0
+    proxy_url: str = ""  # http://127.0.0.1:<port>: Azure's own hostnames, played by the sandbox
 
     def save(self, directory: Path) -> None:
         write_private(directory / ENDPOINTS_FILE, json.dumps(asdict(self), indent=2))

@@ -24,6 +24,7 @@ from podid.sandbox._config import Endpoints, SandboxConfig
 from podid.sandbox._files import private_dir
 from podid.sandbox._ids import Clock, IdGenerator
 from podid.sandbox.cloud import Cloud, CloudSettings
+from podid.sandbox.proxy import ProxyService
 from podid.sandbox.store import Store
 from podid.sandbox.tokens import TokenService
 
@@ -56,6 +57,7 @@ class Sandbox:
         self.config = config
         self.cloud: Cloud | None = None
         self.endpoints: Endpoints | None = None
+        self.proxy: ProxyService | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runners: list[web.AppRunner] = []
@@ -121,6 +123,7 @@ class Sandbox:
         control_token = _control.load_or_create_token(config.data_dir)
         arm_socket = bind_tcp(config.host, config.arm_port)
         arm_url = f"https://{config.host}:{arm_socket.getsockname()[1]}/"
+        proxy_socket = bind_tcp(config.host, config.proxy_port)
         authority = arm_url.rstrip("/")
         ca = pki.load_or_create(config.data_dir / "pki")
         store = Store(config.data_dir / "state.db")
@@ -148,10 +151,13 @@ class Sandbox:
         cloud = Cloud(settings, store, tokens, ids, clock, ca)
         self.cloud = cloud
         operator = _bootstrap.ensure_operator(cloud, config.data_dir)
+        self.proxy = proxy = ProxyService(cloud, proxy_socket)
+        cloud.published["proxy"] = proxy  # the kubelet gives each pod its proxy credential
         try:
             await self._start_site(_cloudapp.build(cloud, control_token), arm_socket, ca.server_context())
             for service in cloud.services:
                 await service.start()
+            await proxy.start()
             self.endpoints = Endpoints(
                 arm_url=arm_url,
                 authority=authority,
@@ -166,11 +172,13 @@ class Sandbox:
                 data_dir=str(config.data_dir),
                 control_token=control_token,
                 pid=os.getpid(),
+                proxy_url=proxy.url,
             )
             self.endpoints.save(config.data_dir)
             ready.set()
             await self._stopped.wait()
         finally:
+            await proxy.stop()
             for service in reversed(cloud.services):
                 await service.stop()
             for runner in reversed(self._runners):

@@ -21,6 +21,14 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from podid.sandbox._files import PRIVATE_FILE_MODE, private_dir, write_private
 
 _VALIDITY = datetime.timedelta(days=3650)
+_CA_KEY = "ca.key"
+_LOCAL_NAMES = x509.SubjectAlternativeName(
+    [
+        x509.DNSName("localhost"),
+        x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+        x509.IPAddress(ipaddress.ip_address("::1")),
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -37,18 +45,30 @@ class CertificateAuthority:
         context.load_cert_chain(self.server_cert_path, self.server_key_path)
         return context
 
+    def host_context(self, host: str) -> ssl.SSLContext:
+        """A server context for one DNS name (Azure's own hostnames, which the sandbox's proxy plays),
+        its certificate made on first use and kept next to the CA's."""
+        directory = private_dir(self.ca_path.parent / "hosts")
+        cert_path, key_path = directory / f"{host}.crt", directory / f"{host}.key"
+        if not cert_path.exists() or not key_path.exists():
+            sans = x509.SubjectAlternativeName([x509.DNSName(host)])
+            _write_server_cert(self.ca_path, self.ca_path.with_name(_CA_KEY), cert_path, key_path, sans)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert_path, key_path)
+        return context
+
 
 def load_or_create(directory: Path) -> CertificateAuthority:
     """Return the CA in ``directory``, creating the CA and a server certificate on first use.
 
     The keys are 0600 in a 0700 directory; the certificates are public (clients and pods trust ca.crt)."""
     private_dir(directory)
-    ca_path, ca_key_path = directory / "ca.crt", directory / "ca.key"
+    ca_path, ca_key_path = directory / "ca.crt", directory / _CA_KEY
     cert_path, key_path = directory / "server.crt", directory / "server.key"
     if not ca_path.exists() or not ca_key_path.exists():
         _write_ca(ca_path, ca_key_path)
     if not cert_path.exists() or not key_path.exists():
-        _write_server_cert(ca_path, ca_key_path, cert_path, key_path)
+        _write_server_cert(ca_path, ca_key_path, cert_path, key_path, _LOCAL_NAMES)
     for private in (ca_key_path, key_path):  # keys an older sandbox left readable by others
         private.chmod(PRIVATE_FILE_MODE)
     return CertificateAuthority(ca_path.read_bytes(), ca_path, cert_path, key_path)
@@ -84,19 +104,14 @@ def _write_ca(ca_path: Path, key_path: Path) -> None:
     ca_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
 
 
-def _write_server_cert(ca_path: Path, ca_key_path: Path, cert_path: Path, key_path: Path) -> None:
+def _write_server_cert(
+    ca_path: Path, ca_key_path: Path, cert_path: Path, key_path: Path, sans: x509.SubjectAlternativeName
+) -> None:
     ca_cert = x509.load_pem_x509_certificate(ca_path.read_bytes())
     ca_key = serialization.load_pem_private_key(ca_key_path.read_bytes(), password=None)
     assert isinstance(ca_key, ec.EllipticCurvePrivateKey)
     key = _new_key()
     now = datetime.datetime.now(datetime.UTC)
-    sans = x509.SubjectAlternativeName(
-        [
-            x509.DNSName("localhost"),
-            x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-            x509.IPAddress(ipaddress.ip_address("::1")),
-        ]
-    )
     cert = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "podid sandbox")]))

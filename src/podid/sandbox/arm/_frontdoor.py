@@ -28,6 +28,7 @@ from podid.sandbox.arm.errors import (
     SubscriptionNotFound,
     Unauthenticated,
 )
+from podid.sandbox.proxy.hosts import public_base
 from podid.sandbox.tokens import TokenError
 
 if TYPE_CHECKING:
@@ -111,7 +112,7 @@ class FrontDoor:
             body,
             api_version,
             caller,
-            self.cloud.settings.arm_url.rstrip("/"),
+            public_base(request.host, self.cloud.settings.arm_url),  # nextLink and LRO URLs: the name called
             self.cloud,
         )
         return route.handler(arm_request)

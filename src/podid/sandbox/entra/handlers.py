@@ -19,6 +19,7 @@ from podid.sandbox.entra.errors import (
     UnknownApplication,
     UnsupportedGrant,
 )
+from podid.sandbox.proxy.hosts import public_base
 
 if TYPE_CHECKING:
     from podid.sandbox.cloud import Cloud
@@ -38,7 +39,7 @@ def _tenant(cloud: Cloud, request: web.Request) -> str:
 
 def openid_configuration(cloud: Cloud, request: web.Request) -> dict[str, Any]:
     tenant = _tenant(cloud, request)
-    base = f"{cloud.settings.authority.rstrip('/')}/{tenant}"
+    base = f"{public_base(request.host, cloud.settings.authority)}/{tenant}"
     return {
         "token_endpoint": f"{base}/oauth2/v2.0/token",
         "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
@@ -59,7 +60,7 @@ def openid_configuration(cloud: Cloud, request: web.Request) -> dict[str, Any]:
 
 
 def instance_discovery(cloud: Cloud, request: web.Request) -> dict[str, Any]:
-    base = f"{cloud.settings.authority.rstrip('/')}/{cloud.settings.tenant_id}"
+    base = f"{public_base(request.host, cloud.settings.authority)}/{cloud.settings.tenant_id}"
     return {
         "tenant_discovery_endpoint": f"{base}/v2.0/.well-known/openid-configuration",
         "api-version": "1.1",

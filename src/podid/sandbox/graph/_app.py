@@ -18,6 +18,7 @@ from podid.sandbox.graph import grants, handlers, owners
 from podid.sandbox.graph._authz import Caller
 from podid.sandbox.graph._request import GraphRequest, GraphResponse
 from podid.sandbox.graph.errors import GraphError, GraphUnauthorized, MethodNotAllowed, UnknownSegment
+from podid.sandbox.proxy.hosts import public_base
 from podid.sandbox.tokens import TokenError
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ class GraphApi:
         caller = Caller.of(self.cloud.directory, self._authenticate(request.headers.get("Authorization", "")))
         path = "/" + request.match_info["tail"].strip("/")
         handler, params = self._route(request.method, path)
-        base_url = self.cloud.settings.arm_url.rstrip("/") + "/v1.0"
+        base_url = public_base(request.host, self.cloud.settings.arm_url) + "/v1.0"
         query = dict(request.query.items())
         body = await request.read()
         return handler(GraphRequest(request.method, params, query, body, base_url, self.cloud, caller))
