@@ -137,6 +137,8 @@ class KubeconfigStep:
         context = kubeconfig.entry(document, "contexts", design.cluster)
         if state.cluster is None or found is None or context is None:
             return False
+        if (context.get("context") or {}).get("cluster") != design.cluster:  # the context leads elsewhere
+            return False
         if not kubeconfig.claimed_by(found, design.cluster_id):
             return False
         kube = Kube.from_file(state.kubeconfig, context=design.cluster)
