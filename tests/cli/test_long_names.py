@@ -13,9 +13,10 @@ from tests.cli.conftest import PodidRunner
 GROUP, CLUSTER, LOCATION = "rg-platform-dns-production", "aks-platform-production-01", "westeurope"
 
 
-def test_up_and_verify_with_a_long_node_resource_group(podid: PodidRunner, tmp_path: Path) -> None:
+def test_up_and_verify_with_a_long_node_resource_group(podid: PodidRunner, unique: str, tmp_path: Path) -> None:
     kubeconfig = tmp_path / "kubeconfig"
     setting = ["-g", GROUP, "--cluster-name", CLUSTER, "-l", LOCATION, "--kubeconfig", str(kubeconfig)]
+    setting += ["--dns-domain", f"{unique}.internal"]  # the session's other setups have zones of their own
     up = podid("up", *setting, "-o", "json")
     assert up.code == 0, up.err
     assert up.json["verification"]["ok"] is True

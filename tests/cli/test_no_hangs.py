@@ -76,7 +76,16 @@ def test_status_fails_in_one_line_naming_a_silent_server(
     podid: PodidRunner, endpoints: Endpoints, unique: str, tmp_path: Path, silent_server: str
 ) -> None:
     kubeconfig = tmp_path / "kubeconfig"
-    setting = ["-g", unique, "--cluster-name", unique, "--kubeconfig", str(kubeconfig)]
+    setting = [
+        "-g",
+        unique,
+        "--cluster-name",
+        unique,
+        "--dns-domain",
+        f"{unique}.internal",
+        "--kubeconfig",
+        str(kubeconfig),
+    ]
     assert podid("up", *setting, "-o", "json").code == 0
     document = yaml.safe_load(kubeconfig.read_text())
     for entry in document["clusters"]:
