@@ -110,6 +110,7 @@ def _sandbox(commands: Any) -> None:
     status.set_defaults(func=handler("_sandbox:cmd_status"))
     env = verbs.add_parser("env", parents=[where], help='Shell exports: eval "$(podid sandbox env)".')
     env.add_argument("--no-az", action="store_true", help="Do not register the sandbox cloud with the Azure CLI.")
+    env.add_argument("--proxy", action="store_true", help="Reach the sandbox by Azure's own hostnames (its proxy).")
     env.set_defaults(func=handler("_sandbox:cmd_env"))
 
 

@@ -11,6 +11,7 @@ import argparse
 import errno
 import json
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -281,4 +282,30 @@ def cmd_env(args: argparse.Namespace) -> None:
     endpoints = running(directory)
     if endpoints is None:
         raise CliError(NOT_RUNNING.format(directory=directory))
+    if args.proxy:
+        sys.stdout.write(proxy_exports(endpoints))
+        return
     sys.stdout.write(_azlogin.exports(endpoints, directory, use_az=not args.no_az))
+
+
+def proxy_exports(endpoints: dict[str, Any]) -> str:
+    """Code written for Azure, unchanged: Azure's hostnames through the sandbox's proxy, trusted through its CA,
+    and the operator as azure-identity's EnvironmentCredential reads it (no authority, no custom cloud)."""
+    if not endpoints.get("proxy_url"):
+        raise CliError("this sandbox runs no proxy (it was started by an older podid): restart it")
+    bundle, operator = endpoints["ca_bundle"], endpoints["operator"]
+    variables = {
+        "HTTPS_PROXY": endpoints["proxy_url"],
+        "HTTP_PROXY": endpoints["proxy_url"],
+        "NO_PROXY": "127.0.0.1,localhost",  # the sandbox's own addresses stay direct
+        "REQUESTS_CA_BUNDLE": bundle,
+        "SSL_CERT_FILE": bundle,
+        "CURL_CA_BUNDLE": bundle,
+        "NODE_EXTRA_CA_CERTS": endpoints["ca_cert"],  # added to Node's own roots
+        "AZURE_CLIENT_ID": operator["client_id"],
+        "AZURE_TENANT_ID": endpoints["tenant_id"],
+        "AZURE_CLIENT_SECRET": operator["client_secret"],
+        "AZURE_SUBSCRIPTION_ID": endpoints["subscription_id"],
+    }
+    reset = "unset AZURE_AUTHORITY_HOST\n"  # the sandbox's own address, as `podid sandbox env` exports it
+    return reset + "".join(f"export {name}={shlex.quote(value)}\n" for name, value in variables.items())
