@@ -154,10 +154,10 @@ class Sandbox:
         self.proxy = proxy = ProxyService(cloud, proxy_socket)
         cloud.published["proxy"] = proxy  # the kubelet gives each pod its proxy credential
         try:
-            await self._start_site(_cloudapp.build(cloud, control_token), arm_socket, ca.server_context())
+            azure = await self._start_site(_cloudapp.build(cloud, control_token), arm_socket, ca.server_context())
             for service in cloud.services:
                 await service.start()
-            await proxy.start()
+            await proxy.start(azure.server)
             self.endpoints = Endpoints(
                 arm_url=arm_url,
                 authority=authority,
@@ -185,8 +185,11 @@ class Sandbox:
                 await runner.cleanup()
             store.close()
 
-    async def _start_site(self, app: web.Application, sock: socket.socket, context: ssl.SSLContext | None) -> None:
+    async def _start_site(
+        self, app: web.Application, sock: socket.socket, context: ssl.SSLContext | None
+    ) -> web.AppRunner:
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
         await web.SockSite(runner, sock, ssl_context=context, shutdown_timeout=1).start()
         self._runners.append(runner)
+        return runner

@@ -9,6 +9,8 @@ before any connection is opened: every backend is a loopback port of the sandbox
 A pod's credential (``credentials``) makes the proxy connect from the pod's IP, so each front end sees the pod
 as it does when the pod calls it directly (NMI attributes IMDS requests by source address). Without one the
 request is the machine owner's, from the proxy's own address; a connection from a pod address must carry one.
+The owner's tunnels to the Azure app skip the second hop: the app's aiohttp server takes the decrypted
+connection itself (one TLS layer, no copying: about twice the throughput of splicing).
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from aiohttp import web
+
 from podid.sandbox.kube._ippool import POD_NETWORK
 from podid.sandbox.proxy.credentials import BadCredential, PodCredentials
-from podid.sandbox.proxy.hosts import HTTP_PORT, HTTPS_PORT
+from podid.sandbox.proxy.hosts import HTTP_PORT, HTTPS_PORT, is_azure_host
 from podid.sandbox.proxy.routes import Backend, Routes
 
 if TYPE_CHECKING:
@@ -99,10 +103,13 @@ class ProxyService:
         self.credentials = PodCredentials.new(self._pod_uid)
         self.url = f"http://{cloud.settings.host}:{sock.getsockname()[1]}"
         self._server: asyncio.Server | None = None
+        self._azure_app: web.Server | None = None
         self._contexts: dict[str, ssl.SSLContext] = {}
         self._client = ssl.create_default_context(cafile=str(cloud.ca.ca_path))
 
-    async def start(self) -> None:
+    async def start(self, azure_app: web.Server | None) -> None:
+        """Serve; ``azure_app`` is the Azure HTTPS app's aiohttp server (it takes the owner's tunnels)."""
+        self._azure_app = azure_app
         self._server = await asyncio.start_server(self._serve, sock=self._socket, limit=_HEAD_LIMIT)
 
     async def stop(self) -> None:
@@ -118,11 +125,12 @@ class ProxyService:
     # one client connection
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        handed_over = False
         try:
             head = Head.parse(await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), _HEAD_TIMEOUT))
             source = self._source(head, writer.get_extra_info("peername"))
             if head.method == "CONNECT":
-                await self._tunnel(head, reader, writer, source)
+                handed_over = await self._tunnel(head, reader, writer, source)
             else:
                 await self._forward(head, reader, writer, source)
         except Refused as refused:
@@ -132,7 +140,8 @@ class ProxyService:
         except (OSError, ssl.SSLError) as error:
             log.debug("proxy connection ended: %s", error)
         finally:
-            writer.close()
+            if not handed_over:
+                writer.close()
 
     def _source(self, head: Head, peer: tuple[str, int] | None) -> str:
         """The address to connect from: the credential's pod, else the proxy's own."""
@@ -158,7 +167,8 @@ class ProxyService:
 
     async def _tunnel(
         self, head: Head, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, source: str
-    ) -> None:
+    ) -> bool:
+        """Answer a CONNECT; True when the Azure app's server took the connection over."""
         host, port = _host_port(head.target, HTTPS_PORT)
         backend = self._routes.https(host, port)
         if backend is None:
@@ -166,8 +176,12 @@ class ProxyService:
         context = self._context(host)
         writer.write(b"HTTP/1.1 200 Connection Established\r\n\r\n")
         await writer.drain()
+        if self._azure_app is not None and is_azure_host(host) and source == self._cloud.settings.host:
+            await _hand_over(writer.transport, context, self._azure_app)
+            return True
         await writer.start_tls(context)
         await _splice(reader, writer, *await self._connect(backend, source))
+        return False
 
     async def _forward(
         self, head: Head, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, source: str
@@ -200,6 +214,39 @@ class ProxyService:
         if context is None:
             context = self._contexts[host] = self._cloud.ca.host_context(host)
         return context
+
+
+async def _hand_over(transport: asyncio.WriteTransport, context: ssl.SSLContext, app: web.Server) -> None:
+    """Terminate TLS on ``transport`` and give the connection to ``app``, as if it had accepted it."""
+    early = _Early()
+    tls = await asyncio.get_running_loop().start_tls(transport, early, context, server_side=True)
+    if tls is None:
+        return
+    handler = app()
+    tls.set_protocol(handler)
+    handler.connection_made(tls)
+    early.replay(handler)
+
+
+class _Early(asyncio.Protocol):
+    """What arrives between the end of the handshake and the handover, kept for the app's handler."""
+
+    def __init__(self) -> None:
+        self._chunks: list[bytes] = []
+        self._eof = False
+
+    def data_received(self, data: bytes) -> None:
+        self._chunks.append(data)
+
+    def eof_received(self) -> bool | None:
+        self._eof = True
+        return None
+
+    def replay(self, handler: asyncio.Protocol) -> None:
+        for chunk in self._chunks:
+            handler.data_received(chunk)
+        if self._eof:
+            handler.eof_received()
 
 
 def _origin_form(head: Head, path: str, query: str) -> bytes:
