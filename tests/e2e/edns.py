@@ -22,13 +22,15 @@ from azure.mgmt.dns import DnsManagementClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 from kubernetes import client as k8s
 
+from podid.provision.design import EXTERNAL_DNS_IMAGE, HOSTNAME_ANNOTATION
 from podid.sandbox import Endpoints, Sandbox
 from podid.sandbox.kube.api import ClusterSpec, NodeSpec
 from tests.conftest import mgmt_client
 
 DNS_ZONE_CONTRIBUTOR = "befefa01-2a29-4197-83a8-272ff33ce314"
-HOSTNAME = "external-dns.alpha.kubernetes.io/hostname"
-IMAGE = "registry.k8s.io/external-dns/external-dns:v0.14.2"
+HOSTNAME = HOSTNAME_ANNOTATION  # under the prefix the pinned release reads
+PREFIX = HOSTNAME.removesuffix("hostname")
+IMAGE = EXTERNAL_DNS_IMAGE  # the release podid deploys
 
 
 class ZoneAdmin:
@@ -171,14 +173,15 @@ def rbac_manifests(namespace: str) -> list[dict[str, Any]]:
 
 
 def deployment(
-    name: str, args: list[str], secret: str, binding: str | None, account: str = "external-dns"
+    name: str, args: list[str], secret: str, binding: str | None, account: str = "external-dns", image: str = IMAGE
 ) -> dict[str, Any]:
     """external-dns' Deployment from the tutorial: azure.json from `secret` at /etc/kubernetes, the pods labelled
-    `aadpodidbinding: <binding>` (no label when `binding` is None), running as the ServiceAccount `account`."""
+    `aadpodidbinding: <binding>` (no label when `binding` is None), running `image` as the ServiceAccount
+    `account`."""
     labels = {"app": name, **({"aadpodidbinding": binding} if binding else {})}
     container = {
         "name": "external-dns",
-        "image": IMAGE,
+        "image": image,
         "args": args,
         "volumeMounts": [{"name": "azure-config-file", "mountPath": "/etc/kubernetes", "readOnly": True}],
     }
@@ -203,10 +206,10 @@ def deployment(
     }
 
 
-def service_manifest(name: str, hostname: str, **annotations: str) -> dict[str, Any]:
-    """A LoadBalancer Service annotated with `hostname` for external-dns."""
+def service_manifest(name: str, hostname: str, prefix: str = PREFIX, **annotations: str) -> dict[str, Any]:
+    """A LoadBalancer Service annotated `<prefix>hostname: <hostname>` for external-dns."""
     return {
-        "metadata": {"name": name, "annotations": {HOSTNAME: hostname, **annotations}},
+        "metadata": {"name": name, "annotations": {prefix + "hostname": hostname, **annotations}},
         "spec": {"type": "LoadBalancer", "ports": [{"port": 80}]},
     }
 

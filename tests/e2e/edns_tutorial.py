@@ -30,7 +30,15 @@ from kubernetes import utils as k8s_utils
 
 from podid.sandbox import Endpoints
 from tests.conftest import control_call, credential_for, mgmt_client
-from tests.e2e.edns import ZoneAdmin, deployment, pod_identity_azure_json, rbac_manifests, service_manifest
+from tests.e2e.edns import (
+    IMAGE,
+    PREFIX,
+    ZoneAdmin,
+    deployment,
+    pod_identity_azure_json,
+    rbac_manifests,
+    service_manifest,
+)
 from tests.podidentity.conftest import (
     LOCATION,
     Clients,
@@ -148,9 +156,10 @@ def external_dns(
     secret_name: str = SECRET,
     binding: str | None = BINDING,
     account: str = "external-dns",
+    image: str = IMAGE,
 ) -> Iterator[str]:
     """A running external-dns Deployment; yields its pod's name and deletes the Deployment afterwards."""
-    t.apps.create_namespaced_deployment(NAMESPACE, deployment(name, argv, secret_name, binding, account))
+    t.apps.create_namespaced_deployment(NAMESPACE, deployment(name, argv, secret_name, binding, account, image))
     try:
         yield pod_of(t, name).metadata.name
     finally:
@@ -161,9 +170,10 @@ def external_dns(
         )
 
 
-def create_service(t: Tutorial, name: str, hostname: str, **annotations: str) -> str:
-    """A LoadBalancer Service annotated with `hostname`; returns its external IP once the cloud assigned it."""
-    t.cluster.core.create_namespaced_service("default", service_manifest(name, hostname, **annotations))
+def create_service(t: Tutorial, name: str, hostname: str, prefix: str = PREFIX, **annotations: str) -> str:
+    """A LoadBalancer Service annotated `<prefix>hostname: <hostname>`; returns its external IP once the cloud
+    assigned it."""
+    t.cluster.core.create_namespaced_service("default", service_manifest(name, hostname, prefix, **annotations))
 
     def ingress() -> Any:
         return t.cluster.core.read_namespaced_service(name, "default").status.load_balancer.ingress

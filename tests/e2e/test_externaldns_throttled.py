@@ -19,6 +19,7 @@ from podid.sandbox import Endpoints, Sandbox
 from podid.workloads.externaldns.main import main
 from tests.conftest import control_call, credential_for, start_sandbox
 from tests.e2e.edns import (
+    IMAGE,
     KubeAccess,
     ZoneAdmin,
     azure_json,
@@ -73,7 +74,7 @@ def test_a_throttled_zone_converges_without_a_failed_write(
     before = metrics(endpoints)
 
     with caplog.at_level(logging.INFO, logger="podid"):
-        code = main(["--source=service", "--provider=azure", f"--domain-filter={ZONE}", "--once"])
+        code = main(["--source=service", "--provider=azure", f"--domain-filter={ZONE}", "--once"], IMAGE)
 
     assert code == 0
     assert len(admin.record_sets()) == 2 * SERVICES

@@ -38,8 +38,10 @@ from podid.workloads.externaldns.logfmt import logging_to
 from podid.workloads.externaldns.main import main
 from tests.conftest import ServicePrincipalLogin
 from tests.e2e.edns import (
+    IMAGE,
     NOERROR,
     NXDOMAIN,
+    PREFIX,
     KubeAccess,
     ZoneAdmin,
     azure_json,
@@ -120,7 +122,7 @@ def lb_ip(cluster: KubeAccess, name: str) -> str:
 
 
 def run_once(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, list[tuple[str, str]]]:
-    code = main(argv)
+    code = main(argv, IMAGE)
     return code, lines(capsys.readouterr().err)
 
 
@@ -190,7 +192,7 @@ def test_ingress_with_a_target(
     pod_root: Path, cluster: KubeAccess, endpoints: Endpoints, capsys: pytest.CaptureFixture[str]
 ) -> None:
     body = {
-        "metadata": {"name": "web", "annotations": {"external-dns.alpha.kubernetes.io/target": "20.1.1.1"}},
+        "metadata": {"name": "web", "annotations": {PREFIX + "target": "20.1.1.1"}},
         "spec": {"rules": [{"host": f"web.{ZONE}"}]},
     }
     cluster.networking.create_namespaced_ingress("default", body)
@@ -204,7 +206,7 @@ def test_bad_input_is_skipped_with_one_line_each(
 ) -> None:
     create_service(cluster, "bad-name", f"under_score.{ZONE}")
     create_service(cluster, "outside", "app.elsewhere.internal")
-    create_service(cluster, "bad-ttl", f"ttl.{ZONE}", **{"external-dns.alpha.kubernetes.io/ttl": "-5"})
+    create_service(cluster, "bad-ttl", f"ttl.{ZONE}", **{PREFIX + "ttl": "-5"})
     ip = lb_ip(cluster, "bad-ttl")
     code, logged = run_once(flags("--once", "--log-level=debug"), capsys)
     assert code == 0
@@ -236,7 +238,7 @@ def test_missing_azure_json(pod_root: Path, capsys: pytest.CaptureFixture[str]) 
     path = "/etc/kubernetes/azure.json"
     assert (code, logged[-1]) == (
         1,
-        ("fatal", f"failed to read Azure config file '{path}': open {path}: no such file or directory"),
+        ("fatal", f"failed to read Azure config file '{path}': " * 2 + f"open {path}: no such file or directory"),
     )
     assert [entry for entry in logged if entry[0] in ("error", "fatal")] == [logged[-1]]
 

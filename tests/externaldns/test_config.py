@@ -2,9 +2,9 @@
 
 Covers: defaults with only the required flags; `--flag=value` and `--flag value`; repeatable flags; Go
 durations; boolean flags; errors as ConfigError (missing required, unknown flag, bad choice, bad duration);
-azure.json keys (JSON and YAML), type errors, flag overrides, read under the pod's root, an
+azure.json keys (YAML up to v0.16, JSON after), type errors, flag overrides, read under the pod's root, an
 unreadable file in Go's words; the credential order (client secret unless `msi`, workload identity, managed
-identity, none); the secret masked in repr.
+identity, none); the secret masked in repr; read errors with external-dns' doubled prefix.
 """
 
 import json
@@ -20,6 +20,7 @@ from podid.workloads.externaldns.config import (
     parse_azure_config,
 )
 from podid.workloads.externaldns.errors import ConfigError
+from podid.workloads.externaldns.release import Release, release_for
 
 REQUIRED = ["--source=service", "--provider=azure"]
 
@@ -130,9 +131,21 @@ def test_azure_json_keys():
     )
 
 
-def test_azure_config_read_as_yaml_like_v0_14():
-    config = parse_azure_config("resourceGroup: dns-rg\nuseManagedIdentityExtension: true\n")
+def played(tag: str) -> Release:
+    release = release_for(tag)
+    assert release is not None
+    return release
+
+
+def test_azure_config_read_as_yaml_up_to_v0_16_and_as_json_after():
+    text = "resourceGroup: dns-rg\nuseManagedIdentityExtension: true\n"
+    config = parse_azure_config(text, as_yaml=True)
     assert (config.resource_group, config.use_managed_identity_extension) == ("dns-rg", True)
+    with pytest.raises(ConfigError) as raised:
+        parse_azure_config(text)
+    assert str(raised.value).startswith("failed to parse Azure config file '/etc/kubernetes/azure.json': ")
+    assert played("v0.16.1").azure_json_yaml
+    assert not played("v0.17.0").azure_json_yaml
 
 
 @pytest.mark.parametrize(
@@ -141,12 +154,14 @@ def test_azure_config_read_as_yaml_like_v0_14():
         ('{"useManagedIdentityExtension": "yes"}', "useManagedIdentityExtension must be a bool"),
         ('{"tenantId": 5}', "tenantId must be a str"),
         ("[1, 2]", "not an object"),
-        ("{unclosed", "failed to read Azure config file"),
+        ("{unclosed", "failed to parse Azure config file"),
     ],
 )
 def test_bad_azure_config(text, message):
     with pytest.raises(ConfigError, match=message):
         parse_azure_config(text)
+    with pytest.raises(ConfigError, match=message.replace("parse", "read")):
+        parse_azure_config(text, as_yaml=True)
 
 
 def test_flags_override_the_file(tmp_path):
@@ -178,7 +193,8 @@ def test_unreadable_azure_json_is_named_as_the_container_sees_it(tmp_path, monke
     with pytest.raises(ConfigError) as raised:
         load_azure_config(parse_args(REQUIRED))
     path = "/etc/kubernetes/azure.json"
-    assert str(raised.value) == f"failed to read Azure config file '{path}': open {path}: {reason}"
+    twice = f"failed to read Azure config file '{path}': " * 2  # getConfig's error, wrapped by NewAzureProvider
+    assert str(raised.value) == f"{twice}open {path}: {reason}"
 
 
 @pytest.mark.parametrize(

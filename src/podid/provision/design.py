@@ -18,10 +18,10 @@ NODE_COUNT = 3
 NODE_VM_SIZE = "Standard_DS2_v2"
 NODE_ZONES = ("1", "2", "3")
 BINDING_LABEL = "aadpodidbinding"
-EXTERNAL_DNS_IMAGE = "registry.k8s.io/external-dns/external-dns:v0.14.2"
+EXTERNAL_DNS_IMAGE = "registry.k8s.io/external-dns/external-dns:v0.22.0"  # the newest release (2026-08)
 DEMO_IMAGE = "mcr.microsoft.com/oss/azure/aad-pod-identity/demo:v1.6.3"
 HELLO_IMAGE = "mcr.microsoft.com/azuredocs/aks-helloworld:v1"
-HOSTNAME_ANNOTATION = "external-dns.alpha.kubernetes.io/hostname"
+HOSTNAME_ANNOTATION = "external-dns.kubernetes.io/hostname"  # the prefix v0.22.0 reads (external-dns#6424)
 ZONE_READER_ACTIONS = ("Microsoft.Network/dnsZones/read",)
 
 

@@ -9,9 +9,10 @@ may run as a thread. The flags and `--registry` values are those of the release 
 
 import argparse
 import enum
+import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, NoReturn
 
 import yaml
@@ -65,7 +66,7 @@ class Config:
     inmemory_zones: tuple[str, ...] = ()
     txt_new_format_only: bool = False
     annotation_prefix: str = NEWEST.annotation_prefix
-    release: Release = NEWEST
+    release: Release = field(default=NEWEST, repr=False)  # what the image is, not a flag
 
     @property
     def logging_level(self) -> int:
@@ -202,27 +203,37 @@ _AZURE_KEYS: Mapping[str, tuple[str, type]] = {
 }
 
 
-def parse_azure_config(text: str, path: str = DEFAULT_AZURE_CONFIG_FILE) -> AzureConfig:
-    """Parse azure.json. v0.14 reads it as YAML, of which JSON is a subset; unknown keys are ignored."""
+def _document(text: str, path: str, as_yaml: bool) -> Any:
+    """YAML (of which JSON is a subset) up to v0.16, JSON from v0.17.0 (`getConfig`)."""
+    if as_yaml:
+        try:
+            return yaml.safe_load(text) or {}
+        except yaml.YAMLError as err:
+            raise ConfigError(f"failed to read Azure config file '{path}': {err}") from None
     try:
-        document = yaml.safe_load(text) or {}
-    except yaml.YAMLError as err:
-        raise ConfigError(f"failed to read Azure config file '{path}': {err}") from None
+        return json.loads(text)
+    except ValueError as err:
+        raise ConfigError(f"failed to parse Azure config file '{path}': {err}") from None
+
+
+def parse_azure_config(text: str, path: str = DEFAULT_AZURE_CONFIG_FILE, as_yaml: bool = False) -> AzureConfig:
+    """Parse azure.json, as YAML or JSON; unknown keys are ignored."""
+    document = _document(text, path, as_yaml)
+    verb = "read" if as_yaml else "parse"
     if not isinstance(document, dict):
-        raise ConfigError(f"failed to read Azure config file '{path}': not an object")
+        raise ConfigError(f"failed to {verb} Azure config file '{path}': not an object")
     values: dict[str, Any] = {}
     for key, (name, kind) in _AZURE_KEYS.items():
         value = document.get(key)
         if value is None:
             continue
         if not isinstance(value, kind):
-            raise ConfigError(f"failed to read Azure config file '{path}': {key} must be a {kind.__name__}")
+            raise ConfigError(f"failed to {verb} Azure config file '{path}': {key} must be a {kind.__name__}")
         values[name] = value
     return AzureConfig(**values)
 
 
-def load_azure_config(config: Config) -> AzureConfig:
-    """Read `--azure-config-file` (under the pod's root), then let the `--azure-*` flags override the file."""
+def _read_azure_config(config: Config) -> AzureConfig:
     path = config.azure_config_file
     try:
         text = pod_path(path).read_text(encoding="utf-8")
@@ -230,7 +241,16 @@ def load_azure_config(config: Config) -> AzureConfig:
         # Go's wording (`open <path>: no such file or directory`), with the path as the container sees it
         reason = (err.strerror or str(err)).lower()
         raise ConfigError(f"failed to read Azure config file '{path}': open {path}: {reason}") from None
-    azure = parse_azure_config(text, path)
+    return parse_azure_config(text, path, config.release.azure_json_yaml)
+
+
+def load_azure_config(config: Config) -> AzureConfig:
+    """Read `--azure-config-file` (under the pod's root), then let the `--azure-*` flags override the file.
+    Its errors carry the prefix twice, as `NewAzureProvider` (provider/azure/azure.go) wraps `getConfig`'s."""
+    try:
+        azure = _read_azure_config(config)
+    except ConfigError as err:
+        raise ConfigError(f"failed to read Azure config file '{config.azure_config_file}': {err}") from None
     return replace(
         azure,
         resource_group=config.azure_resource_group or azure.resource_group,

@@ -5,8 +5,8 @@
 `run`: every tick (1 s) checks whether a cycle is due. Cycles are due every `interval`; a watch can set the
 `trigger` event to ask for one early, as `ScheduleRunOnce` does for the release played: v0.14 runs it
 `min_event_sync_interval` after the event; from v0.15.0 5 s after it, and never less than
-`min_event_sync_interval` after the last cycle started. Either way a burst of events is one cycle, and a
-cycle already due sooner is not put off. A SoftError is logged (counted from v0.18.0) and the loop goes on,
+`min_event_sync_interval` after the last cycle started. Either way a burst of events is one cycle. A
+SoftError is logged (counted from v0.18.0) and the loop goes on,
 starting no cycle before the server's Retry-After (if it sent one) has passed; anything else is logged at
 fatal, as the release words it, and re-raised, so the entrypoint exits non-zero like `log.Fatalf`. Time
 comes from an injected Clock so tests never wait.

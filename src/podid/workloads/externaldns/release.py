@@ -15,7 +15,8 @@ Sources (github.com/kubernetes-sigs/external-dns, at each tag):
 - `controller/controller.go`: `ScheduleRunOnce` runs an event's cycle `--min-event-sync-interval` after it in
   v0.14; from v0.15.0 5 s after it, and never within `--min-event-sync-interval` of the last cycle. Soft
   errors are counted in the log from v0.18.0; v0.22.0's `Run` returns the error and `execute.go` logs it.
-- `provider/azure/config.go`: the cloud names (`AZURESTACKCLOUD` from v0.19.0) and "unknown cloud name: ...".
+- `provider/azure/config.go`: the cloud names (`AZURESTACKCLOUD` from v0.19.0) and "unknown cloud name: ...";
+  azure.json read as YAML up to v0.16, as JSON from v0.17.0 ("failed to parse Azure config file ...").
 - `main.go` / `controller/execute.go` / `registry/factory/registry.go`: the `--registry` values (`crd` from
   v0.22.0).
 """
@@ -41,6 +42,7 @@ class Release:
     counts_soft_errors: bool  # "(consecutive soft errors: N)" and "Reconciliation succeeded after N ..."
     fatal_run_once: str  # how a cycle's non-soft error is logged, at fatal, before the exit
     clouds: frozenset[str]  # azure.json `cloud` values, upper case ('' is the public cloud)
+    azure_json_yaml: bool  # azure.json is YAML (else JSON)
     registries: tuple[str, ...]  # --registry values, in the order kingpin lists them
 
 
@@ -61,6 +63,7 @@ OLDEST = Release(
     fatal_run_once="Failed to do run once: {}",
     clouds=frozenset({"", "AZURECLOUD", "AZUREPUBLICCLOUD", "AZUREUSGOVERNMENT", "AZUREUSGOVERNMENTCLOUD"})
     | {"AZURECHINACLOUD"},
+    azure_json_yaml=True,
     registries=("txt", "noop", "dynamodb", "aws-sd"),
 )
 
@@ -68,6 +71,7 @@ OLDEST = Release(
 _CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
     ("v0.15.0", {"event_delay": 5.0, "events_spaced": True}),
     ("v0.16.0", {"txt_new_format_only_flag": True}),
+    ("v0.17.0", {"azure_json_yaml": False}),
     (
         "v0.18.0",
         {
