@@ -73,8 +73,8 @@ def test_api_versions_and_group_list():
     assert (groups["kind"], groups["apiVersion"]) == ("APIGroupList", "v1")
     names = [g["name"] for g in groups["groups"]]
     assert names == [
-        "apps", "apiextensions.k8s.io", "networking.k8s.io", "rbac.authorization.k8s.io", "authorization.k8s.io",
-        "aadpodidentity.k8s.io",
+        "apps", "batch", "apiextensions.k8s.io", "networking.k8s.io", "rbac.authorization.k8s.io",
+        "authorization.k8s.io", "aadpodidentity.k8s.io",
     ]  # fmt: skip
     aad = groups["groups"][-1]
     assert aad["versions"] == [{"groupVersion": "aadpodidentity.k8s.io/v1", "version": "v1"}]
@@ -85,9 +85,10 @@ def test_api_group_and_unknown_group_versions():
     group = CATALOG.api_group("apps")
     assert group is not None
     assert (group["kind"], group["name"]) == ("APIGroup", "apps")
-    assert CATALOG.api_group("batch") is None
+    assert CATALOG.api_group("policy") is None
     assert CATALOG.api_resource_list("apps", "v1beta1") is None
-    assert CATALOG.api_resource_list("batch", "v1") is None
+    assert CATALOG.api_resource_list("batch", "v1beta1") is None
+    assert CATALOG.api_resource_list("policy", "v1") is None
 
 
 def test_lookups():

@@ -33,9 +33,22 @@ from podid.sandbox.store import Store
 
 # Kinds whose status is written only through the /status subresource (and whose spec only through the object).
 STATUS_KINDS = frozenset(
-    {"Pod", "Service", "Deployment", "ReplicaSet", "Node", "Namespace", "CustomResourceDefinition"}
+    {
+        "Pod",
+        "Service",
+        "Deployment",
+        "ReplicaSet",
+        "ReplicationController",
+        "DaemonSet",
+        "Job",
+        "Node",
+        "Namespace",
+        "CustomResourceDefinition",
+    }
 )
-_GENERATION_KINDS = frozenset({"Deployment", "ReplicaSet", "CustomResourceDefinition", "Ingress"})
+_GENERATION_KINDS = frozenset(
+    {"Deployment", "ReplicaSet", "ReplicationController", "DaemonSet", "Job", "CustomResourceDefinition", "Ingress"}
+)
 _SYSTEM_METADATA = ("uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds")
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # utilrand.String: no vowels, no confusable characters
 

@@ -12,7 +12,7 @@ import base64
 from collections.abc import Callable
 from typing import Any
 
-from podid.sandbox.kube._objects import Obj, as_dict, as_list, as_str
+from podid.sandbox.kube._objects import Obj, as_dict, as_list, as_str, dig
 
 _DEFAULT_MODE = 420  # 0644
 _DEFAULT_TOLERATION_SECONDS = 300
@@ -125,6 +125,43 @@ def _replicaset(replicaset: Obj, _creating: bool) -> None:
     replicaset.setdefault("status", {"replicas": 0})
 
 
+def _replicationcontroller(controller: Obj, _creating: bool) -> None:
+    """SetDefaults_ReplicationController: the selector and labels default to the template's labels."""
+    spec = controller.setdefault("spec", {})
+    template_labels = as_dict(dig(spec, "template", "metadata", "labels"))
+    if template_labels:
+        if not as_dict(spec.get("selector")):
+            spec["selector"] = dict(template_labels)
+        if not as_dict(controller["metadata"].get("labels")):
+            controller["metadata"]["labels"] = dict(template_labels)
+    spec.setdefault("replicas", 1)
+    _template_spec(controller)
+    controller.setdefault("status", {"replicas": 0})
+
+
+def _daemonset(daemonset: Obj, _creating: bool) -> None:
+    spec = daemonset.setdefault("spec", {})
+    strategy = spec.setdefault("updateStrategy", {})
+    strategy.setdefault("type", "RollingUpdate")
+    if strategy["type"] == "RollingUpdate":
+        _setdefaults(strategy.setdefault("rollingUpdate", {}), maxUnavailable=1, maxSurge=0)
+    _setdefaults(spec, revisionHistoryLimit=10)
+    _template_spec(daemonset)
+    counts = ("currentNumberScheduled", "numberMisscheduled", "desiredNumberScheduled", "numberReady")
+    daemonset.setdefault("status", dict.fromkeys(counts, 0))
+
+
+def _job(job: Obj, _creating: bool) -> None:
+    """SetDefaults_Job: one completion at a time unless told otherwise, six retries."""
+    spec = job.setdefault("spec", {})
+    if spec.get("completions") is None and spec.get("parallelism") is None:
+        spec["completions"] = 1
+    _setdefaults(spec, parallelism=1, backoffLimit=6, completionMode="NonIndexed", suspend=False)
+    _setdefaults(spec, podReplacementPolicy="TerminatingOrFailed")
+    _template_spec(job)
+    job.setdefault("status", {})
+
+
 def _service(service: Obj, _creating: bool) -> None:
     """SetDefaults_Service; the cluster IP and node ports are allocated by the cluster."""
     spec = service.setdefault("spec", {})
@@ -162,6 +199,9 @@ DEFAULTERS: dict[str, Callable[[Obj, bool], None]] = {
     "Pod": _pod,
     "Deployment": _deployment,
     "ReplicaSet": _replicaset,
+    "ReplicationController": _replicationcontroller,
+    "DaemonSet": _daemonset,
+    "Job": _job,
     "Service": _service,
     "Namespace": _namespace,
     "Secret": _secret,

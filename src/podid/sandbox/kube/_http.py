@@ -43,6 +43,7 @@ _SUBRESOURCES = {
     "Namespace": {"finalize"},
     "Deployment": {"scale"},
     "ReplicaSet": {"scale"},
+    "ReplicationController": {"scale"},
 }
 # k8s.io/apiserver's MaxRequestBodyBytes (3 MB) refuses a body over it with 413 RequestEntityTooLarge.
 _MAX_BODY = 3 * 1024 * 1024

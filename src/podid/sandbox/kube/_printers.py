@@ -18,13 +18,14 @@ from podid.sandbox.kube._columns import (
     Printer,
     age,
     created,
+    human_duration,
     name_of,
     or_none,
     wide,
 )
-from podid.sandbox.kube._objects import Obj, as_dict, as_int, as_list, as_str, dig, labels_of
+from podid.sandbox.kube._objects import Obj, as_dict, as_int, as_list, as_str, dig, labels_of, parse_time
 from podid.sandbox.kube._pod_printer import POD_PRINTER
-from podid.sandbox.kube._selectors import SelectorError, selector_from_object
+from podid.sandbox.kube._selectors import SelectorError, selector_from_map, selector_from_object
 
 
 def _lb_addresses(status: Any) -> str:
@@ -96,11 +97,12 @@ def _ingress_row(ingress: Obj, now: datetime) -> list[Any]:
 # --- workloads ----------------------------------------------------------------------------------------------------
 
 
-def _template_cells(spec: Obj) -> list[str]:
-    """Containers, Images and Selector, the wide cells shared by deployments and replica sets."""
+def _template_cells(spec: Obj, set_based: bool = True) -> list[str]:
+    """Containers, Images and Selector, the wide cells of workloads (a ReplicationController's selector is a map)."""
     containers = [as_dict(c) for c in as_list(dig(spec, "template", "spec", "containers"))]
     try:
-        selector = str(selector_from_object(spec.get("selector")))
+        raw = spec.get("selector")
+        selector = str(selector_from_object(raw) if set_based else selector_from_map(as_dict(raw)))
     except SelectorError:
         selector = "<invalid>"
     names = ",".join(as_str(c.get("name")) for c in containers)
@@ -117,7 +119,39 @@ def _deployment_row(deployment: Obj, now: datetime) -> list[Any]:
 def _replicaset_row(replicaset: Obj, now: datetime) -> list[Any]:
     spec, status = as_dict(replicaset.get("spec")), as_dict(replicaset.get("status"))
     counts = [as_int(spec.get("replicas"), 1), as_int(status.get("replicas")), as_int(status.get("readyReplicas"))]
-    return [name_of(replicaset), *counts, created(replicaset, now), *_template_cells(spec)]
+    set_based = replicaset.get("kind") != "ReplicationController"
+    return [name_of(replicaset), *counts, created(replicaset, now), *_template_cells(spec, set_based)]
+
+
+def _daemonset_row(daemonset: Obj, now: datetime) -> list[Any]:
+    spec, status = as_dict(daemonset.get("spec")), as_dict(daemonset.get("status"))
+    fields = ("desiredNumberScheduled", "currentNumberScheduled", "numberReady", "updatedNumberScheduled")
+    counts = [as_int(status.get(name)) for name in (*fields, "numberAvailable")]
+    node_selector = as_dict(dig(spec, "template", "spec", "nodeSelector"))
+    selector_text = ",".join(f"{k}={v}" for k, v in sorted(node_selector.items())) or "<none>"  # labels.FormatLabels
+    return [name_of(daemonset), *counts, selector_text, created(daemonset, now), *_template_cells(spec)]
+
+
+def _job_status(job: Obj) -> str:
+    held = {as_str(dig(c, "type")) for c in as_list(dig(job, "status", "conditions")) if dig(c, "status") == "True"}
+    for condition, shown in (("Complete", "Complete"), ("Failed", "Failed")):
+        if condition in held:
+            return shown
+    if dig(job, "metadata", "deletionTimestamp"):
+        return "Terminating"
+    return next((c for c in ("Suspended", "FailureTarget", "SuccessCriteriaMet") if c in held), "Running")
+
+
+def _job_row(job: Obj, now: datetime) -> list[Any]:
+    spec, status = as_dict(job.get("spec")), as_dict(job.get("status"))
+    succeeded, parallelism = as_int(status.get("succeeded")), as_int(spec.get("parallelism"))
+    if spec.get("completions") is not None:
+        completions = f"{succeeded}/{as_int(spec.get('completions'))}"
+    else:
+        completions = f"{succeeded}/1 of {parallelism}" if parallelism > 1 else f"{succeeded}/1"
+    start, end = parse_time(status.get("startTime")), parse_time(status.get("completionTime"))
+    duration = "" if start is None else human_duration(((end or now) - start).total_seconds())
+    return [name_of(job), _job_status(job), completions, duration, created(job, now), *_template_cells(spec)]
 
 
 # --- nodes, namespaces, events, config ----------------------------------------------------------------------------
@@ -218,6 +252,56 @@ PRINTERS: Mapping[str, Printer] = {
             wide("Selector", "Selector is a label query over pods that should match the replica count."),
         ),
         _replicaset_row,
+    ),
+    "ReplicationController": Printer(
+        (
+            NAME,
+            Column("Desired", "integer", "Replicas is the number of desired replicas."),
+            Column("Current", "integer", "Replicas is the most recently observed number of replicas."),
+            Column("Ready", "integer", "The number of ready replicas for this replication controller."),
+            AGE,
+            *_TEMPLATE_COLUMNS,
+            wide("Selector", "Selector is a label query over pods that should match the Replicas count."),
+        ),
+        _replicaset_row,
+    ),
+    "DaemonSet": Printer(
+        (
+            NAME,
+            Column("Desired", "integer", "The total number of nodes that should be running the daemon pod."),
+            Column("Current", "integer", "The number of nodes that are running at least 1 daemon pod."),
+            Column(
+                "Ready",
+                "integer",
+                "The number of nodes that should be running the daemon pod and have one or more ready.",
+            ),
+            Column("Up-to-date", "integer", "The total number of nodes that are running updated daemon pod"),
+            Column(
+                "Available",
+                "integer",
+                "The number of nodes that should be running the daemon pod and have one or more available.",
+            ),
+            Column(
+                "Node Selector",
+                description="NodeSelector is a selector which must be true for the pod to fit on a node.",
+            ),
+            AGE,
+            *_TEMPLATE_COLUMNS,
+            wide("Selector", "A label query over pods that are managed by the daemon set."),
+        ),
+        _daemonset_row,
+    ),
+    "Job": Printer(
+        (
+            NAME,
+            Column("Status", description="Status of the job."),
+            Column("Completions", description="The completion status of the job."),
+            Column("Duration", description="Time required to complete the job."),
+            AGE,
+            *_TEMPLATE_COLUMNS,
+            wide("Selector", "A label query over pods that should match the pod count."),
+        ),
+        _job_row,
     ),
     "Node": Printer(
         (

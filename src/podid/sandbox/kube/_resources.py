@@ -143,8 +143,11 @@ BUILTIN_TYPES: tuple[ResourceType, ...] = (
     _core("secrets", "Secret"),
     _core("configmaps", "ConfigMap", "cm"),
     _core("events", "Event", "ev"),
+    _core("replicationcontrollers", "ReplicationController", "rc", categories=_ALL),
     ResourceType("apps", "v1", "deployments", "Deployment", True, ("deploy",), categories=_ALL),
     ResourceType("apps", "v1", "replicasets", "ReplicaSet", True, ("rs",), categories=_ALL),
+    ResourceType("apps", "v1", "daemonsets", "DaemonSet", True, ("ds",), categories=_ALL),
+    ResourceType("batch", "v1", "jobs", "Job", True, categories=_ALL),
     ResourceType(
         "apiextensions.k8s.io",
         "v1",

@@ -16,7 +16,7 @@ from podid.sandbox.kube._objects import Obj, as_dict, as_int, dig
 DEFAULT_SURGE = DEFAULT_UNAVAILABLE = "25%"
 
 
-def _scaled(value: object, total: int, round_up: bool) -> int:
+def scaled(value: object, total: int, round_up: bool) -> int:
     """intstr.GetScaledValueFromIntOrPercent: ``"25%"`` of ``total`` (rounded up or down), or the integer."""
     if isinstance(value, str) and value.endswith("%") and value[:-1].isdigit():
         scaled = total * int(value[:-1]) / 100
@@ -30,13 +30,13 @@ def desired(deployment: Obj) -> int:
 
 def max_surge(deployment: Obj) -> int:
     rolling = as_dict(dig(deployment, "spec", "strategy", "rollingUpdate"))
-    return _scaled(rolling.get("maxSurge", DEFAULT_SURGE), desired(deployment), round_up=True)
+    return scaled(rolling.get("maxSurge", DEFAULT_SURGE), desired(deployment), round_up=True)
 
 
 def max_unavailable(deployment: Obj) -> int:
     """Never 0 together with a 0 surge (validation forbids it; the controller then allows 1)."""
     rolling = as_dict(dig(deployment, "spec", "strategy", "rollingUpdate"))
-    unavailable = _scaled(rolling.get("maxUnavailable", DEFAULT_UNAVAILABLE), desired(deployment), round_up=False)
+    unavailable = scaled(rolling.get("maxUnavailable", DEFAULT_UNAVAILABLE), desired(deployment), round_up=False)
     return 1 if unavailable == 0 and max_surge(deployment) == 0 else min(unavailable, desired(deployment))
 
 

@@ -60,14 +60,19 @@ def _tolerates(pod: Obj, taint: Obj) -> bool:
     return False
 
 
-def _affinity_allows(pod: Obj, labels: dict[str, str]) -> bool:
+def _affinity_allows(pod: Obj, node: Obj) -> bool:
+    """Some required term matches the node's labels (``matchExpressions``) and its name (``matchFields``, how
+    daemon pods name their node)."""
     required = dig(pod, "spec", "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution")
     terms = as_list(dig(required, "nodeSelectorTerms"))
     if not terms:
         return True
+    fields = {"metadata.name": as_str(dig(node, "metadata", "name"))}
     for term in terms:
         try:
-            if selector_from_object({"matchExpressions": as_list(dig(term, "matchExpressions"))}).matches(labels):
+            by_labels = selector_from_object({"matchExpressions": as_list(dig(term, "matchExpressions"))})
+            by_fields = selector_from_object({"matchExpressions": as_list(dig(term, "matchFields"))})
+            if by_labels.matches(labels_of(node)) and by_fields.matches(fields):
                 return True
         except SelectorError:
             continue
@@ -79,7 +84,7 @@ def fits(pod: Obj, node: Obj) -> bool:
         return False
     labels = labels_of(node)
     wanted = as_dict(dig(pod, "spec", "nodeSelector"))
-    if any(labels.get(k) != v for k, v in wanted.items()) or not _affinity_allows(pod, labels):
+    if any(labels.get(k) != v for k, v in wanted.items()) or not _affinity_allows(pod, node):
         return False
     taints = (as_dict(t) for t in as_list(dig(node, "spec", "taints")))
     blocking = (t for t in taints if t.get("effect") in ("NoSchedule", "NoExecute"))

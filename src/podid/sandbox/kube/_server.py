@@ -22,9 +22,11 @@ from podid.sandbox.kube._auth import Authenticator
 from podid.sandbox.kube._bootstrap import bootstrap, sync_nodes
 from podid.sandbox.kube._cluster import Cluster
 from podid.sandbox.kube._context import ApiContext
+from podid.sandbox.kube._daemonsets import DaemonSetController
 from podid.sandbox.kube._events import EventRecorder
 from podid.sandbox.kube._http import build_app
 from podid.sandbox.kube._ippool import AddressPool
+from podid.sandbox.kube._jobs import JobController, admit_job
 from podid.sandbox.kube._kubelet import Kubelet, KubeletSettings
 from podid.sandbox.kube._lifecycle import GarbageCollector, NamespaceController, TokenController
 from podid.sandbox.kube._objects import Obj
@@ -33,7 +35,7 @@ from podid.sandbox.kube._rbac_aggregation import ClusterRoleAggregator
 from podid.sandbox.kube._satokens import DEFAULT_ISSUER, TokenSigner
 from podid.sandbox.kube._scheduler import Scheduler
 from podid.sandbox.kube._services import EndpointsController, LoadBalancerController, ServiceAllocator
-from podid.sandbox.kube._workloads import DeploymentController, ReplicaSetController
+from podid.sandbox.kube._workloads import REPLICATIONCONTROLLERS, DeploymentController, ReplicaSetController
 from podid.sandbox.kube._workqueue import WorkQueue
 from podid.sandbox.kube.api import ClusterSpec
 from podid.sandbox.store import Store
@@ -108,10 +110,14 @@ class ClusterServer:
         _admission.install(cluster)
         allocator = ServiceAllocator(cluster)
         cluster.add_admission("Service", allocator.admit)
+        cluster.add_admission("Job", admit_job)
         controllers: list[Controller] = [
             NamespaceController(cluster, queue, settings.ca_pem),
             DeploymentController(cluster, queue, self.events),
             ReplicaSetController(cluster, queue, self.events),
+            ReplicaSetController(cluster, queue, self.events, REPLICATIONCONTROLLERS),
+            DaemonSetController(cluster, queue, self.events),
+            JobController(cluster, queue, self.events),
             Scheduler(cluster, queue, self.events),
             self.kubelet,
             LoadBalancerController(cluster, queue, settings.lb_ips, allocator),

@@ -3,11 +3,12 @@
 A Deployment owns one ReplicaSet per pod template, named ``<deployment>-<pod-template-hash>``; a new template
 rolls out by its strategy (``_rollout``: RollingUpdate within maxSurge/maxUnavailable, or Recreate), and idle
 old ReplicaSets beyond ``revisionHistoryLimit`` are deleted. A ReplicaSet creates or deletes pods named
-``<replicaset>-<5 chars>`` with the template's labels and a controller ownerReference. Status fields follow
-the Go types' ``omitempty``, so zero counts are absent as on a real cluster.
+``<replicaset>-<5 chars>`` with the template's labels and a controller ownerReference; a ReplicationController
+(core/v1) is managed the same way, its selector a label map. Status fields follow the Go types' ``omitempty``, so
+zero counts are absent as on a real cluster.
 
 Events as kube-controller-manager records them: ``SuccessfulCreate``/``SuccessfulDelete`` ("Created pod: <name>",
-pkg/controller/controller_utils.go) from ``replicaset-controller`` on the ReplicaSet, ``ScalingReplicaSet``
+pkg/controller/controller_utils.go) from ``replicaset-controller`` (``replication-controller``), ``ScalingReplicaSet``
 ("Scaled up replica set <name> to <n>", and since 1.27 "... to <n> from <m>" when an existing one is scaled,
 pkg/controller/deployment/sync.go) from ``deployment-controller`` on the Deployment.
 """
@@ -21,14 +22,16 @@ from podid.sandbox.kube._cluster import Cluster, DeleteOptions
 from podid.sandbox.kube._events import NORMAL, EventRecorder, Source
 from podid.sandbox.kube._objects import Obj, as_dict, as_int, as_list, as_str, dig, labels_of
 from podid.sandbox.kube._rollout import desired, max_surge, max_unavailable, new_replicas, old_replicas
-from podid.sandbox.kube._selectors import SelectorError, selector_from_object
+from podid.sandbox.kube._selectors import SelectorError, selector_from_map, selector_from_object
 from podid.sandbox.kube._workqueue import WorkQueue
 
 PODS, REPLICASETS, DEPLOYMENTS = "pods", "apps/replicasets", "apps/deployments"
+REPLICATIONCONTROLLERS = "replicationcontrollers"
 HASH_LABEL = "pod-template-hash"
 REVISION = "deployment.kubernetes.io/revision"
 _SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 REPLICASET_CONTROLLER = Source("replicaset-controller")
+REPLICATION_CONTROLLER = Source("replication-controller")
 DEPLOYMENT_CONTROLLER = Source("deployment-controller")
 
 
@@ -75,16 +78,20 @@ def _key(obj: Obj) -> tuple[str, str]:
 
 
 class ReplicaSetController:
-    def __init__(self, cluster: Cluster, queue: WorkQueue, events: EventRecorder) -> None:
+    """ReplicaSets, or ReplicationControllers (``resource``): the same manager upstream, with a map selector."""
+
+    def __init__(self, cluster: Cluster, queue: WorkQueue, events: EventRecorder, resource: str = REPLICASETS) -> None:
         self._cluster, self._queue, self._events = cluster, queue, events
         self._pods = cluster.resource_type(PODS)
-        self._replicasets = cluster.resource_type(REPLICASETS)
+        self._replicasets = cluster.resource_type(resource)
+        self._kind = self._replicasets.kind
+        self._source = REPLICATION_CONTROLLER if resource == REPLICATIONCONTROLLERS else REPLICASET_CONTROLLER
 
     def on_event(self, _event_type: str, obj: Obj) -> None:
         kind = obj.get("kind")
-        if kind == "ReplicaSet":
+        if kind == self._kind:
             self._queue.add(self.sync, _key(obj))
-        elif kind == "Pod" and (owner := controller_ref(obj)) is not None and owner.get("kind") == "ReplicaSet":
+        elif kind == "Pod" and (owner := controller_ref(obj)) is not None and owner.get("kind") == self._kind:
             self._queue.add(self.sync, (_key(obj)[0], as_str(owner.get("name"))))
 
     def sync(self, key: tuple[str, str]) -> None:
@@ -100,7 +107,7 @@ class ReplicaSetController:
             for pod in sorted(active, key=_deletion_rank)[:-missing]:
                 self._cluster.delete_object(self._pods, namespace, pod["metadata"]["name"], DeleteOptions())
                 message = f"Deleted pod: {pod['metadata']['name']}"
-                self._events.record(rs, NORMAL, "SuccessfulDelete", message, REPLICASET_CONTROLLER)
+                self._events.record(rs, NORMAL, "SuccessfulDelete", message, self._source)
             active = self._owned_pods(rs)
         self._cluster.write_status(self._replicasets, rs, self._status(rs, active))
 
@@ -116,13 +123,16 @@ class ReplicaSetController:
         # create_object copies the body, so the template is not shared with the new pod
         created = self._cluster.create_object(self._pods, rs["metadata"]["namespace"], pod)
         message = f"Created pod: {created['metadata']['name']}"
-        self._events.record(rs, NORMAL, "SuccessfulCreate", message, REPLICASET_CONTROLLER)
+        self._events.record(rs, NORMAL, "SuccessfulCreate", message, self._source)
         return created
 
     @staticmethod
     def _status(rs: Obj, pods: list[Obj]) -> Obj:
         try:
-            selector = selector_from_object(dig(rs, "spec", "selector"))
+            raw = dig(rs, "spec", "selector")
+            selector = (
+                selector_from_map(as_dict(raw)) if rs["kind"] == "ReplicationController" else selector_from_object(raw)
+            )
             labeled = sum(1 for p in pods if selector.matches(labels_of(p)))
         except SelectorError:
             labeled = 0
