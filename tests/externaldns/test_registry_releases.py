@@ -131,8 +131,10 @@ def test_creates_resend_existing_txts_before_v0_19(tag, resent):
     [
         ("v0.17.0", "mx-mail.example.com", ("mx-mail.example.com", "")),  # MX not a type yet: an old-format name
         ("v0.18.0", "mx-mail.example.com", ("mail.example.com", "MX")),
-        ("v0.21.0", "srv-_sip._tcp.example.com", ("srv-_sip._tcp.example.com", "")),
-        ("v0.22.0", "srv-_sip._tcp.example.com", ("_sip._tcp.example.com", "SRV")),
+        ("v0.20.0", "srv-_sip._tcp.example.com", ("srv-_sip._tcp.example.com", "")),
+        ("v0.21.0", "srv-_sip._tcp.example.com", ("_sip._tcp.example.com", "SRV")),
+        ("v0.21.0", "txt-note.example.com", ("txt-note.example.com", "")),
+        ("v0.22.0", "txt-note.example.com", ("note.example.com", "TXT")),
     ],
 )
 def test_txt_types_per_release(tag, txt_name, read_as):

@@ -8,7 +8,8 @@ Sources (github.com/kubernetes-sigs/external-dns, at each tag):
 - `registry/txt.go` (`registry/txt/registry.go` and `registry/mapper/mapper.go` from v0.21.0): the old-format
   `<name>` TXT next to the new-format `<type>-<name>` up to v0.17 (`--txt-new-format-only`, v0.16.0-v0.17,
   turns it off; v0.18.0 drops it, external-dns#4855); TXTs already in the zone not re-created from v0.19.0;
-  the record types a TXT name can carry (`getSupportedTypes`, `supportedRecords`).
+  the record types a TXT name can carry (`getSupportedTypes`: + MX in v0.18.0; `supportedRecords`: + PTR,
+  SRV, NAPTR in v0.21.0, + TXT in v0.22.0).
 - `source/annotations/annotations.go`: `external-dns.alpha.kubernetes.io/` only up to v0.19; the
   `--annotation-prefix` flag from v0.20.0; its default `external-dns.kubernetes.io/` from v0.22.0
   (external-dns#6424), which no longer reads the alpha prefix unless given it.
@@ -61,8 +62,9 @@ OLDEST = Release(
     events_spaced=False,
     counts_soft_errors=False,
     fatal_run_once="Failed to do run once: {}",
-    clouds=frozenset({"", "AZURECLOUD", "AZUREPUBLICCLOUD", "AZUREUSGOVERNMENT", "AZUREUSGOVERNMENTCLOUD"})
-    | {"AZURECHINACLOUD"},
+    clouds=frozenset(
+        {"", "AZURECLOUD", "AZUREPUBLICCLOUD", "AZUREUSGOVERNMENT", "AZUREUSGOVERNMENTCLOUD", "AZURECHINACLOUD"}
+    ),
     azure_json_yaml=True,
     registries=("txt", "noop", "dynamodb", "aws-sd"),
 )
@@ -83,6 +85,7 @@ _CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
     ),
     ("v0.19.0", {"txt_skips_existing": True, "clouds": OLDEST.clouds | {"AZURESTACKCLOUD"}}),
     ("v0.20.0", {"annotation_prefix_flag": True}),
+    ("v0.21.0", {"txt_types": (A, AAAA, CNAME, NS, MX, "PTR", "SRV", "NAPTR")}),
     (
         "v0.22.0",
         {
