@@ -1,15 +1,18 @@
-"""The bytes of API responses.
+"""The bytes of API responses, and the Status of requests for what the sandbox does not serve.
 
 Covers: objects, lists, Tables, discovery and Status errors end in a newline as the apiserver's JSON serializer
-writes them, while the OIDC documents (json.Marshal) do not.
+writes them, while the OIDC documents (json.Marshal) do not; an unserved resource, group or subresource (exec,
+portforward) and OpenAPI v3 are a 404 NotFound Status, a method a path does not take a 405 MethodNotAllowed Status
+(never a plain-text body), and ``kubectl exec`` reports the Status's message.
 """
 
 from __future__ import annotations
 
 import pytest
 import requests
+from kubernetes import client as k8s
 
-from tests.kube.conftest import KubeCluster
+from tests.kube.conftest import KubeCluster, Kubectl, eventually
 
 
 def call(kube: KubeCluster, method: str, path: str, accept: str = "application/json") -> requests.Response:
@@ -39,3 +42,52 @@ def test_oidc_documents_have_no_newline(kube: KubeCluster) -> None:
         response = call(kube, "GET", path)
         assert response.status_code == 200 and response.content.endswith(b"}")
         assert response.headers["Cache-Control"] == "public, max-age=3600"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "code", "reason", "message"),
+    [
+        ("GET", "/apis/batch/v1/cronjobs", 404, "NotFound", "the server could not find the requested resource"),
+        ("GET", "/apis/policy/v1", 404, "NotFound", "the server could not find the requested resource"),
+        ("GET", "/openapi/v3", 404, "NotFound", "the server could not find the requested resource"),
+        (
+            "POST",
+            "/api/v1/namespaces/default/pods/p/exec",
+            404,
+            "NotFound",
+            "the server could not find the requested resource",
+        ),
+        (
+            "POST",
+            "/api/v1/namespaces/default/pods/p/portforward",
+            404,
+            "NotFound",
+            "the server could not find the requested resource",
+        ),
+        ("PUT", "/version", 405, "MethodNotAllowed", "the server does not allow this method on the requested resource"),
+        (
+            "GET",
+            "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+            405,
+            "MethodNotAllowed",
+            "the server does not allow this method on the requested resource",
+        ),
+    ],
+)
+def test_what_is_not_served_is_a_status(
+    kube: KubeCluster, method: str, path: str, code: int, reason: str, message: str
+) -> None:
+    response = call(kube, method, path)
+    assert response.headers["Content-Type"] == "application/json"
+    body = response.json()
+    assert (response.status_code, body["kind"], body["status"], body["code"]) == (code, "Status", "Failure", code)
+    assert (body["reason"], body["message"]) == (reason, message)
+
+
+def test_kubectl_exec_gets_the_status(kubectl: Kubectl, core: k8s.CoreV1Api, namespace: str) -> None:
+    core.create_namespaced_pod(
+        namespace, {"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "nginx:1.25"}]}}
+    )
+    eventually(lambda: core.read_namespaced_pod("p", namespace).status.phase == "Running")
+    refused = kubectl.run("exec", "p", "-n", namespace, "--", "true", check=False)
+    assert refused.returncode == 1 and "the server could not find the requested resource" in refused.stderr

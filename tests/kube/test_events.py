@@ -5,16 +5,19 @@ Covers: a Deployment's rollout reports ``ScalingReplicaSet`` (deployment-control
 the kubelet's ``Pulled``/``Created``/``Started`` with the container's fieldPath; ``kubectl describe pod`` lists
 them (through its involvedObject field selector) and ``kubectl get events`` prints them; a container that cannot
 start repeats ``Failed`` as one event whose count grows; a crash-looping container reports ``BackOff``; a pod
-that fits no node reports ``FailedScheduling``; scaling down reports ``SuccessfulDelete``.
+that fits no node reports ``FailedScheduling``; scaling down reports ``SuccessfulDelete``; the oldest and newest
+kubectl installed describe a pod with its events, list them with ``kubectl events`` and create and list a Job.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import pytest
 from kubernetes import client as k8s
 
-from tests.kube.conftest import Kubectl, eventually
+from tests.kube.conftest import VERSIONED_KUBECTL, KubeCluster, Kubectl, eventually
 
 DEMO_IMAGE = "mcr.microsoft.com/oss/azure/aad-pod-identity/demo:v1.6.3"
 
@@ -135,3 +138,26 @@ def test_scaling_down_reports_deleted_pods(core: k8s.CoreV1Api, apps: k8s.AppsV1
         lambda: [e for e in events_of(core, namespace, "ReplicaSet", rs_name) if e.reason == "SuccessfulDelete"]
     )
     assert deleted[0].message.startswith(f"Deleted pod: {rs_name}-")
+
+
+@pytest.mark.skipif(not VERSIONED_KUBECTL, reason="no versioned kubectl binaries beside the dispatcher")
+@pytest.mark.parametrize("binary", VERSIONED_KUBECTL[:1] + VERSIONED_KUBECTL[-1:], ids=lambda p: p.name)
+def test_oldest_and_newest_kubectl_describe_events(
+    binary: Path, core: k8s.CoreV1Api, kube: KubeCluster, namespace: str, tmp_path: Path
+) -> None:
+    kubectl = Kubectl(kube.kubeconfig, tmp_path / "cache", binary=str(binary))
+    kubectl("run", "described", "-n", namespace, "--image=nginx:1.25")
+    eventually(lambda: len(events_of(core, namespace, "Pod", "described")) == 4)
+    events = kubectl("describe", "pod", "described", "-n", namespace).split("\nEvents:\n", 1)[1]
+    assert re.search(
+        rf"Normal\s+Scheduled\s+\S+\s+default-scheduler\s+Successfully assigned {namespace}/described", events
+    )
+    assert re.search(
+        r"Normal\s+Created\s+\S+\s+kubelet\s+(spec.containers\{described\}: )?Created container described", events
+    )
+    listed = kubectl("events", "-n", namespace, "--for", "pod/described")
+    assert re.search(r"Normal\s+Started\s+Pod/described\s+Started container described", listed)
+    job = kubectl("create", "job", "once", "-n", namespace, "--image=nginx:1.25")
+    assert job == "job.batch/once created\n"
+    row = kubectl("get", "job", "once", "-n", namespace, "--no-headers").split()
+    assert row[:3] == ["once", "Running", "0/1"]
