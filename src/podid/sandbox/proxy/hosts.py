@@ -22,10 +22,14 @@ def is_azure_host(host: str) -> bool:
     return name in AZURE_HOSTS or (name.endswith(OIDC_ISSUER_SUFFIX) and name.count(".") == 4)
 
 
+def azure_name(host_header: str) -> str | None:
+    """The played Azure host a request's Host header names (on port 443 or none), else None."""
+    name, _, port = host_header.partition(":")
+    return name.lower() if is_azure_host(name) and port in ("", str(HTTPS_PORT)) else None
+
+
 def public_base(host_header: str, own_base: str) -> str:
     """``https://<Azure host>`` when the request's Host is one the sandbox plays, else ``own_base``
     (without a trailing slash either way)."""
-    name, _, port = host_header.partition(":")
-    if is_azure_host(name) and port in ("", str(HTTPS_PORT)):
-        return f"https://{name.lower()}"
-    return own_base.rstrip("/")
+    name = azure_name(host_header)
+    return f"https://{name}" if name else own_base.rstrip("/")

@@ -42,6 +42,7 @@ _HEAD_TIMEOUT = 30.0
 _CHUNK = 256 * 1024
 _HOP_BY_HOP = frozenset({"proxy-authorization", "proxy-connection", "connection", "keep-alive"})
 _REALM = 'Basic realm="podid sandbox"'
+_PODS = ipaddress.ip_network(POD_NETWORK)
 
 
 class Refused(Exception):
@@ -56,6 +57,12 @@ class Refused(Exception):
         lines = [f"HTTP/1.1 {self.status} {self.reason}", "Content-Type: text/plain; charset=utf-8"]
         lines += [*self.headers, f"Content-Length: {len(body)}", "Connection: close", "", ""]
         return "\r\n".join(lines).encode() + body
+
+
+def _unauthenticated(why: str) -> Refused:
+    return Refused(
+        407, "Proxy Authentication Required", f"podid sandbox proxy: {why}", (f"Proxy-Authenticate: {_REALM}",)
+    )
 
 
 def _not_played(target: str) -> Refused:
@@ -144,25 +151,16 @@ class ProxyService:
                 writer.close()
 
     def _source(self, head: Head, peer: tuple[str, int] | None) -> str:
-        """The address to connect from: the credential's pod, else the proxy's own."""
+        """The address to connect from: the credential's pod, else the proxy's own. Callers from another
+        machine are refused, as by every control surface of the sandbox (a sandbox bound to another address)."""
+        if peer is None or not ipaddress.ip_address(peer[0]).is_loopback:
+            raise Refused(403, "Forbidden", "podid sandbox proxy: loopback callers only")
         try:
             pod_ip = self.credentials.pod_ip(head.headers.get("proxy-authorization"))
         except BadCredential:
-            pod_ip = None
-            if "proxy-authorization" in head.headers:
-                raise Refused(
-                    407,
-                    "Proxy Authentication Required",
-                    "podid sandbox proxy: no such pod credential",
-                    (f"Proxy-Authenticate: {_REALM}",),
-                ) from None
-        if pod_ip is None and peer is not None and ipaddress.ip_address(peer[0]) in ipaddress.ip_network(POD_NETWORK):
-            raise Refused(
-                407,
-                "Proxy Authentication Required",
-                "podid sandbox proxy: a pod must use its credential",
-                (f"Proxy-Authenticate: {_REALM}",),
-            )
+            raise _unauthenticated("no such pod credential") from None
+        if pod_ip is None and ipaddress.ip_address(peer[0]) in _PODS:
+            raise _unauthenticated("a pod must use its credential")
         return pod_ip or self._cloud.settings.host
 
     async def _tunnel(

@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from podid.sandbox.proxy.hosts import azure_name
+
 if TYPE_CHECKING:
     from podid.sandbox.cloud import Cloud
 
@@ -94,7 +96,10 @@ class OidcIssuers:
         return found
 
     async def _serve_configuration(self, request: web.Request) -> web.StreamResponse:
-        return web.json_response(self._served(request)[0])
+        document = self._served(request)[0]
+        if azure_name(request.host):  # asked by an Azure name (through the proxy): the keys at the issuer's
+            document["jwks_uri"] = document["issuer"] + JWKS_PATH
+        return web.json_response(document)
 
     async def _serve_jwks(self, request: web.Request) -> web.StreamResponse:
         return web.json_response(self._served(request)[1])
