@@ -1,7 +1,8 @@
 """IMDS at 169.254.169.254 through the proxy: the pod whose credential the proxy URL carries is the caller.
 
-Covers: a bound pod's credential gets that pod's identity's token; an unbound pod's gets NMI's 404 for no
-identity; no credential is the machine's own request, which NMI answers as from no pod (500).
+Covers: a bound pod's credential gets that pod's identity's token, by a raw request and by azure-identity's
+ManagedIdentityCredential with no arguments; an unbound pod's gets NMI's 404 for no identity; no credential is
+the machine's own request, which NMI answers as from no pod (500).
 """
 
 from __future__ import annotations
@@ -49,6 +50,13 @@ def test_a_bound_pods_credential_gets_its_identitys_token(
     assert result["status"] == 200, result["body"]
     token = json.loads(result["body"])["access_token"]
     assert claims(token)["oid"] == identity.principal_id
+
+
+def test_managed_identity_credential_gets_the_pods_token(
+    proxy: ProxyService, addon_cluster: Cluster, identity: Any
+) -> None:
+    url = pod_proxy(proxy, addon_cluster, "azure-identity", {"aadpodidbinding": "proxy-imds"})
+    assert run_program("managed_identity.py", {"HTTP_PROXY": url}) == {"oid": identity.principal_id}
 
 
 def test_an_unbound_pods_credential_gets_no_token(proxy: ProxyService, addon_cluster: Cluster, identity: Any) -> None:
