@@ -2,7 +2,8 @@
 
 Covers: DefaultAzureCredential (environment) signs in at login.microsoftonline.com; ResourceManagementClient at
 management.azure.com creates, pages (nextLink) and deletes (LRO Location) resource groups; a principal with
-no role gets ARM's 403 AuthorizationFailed; the URLs answers carry the hostname the request was sent to.
+no role gets ARM's 403 AuthorizationFailed; the URLs answers carry the hostname the request was sent to (ARM,
+Entra ID, Microsoft Graph).
 """
 
 from __future__ import annotations
@@ -42,3 +43,9 @@ def test_answers_name_the_host_the_request_was_sent_to(endpoints: Endpoints, uni
     assert result["location"].startswith(
         f"https://management.azure.com/subscriptions/{endpoints.subscription_id}/operationresults/"
     )
+
+
+def test_graph_answers_by_its_own_name(endpoints: Endpoints) -> None:
+    env = azure_env(endpoints, endpoints.operator.client_id, endpoints.operator.client_secret)
+    result = run_program("graph.py", env)
+    assert result == {"status": 200, "context": "https://graph.microsoft.com/v1.0/$metadata#applications"}
