@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from azure.mgmt.authorization.v2022_04_01.models import Permission, RoleDefinition
 
-from podid.verify.grants import DNS_WRITE, action_matches, allows, covers
+from podid.azure_rbac import is_at_or_below, wildcard_match
+from podid.verify.grants import DNS_WRITE, allows
 from podid.verify.probes import _reason
 
 CONTRIBUTOR = RoleDefinition(
@@ -21,10 +22,10 @@ READER = RoleDefinition(role_name="Reader", permissions=[Permission(actions=["*/
 
 
 def test_wildcards_span_segments_and_ignore_case() -> None:
-    assert action_matches("Microsoft.Network/dnsZones/*", "microsoft.network/dnszones/A/write")
-    assert action_matches("*/read", "Microsoft.Network/dnsZones/read")
-    assert not action_matches("*/read", DNS_WRITE)
-    assert not action_matches("Microsoft.Network/dnsZones/read", "Microsoft.Network/dnsZones/readx")
+    assert wildcard_match("Microsoft.Network/dnsZones/*", "microsoft.network/dnszones/A/write")
+    assert wildcard_match("*/read", "Microsoft.Network/dnsZones/read")
+    assert not wildcard_match("*/read", DNS_WRITE)
+    assert not wildcard_match("Microsoft.Network/dnsZones/read", "Microsoft.Network/dnsZones/readx")
 
 
 def test_roles_that_can_write_records() -> None:
@@ -35,9 +36,9 @@ def test_roles_that_can_write_records() -> None:
 
 def test_a_scope_covers_itself_and_what_is_below_it() -> None:
     zone = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/dnszones/example.internal"
-    assert covers("/subscriptions/S/resourcegroups/RG", zone) and covers(zone, zone)
-    assert not covers("/subscriptions/s/resourceGroups/rg2", zone)
-    assert not covers(zone + ".other", zone)
+    assert is_at_or_below(zone, "/subscriptions/S/resourcegroups/RG") and is_at_or_below(zone, zone)
+    assert not is_at_or_below(zone, "/subscriptions/s/resourceGroups/rg2")
+    assert not is_at_or_below(zone, zone + ".other")
 
 
 def test_refusal_reasons_are_short() -> None:

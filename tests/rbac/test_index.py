@@ -12,15 +12,8 @@ import uuid
 
 import pytest
 
-from podid.sandbox.rbac import (
-    CUSTOM_ROLE,
-    Assignment,
-    Decision,
-    Permission,
-    RbacIndex,
-    RoleDefinition,
-    builtin_role,
-)
+from podid.azure_rbac import CUSTOM_ROLE, Permission, RoleDefinition, builtin_role
+from podid.sandbox.rbac import Assignment, Decision, RbacIndex
 
 SUB = "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333"
 RG = f"{SUB}/resourceGroups/demo-rg"

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from podid.sandbox.rbac import (
+from podid.azure_rbac import (
     CUSTOM_ROLE,
     Permission,
     RoleDefinition,

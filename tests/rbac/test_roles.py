@@ -1,6 +1,7 @@
 """Built-in role catalogue: GUIDs, names, descriptions, permissions and lookup.
 
-Covers: every catalogue entry against arm-reference.md §4.4 / anchors.md §5.1 (GUID, roleName,
+Covers: every catalogue entry against Azure's published definitions
+(https://learn.microsoft.com/azure/role-based-access-control/built-in-roles: GUID, roleName,
 type, assignableScopes, empty data actions), exact descriptions clients display, the full
 Virtual Machine Contributor list, Contributor's notActions, and `builtin_role` lookup by GUID or
 name in any casing.
@@ -8,7 +9,7 @@ name in any casing.
 
 import pytest
 
-from podid.sandbox.rbac import BUILTIN_ROLE, BUILTIN_ROLES, builtin_role
+from podid.azure_rbac import BUILTIN_ROLE, BUILTIN_ROLES, builtin_role
 
 CATALOGUE = [
     ("8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "Owner"),

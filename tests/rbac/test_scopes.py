@@ -9,7 +9,7 @@ that refuses empty, `.` and `..` segments.
 
 import pytest
 
-from podid.sandbox.rbac import ancestors, is_at_or_above, is_at_or_below, is_well_formed, normalize_scope, scope_key
+from podid.azure_rbac import ancestors, is_at_or_above, is_at_or_below, is_well_formed, normalize_scope, scope_key
 
 SUB = "/subscriptions/0b1f6471-1bf0-4dda-aec3-111122223333"
 RG = f"{SUB}/resourceGroups/Demo-RG"

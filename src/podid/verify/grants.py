@@ -4,9 +4,9 @@ whether the external-dns pods carry the binding label that gets them their ident
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from podid.azure_rbac import Permission, is_at_or_below, permissions_allow
 from podid.provision import rbac
 from podid.provision.design import BINDING_LABEL, ZONE_READER_ACTIONS
 from podid.provision.errors import translated
@@ -18,24 +18,13 @@ from podid.verify.findings import Finding
 DNS_WRITE = "Microsoft.Network/dnsZones/A/write"
 
 
-def action_matches(pattern: str, action: str) -> bool:
-    """ARM's wildcard rule: `*` matches any run of characters (slashes too), case-insensitively."""
-    expression = ".*".join(re.escape(part) for part in pattern.split("*"))
-    return re.fullmatch(expression, action, re.IGNORECASE) is not None
-
-
 def allows(definition: Any, action: str) -> bool:
-    permissions = definition.permissions or []
-    return any(
-        any(action_matches(pattern, action) for pattern in permission.actions or [])
-        and not any(action_matches(pattern, action) for pattern in permission.not_actions or [])
-        for permission in permissions
-    )
-
-
-def covers(scope: str, target: str) -> bool:
-    scope, target = scope.lower().rstrip("/"), target.lower().rstrip("/")
-    return target == scope or target.startswith(scope + "/") or scope == ""
+    """True if the role definition ARM returned grants `action`, by the rules ARM's own RBAC applies."""
+    permissions = [
+        Permission(tuple(permission.actions or ()), tuple(permission.not_actions or ()))
+        for permission in definition.permissions or []
+    ]
+    return permissions_allow(permissions, action)
 
 
 def _assignments(state: State, principal: str) -> list[Any]:
@@ -87,7 +76,7 @@ def check_kubelet(state: State) -> Finding:
     zone = state.design.zone_id
     for item in _assignments(state, kubelet["objectId"]):
         definition = _definition(state, str(item.role_definition_id))
-        if covers(str(item.scope), zone) and allows(definition, DNS_WRITE):
+        if is_at_or_below(zone, str(item.scope)) and allows(definition, DNS_WRITE):
             message = f"holds '{definition.role_name}' over {item.scope}: every pod on the nodes can change the zone"
             return Finding(False, "kubelet identity", message)
     return Finding(True, "kubelet identity", "holds no role that can change the DNS zone")

@@ -1,4 +1,4 @@
-"""Permission evaluation: wildcard actions, notActions, and the assignment index.
+"""The sandbox's role assignments, indexed for ARM's per-request RBAC decision.
 
 Azure RBAC is additive: a principal may perform an action at a scope if some role assigned to
 it at that scope or an ancestor has a permission whose `actions` match and whose `notActions`
@@ -9,17 +9,13 @@ so evaluation yields ALLOW or NOT_APPLICABLE (moto's access_control has the same
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from functools import lru_cache
-from itertools import pairwise
 from typing import TypeVar
 
-from podid.sandbox.rbac.roles import Permission, RoleDefinition
-from podid.sandbox.rbac.scopes import ancestor_keys, scope_key
+from podid.azure_rbac import RoleDefinition, ancestor_keys, role_allows, scope_key
 
 
 class Decision(Enum):
@@ -36,41 +32,6 @@ class Assignment:
     scope: str
     principal_id: str
     role_definition_guid: str
-
-
-@lru_cache(maxsize=4096)
-def _compile(pattern: str) -> re.Pattern[str]:
-    chunks = pattern.lower().split("*")
-    regex = re.escape(chunks[0])
-    for before, after in pairwise(chunks):
-        if before.endswith("/") and after.startswith("/"):
-            # A whole-segment `/*/` may also stand for no segment: Managed Identity Operator's
-            # `userAssignedIdentities/*/assign/action` grants `userAssignedIdentities/assign/action`,
-            # the linked check behind aad-pod-identity's LinkedAuthorizationFailed.
-            regex += "(?:.*/)?" + re.escape(after[1:])
-        else:
-            regex += ".*" + re.escape(after)
-    return re.compile(regex, re.DOTALL)
-
-
-def wildcard_match(pattern: str, action: str) -> bool:
-    """Azure action-pattern matching: case-insensitive; `*` matches any run of characters
-    including `/`, and a `/*/` segment may also match a single `/`."""
-    return _compile(pattern).fullmatch(action.lower()) is not None
-
-
-@lru_cache(maxsize=16384)
-def _grants(permission: Permission, action: str) -> bool:
-    def any_match(patterns: tuple[str, ...]) -> bool:
-        return any(_compile(p).fullmatch(action) for p in patterns)
-
-    return any_match(permission.actions) and not any_match(permission.not_actions)
-
-
-def role_allows(role: RoleDefinition, action: str) -> bool:
-    """True if one of the role's permissions grants the control-plane `action`."""
-    lowered = action.lower()
-    return any(_grants(permission, lowered) for permission in role.permissions)
 
 
 _Key = tuple[str, str]

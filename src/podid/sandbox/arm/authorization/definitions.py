@@ -12,16 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
-from podid.sandbox._ids import Clock
-from podid.sandbox.arm.authorization.errors import (
-    InvalidAssignableScopes,
-    InvalidRoleDefinitionId,
-    InvalidScope,
-    RoleDefinitionNameNullOrEmpty,
-    RoleDefinitionUpdateNotPermitted,
-    RoleDefinitionWithSameNameExists,
-)
-from podid.sandbox.rbac import (
+from podid.azure_rbac import (
     BUILTIN_ROLES,
     CUSTOM_ROLE,
     Permission,
@@ -31,6 +22,15 @@ from podid.sandbox.rbac import (
     is_at_or_below,
     is_well_formed,
     normalize_scope,
+)
+from podid.sandbox._ids import Clock
+from podid.sandbox.arm.authorization.errors import (
+    InvalidAssignableScopes,
+    InvalidRoleDefinitionId,
+    InvalidScope,
+    RoleDefinitionNameNullOrEmpty,
+    RoleDefinitionUpdateNotPermitted,
+    RoleDefinitionWithSameNameExists,
 )
 from podid.sandbox.store import Store
 

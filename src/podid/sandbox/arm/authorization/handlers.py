@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from podid.azure_rbac import Permission, is_well_formed
 from podid.sandbox.arm._request import ArmRequest, ArmResponse, created, no_content, ok, page
 from podid.sandbox.arm.authorization._filters import assignment_filter, definition_filter
 from podid.sandbox.arm.authorization.definitions import RoleDefinitionRecord
 from podid.sandbox.arm.authorization.errors import InvalidScope
 from podid.sandbox.arm.authorization.models import RoleAssignment
 from podid.sandbox.arm.errors import InvalidRequestContent
-from podid.sandbox.rbac import Permission, is_well_formed
 
 ASSIGNMENT_TYPE = "Microsoft.Authorization/roleAssignments"
 DEFINITION_TYPE = "Microsoft.Authorization/roleDefinitions"

@@ -12,6 +12,15 @@ import re
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
+from podid.azure_rbac import (
+    Permission,
+    RoleDefinition,
+    ancestors,
+    builtin_role,
+    is_at_or_below,
+    is_well_formed,
+    normalize_scope,
+)
 from podid.sandbox.arm.authorization.definitions import RoleDefinitionRecord, RoleDefinitions, is_guid
 from podid.sandbox.arm.authorization.errors import (
     InvalidPrincipalId,
@@ -29,18 +38,7 @@ from podid.sandbox.arm.authorization.errors import (
     RoleScopeBeingRemovedContainsAssignments,
 )
 from podid.sandbox.arm.errors import AuthorizationFailed
-from podid.sandbox.rbac import (
-    Assignment,
-    Decision,
-    Permission,
-    RbacIndex,
-    RoleDefinition,
-    ancestors,
-    builtin_role,
-    is_at_or_below,
-    is_well_formed,
-    normalize_scope,
-)
+from podid.sandbox.rbac import Assignment, Decision, RbacIndex
 
 if TYPE_CHECKING:
     from podid.sandbox.cloud import Cloud

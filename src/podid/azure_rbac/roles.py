@@ -1,8 +1,9 @@
 """Role definitions and the catalogue of Azure built-in roles the sandbox serves.
 
-GUIDs, names, descriptions and permission lists are Azure's own (arm-reference.md §4.4,
-anchors.md §5.1, MicrosoftDocs built-in-roles), in Azure's order, because clients look roles
-up by name (`$filter=roleName eq '...'`) and compare role definition ids by GUID.
+GUIDs, names, descriptions and permission lists are Azure's own, in Azure's order
+(https://learn.microsoft.com/azure/role-based-access-control/built-in-roles; MicrosoftDocs/azure-docs
+articles/role-based-access-control/built-in-roles/{privileged,general,networking,identity,compute}.md),
+because clients look roles up by name (`$filter=roleName eq '...'`) and compare role definition ids by GUID.
 """
 
 from __future__ import annotations

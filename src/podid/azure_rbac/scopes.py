@@ -5,7 +5,8 @@ A scope level is `/`, `/subscriptions/{s}`, `.../resourceGroups/{rg}`, a resourc
 record set's ancestors include its zone). Two kinds of path are not levels:
 * partial paths, `.../providers/{ns}` and `.../providers/{ns}/{type}` (collection URLs): they are
   governed by the deepest complete level above them, which is why a zone-scoped role cannot list
-  the zones of its resource group (anchors.md §5.2);
+  the zones of its resource group (ARM's 403 names the scope `.../resourceGroups/{rg}/providers/
+  Microsoft.Network`: kubernetes-sigs/external-dns issues #1973 and #813);
 * Microsoft.Authorization extension resources (`{scope}/providers/Microsoft.Authorization/
   roleAssignments/{guid}`, roleDefinitions, locks): they attach to `{scope}` rather than form one.
 """
