@@ -1,8 +1,9 @@
 """The pure rules behind AKS and compute, tested directly.
 
-Covers: the scale-set identity PATCH plan (cluster-reference §2.6: {} attaches, null detaches, unsent ids
-stay, type drops kinds, refusals); the update merge (omitted values kept, server-owned values restored,
-immutable changes refused); network defaults per plugin; version resolution and upgrades; the kubeconfig.
+Covers: the scale-set identity PATCH plan (as Azure documents it for api-version 2018-06-01 and later: {}
+attaches, null detaches, unsent ids stay, type drops kinds, refusals); the update merge (omitted values kept,
+server-owned values restored, immutable changes refused); network defaults per plugin; version resolution and
+upgrades; the kubeconfig.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """Structural schemas of the aad-pod-identity v1 CRDs: pruning of unknown fields and type checks.
 
 The CRDs have structural schemas without ``x-kubernetes-preserve-unknown-fields``, so the apiserver silently
-drops every field the schema does not name, including keys with the wrong case (``ResourceID``,
-``ClientID``, ``AzureIdentity``...; cluster-reference §1.5). MIC then sees an empty ``resourceID`` and logs
-``invalid resource id: ""``, which is the behaviour users hit after v1.6.0 and the sandbox must reproduce.
+drops every field the schema does not name, including keys with the wrong case (``ResourceID``, ``ClientID``,
+``AzureIdentity``...; Azure/aad-pod-identity charts/aad-pod-identity/crds/crd.yaml and the README's "v1.6.0
+Breaking Change"). MIC then sees an empty ``resourceID`` and logs ``invalid resource id: ""``, which is the
+behaviour users hit after v1.6.0 and the sandbox must reproduce.
 
 Pruning follows apiextensions' algorithm: ``apiVersion``/``kind``/``metadata`` survive at the root and in
 embedded resources (``azureIdentityRef``, ``azureBindingRef``); an object with neither ``properties`` nor

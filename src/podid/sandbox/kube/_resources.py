@@ -1,8 +1,9 @@
 """The catalogue of kinds the sandbox API server serves, and the discovery documents built from it.
 
 kubectl 1.20 resolves every resource name (``po``, ``azureidentity``, ``deploy``) from discovery alone:
-``/api``, ``/apis`` and one APIResourceList per group-version (wire-protocols §3.1). Without ``shortNames``
-``kubectl get po`` fails, so every built-in carries the short names a real cluster advertises.
+``/api``, ``/apis`` and one APIResourceList per group-version (kubernetes/client-go restmapper/discovery.go and
+restmapper/shortcut.go). Without ``shortNames`` ``kubectl get po`` fails, so every built-in carries the short
+names a real cluster advertises.
 """
 
 from __future__ import annotations
@@ -170,7 +171,8 @@ BUILTIN_TYPES: tuple[ResourceType, ...] = (
     ),
 )
 
-# The printer columns are those of the aad-pod-identity Helm chart CRDs (cluster-reference §1).
+# The printer columns are those of the aad-pod-identity Helm chart CRDs (Azure/aad-pod-identity
+# charts/aad-pod-identity/crds/crd.yaml, additionalPrinterColumns).
 AAD_POD_IDENTITY_TYPES: tuple[ResourceType, ...] = (
     _aad(
         "azureidentities",

@@ -1,7 +1,8 @@
 """Server-side ``meta.k8s.io/v1`` Table documents, the answer to ``Accept: application/json;as=Table;...``.
 
-Without them kubectl 1.20 prints only NAME/AGE (wire-protocols §3.2). Three sources of columns, as in the
-apiserver:
+Without them kubectl 1.20 prints only NAME/AGE (the Table format:
+https://kubernetes.io/docs/reference/using-api/api-concepts/#receiving-resources-as-tables). Three sources of
+columns, as in the apiserver:
 
 * built-in kinds with a printer (``_printers``): pods, services, deployments, nodes, events...;
 * custom resources: Name plus the CRD's ``additionalPrinterColumns`` (an ``Age`` column when it declares none);

@@ -1,7 +1,7 @@
-"""The aadpodidentity.k8s.io/v1 objects as the add-on, MIC and NMI read and write them (cluster-reference §1).
+"""The aadpodidentity.k8s.io/v1 objects as the add-on, MIC and NMI read and write them.
 
 Objects are the plain dicts of ``kube.api``; these helpers read them defensively (a missing field reads as
-empty) and build new ones with the exact v1 field names.
+empty) and build new ones with the exact v1 field names (Azure/aad-pod-identity pkg/apis/aadpodidentity/v1/types.go).
 """
 
 from __future__ import annotations

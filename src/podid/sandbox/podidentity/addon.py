@@ -4,8 +4,8 @@ For each ``userAssignedIdentities[i]`` AKS keeps, in the pod identity's namespac
 (type 0, resourceID, clientID) and an AzureIdentityBinding ``<name>-binding`` whose selector is
 ``bindingSelector`` or else the name; for each exception an AzurePodIdentityException; and always
 ``kube-system/aks-addon-exception`` for pods labelled ``kubernetes.azure.com/managedby: aks``
-(cluster-reference §1.6). All carry that label too, which is how the add-on finds what it owns: objects a
-user created are never touched. A disabled add-on owns nothing.
+(https://learn.microsoft.com/azure/aks/use-azure-ad-pod-identity). All carry that label too, which is how the
+add-on finds what it owns: objects a user created are never touched. A disabled add-on owns nothing.
 
 AKS also attaches every profile identity to the cluster's scale sets and detaches the ones it attached that
 left the profile; the kubelet identity is never detached.

@@ -1,4 +1,6 @@
-"""MIC's sync cycle (cluster-reference §2.3-2.5): desired AzureAssignedIdentities, diffed against the current ones.
+"""MIC's sync cycle: desired AzureAssignedIdentities, diffed against the current ones.
+
+As Azure/aad-pod-identity pkg/mic/mic.go does it (``Sync``, ``createDesiredAssignedIdentityList``, ``matchAssignedID``).
 
 ``plan_cycle`` is pure. From pods, bindings, identities and nodes it builds the desired assignments, one per
 running pod whose ``aadpodidbinding`` label equals a binding's selector in the pod's own namespace (MIC with

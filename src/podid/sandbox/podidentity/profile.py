@@ -1,4 +1,8 @@
-"""managedClusters.podIdentityProfile: the rules AKS applies to it on a PUT (arm-reference §5.2, §5.6).
+"""managedClusters.podIdentityProfile: the rules AKS applies to it on a PUT.
+
+Sources: https://learn.microsoft.com/azure/aks/use-azure-ad-pod-identity, and ManagedClusterPodIdentityProfile in
+Azure/azure-rest-api-specs specification/containerservice/resource-manager/Microsoft.ContainerService/aks/preview/
+2023-10-02-preview/managedClusters.json.
 
 ``normalize_profile`` is pure: it takes the stored and the requested profile plus what it needs to know about
 the cluster, raises the AKS error for bad input, and returns the profile as AKS stores and returns it:

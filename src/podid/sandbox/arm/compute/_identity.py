@@ -1,4 +1,7 @@
-"""The identity of a VM scale set and how a PATCH changes it (cluster-reference §2.6).
+"""The identity of a VM scale set and how a PATCH changes it.
+
+Azure documents it for api-version 2018-06-01 and later (the REST way):
+https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/how-to-configure-managed-identities-scale-sets
 
 A PATCH's ``identity.userAssignedIdentities`` is merged into the current set: ``{}`` attaches an identity,
 ``null`` detaches it, ids not sent stay. ``type`` says which kinds remain: dropping ``UserAssigned`` detaches

@@ -173,7 +173,7 @@ class ComputeBackend:
     def virtual_machine_scale_sets_update(
         self, group: str, name: str, identity: dict[str, Any] | None, tags: dict[str, str] | None, caller: str
     ) -> VirtualMachineScaleSet:
-        """PATCH: tags are replaced when sent; the identity follows cluster-reference §2.6."""
+        """PATCH: tags are replaced when sent; the identity changes as `_identity.plan` says."""
         vmss = self.virtual_machine_scale_sets_get(group, name)
         if identity is not None:
             self._change_identity(vmss, plan(vmss.identity, identity), caller)

@@ -1,8 +1,9 @@
-"""The kubeconfig AKS hands out (arm-reference §5.3): what `az aks get-credentials` merges and kubectl uses.
+"""The kubeconfig AKS hands out (listClusterUserCredential): what `az aks get-credentials` merges and kubectl uses.
 
-Names follow AKS: the cluster entry and the user context are named after the cluster, the admin context
-``<cluster>-admin``, users ``clusterUser_<rg>_<cluster>`` / ``clusterAdmin_<rg>_<cluster>``. The server
-is the sandbox's API server for the cluster, trusted through the sandbox CA.
+Names follow AKS (https://learn.microsoft.com/azure/aks/control-kubeconfig-access shows an admin one): the cluster
+entry and the user context are named after the cluster, the admin context ``<cluster>-admin``, users
+``clusterUser_<rg>_<cluster>`` / ``clusterAdmin_<rg>_<cluster>``. The server is the sandbox's API server for the
+cluster, trusted through the sandbox CA.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
-"""Azure DNS's per-zone request limits as token buckets (anchors.md §3.6), enforced only when enabled.
+"""Azure DNS's per-zone request limits as token buckets, enforced only when enabled.
 
-Record sets: create/update/delete 200 per minute, get 2,000 per minute, list 60 per minute, per zone. A bucket
+Record sets: create/update/delete 200 per minute, get 2,000 per minute, list 60 per minute, per zone
+(https://learn.microsoft.com/azure/azure-resource-manager/management/azure-subscription-service-limits, "Public
+DNS resource record operations"; MicrosoftDocs/azure-docs includes/dns-limits.md). A bucket
 holds a minute's worth of tokens and refills continuously, so a burst up to the limit passes and the steady
 rate is the limit; an empty bucket answers how long until the next token, which becomes ``Retry-After``.
 """
