@@ -2,8 +2,8 @@
 HOME without any Azure CLI login):
 
 - `--target azure` refuses, before any request, an environment that points at a sandbox (what `podid sandbox env`
-  exports: its client id, its authority, its CA bundle), naming the variable; a recording listener in place of
-  the authority proves no token request left;
+  exports: its client id, its authority, its CA bundle, its proxy), naming the variable; a recording listener in
+  place of the authority proves no token request left;
 - `--target azure --mode workload-identity` starts no sandbox;
 - `--target azure` without any credential says, in one line, to run `az login` or set the AZURE_* variables;
 - the commands that only read or change what exists (`status`, `plan`, `verify`, `down`, az-style ones) never
@@ -38,12 +38,13 @@ def podid(*arguments: str, env: dict[str, str]) -> subprocess.CompletedProcess[s
     return subprocess.run([*PODID, *arguments], capture_output=True, text=True, timeout=120, env=env, check=False)
 
 
-def sandbox_exports(endpoints: Endpoints) -> dict[str, str]:
+def sandbox_exports(endpoints: Endpoints, how: str = "--no-az") -> dict[str, str]:
     done = subprocess.run(
-        [*PODID, "sandbox", "env", "--no-az", "--data-dir", endpoints.data_dir],
+        [*PODID, "sandbox", "env", how, "--data-dir", endpoints.data_dir],
         capture_output=True, text=True, timeout=60, check=True,
     )  # fmt: skip
-    return dict(shlex.split(line.removeprefix("export "))[0].split("=", 1) for line in done.stdout.splitlines())
+    exports = [line for line in done.stdout.splitlines() if line.startswith("export ")]
+    return dict(shlex.split(line.removeprefix("export "))[0].split("=", 1) for line in exports)
 
 
 @pytest.fixture
@@ -77,9 +78,17 @@ def test_azure_after_sandbox_env_refuses_without_a_request(
     assert connections == []
 
 
-@pytest.mark.parametrize("variable", ["AZURE_CLIENT_ID", "AZURE_AUTHORITY_HOST", "REQUESTS_CA_BUNDLE"])
-def test_each_sandbox_variable_is_refused(endpoints: Endpoints, tmp_path: Path, variable: str) -> None:
-    value = sandbox_exports(endpoints)[variable]
+@pytest.mark.parametrize(
+    ("variable", "how"),
+    [
+        ("AZURE_CLIENT_ID", "--no-az"),
+        ("AZURE_AUTHORITY_HOST", "--no-az"),
+        ("REQUESTS_CA_BUNDLE", "--no-az"),
+        ("HTTPS_PROXY", "--proxy"),  # Azure's own hostnames, played by the sandbox's proxy
+    ],
+)
+def test_each_sandbox_variable_is_refused(endpoints: Endpoints, tmp_path: Path, variable: str, how: str) -> None:
+    value = sandbox_exports(endpoints, how)[variable]
     environment = clean_environment(tmp_path, **{variable: value, "PODID_DATA_DIR": endpoints.data_dir})
     done = podid("status", "--target", "azure", "--mode", "workload-identity", env=environment)
     assert done.returncode == 2

@@ -161,7 +161,7 @@ def _subscription(credential: TokenCredential, subscription_id: str | None) -> t
     return str(subscriptions[0].subscription_id), str(subscriptions[0].tenant_id)
 
 
-# what `podid sandbox env` exports, by what it holds: a sandbox endpoint, its CA, its ids, its az login
+# what `podid sandbox env` exports, by what it holds: a sandbox endpoint or proxy, its CA, its ids, its az login
 _SANDBOX_VARIABLES = {
     "AZURE_AUTHORITY_HOST": ("authority",),
     "PODID_ARM_URL": ("arm_url",),
@@ -171,6 +171,8 @@ _SANDBOX_VARIABLES = {
     "AZURE_CLIENT_ID": ("operator.client_id",),
     "AZURE_TENANT_ID": ("tenant_id",),
     "AZURE_SUBSCRIPTION_ID": ("subscription_id",),
+    "HTTPS_PROXY": ("proxy_url",),  # `podid sandbox env --proxy`: Azure's hostnames played by the sandbox
+    "HTTP_PROXY": ("proxy_url",),
 }
 
 
