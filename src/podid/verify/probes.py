@@ -175,7 +175,10 @@ class ProbeRun:
                 pods[pod["metadata"]["name"]] = pod
             if _all_stopped(pods, count):
                 return pods
-        raise TimedOut(f"timed out after {POD_TIMEOUT:.0f} s waiting for the {count} probe pods to finish")
+        raise TimedOut(
+            f"timed out after {POD_TIMEOUT:.0f} s waiting for the {count} probe pods to finish: "
+            f"check them with `kubectl get pods -A -l {selector}`"
+        )
 
     def _owners(self, zone: str) -> str:
         with translated():
