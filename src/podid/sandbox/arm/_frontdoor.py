@@ -1,8 +1,9 @@
 """The ARM front door: one aiohttp handler in front of every resource provider.
 
 Order of work for each request, as ARM does it: normalise the path, require an api-version, authenticate
-the bearer token, check the subscription, route, authorise the route's action over its scope (RBAC), then
-call the provider's handler. Errors become the ARM envelope here and nowhere else.
+the bearer token, check the subscription, route, check the api-version against the ones the route's provider
+serves, authorise the route's action over its scope (RBAC), then call the provider's handler. Errors become
+the ARM envelope here and nowhere else.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from podid.sandbox.arm._request import ArmRequest, ArmResponse, Caller
-from podid.sandbox.arm._routing import Router, fill
+from podid.sandbox.arm._routing import Route, Router, fill
 from podid.sandbox.arm.errors import (
     ArmError,
     AuthorizationFailed,
+    InvalidApiVersionParameter,
     InvalidResourceNamespace,
     InvalidResourceType,
     MissingApiVersionParameter,
@@ -100,6 +102,7 @@ class FrontDoor:
         if matched is None:
             raise self._unknown(request.method, path, api_version)
         route, params = matched
+        _check_api_version(route, path, api_version)
         if route.authorize:
             self._authorize(caller, fill(route.action, params), fill(route.scope, params) if route.scope else path)
         headers = {key.lower(): value for key, value in request.headers.items()}
@@ -176,6 +179,18 @@ class FrontDoor:
         return web.Response(
             status=response.status, text=text, headers=headers, content_type="application/json", charset="utf-8"
         )
+
+
+def _check_api_version(route: Route, path: str, api_version: str) -> None:
+    """ARM refuses an api-version the provider does not serve before it authorises: Microsoft.Resources with
+    InvalidApiVersionParameter, other providers with InvalidResourceType naming the resource type."""
+    served = route.api_versions
+    if served is None or served.accepts(api_version):
+        return
+    if served.namespace.lower() == "microsoft.resources":
+        raise InvalidApiVersionParameter(api_version, served.versions)
+    segments = path.rsplit("/providers/", 1)[-1].split("/")[1:]  # after the namespace: type, name, type, …
+    raise InvalidResourceType("/".join(segments[0::2]), served.namespace, api_version, served.versions)
 
 
 async def _read(request: web.Request) -> bytes:

@@ -10,15 +10,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
+
+from podid.sandbox._url_templates import PLACEHOLDER, compile_template
 
 if TYPE_CHECKING:
     from podid.sandbox.arm._request import ArmRequest, ArmResponse
 
 Handler = Callable[["ArmRequest"], "ArmResponse"]
 
-_PLACEHOLDER = re.compile(r"\{(\w+)(?::([^}]*))?\}")
+
+@dataclass(frozen=True)
+class ApiVersions:
+    """The api-versions a provider serves a route on, in the order ARM lists them when it refuses another."""
+
+    namespace: str
+    versions: tuple[str, ...]
+
+    @classmethod
+    def listed(cls, namespace: str, versions: str) -> ApiVersions:
+        """From a comma-separated list, as ARM prints it."""
+        return cls(namespace, tuple(versions.split(",")))
+
+    def accepts(self, api_version: str) -> bool:
+        return api_version.lower() in (version.lower() for version in self.versions)
 
 
 @dataclass(frozen=True)
@@ -32,27 +48,22 @@ class Route:
     scope: str | None = None  # template; default: the request path itself
     operation_id: str = ""
     authorize: bool = True
+    api_versions: ApiVersions | None = None  # None: any api-version
     pattern: re.Pattern[str] = field(init=False, compare=False, repr=False)
     literals: int = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "pattern", _compile(self.template))
-        object.__setattr__(self, "literals", len(_PLACEHOLDER.sub("", self.template).replace("/", " ").split()))
+        object.__setattr__(self, "pattern", compile_template(self.template))
+        object.__setattr__(self, "literals", len(PLACEHOLDER.sub("", self.template).replace("/", " ").split()))
 
 
-def _compile(template: str) -> re.Pattern[str]:
-    parts: list[str] = []
-    position = 0
-    for match in _PLACEHOLDER.finditer(template):
-        parts.append(re.escape(template[position : match.start()]))
-        parts.append(f"(?P<{match.group(1)}>{match.group(2) or '[^/]+'})")
-        position = match.end()
-    parts.append(re.escape(template[position:]))
-    return re.compile("^" + "".join(parts) + "$", re.IGNORECASE)
+def served_on(api_versions: ApiVersions, routes: Iterable[Route]) -> list[Route]:
+    """The routes, each accepting only `api_versions`."""
+    return [replace(route, api_versions=api_versions) for route in routes]
 
 
 def fill(template: str, params: dict[str, str]) -> str:
-    return _PLACEHOLDER.sub(lambda match: params[match.group(1)], template)
+    return PLACEHOLDER.sub(lambda match: params[match.group(1)], template)
 
 
 class Router:

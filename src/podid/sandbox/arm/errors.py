@@ -1,8 +1,8 @@
 """ARM errors: each carries its HTTP status and Azure's wire code; the front door writes the envelope.
 
 ArmError (status, code, message)
-├── BadRequest (400): InvalidRequestContent, MissingApiVersionParameter, InvalidResourceName,
-│                     InvalidResourceType, InvalidResourceNamespace, LocationRequired
+├── BadRequest (400): InvalidRequestContent, MissingApiVersionParameter, InvalidApiVersionParameter,
+│                     InvalidResourceName, InvalidResourceType, InvalidResourceNamespace, LocationRequired
 ├── Unauthenticated (401): AuthenticationFailed, InvalidAuthenticationToken, ExpiredAuthenticationToken,
 │                          InvalidAuthenticationTokenAudience
 ├── AuthorizationFailed (403)
@@ -67,12 +67,28 @@ class InvalidResourceName(BadRequest):
 
 
 class InvalidResourceType(BadRequest):
+    """An unknown resource type, or a known one on an api-version its provider does not serve; ARM then lists
+    the ones it does (quoted in Azure/azure-sdk-for-java#28334 and Azure/azure-powershell#12061)."""
+
     code = "InvalidResourceType"
 
-    def __init__(self, resource_type: str, namespace: str, api_version: str) -> None:
+    def __init__(self, resource_type: str, namespace: str, api_version: str, supported: tuple[str, ...] = ()) -> None:
+        listed = f" The supported api-versions are '{','.join(supported)}'." if supported else ""
         super().__init__(
             f"The resource type '{resource_type}' could not be found in the namespace '{namespace}' "
-            f"for api version '{api_version}'."
+            f"for api version '{api_version}'.{listed}"
+        )
+
+
+class InvalidApiVersionParameter(BadRequest):
+    """An api-version ARM's own resource types (Microsoft.Resources) do not serve (quoted in
+    ansible-collections/azure#1739 and pulumi/pulumi-azure-native#3637)."""
+
+    code = "InvalidApiVersionParameter"
+
+    def __init__(self, api_version: str, supported: tuple[str, ...]) -> None:
+        super().__init__(
+            f"The api-version '{api_version}' is invalid. The supported versions are '{','.join(supported)}'."
         )
 
 
