@@ -3,7 +3,8 @@ sandbox cluster set up as the tutorial, observed through the pod log, azure-mgmt
 
 Covers, per release: the TXT registry (v0.14.2 writes the old-format `<name>` TXT next to `a-<name>`, v0.22.0
 only `a-<name>`); the annotation prefix (v0.21.0 reads `external-dns.alpha.kubernetes.io/` only, v0.22.0
-`external-dns.kubernetes.io/` only unless `--annotation-prefix` names the alpha one, which it logs); soft
+`external-dns.kubernetes.io/` only unless `--annotation-prefix` names the alpha one, which it logs);
+v0.14.2 taking over a zone v0.22.0 wrote forces an update that adds the old-format TXT; soft
 failures logged "Failed to do run once: ..." (counted from v0.18.0); a watch event's cycle starting no sooner
 than `--min-event-sync-interval` after it in v0.14.2 and 5 s after it in v0.22.0 (log time stamps, second
 resolution); cloud names (AZURESTACKCLOUD refused by v0.18.0, accepted by v0.19.0; AZUREGERMANCLOUD by none)
@@ -92,6 +93,19 @@ def test_txt_registry_writes_the_formats_of_the_release(
     old_format = resolve(tutorial.endpoints, f"{name}.{ZONE}", "TXT")
     assert old_format == ((NOERROR, [json.dumps(txt_value(name, name))]) if name in txt_names else (NOERROR, []))
     tutorial.cluster.core.delete_namespaced_service(name, "default")
+
+
+def test_an_older_release_adds_the_old_format_to_a_zone_a_newer_one_wrote(tutorial: Tutorial) -> None:
+    ip = create_service(tutorial, "mig", f"mig.{ZONE}", GA_PREFIX, **{ALPHA_PREFIX + "hostname": f"mig.{ZONE}"})
+    with external_dns(tutorial, "edns-mig-new", args("mig"), image=image("v0.22.0")):
+        assert eventually(lambda: resolve(tutorial.endpoints, f"a-mig.{ZONE}", "TXT")[1], timeout=60)
+    assert resolve(tutorial.endpoints, f"mig.{ZONE}", "TXT") == (NOERROR, [])
+    with external_dns(tutorial, "edns-mig-old", args("mig"), image=image("v0.14.2")) as pod:
+        wanted = (NOERROR, [json.dumps(txt_value("mig", "mig"))])
+        assert eventually(lambda: resolve(tutorial.endpoints, f"mig.{ZONE}", "TXT") == wanted, timeout=60)
+        logged = wait_for_log(tutorial, pod, "Updating TXT record named 'mig'")
+    assert ("info", f"Updating A record named 'mig' to '{ip}' for Azure DNS zone '{ZONE}'.") in logged
+    tutorial.cluster.core.delete_namespaced_service("mig", "default")
 
 
 @pytest.mark.parametrize(

@@ -3,14 +3,17 @@
 Covers: up to v0.17 a create, update and delete carry the old-format TXT (`<name>`, `externaldns-<name>`)
 before the new one, never for AAAA nor with `%{record_type}`; v0.16/v0.17's `--txt-new-format-only` and
 v0.18+ write the new format alone; every release reads the old format when no new-format TXT matches (not for
-AAAA); up to v0.18 creates re-send TXTs the zone already has, from v0.19.0 they do not; the record types a
-TXT name carries; noop passes records and changes through with no owner.
+AAAA); an owned record missing a TXT the release writes is forced through an update that writes it (a
+v0.18+ zone read by v0.17 gets its old-format TXTs); up to v0.18 creates re-send TXTs the zone already has,
+from v0.19.0 they do not; the record types a TXT name carries; noop passes records and changes through with
+no owner.
 """
 
 import pytest
 
 from podid.workloads.externaldns.endpoint import Endpoint
-from podid.workloads.externaldns.plan import Changes
+from podid.workloads.externaldns.plan import Changes, calculate
+from podid.workloads.externaldns.policy import sync
 from podid.workloads.externaldns.provider.inmemory import InMemoryProvider
 from podid.workloads.externaldns.registry import NoopRegistry, TxtNameMapper, TxtRegistry
 from podid.workloads.externaldns.release import Release, release_for
@@ -114,6 +117,28 @@ def test_the_new_format_wins_over_the_old():
     )
     provider.apply_changes(Changes(create=both))
     assert TxtRegistry(provider, "me").records()[0].labels["owner"] == "me"
+
+
+@pytest.mark.parametrize(("tag", "forced"), [("v0.17.0", True), ("v0.18.0", False)])
+def test_a_record_missing_a_txt_of_the_release_is_forced_through_an_update(tag, forced):
+    written_by_v0_18 = (ep("app.example.com", "A", "20.1.2.3"), ep("a-app.example.com", "TXT", VALUE))
+    provider = Recorder(*written_by_v0_18)
+    registry = TxtRegistry(provider, "me", release=played(tag))
+    [current] = registry.records()
+    assert current.force_update is forced
+    changes = calculate([current], [APP], sync, owner_id="me")
+    assert bool(changes.update_new) is forced
+    if forced:
+        registry.apply_changes(changes)
+        written = [f"{r.record_type} {r.dns_name}" for r in provider.applied[0].update_new]
+        assert written == ["A app.example.com", "TXT app.example.com", "TXT a-app.example.com"]
+
+
+def test_records_of_others_are_never_forced():
+    others = '"heritage=external-dns,external-dns/owner=other"'
+    provider = Recorder(ep("app.example.com", "A", "20.1.2.3"), ep("a-app.example.com", "TXT", others))
+    [current] = TxtRegistry(provider, "me", release=played("v0.14.2")).records()
+    assert not current.force_update
 
 
 @pytest.mark.parametrize(("tag", "resent"), [("v0.18.0", True), ("v0.19.0", False)])

@@ -42,6 +42,9 @@ class Endpoint:
     ttl: int = TTL_UNSET
     labels: Mapping[str, str] = field(default_factory=dict, hash=False)
     set_identifier: str = ""
+    # upstream's `txt/force-update` provider-specific property: the TXT registry asks the planner to rewrite
+    # a record whose TXTs are incomplete; no part of the record itself, so not compared
+    force_update: bool = field(default=False, compare=False)
 
     def key(self) -> tuple[str, str, str]:
         return (self.dns_name, self.record_type, self.set_identifier)

@@ -7,7 +7,8 @@ Rows are keyed by (lower-cased FQDN with a trailing dot, set identifier) and gro
     no current records             create the best candidate of each desired type
     current records, no candidate  delete them all
     both                           per type: delete types no longer desired; update a type whose
-                                   targets or configured TTL differ; create a newly desired type only
+                                   targets or configured TTL differ (or the registry forces it);
+                                   create a newly desired type only
                                    if *every* current record of the row is owned by this owner
 
 A CNAME candidate loses to A/AAAA candidates of the same name (RFC 1034 3.6.2). The policy then filters the
@@ -118,8 +119,10 @@ def _resolve_update(current: Endpoint, candidates: Sequence[Endpoint]) -> Endpoi
 
 
 def _needs_update(desired: Endpoint, current: Endpoint) -> bool:
+    """Targets or the configured TTL differ, or the registry wants the record rewritten (`plan.go`'s
+    `shouldUpdateProviderSpecific` sees `txt/force-update` on the current record and not on the desired)."""
     ttl_changed = desired.ttl > 0 and desired.ttl != current.ttl
-    return ttl_changed or not same_targets(desired.targets, current.targets)
+    return ttl_changed or current.force_update or not same_targets(desired.targets, current.targets)
 
 
 def _plan_taken_row(row: _Row, groups: dict[str, _TypeGroup], owner_id: str, acc: _Accumulator) -> None:

@@ -10,15 +10,18 @@ old format, `<prefix><first label><suffix>.<rest>` (no type; never for AAAA nor 
 `--txt-new-format-only` (v0.16.0-v0.17); every release still reads it when no new-format TXT matches.
 
 Reading attaches the TXT labels to the matching record; a TXT without our heritage is a plain record and is
-never touched. Writing stamps our owner on creates and appends their TXTs after the records (from v0.19.0
-only the TXTs the zone lacks), and adds the matching TXTs to updates and deletes of records *we* own;
-everything else is dropped before the provider.
+never touched. A record we own whose TXTs (as the release writes them) are not all in the zone is marked for
+a forced update, which writes them: a zone written by v0.18+ and read by v0.17 gets its old-format TXTs.
+
+Writing stamps our owner on creates and appends their TXTs after the records (from v0.19.0 only the TXTs the
+zone lacks), and adds the matching TXTs to updates and deletes of records *we* own; everything else is
+dropped before the provider.
 
 Noop: no ownership at all; the provider's records and the plan pass through unchanged.
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from .endpoint import (
@@ -162,7 +165,18 @@ class TxtRegistry:
             ownership[(name, record_type, record.set_identifier)] = labels
             existing.add((record.dns_name, record.set_identifier))
         self._existing_txt = frozenset(existing)
-        return [self._labelled(ep, ownership) for ep in plain]
+        labelled = [self._labelled(ep, ownership) for ep in plain]
+        if not existing:
+            return labelled
+        names = frozenset(name for name, _ in existing)
+        return [self._migrated(ep, names) for ep in labelled]
+
+    def _migrated(self, ep: Endpoint, txt_names: frozenset[str]) -> Endpoint:
+        """`ep` marked `txt/force-update` when we own it and one of its TXT names is missing (`Records`)."""
+        if not ep.is_owned_by(self._owner_id):
+            return ep
+        missing = any(txt.dns_name not in txt_names for txt in self._txts_for(ep))
+        return replace(ep, force_update=True) if missing else ep
 
     @staticmethod
     def _labelled(ep: Endpoint, ownership: dict[tuple[str, str, str], dict[str, str]]) -> Endpoint:
