@@ -31,7 +31,7 @@ def test_ctrl_c_during_up_says_how_to_finish(endpoints: Endpoints, unique: str, 
     assert code == 130, "".join(reported) + rest
     assert rest.strip().splitlines()[-1] == (
         "interrupted: the steps reported above are done, the one under way may be half-done; "
-        "run `podid up` again to finish"
+        "`podid plan` shows what is left and `podid up` again finishes"
     )
     again = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     assert again.returncode == 0, again.stderr

@@ -22,7 +22,7 @@ EXIT_ERROR, EXIT_NOT_FOUND, EXIT_INTERRUPTED = 1, 3, 130
 # what an interrupted command leaves: every step is idempotent, so running it again finishes the work
 INTERRUPTED = {
     "up": "interrupted: the steps reported above are done, the one under way may be half-done; "
-    "run `podid up` again to finish",
+    "`podid plan` shows what is left and `podid up` again finishes",
     "down": "interrupted: the parts reported above are removed; run `podid down` again to remove the rest",
     "migrate": "interrupted: run `podid migrate` again to finish the move",
 }
