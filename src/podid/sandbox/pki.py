@@ -2,7 +2,8 @@
 
 Every HTTPS front end (ARM, Entra ID, each cluster's API server) serves a certificate signed by this CA,
 with SANs for 127.0.0.1 and localhost, so clients trust the sandbox through REQUESTS_CA_BUNDLE or a
-kubeconfig's certificate-authority-data. Keys are ECDSA P-256: TLS handshakes are cheaper than with RSA.
+kubeconfig's certificate-authority-data; the proxy (``podid.sandbox.proxy``) serves one certificate per Azure
+hostname it plays, made on first use. Keys are ECDSA P-256: TLS handshakes are cheaper than with RSA.
 """
 
 from __future__ import annotations

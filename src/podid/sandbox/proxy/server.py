@@ -101,7 +101,8 @@ def _host_port(authority: str, default: int) -> tuple[str, int]:
 
 
 class ProxyService:
-    """A ``cloud.services``-style service: ``start``/``stop``, its URL in ``url``."""
+    """The proxy of one sandbox, started by the runner after every other front end; its address in ``url``,
+    the pods' credentials in ``credentials``."""
 
     def __init__(self, cloud: Cloud, sock: socket.socket) -> None:
         self._cloud = cloud
