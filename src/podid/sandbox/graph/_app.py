@@ -9,11 +9,11 @@ managed identity can get, is Graph's 401 "Invalid audience". What the caller may
 from __future__ import annotations
 
 import json
-import re
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from podid.sandbox._url_templates import compile_template
 from podid.sandbox.graph import grants, handlers, owners
 from podid.sandbox.graph._authz import Caller
 from podid.sandbox.graph._request import GraphRequest, GraphResponse
@@ -43,10 +43,6 @@ def resource_id(arm_url: str) -> str:
     return arm_url.rstrip("/") + _OWN_PATH
 
 
-def _compile(template: str) -> re.Pattern[str]:
-    return re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template)) + "$", re.IGNORECASE)
-
-
 class GraphApi:
     """Serves ``/v1.0/{tail}`` of the Azure HTTPS app for one Cloud."""
 
@@ -55,7 +51,7 @@ class GraphApi:
         own = resource_id(cloud.settings.arm_url)
         self.audiences = GRAPH_AUDIENCES | {own, own.rstrip("/")}
         self.routes = [
-            (method, _compile(path), handler)
+            (method, compile_template(path), handler)
             for method, path, handler in handlers.ROUTES + owners.ROUTES + grants.ROUTES
         ]
 
