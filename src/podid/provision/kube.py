@@ -30,7 +30,7 @@ KubeObject = dict[str, Any]
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 20.0  # one API call; a watch gets its own server-side timeout plus this
 # connection failures are retried a little (a server restarting); a read that timed out is not: it would wait again
-RETRIES = Retry(total=3, connect=3, read=False, redirect=0, status=0, backoff_factor=0.2)
+RETRIES = Retry(3, read=False)  # urllib3's default, Retry(3), but for reads
 
 
 @dataclass(frozen=True)
