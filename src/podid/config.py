@@ -49,9 +49,6 @@ _DNS_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 MAX_IDENTITY_NAME = 128
 # AKS: "The maximum length is 80" (InvalidParameter); https://aka.ms/aks-naming-rules
 MAX_NODE_RESOURCE_GROUP = 80
-MAX_DNS_NAME = 253  # RFC 1035, without the root dot
-HELLO_LABEL = "hello"
-TXT_RECORD_PREFIX = "a-"  # external-dns's TXT registry names the A record `a-<first label>.<rest>`
 
 
 class SettingsError(ValueError):
@@ -81,10 +78,6 @@ class Settings:
         """AKS's default node resource group name (the cluster reports the real one)."""
         return f"MC_{self.resource_group}_{self.cluster_name}_{self.location}"
 
-    @property
-    def hello_host(self) -> str:
-        return f"{HELLO_LABEL}.{self.dns_domain}"
-
     def validate(self) -> Settings:
         for problem in (
             _check_group(self.resource_group),
@@ -99,9 +92,10 @@ class Settings:
         return self
 
     def _derived_problems(self) -> tuple[str | None, ...]:
-        """The names ``up`` makes from the settings, checked as Azure will check them."""
+        """The names ``up`` makes from the settings, checked as Azure will check them. The identity's limit keeps
+        the domain within 119 characters, so every record name up and verify write (at most
+        `a-<6 hex digits>.podid-verify.<domain>`, 142) stays within DNS's 253."""
         identity, node_group = self.dns_identity_name, self.node_resource_group
-        record = TXT_RECORD_PREFIX + self.hello_host  # the longest record name up writes
         return (
             None
             if len(identity) <= MAX_IDENTITY_NAME
@@ -113,10 +107,6 @@ class Settings:
             else f"resource group, cluster name and location are too long together: the node resource group "
             f"'{node_group}' has {len(node_group)} characters and AKS allows {MAX_NODE_RESOURCE_GROUP}; "
             "shorten the resource group or the cluster name",
-            None
-            if len(record) <= MAX_DNS_NAME
-            else f"DNS domain '{self.dns_domain}' is too long: the record '{record}' has {len(record)} characters "
-            f"and DNS allows {MAX_DNS_NAME}",
             _check_kubeconfig(self.kubeconfig_path),
         )
 

@@ -95,4 +95,4 @@ class Design:
 
     @property
     def hello_host(self) -> str:
-        return self.settings.hello_host
+        return f"hello.{self.domain}"
