@@ -9,9 +9,8 @@ Precedence is flags > environment > podid.toml > defaults (the tutorial's values
     export KUBECONFIG=~/.kube/$AZ_CLUSTER_NAME    # kubeconfig
 
 Everything is validated before any change, and the first problem is reported as one ``SettingsError``: each
-setting, and every name derived from them (the DNS identity, the node resource group, the hello record and its
-TXT ownership record, the kubeconfig path), against Azure's naming rules, so that ``up`` never stops half-way on
-a name Azure refuses.
+setting, and every name derived from them (the DNS identity, the node resource group, the kubeconfig path),
+against Azure's naming rules, so that ``up`` never stops half-way on a name Azure refuses.
 """
 
 from __future__ import annotations
