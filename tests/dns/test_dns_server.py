@@ -1,7 +1,8 @@
 """The sandbox's authoritative DNS server, asked with dnspython (and dig when installed): every record type,
 CNAME chasing inside the zone, wildcards, empty non-terminals, NXDOMAIN and NODATA with the SOA, referrals
 below a delegation, REFUSED outside the zones, TC over UDP with the full answer over TCP, answers that follow
-ARM writes at once, and same-named zones in two resource groups."""
+ARM writes at once, and same-named zones in two resource groups: different name-server sets, each answering
+with its own zone at its loopback address."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from azure.mgmt.dns import DnsManagementClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 
 from podid.sandbox import Endpoints
+from podid.sandbox.dns import name_server_address
 
 BIG_TXT = [{"value": [f"{index:02d}" + "x" * 200]} for index in range(20)]
 
@@ -51,10 +53,12 @@ def served(dns_client: DnsManagementClient, resource_client: ResourceManagementC
     return zone
 
 
-def ask(endpoints: Endpoints, name: str, rdtype: str, *, tcp: bool = False) -> dns.message.Message:
+def ask(
+    endpoints: Endpoints, name: str, rdtype: str, *, tcp: bool = False, host: str | None = None
+) -> dns.message.Message:
     query = dns.message.make_query(name, rdtype)
     send = dns.query.tcp if tcp else dns.query.udp
-    return send(query, endpoints.dns_host, port=endpoints.dns_port, timeout=5)
+    return send(query, host or endpoints.dns_host, port=endpoints.dns_port, timeout=5)
 
 
 def texts(response: dns.message.Message) -> list[str]:
@@ -154,7 +158,7 @@ def test_answers_follow_arm_writes(
     assert ask(endpoints, name, "A").rcode() == dns.rcode.NXDOMAIN
 
 
-def test_same_zone_name_in_two_groups_answers_from_the_first(
+def test_same_zone_name_in_two_groups_answers_per_name_server_set(
     endpoints: Endpoints, dns_client: DnsManagementClient, resource_client: ResourceManagementClient, unique: str
 ) -> None:
     zone = f"{unique}.twice.internal"
@@ -168,8 +172,16 @@ def test_same_zone_name_in_two_groups_answers_from_the_first(
             first_servers = created.name_servers
     assert created.name_servers != first_servers
     assert texts(ask(endpoints, f"www.{zone}", "A")) == ["10.0.0.1"]
+    # each zone's own name servers answer with it (a loopback address per name-server set)
+    first_host, second_host = name_server_address(first_servers[0]), name_server_address(created.name_servers[0])
+    assert first_host and second_host and first_host != second_host
+    assert texts(ask(endpoints, f"www.{zone}", "A", host=first_host)) == ["10.0.0.1"]
+    assert texts(ask(endpoints, f"www.{zone}", "A", host=second_host, tcp=True)) == ["10.0.0.2"]
+    assert [server.split(".")[0] for server in first_servers] == [f"ns{i}-{first_host[-1]:0>2}" for i in range(1, 5)]
     dns_client.zones.begin_delete(f"{unique}-first", zone).result()
     assert texts(ask(endpoints, f"www.{zone}", "A")) == ["10.0.0.2"]
+    assert ask(endpoints, f"www.{zone}", "A", host=first_host).rcode() == dns.rcode.REFUSED  # hosts it no more
+    assert texts(ask(endpoints, f"www.{zone}", "A", host=second_host)) == ["10.0.0.2"]
 
 
 def test_malformed_queries_get_formerr_or_nothing(endpoints: Endpoints, served: str) -> None:

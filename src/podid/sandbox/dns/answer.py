@@ -59,7 +59,7 @@ class ZoneView(Protocol):
     def name_exists(self, name: str) -> bool: ...
 
 
-Serving = Callable[[str], ZoneView | None]
+Serving = Callable[[str, int | None], ZoneView | None]  # (query name, name-server set asked or None)
 
 
 class Resolver:
@@ -69,7 +69,8 @@ class Resolver:
         self._serving = serving
         self._rdata: WeakKeyDictionary[Any, list[dns.rdata.Rdata]] = WeakKeyDictionary()
 
-    def respond(self, query: dns.message.Message) -> dns.message.Message:
+    def respond(self, query: dns.message.Message, name_server_set: int | None = None) -> dns.message.Message:
+        """The answer of the sandbox's name servers, or of Azure DNS's name-server set ``name_server_set``."""
         response = dns.message.make_response(query)
         if query.opcode() != dns.opcode.QUERY:
             response.set_rcode(dns.rcode.NOTIMP)
@@ -78,7 +79,8 @@ class Resolver:
             response.set_rcode(dns.rcode.FORMERR)
             return response
         question = query.question[0]
-        zone = self._serving(question.name.to_text()) if question.rdclass == dns.rdataclass.IN else None
+        in_class = question.rdclass == dns.rdataclass.IN
+        zone = self._serving(question.name.to_text(), name_server_set) if in_class else None
         if zone is None:
             response.set_rcode(dns.rcode.REFUSED)
             return response

@@ -7,6 +7,7 @@ non-terminal (``b`` when only ``a.b`` exists) answers NODATA rather than NXDOMAI
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,8 @@ from podid.sandbox.arm.dns.records import APEX, relative_key
 
 if TYPE_CHECKING:
     from podid.sandbox.arm.dns.models import RecordSet, Zone
+
+_NAME_SERVER = re.compile(r"^ns[1-4]-0*(\d+)\.azure-dns\.(?:com|net|org|info)\.?$")
 
 
 def _ancestors(key: str) -> Iterator[str]:
@@ -108,14 +111,27 @@ class DnsIndex:
         if not serving:
             del self._by_name[records.zone.name.lower()]
 
-    def zones_named(self, name: str) -> int:
-        return len(self._by_name.get(name.lower(), ()))
+    def name_server_sets(self, name: str) -> set[int | None]:
+        """The name-server sets the zones of this name are on."""
+        return {
+            name_server_number(self._zones[zone_id].zone.name_servers[0])
+            for zone_id in self._by_name.get(name.lower(), ())
+        }
 
-    def serving(self, fqdn: str) -> ZoneRecords | None:
-        """The zone whose name is the longest suffix of ``fqdn``; same-named zones: the first created."""
+    def serving(self, fqdn: str, name_server_set: int | None = None) -> ZoneRecords | None:
+        """The zone whose name is the longest suffix of ``fqdn``: among same-named zones the first created, or
+        the one whose name servers are set ``name_server_set`` (``ns1-0N…``) when the query went to that set."""
         labels = fqdn.rstrip(".").lower().split(".")
         for start in range(len(labels)):
-            ids = self._by_name.get(".".join(labels[start:]))
-            if ids:
-                return self._zones[ids[0]]
+            zones = [self._zones[zone_id] for zone_id in self._by_name.get(".".join(labels[start:]), ())]
+            if name_server_set is not None:
+                zones = [zone for zone in zones if name_server_number(zone.zone.name_servers[0]) == name_server_set]
+            if zones:
+                return zones[0]
         return None
+
+
+def name_server_number(name_server: str) -> int | None:
+    """N of an Azure DNS name server ``ns{1-4}-0N.azure-dns.{com,net,org,info}.``, None for another host."""
+    found = _NAME_SERVER.match(name_server.lower())
+    return int(found.group(1)) if found else None

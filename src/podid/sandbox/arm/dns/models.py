@@ -289,9 +289,10 @@ class DnsBackend:
 
     # lookups for the DNS wire server (no limits: they are not ARM requests)
 
-    def serving(self, fqdn: str) -> ZoneRecords | None:
-        """The zone that answers for ``fqdn`` (longest suffix; the first created among same-named zones)."""
-        return self.index.serving(fqdn)
+    def serving(self, fqdn: str, name_server_set: int | None = None) -> ZoneRecords | None:
+        """The zone that answers for ``fqdn`` (longest suffix; among same-named zones the first created, or the
+        one name-server set ``name_server_set`` hosts)."""
+        return self.index.serving(fqdn, name_server_set)
 
     # internals
 
@@ -336,8 +337,10 @@ class DnsBackend:
             raise ZoneThrottled(zone.zone.name, kind, retry_after)
 
     def _name_servers(self, name: str) -> tuple[str, ...]:
-        # a stable server set per name; a second zone of the same name gets another one, as on Azure
-        number = (zlib.crc32(name.lower().encode()) + self.index.zones_named(name)) % 9 + 1
+        # a stable server set per name; another zone of the same name gets a set none of them is on, as on Azure
+        start, taken = zlib.crc32(name.lower().encode()), self.index.name_server_sets(name)
+        numbers = [(start + step) % 9 + 1 for step in range(9)]
+        number = next((candidate for candidate in numbers if candidate not in taken), numbers[0])
         return tuple(f"ns{i}-0{number}.{domain}." for i, domain in enumerate(_NAME_SERVER_DOMAINS, start=1))
 
     def _apex_sets(self, zone: Zone) -> list[RecordSet]:
