@@ -6,12 +6,15 @@ v0.18+ write the new format alone; every release reads the old format when no ne
 AAAA); an owned record missing a TXT the release writes is forced through an update that writes it (a
 v0.18+ zone read by v0.17 gets its old-format TXTs); up to v0.18 creates re-send TXTs the zone already has,
 from v0.19.0 they do not; the record types a TXT name carries; noop passes records and changes through with
-no owner.
+no owner; the registries a release accepts but this sandbox lacks are one ConfigError.
 """
 
 import pytest
 
+from podid.workloads.externaldns.config import parse_args
 from podid.workloads.externaldns.endpoint import Endpoint
+from podid.workloads.externaldns.errors import ConfigError
+from podid.workloads.externaldns.execute import build_registry
 from podid.workloads.externaldns.plan import Changes, calculate
 from podid.workloads.externaldns.policy import sync
 from podid.workloads.externaldns.provider.inmemory import InMemoryProvider
@@ -173,3 +176,16 @@ def test_noop_registry_has_no_owner_and_passes_everything_through():
     assert [r.record_type for r in registry.records()] == ["TXT"]  # a registry TXT is a plain record here
     registry.apply_changes(Changes(create=(APP,)))
     assert provider.applied[-1] == Changes(create=(APP,))
+
+
+@pytest.mark.parametrize(("registry", "kind"), [("txt", TxtRegistry), ("noop", NoopRegistry)])
+def test_build_registry(registry, kind):
+    config = parse_args(["--source=service", "--provider=inmemory", f"--registry={registry}"])
+    assert isinstance(build_registry(config, Recorder()), kind)
+
+
+def test_registries_without_a_backend_here_are_refused():
+    config = parse_args(["--source=service", "--provider=inmemory", "--registry=crd"])
+    with pytest.raises(ConfigError) as raised:
+        build_registry(config, Recorder())
+    assert str(raised.value) == "--registry=crd is not available in this sandbox (only txt and noop)"

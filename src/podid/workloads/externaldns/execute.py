@@ -2,9 +2,9 @@
 
 Order as upstream: the flags validated, the sources (informers listed and watching, up to 60 s for their
 first list), then the provider from azure.json, the registry and the controller, each as the release played
-(`config.release`) builds it. `--once` runs one cycle; otherwise the
-controller loops until `stop` is set. With `--events`, every watched change asks the controller for an early
-cycle (at most one per `--min-event-sync-interval`, see controller.py); `--interval` stays the full resync.
+(`config.release`) builds it. `--once` runs one cycle; otherwise the controller loops until `stop` is set.
+With `--events`, every watched change asks the controller for an early cycle (when it runs: controller.py);
+`--interval` stays the full resync.
 
 Failures that stop external-dns are logged once at `fatal` and give exit code 1, as `log.Fatal` does.
 """
