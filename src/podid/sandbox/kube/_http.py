@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from podid.sandbox.kube import _rest, _reviews, _streams, _subresources
+from podid.sandbox.kube import _events_api, _rest, _reviews, _streams, _subresources
 from podid.sandbox.kube._cluster import STATUS_KINDS
 from podid.sandbox.kube._context import ApiContext
 from podid.sandbox.kube._encoding import dumps
@@ -171,6 +171,8 @@ async def _verb(context: ApiContext, request: web.Request, target: _rest.Target)
         raise method_not_allowed()  # namespaced kinds are created and deleted in bulk per namespace only
     if target.subresource == "scale":
         return await _subresources.scale(context, request, target)
+    if target.rt.group == "events.k8s.io":
+        return await _events_api.serve(context, request, target)
     if target.rt.kind == "SelfSubjectAccessReview" and method == "POST":
         return await _reviews.self_subject_access_review(context, request, target.rt)
     if target.rt.kind == "SelfSubjectRulesReview" and method == "POST":

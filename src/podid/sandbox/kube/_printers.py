@@ -23,6 +23,7 @@ from podid.sandbox.kube._columns import (
     or_none,
     wide,
 )
+from podid.sandbox.kube._event_versions import EVENTS_API_VERSION, to_core
 from podid.sandbox.kube._objects import Obj, as_dict, as_int, as_list, as_str, dig, labels_of, parse_time
 from podid.sandbox.kube._pod_printer import POD_PRINTER
 from podid.sandbox.kube._selectors import SelectorError, selector_from_map, selector_from_object
@@ -176,6 +177,8 @@ def _node_row(node: Obj, now: datetime) -> list[Any]:
 
 
 def _event_row(event: Obj, now: datetime) -> list[Any]:
+    if event.get("apiVersion") == EVENTS_API_VERSION:  # one printer for both versions, as upstream's internal type
+        event = to_core(event)
     first = age(event.get("firstTimestamp") or event.get("eventTime"), now)
     last = age(event["lastTimestamp"], now) if event.get("lastTimestamp") else first
     count = as_int(event.get("count")) or 1  # singleton events of the events.k8s.io API carry no count

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +41,15 @@ class Target:
     namespace: str  # "" for cluster-scoped resources and lists across namespaces
     name: str  # "" for collections
     subresource: str
+
+
+@dataclass(frozen=True)
+class View:
+    """Another version of a stored kind, as served (events.k8s.io/v1 Events are core/v1 Events): its type and the
+    conversion of a stored object into it."""
+
+    rt: ResourceType
+    convert: Callable[[Obj], Obj]
 
 
 @dataclass
@@ -107,7 +117,8 @@ def _accepts(request: web.Request, kind: str) -> bool:
 # reads
 
 
-def list_response(context: ApiContext, request: web.Request, target: Target) -> web.Response:
+def list_response(context: ApiContext, request: web.Request, target: Target, view: View | None = None) -> web.Response:
+    """The objects of ``target`` (as ``view`` shows them, when given)."""
     cluster = context.cluster
     items = cluster.list_objects(
         target.rt,
@@ -116,10 +127,13 @@ def list_response(context: ApiContext, request: web.Request, target: Target) -> 
         request.query.get("fieldSelector", ""),
     )
     result = _page(items, cluster.objects.resource_version, request)
+    shown = view.rt if view is not None else target.rt
+    if view is not None:
+        result.items = [view.convert(obj) for obj in result.items]
     if _accepts(request, "Table"):
         now = cluster.clock.utcnow()
         table = render_table(
-            target.rt,
+            shown,
             result.items,
             now=now,
             resource_version=str(result.resource_version),
@@ -134,7 +148,7 @@ def list_response(context: ApiContext, request: web.Request, target: Target) -> 
         partial = [_partial(obj) for obj in result.items]
         body = {"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1", "metadata": metadata}
         return json_response({**body, "items": partial})
-    head = {"kind": target.rt.list_kind, "apiVersion": target.rt.api_version, "metadata": metadata}
+    head = {"kind": shown.list_kind, "apiVersion": shown.api_version, "metadata": metadata}
     return _bytes_response(context.encoding.document(head, result.items))
 
 
@@ -179,7 +193,7 @@ def object_response(
 # writes
 
 
-def _dry_run(request: web.Request) -> bool:
+def dry_run(request: web.Request) -> bool:
     values = request.query.getall("dryRun", [])
     if any(v != "All" for v in values):
         raise bad_request(f"Invalid dry run value: {values}")
@@ -189,7 +203,7 @@ def _dry_run(request: web.Request) -> bool:
 async def create(context: ApiContext, request: web.Request, target: Target) -> web.Response:
     body = await read_body(request, target.rt)
     confirm_no_escalation(context.authorizer, request, target.rt, body, None)
-    created = context.cluster.create_object(target.rt, target.namespace, body, dry_run=_dry_run(request))
+    created = context.cluster.create_object(target.rt, target.namespace, body, dry_run=dry_run(request))
     return object_response(context, request, target, created, 201)
 
 
@@ -200,7 +214,7 @@ async def update(context: ApiContext, request: web.Request, target: Target) -> w
     old = context.cluster.find(target.rt, target.namespace, target.name)
     confirm_no_escalation(context.authorizer, request, target.rt, body, old)
     updated = context.cluster.update_object(
-        target.rt, target.namespace, target.name, body, subresource=target.subresource, dry_run=_dry_run(request)
+        target.rt, target.namespace, target.name, body, subresource=target.subresource, dry_run=dry_run(request)
     )
     return object_response(context, request, target, updated)
 
@@ -212,18 +226,18 @@ async def patch(context: ApiContext, request: web.Request, target: Target) -> we
     body = await request.read()
     content_type = request.headers.get("Content-Type")
     current = cluster.find(target.rt, target.namespace, target.name)
-    dry_run = _dry_run(request)
+    dry = dry_run(request)
     if current is None and (content_type or "").startswith(APPLY_PATCH):
         applied = apply_patch({}, body, content_type, target.rt)  # server-side apply of a new object
         confirm_no_escalation(context.authorizer, request, target.rt, applied, None)
-        created = cluster.create_object(target.rt, target.namespace, applied, dry_run=dry_run)
+        created = cluster.create_object(target.rt, target.namespace, applied, dry_run=dry)
         return object_response(context, request, target, created, 201)
     if current is None:
         current = cluster.read(target.rt, target.namespace, target.name)
     patched = apply_patch(current, body, content_type, target.rt)
     confirm_no_escalation(context.authorizer, request, target.rt, patched, current)
     updated = cluster.update_object(
-        target.rt, target.namespace, target.name, patched, subresource=target.subresource, dry_run=dry_run
+        target.rt, target.namespace, target.name, patched, subresource=target.subresource, dry_run=dry
     )
     return object_response(context, request, target, updated)
 
@@ -280,7 +294,7 @@ async def _delete_options(request: web.Request) -> DeleteOptions:
     options = DeleteOptions.from_body(
         as_dict(body), request.query.get("gracePeriodSeconds"), request.query.get("propagationPolicy")
     )
-    options.dry_run = options.dry_run or _dry_run(request)
+    options.dry_run = options.dry_run or dry_run(request)
     return options
 
 

@@ -18,7 +18,7 @@ from aiohttp import web
 from podid.sandbox.kube._context import ApiContext
 from podid.sandbox.kube._encoding import dumps
 from podid.sandbox.kube._objects import Obj, as_dict, as_list, as_str, dig, labels_of
-from podid.sandbox.kube._rest import JSON, Target, flag
+from podid.sandbox.kube._rest import JSON, Target, View, flag
 from podid.sandbox.kube._selectors import SelectorError, parse_field_selector, parse_label_selector
 from podid.sandbox.kube._status import bad_request
 from podid.sandbox.kube._tables import render_table
@@ -48,7 +48,10 @@ def _matcher(target: Target, label_selector: str, field_selector: str) -> Callab
     return matches
 
 
-async def watch(context: ApiContext, request: web.Request, target: Target) -> web.StreamResponse:
+async def watch(
+    context: ApiContext, request: web.Request, target: Target, view: View | None = None
+) -> web.StreamResponse:
+    """Changes to the objects of ``target`` (as ``view`` shows them, when given)."""
     cluster = context.cluster
     query = request.query
     matches = _matcher(target, query.get("labelSelector", ""), query.get("fieldSelector", ""))
@@ -72,7 +75,7 @@ async def watch(context: ApiContext, request: web.Request, target: Target) -> we
                 continue
             except StopAsyncIteration:
                 break
-            await response.write(_line(context, target, event, table))
+            await response.write(_line(context, target, event, table, view))
     except (ConnectionResetError, asyncio.CancelledError):
         pass
     finally:
@@ -82,13 +85,16 @@ async def watch(context: ApiContext, request: web.Request, target: Target) -> we
     return response
 
 
-def _line(context: ApiContext, target: Target, event: Obj, table: bool) -> bytes:
+def _line(context: ApiContext, target: Target, event: Obj, table: bool, view: View | None) -> bytes:
     if event["type"] == "ERROR":
         return dumps(event) + b"\n"
+    obj = view.convert(event["object"]) if view is not None else event["object"]
     if table:
-        rendered = render_table(target.rt, [event["object"]], now=context.cluster.clock.utcnow())
+        rendered = render_table(view.rt if view else target.rt, [obj], now=context.cluster.clock.utcnow())
         return dumps({"type": event["type"], "object": rendered}) + b"\n"
-    return context.encoding.event(event["type"], event["object"])
+    if view is not None:
+        return dumps({"type": event["type"], "object": obj}) + b"\n"
+    return context.encoding.event(event["type"], obj)
 
 
 # logs
