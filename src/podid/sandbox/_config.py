@@ -35,7 +35,7 @@ class SandboxConfig:
     proxy_port: int = 0  # the HTTP proxy playing Azure's hostnames (podid.sandbox.proxy): any free port
     seed: int | None = None
     dns_rate_limits: bool = False  # enforce Azure DNS per-zone request limits (429 + Retry-After)
-    nmi_wait: bool = False  # NMI's real 80 s wait before "no identity" instead of an immediate 400
+    nmi_wait: bool = False  # standard mode: NMI's real 80 s wait before "no identity" instead of an immediate 400
     nmi_mode: str = "managed"  # "managed" as the AKS add-on runs NMI, "standard" (MIC) as a self-installed one
     nmi_retry_after: bool = False  # NMI's --set-retry-after-header: 503 and Retry-After instead of 404
 
