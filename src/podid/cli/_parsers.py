@@ -79,7 +79,7 @@ def settings_options() -> argparse.ArgumentParser:
 
 def sandbox_ports(parser: argparse.ArgumentParser) -> None:
     """The sandbox's ports, for the commands that may start it (env PODID_ARM_PORT …; default: its last ones)."""
-    for port in ("--arm-port", "--imds-port", "--dns-port", "--kube-port-base"):
+    for port in ("--arm-port", "--imds-port", "--dns-port", "--kube-port-base", "--proxy-port"):
         variable = "PODID_" + port[2:].replace("-", "_").upper()
         parser.add_argument(port, type=int, help=f"When the sandbox starts: 0 picks any free port ({variable}).")
 

@@ -50,6 +50,7 @@ PORTS = (
     Port("imds_port", "PODID_IMDS_PORT", "IMDS"),
     Port("dns_port", "PODID_DNS_PORT", "DNS"),
     Port("kube_port_base", "PODID_KUBE_PORT_BASE", "Kubernetes API servers from"),
+    Port("proxy_port", "PODID_PROXY_PORT", "proxy"),
 )
 
 
@@ -104,6 +105,7 @@ def _previous_ports(directory: Path) -> dict[str, int]:
         "arm_port": urlsplit(endpoints.get("arm_url") or "").port,
         "imds_port": urlsplit(endpoints.get("imds_url") or "").port,
         "dns_port": endpoints.get("dns_port"),
+        "proxy_port": urlsplit(endpoints.get("proxy_url") or "").port,
     }
     return {name: int(port) for name, port in found.items() if port}
 
@@ -127,7 +129,12 @@ def _check_free(host: str, ports: dict[str, int]) -> None:
     """Name a port in use, and how to choose another, before the sandbox fails on it."""
     from podid.sandbox._config import DEFAULT_ARM_PORT, DEFAULT_DNS_PORT, DEFAULT_IMDS_PORT
 
-    defaults = {"arm_port": DEFAULT_ARM_PORT, "imds_port": DEFAULT_IMDS_PORT, "dns_port": DEFAULT_DNS_PORT}
+    defaults = {
+        "arm_port": DEFAULT_ARM_PORT,
+        "imds_port": DEFAULT_IMDS_PORT,
+        "dns_port": DEFAULT_DNS_PORT,
+        "proxy_port": 0,  # any free one, the first time
+    }
     for port in PORTS:
         number = ports.get(port.setting, defaults.get(port.setting, 0))
         kinds = (socket.SOCK_STREAM, socket.SOCK_DGRAM) if port.setting == "dns_port" else (socket.SOCK_STREAM,)
@@ -221,6 +228,7 @@ def _status_data(directory: Path, endpoints: dict[str, Any] | None, is_running: 
             "authority": endpoints["authority"],
             "imds": endpoints.get("imds_url") or None,
             "dns": f"{endpoints['dns_host']}:{endpoints['dns_port']}" if endpoints.get("dns_port") else None,
+            "proxy": endpoints.get("proxy_url") or None,  # Azure's own hostnames (podid sandbox env --proxy)
         },
         "caBundle": endpoints["ca_bundle"],
     }

@@ -30,6 +30,7 @@ def parse(argv: Sequence[str] | None = None) -> tuple[SandboxConfig, str]:
     parser.add_argument("--imds-port", type=int, default=DEFAULT_IMDS_PORT)
     parser.add_argument("--dns-port", type=int, default=DEFAULT_DNS_PORT)
     parser.add_argument("--kube-port-base", type=int, default=DEFAULT_KUBE_PORT_BASE)
+    parser.add_argument("--proxy-port", type=int, default=0)
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--dns-rate-limits", action="store_true")
     parser.add_argument("--nmi-wait", action="store_true")
@@ -44,6 +45,7 @@ def parse(argv: Sequence[str] | None = None) -> tuple[SandboxConfig, str]:
         imds_port=args.imds_port,
         dns_port=args.dns_port,
         kube_port_base=args.kube_port_base,
+        proxy_port=args.proxy_port,
         seed=args.seed,
         dns_rate_limits=args.dns_rate_limits,
         nmi_wait=args.nmi_wait,
