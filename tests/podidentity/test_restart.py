@@ -1,7 +1,7 @@
 """Pod identity across a sandbox restart (a sandbox of its own, on the same data directory twice).
 
 Covers: after a restart, a bound pod still gets its identity's token from NMI (the add-on's state and NMI's
-caches come back), and MIC assigns identities to pods created after the restart.
+caches come back), and a pod created after the restart gets it too.
 """
 
 from __future__ import annotations
