@@ -3,8 +3,9 @@ sandbox's own address, and IMDS tokens through the proxy with pods' credentials.
 
 ARM: worker processes (spawned: no GIL shared with the sandbox), each with threads holding one keep-alive
 ``requests.Session`` (one CONNECT tunnel each when proxied), list resource groups as the operator for a few
-seconds, saturated. IMDS: one bound pod per client, each asking for a token every ``--interval`` seconds through
-``http://<pod credential>@proxy`` (the proxy serves one plain request per connection, as IMDS clients send it).
+seconds, saturated. IMDS: one bound pod per client, each asking for a token every ``--interval`` seconds, first
+directly from the pod's IP (keep-alive), then through ``http://<pod credential>@proxy`` (one request per
+connection: the proxy forwards one plain request per connection).
 
 Targets: ARM through the proxy >= 1,000 GET/s with p99 < 25 ms; IMDS tokens through the proxy p99 <= 10 ms.
 
@@ -22,8 +23,10 @@ import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the test suite's client builders
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/nmi.py's cluster set-up
@@ -68,25 +71,48 @@ def _arm_worker(job: ArmJob, threads: int) -> list[float]:
         return [value for values in pool.map(_arm_thread, [job] * threads) for value in values]
 
 
-def _imds_client(proxy: str, seconds: float, interval: float) -> list[float]:
+@dataclass(frozen=True)
+class Pod:
+    ip: str
+    proxy_url: str  # the proxy with the pod's credential
+
+
+class _FromAddress(HTTPAdapter):
+    """Connections that leave from one address: a pod calling IMDS directly, as NMI expects on a node."""
+
+    def __init__(self, ip: str) -> None:
+        self._ip = ip
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, source_address=(self._ip, 0), **kwargs)
+
+
+def _imds_client(pod: Pod, direct_url: str | None, seconds: float, interval: float) -> list[float]:
+    """Token requests from one pod: to the sandbox's IMDS address from the pod's IP (``direct_url``), or to
+    169.254.169.254 through the proxy with the pod's credential."""
     latencies: list[float] = []
     deadline = time.perf_counter() + seconds
     with requests.Session() as session:
         session.trust_env = False
-        session.proxies = {"http": proxy}
+        if direct_url:
+            session.mount("http://", _FromAddress(pod.ip))
+        else:
+            session.proxies = {"http": pod.proxy_url}
+        url = (direct_url or "http://169.254.169.254") + TOKEN_QUERY
         while time.perf_counter() < deadline:
             started = time.perf_counter()
-            response = session.get("http://169.254.169.254" + TOKEN_QUERY, headers={"Metadata": "true"}, timeout=30)
+            response = session.get(url, headers={"Metadata": "true"}, timeout=30)
             if response.status_code != 200:
-                raise SystemExit(f"IMDS through the proxy: {response.status_code} {response.text}")
+                raise SystemExit(f"IMDS token: {response.status_code} {response.text}")
             latencies.append(time.perf_counter() - started)
             time.sleep(max(0.0, interval - (time.perf_counter() - started)))
     return latencies
 
 
-def _imds_worker(proxies: list[str], seconds: float, interval: float) -> list[float]:
-    with ThreadPoolExecutor(len(proxies)) as pool:
-        results = pool.map(lambda proxy: _imds_client(proxy, seconds, interval), proxies)
+def _imds_worker(pods: list[Pod], direct_url: str | None, seconds: float, interval: float) -> list[float]:
+    with ThreadPoolExecutor(len(pods)) as pool:
+        results = pool.map(lambda pod: _imds_client(pod, direct_url, seconds, interval), pods)
         return [value for values in results for value in values]
 
 
@@ -133,13 +159,19 @@ def imds_figures(
         core.create_namespaced_pod(NAMESPACE, pod_manifest(f"pod-{index}"))
     running_ips(core, args.pods)
     proxy = sandbox.proxy
-    urls = [
-        proxy.url.replace("http://", f"http://{proxy.credentials.for_pod(pod.status.pod_ip, pod.metadata.uid)}@")
+    pods = [
+        Pod(
+            pod.status.pod_ip,
+            proxy.url.replace("http://", f"http://{proxy.credentials.for_pod(pod.status.pod_ip, pod.metadata.uid)}@"),
+        )
         for pod in core.list_namespaced_pod(NAMESPACE).items
     ]
-    pool.submit(_imds_worker, urls, 1.0, args.interval).result()  # warm up: NMI's token cache
-    latencies = pool.submit(_imds_worker, urls, args.seconds, args.interval).result()
-    return describe("IMDS token via proxy", latencies, args.seconds)
+    imds_url = sandbox.endpoints.imds_url
+    pool.submit(_imds_worker, pods, imds_url, 1.0, args.interval).result()  # warm up: NMI's token cache
+    for name, direct_url in (("IMDS token direct", imds_url), ("IMDS token via proxy", None)):
+        latencies = pool.submit(_imds_worker, pods, direct_url, args.seconds, args.interval).result()
+        figures = describe(name, latencies, args.seconds)
+    return figures  # the proxied run's
 
 
 def main() -> None:
