@@ -2,7 +2,7 @@
 
 Covers: a bound pod's credential gets that pod's identity's token, by a raw request and by azure-identity's
 ManagedIdentityCredential with no arguments; an unbound pod's gets NMI's 404 for no identity; no credential is
-the machine's own request, which NMI answers as from no pod (500).
+the machine's own request, which NMI answers as from no pod (500); a pod's HTTPS tunnels leave from its address.
 """
 
 from __future__ import annotations
@@ -68,3 +68,18 @@ def test_an_unbound_pods_credential_gets_no_token(proxy: ProxyService, addon_clu
 def test_without_a_credential_the_caller_is_no_pod(endpoints: Endpoints, addon_cluster: Cluster) -> None:
     result = run_program("imds_token.py", {"HTTP_PROXY": endpoints.proxy_url})
     assert (result["status"], result["body"]) == (500, "pod list is empty\n")
+
+
+def test_a_pods_https_requests_leave_from_the_pod(
+    endpoints: Endpoints, proxy: ProxyService, addon_cluster: Cluster, identity: Any
+) -> None:
+    """Through the proxy with a pod's credential, a tunnel reaches the sandbox from the pod's address too: the
+    control surface, which the owner reaches with its token, refuses the pod whatever it carries."""
+    url = pod_proxy(proxy, addon_cluster, "https-caller", {"aadpodidbinding": "someone-else"})
+    control = "https://management.azure.com/_sandbox/metrics"
+    env = {"REQUESTS_CA_BUNDLE": endpoints.ca_bundle}
+    owner = run_program("get.py", {**env, "HTTPS_PROXY": endpoints.proxy_url}, control, endpoints.control_token)
+    assert owner["status"] == 200
+    pod = run_program("get.py", {**env, "HTTPS_PROXY": url}, control, endpoints.control_token)
+    assert pod["status"] == 403
+    assert json.loads(pod["body"])["error"]["message"] == "The sandbox's control surface does not answer pods."
