@@ -1,4 +1,5 @@
-"""IMDS at 169.254.169.254 through the proxy: the pod whose credential the proxy URL carries is the caller.
+"""A pod's credential in the proxy URL makes the proxy act for that pod, from the pod's address: IMDS at
+169.254.169.254 answers as NMI answers that pod.
 
 Covers: a bound pod's credential gets that pod's identity's token, by a raw request and by azure-identity's
 ManagedIdentityCredential with no arguments; an unbound pod's gets NMI's 404 for no identity; no credential is
