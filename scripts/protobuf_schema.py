@@ -95,6 +95,7 @@ ROOTS = [
     "authorization.SelfSubjectAccessReview",
     "authorization.SelfSubjectRulesReview",
     "authentication.TokenRequest",
+    "authentication.SelfSubjectReview",
     "autoscaling.Scale",
     "meta.DeleteOptions",
 ]

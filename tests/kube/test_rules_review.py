@@ -4,7 +4,8 @@ Covers: a service account lists the rules of its Role in that namespace only, pl
 authenticated user holds; the local admin (system:masters) gets ``*.*`` and ``*`` first; the kubernetes client
 reads the same review; a binding to a missing Role is an ``evaluationError`` while the other rules are still
 listed; a review without a namespace is a 400; the review collection cannot be read (405 MethodNotAllowed); the
-oldest and newest kubectl installed list rules too.
+oldest and newest kubectl installed list rules too; ``kubectl auth whoami`` (SelfSubjectReview, v1 and v1beta1) names
+the caller and its groups, for the admin and for a service account.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pytest
 import requests
 from kubernetes import client as k8s
 
-from tests.kube.conftest import VERSIONED_KUBECTL, KubeCluster, Kubectl, write_kubeconfig
+from tests.kube.conftest import KUBECTL, VERSIONED_KUBECTL, KubeCluster, Kubectl, write_kubeconfig
 from tests.kube.rbac_objects import account_client, account_token, binding_manifest, role_manifest
 
 REVIEWS = "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews"
@@ -97,3 +98,30 @@ def test_oldest_and_newest_kubectl_list_rules(binary: Path, kube: KubeCluster, t
     kubectl = Kubectl(kube.kubeconfig, tmp_path / "cache", binary=str(binary))
     listed = rows(kubectl("auth", "can-i", "--list", "-n", "default"))
     assert listed[0] == ["*.*", "[]", "[]", "[*]"]
+
+
+@pytest.mark.parametrize("binary", [KUBECTL, *map(str, VERSIONED_KUBECTL[:1] + VERSIONED_KUBECTL[-1:])])
+def test_kubectl_auth_whoami(binary: str, kube: KubeCluster, tmp_path: Path) -> None:
+    kubectl = Kubectl(kube.kubeconfig, tmp_path / "cache", binary=binary)
+    lines = kubectl("auth", "whoami").splitlines()
+    assert lines[0].split() == ["ATTRIBUTE", "VALUE"]
+    assert lines[2].split(maxsplit=1) == ["Groups", "[system:masters system:authenticated]"]
+
+
+def test_a_service_account_learns_who_it_is(core: k8s.CoreV1Api, kube: KubeCluster, namespace: str) -> None:
+    token = account_token(core, namespace, "self")
+    headers = {"Authorization": f"Bearer {token}"}
+    url = kube.access.server_url + "/apis/authentication.k8s.io/v1/selfsubjectreviews"
+    answer = requests.post(url, json={}, headers=headers, verify=kube.ca_cert, timeout=10)
+    assert answer.status_code == 201
+    assert answer.json() == {
+        "kind": "SelfSubjectReview",
+        "apiVersion": "authentication.k8s.io/v1",
+        "metadata": {"creationTimestamp": None},
+        "status": {
+            "userInfo": {
+                "username": f"system:serviceaccount:{namespace}:self",
+                "groups": ["system:serviceaccounts", f"system:serviceaccounts:{namespace}", "system:authenticated"],
+            }
+        },
+    }

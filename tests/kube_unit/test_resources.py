@@ -74,7 +74,7 @@ def test_api_versions_and_group_list():
     names = [g["name"] for g in groups["groups"]]
     assert names == [
         "apps", "batch", "events.k8s.io", "apiextensions.k8s.io", "networking.k8s.io", "rbac.authorization.k8s.io",
-        "authorization.k8s.io", "aadpodidentity.k8s.io",
+        "authorization.k8s.io", "authentication.k8s.io", "aadpodidentity.k8s.io",
     ]  # fmt: skip
     aad = groups["groups"][-1]
     assert aad["versions"] == [{"groupVersion": "aadpodidentity.k8s.io/v1", "version": "v1"}]

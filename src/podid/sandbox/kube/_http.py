@@ -177,6 +177,8 @@ async def _verb(context: ApiContext, request: web.Request, target: _rest.Target)
         return await _reviews.self_subject_access_review(context, request, target.rt)
     if target.rt.kind == "SelfSubjectRulesReview" and method == "POST":
         return await _reviews.self_subject_rules_review(context, request, target.rt)
+    if target.rt.kind == "SelfSubjectReview" and method == "POST":
+        return await _reviews.self_subject_review(request, target.rt)
     if target.rt.verbs == ("create",):
         raise method_not_allowed()  # reviews are created, never stored: nothing to read, change or delete
     if method == "GET":

@@ -50,6 +50,7 @@ KINDS: Final[dict[tuple[str, str], str]] = {
     ("authorization.k8s.io/v1", "SelfSubjectAccessReview"): "authorization.SelfSubjectAccessReview",
     ("authorization.k8s.io/v1", "SelfSubjectRulesReview"): "authorization.SelfSubjectRulesReview",
     ("authentication.k8s.io/v1", "TokenRequest"): "authentication.TokenRequest",
+    ("authentication.k8s.io/v1", "SelfSubjectReview"): "authentication.SelfSubjectReview",
     ("autoscaling/v1", "Scale"): "autoscaling.Scale",
     ("meta.k8s.io/v1", "DeleteOptions"): "meta.DeleteOptions",
 }
@@ -316,6 +317,13 @@ MESSAGES: Final[dict[str, dict[int, Field]]] = {
         3: ("name", "string", 0),
         4: ("uid", "string", 0),
     },
+    "authentication.SelfSubjectReview": {
+        1: ("metadata", "meta.ObjectMeta", 0),
+        2: ("status", "authentication.SelfSubjectReviewStatus", 0),
+    },
+    "authentication.SelfSubjectReviewStatus": {
+        1: ("userInfo", "authentication.UserInfo", 0),
+    },
     "authentication.TokenRequest": {
         1: ("metadata", "meta.ObjectMeta", 0),
         2: ("spec", "authentication.TokenRequestSpec", 0),
@@ -330,6 +338,12 @@ MESSAGES: Final[dict[str, dict[int, Field]]] = {
     "authentication.TokenRequestStatus": {
         1: ("token", "string", KEEP),
         2: ("expirationTimestamp", "time", KEEP),
+    },
+    "authentication.UserInfo": {
+        1: ("username", "string", 0),
+        2: ("uid", "string", 0),
+        3: ("groups", "string", LIST),
+        4: ("extra", "list:string", MAP),
     },
     "authorization.FieldSelectorAttributes": {
         1: ("rawSelector", "string", 0),

@@ -170,6 +170,11 @@ BUILTIN_TYPES: tuple[ResourceType, ...] = (
     ResourceType(
         "authorization.k8s.io", "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", False, verbs=("create",)
     ),
+    # kubectl auth whoami: v1 from kubectl 1.28, v1beta1 before
+    ResourceType("authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", False, verbs=("create",)),
+    ResourceType(
+        "authentication.k8s.io", "v1beta1", "selfsubjectreviews", "SelfSubjectReview", False, verbs=("create",)
+    ),
 )
 
 # The printer columns are those of the aad-pod-identity Helm chart CRDs (Azure/aad-pod-identity

@@ -1,5 +1,6 @@
 """``SelfSubjectAccessReview`` and ``SelfSubjectRulesReview`` (authorization.k8s.io/v1): may I do this, and what
-may I do in this namespace? What ``kubectl auth can-i`` and ``kubectl auth can-i --list`` ask.
+may I do in this namespace? What ``kubectl auth can-i`` and ``kubectl auth can-i --list`` ask. And
+``SelfSubjectReview`` (authentication.k8s.io): who am I? (``kubectl auth whoami``).
 
 Both are answered by the same authorizer as the requests themselves (``_rbac``) and are not stored. The rules
 are those of the apiserver's authorizer chain (k8s.io/kubernetes pkg/registry/authorization/
@@ -66,3 +67,12 @@ async def self_subject_rules_review(context: ApiContext, request: web.Request, r
 def _fields(rule: Obj, *names: str) -> Obj:
     """The rule's fields as the review's ResourceRule/NonResourceRule carry them (empty lists omitted)."""
     return {name: rule[name] for name in names if as_list(rule.get(name)) or name == "verbs"}
+
+
+async def self_subject_review(request: web.Request, rt: ResourceType) -> web.Response:
+    """The caller's user info, as authentication found it (pkg/registry/authentication/selfsubjectreview)."""
+    await _rest.read_body(request)  # decoded (and refused when malformed) as the apiserver does; it asks nothing
+    user = request[USER]
+    answer = {"kind": rt.kind, "apiVersion": rt.api_version, "metadata": {"creationTimestamp": None}}
+    status = {"userInfo": {"username": user.name, "groups": list(user.groups)}}
+    return _rest.json_response({**answer, "status": status}, 201)
