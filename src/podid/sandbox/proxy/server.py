@@ -220,7 +220,7 @@ async def _hand_over(transport: asyncio.WriteTransport, context: ssl.SSLContext,
     early = _Early()
     tls = await asyncio.get_running_loop().start_tls(transport, early, context, server_side=True)
     if tls is None:
-        return
+        raise ConnectionResetError("the client left during the TLS handshake")
     handler = app()
     tls.set_protocol(handler)
     handler.connection_made(tls)
