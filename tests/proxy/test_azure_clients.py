@@ -39,6 +39,9 @@ def test_answers_name_the_host_the_request_was_sent_to(endpoints: Endpoints, uni
     env = azure_env(endpoints, endpoints.operator.client_id, endpoints.operator.client_secret)
     result = run_program("urls.py", env, unique)
     assert result["token_endpoint"] == f"https://login.microsoftonline.com/{endpoints.tenant_id}/oauth2/v2.0/token"
+    assert result["tenant_discovery_endpoint"] == (
+        f"https://login.microsoftonline.com/{endpoints.tenant_id}/v2.0/.well-known/openid-configuration"
+    )
     assert result["delete_status"] == 202
     assert result["location"].startswith(
         f"https://management.azure.com/subscriptions/{endpoints.subscription_id}/operationresults/"
