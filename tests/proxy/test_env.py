@@ -35,6 +35,7 @@ def test_the_exports(endpoints: Endpoints, capsys: pytest.CaptureFixture[str]) -
         "AZURE_TENANT_ID": endpoints.tenant_id,
         "AZURE_CLIENT_SECRET": endpoints.operator.client_secret,
         "AZURE_SUBSCRIPTION_ID": endpoints.subscription_id,
+        "AZURE_CONFIG_DIR": f"{endpoints.data_dir}/azure-proxy",
     }
 
 

@@ -314,6 +314,8 @@ def proxy_exports(endpoints: dict[str, Any]) -> str:
         "AZURE_TENANT_ID": endpoints["tenant_id"],
         "AZURE_CLIENT_SECRET": operator["client_secret"],
         "AZURE_SUBSCRIPTION_ID": endpoints["subscription_id"],
+        # the Azure CLI in its default cloud, its logins kept apart from the user's own ~/.azure
+        "AZURE_CONFIG_DIR": str(Path(endpoints["data_dir"]) / "azure-proxy"),
     }
     reset = "unset AZURE_AUTHORITY_HOST\n"  # the sandbox's own address, as `podid sandbox env` exports it
     return reset + "".join(f"export {name}={shlex.quote(value)}\n" for name, value in variables.items())
