@@ -4,7 +4,8 @@ Covers: a Job runs its pods to completion (``completions`` 2, ``parallelism`` 1:
 ``kubectl get jobs`` STATUS Complete and COMPLETIONS 2/2) with the generated selector and labels; a Job whose pods
 fail goes ``Failed`` with ``BackoffLimitExceeded`` once more than ``backoffLimit`` pods failed; a template with
 ``restartPolicy: Always`` is refused (422); a DaemonSet runs one pod per node, bound there by the scheduler
-through its node-name affinity, honours a node selector, and replaces its pods when the template changes;
+through its node-name affinity, honours a node selector, and replaces its pods when the template changes
+(``kubectl rollout status`` sees it through);
 ``kubectl get ds`` prints its columns; a ReplicationController keeps its replicas (``kubectl get rc``).
 """
 
@@ -50,6 +51,7 @@ def test_a_job_runs_to_completion(batch: k8s.BatchV1Api, core: k8s.CoreV1Api, ku
     )
     assert (done.status.succeeded, done.status.active, done.status.failed) == (2, None, None)
     assert done.status.completion_time >= done.status.start_time
+    assert (done.status.ready, done.status.terminating) == (0, 0)
     pods = core.list_namespaced_pod(namespace, label_selector=f"batch.kubernetes.io/controller-uid={uid}").items
     assert sorted(p.status.phase for p in pods) == ["Succeeded", "Succeeded"]
     row = table(kubectl("get", "jobs", "-n", namespace))[0]
@@ -136,6 +138,8 @@ def test_a_daemonset_runs_a_pod_per_node(
         return len(now) == 3 and not before & {p.metadata.name for p in now}
 
     eventually(replaced)
+    rolled = kubectl("rollout", "status", "daemonset/agent", "-n", namespace, "--timeout=30s")
+    assert rolled.strip().splitlines()[-1] == 'daemon set "agent" successfully rolled out'
 
 
 def test_a_daemonset_honours_its_node_selector(apps: k8s.AppsV1Api, core: k8s.CoreV1Api, namespace: str) -> None:

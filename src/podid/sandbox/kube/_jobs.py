@@ -70,8 +70,11 @@ class JobController:
         job = self._cluster.find(self._jobs, *key)
         if job is None or dig(job, "metadata", "deletionTimestamp") or _finished(job):
             return
-        pods = self._owned(job)
+        owned = [p for r, p in self._cluster.objects.dependents(job["metadata"]["uid"]) if r == "pods"]
+        pods = [p for p in owned if not dig(p, "metadata", "deletionTimestamp")]
         active = [p for p in pods if dig(p, "status", "phase") not in ("Succeeded", "Failed")]
+        finishing = (p for p in owned if dig(p, "metadata", "deletionTimestamp"))
+        terminating = sum(1 for p in finishing if dig(p, "status", "phase") not in ("Succeeded", "Failed"))
         succeeded = sum(1 for p in pods if dig(p, "status", "phase") == "Succeeded")
         failed = sum(1 for p in pods if dig(p, "status", "phase") == "Failed")
         spec = as_dict(job.get("spec"))
@@ -87,17 +90,8 @@ class JobController:
             for pod in active:
                 self._delete(job, pod)
             active = []
-        for name, count in (("active", len(active)), ("succeeded", succeeded), ("failed", failed)):
-            if count:
-                status[name] = count
-            else:
-                status.pop(name, None)  # omitempty
-        status |= {"ready": sum(1 for p in active if pod_ready(p)), "uncountedTerminatedPods": {}}
+        _count(status, active, succeeded, failed, terminating)
         self._cluster.write_status(self._jobs, job, status)
-
-    def _owned(self, job: Obj) -> list[Obj]:
-        owned = self._cluster.objects.dependents(job["metadata"]["uid"])
-        return [p for r, p in owned if r == "pods" and not dig(p, "metadata", "deletionTimestamp")]
 
     def _create(self, job: Obj) -> Obj:
         template = copy.deepcopy(as_dict(dig(job, "spec", "template")))
@@ -131,6 +125,18 @@ class JobController:
             self._events.record(job, NORMAL, "Completed", "Job completed", JOB_CONTROLLER)
         else:
             self._events.record(job, WARNING, why[0], why[1], JOB_CONTROLLER)
+
+
+def _count(status: Obj, active: list[Obj], succeeded: int, failed: int, terminating: int) -> None:
+    """The counts as JobStatus marshals them: active, succeeded and failed omitted at 0, ready and terminating
+    (pointers, set since 1.29's pod replacement policy) kept."""
+    for name, count in (("active", len(active)), ("succeeded", succeeded), ("failed", failed)):
+        if count:
+            status[name] = count
+        else:
+            status.pop(name, None)
+    ready = sum(1 for p in active if pod_ready(p))
+    status |= {"terminating": terminating, "uncountedTerminatedPods": {}, "ready": ready}
 
 
 def _condition(kind: str, now: str, reason: str = "", message: str = "") -> Obj:
