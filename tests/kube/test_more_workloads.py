@@ -6,7 +6,7 @@ fail goes ``Failed`` with ``BackoffLimitExceeded`` once more than ``backoffLimit
 ``restartPolicy: Always`` is refused (422); a DaemonSet runs one pod per node, bound there by the scheduler
 through its node-name affinity, honours a node selector, and replaces its pods when the template changes
 (``kubectl rollout status`` sees it through);
-``kubectl get ds`` prints its columns; a ReplicationController keeps its replicas (``kubectl get rc``).
+``kubectl get ds`` prints its columns; a ReplicationController keeps its replicas (its Scale, ``kubectl get rc``).
 """
 
 from __future__ import annotations
@@ -165,6 +165,8 @@ def test_a_replication_controller_keeps_its_replicas(core: k8s.CoreV1Api, kubect
     eventually(lambda: core.read_namespaced_replication_controller("legacy", namespace).status.ready_replicas == 2)
     pods = core.list_namespaced_pod(namespace, label_selector="app=legacy").items
     assert [p.metadata.owner_references[0].kind for p in pods] == ["ReplicationController"] * 2
+    scale = core.read_namespaced_replication_controller_scale("legacy", namespace)
+    assert (scale.spec.replicas, scale.status.selector) == (2, "app=legacy")
     row = table(kubectl("get", "rc", "-n", namespace, "-o", "wide"))[0]
     assert [row[c] for c in ("NAME", "DESIRED", "CURRENT", "READY", "SELECTOR")] == [
         "legacy",

@@ -3,8 +3,8 @@
 * Binding (POST) places a pod on a node, as a custom scheduler does; a bound pod answers 409.
 * TokenRequest (POST) mints a bound service-account token (``kubectl create token``), optionally bound to a
   pod; at least ten minutes long.
-* Scale (GET/PUT/PATCH, ``autoscaling/v1``) reads and writes a Deployment's or ReplicaSet's replicas
-  (``kubectl scale``, ``patch_namespaced_deployment_scale``).
+* Scale (GET/PUT/PATCH, ``autoscaling/v1``) reads and writes a Deployment's, ReplicaSet's or
+  ReplicationController's replicas (``kubectl scale``, ``patch_namespaced_deployment_scale``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from podid.sandbox.kube._patching import apply_patch
 from podid.sandbox.kube._resources import ResourceType
 from podid.sandbox.kube._satokens import Binding
 from podid.sandbox.kube._scheduler import bind_pod
-from podid.sandbox.kube._selectors import SelectorError, selector_from_object
+from podid.sandbox.kube._selectors import SelectorError, selector_from_map, selector_from_object
 from podid.sandbox.kube._status import conflict, invalid, invalid_value, method_not_allowed
 
 MIN_TOKEN_SECONDS = 600
@@ -76,8 +76,11 @@ def _bound_pod(context: ApiContext, namespace: str, ref: Obj) -> Obj | None:
 
 def _scale_of(obj: Obj) -> Obj:
     meta = as_dict(obj.get("metadata"))
-    try:
-        selector = str(selector_from_object(dig(obj, "spec", "selector")))
+    raw = dig(obj, "spec", "selector")
+    try:  # a ReplicationController's selector is a label map
+        selector = str(
+            selector_from_map(as_dict(raw)) if obj.get("kind") == "ReplicationController" else selector_from_object(raw)
+        )
     except SelectorError:
         selector = ""
     return {
