@@ -111,7 +111,7 @@ def fuzz_requests(draw: st.DrawFn, subscription: str) -> FuzzRequest:
             ]
         )
     )
-    api_version = st.sampled_from(["2018-05-01", "2023-07-01-preview", "2024-11-01"])
+    api_version = st.sampled_from(["2018-05-01", "2023-07-01-preview", "2016-04-01"])  # served (routes.py)
     query = draw(
         st.fixed_dictionaries(
             {"api-version": api_version | api_version | api_version | header_text},

@@ -43,7 +43,11 @@ NAME_SERVER_SETS = range(1, 10)  # the N of ns1-0N.azure-dns.com. the DNS backen
 def name_server_address(name_server: str) -> str | None:
     """The loopback address that answers as this Azure name server (``ns2-05.azure-dns.net.`` → 127.0.53.5)."""
     number = name_server_number(name_server)
-    return f"127.0.53.{number}" if number in NAME_SERVER_SETS else None
+    return _set_address(number) if number is not None and number in NAME_SERVER_SETS else None
+
+
+def _set_address(number: int) -> str:
+    return f"127.0.53.{number}"
 
 
 def bind_udp_and_tcp(host: str, port: int) -> tuple[socket.socket, socket.socket]:
@@ -93,7 +97,7 @@ class DnsServer:
 
     async def _listen_as_set(self, number: int, port: int) -> None:
         try:
-            sockets = bind_udp_and_tcp(f"127.0.53.{number}", port)
+            sockets = bind_udp_and_tcp(_set_address(number), port)
         except OSError as error:  # e.g. a system whose loopback is 127.0.0.1 alone
             log.warning("name-server set %d gets no address of its own: %s", number, error)
             return
