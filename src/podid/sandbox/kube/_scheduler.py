@@ -1,10 +1,10 @@
 """The scheduler: binds every unscheduled pod to a Ready node that fits it, round-robin.
 
 A node fits when it is Ready and schedulable, carries every ``nodeSelector`` label, satisfies the required
-node affinity (``In``/``NotIn``/``Exists``/``DoesNotExist`` terms) and has no NoSchedule/NoExecute taint the
-pod does not tolerate. A pod that fits nowhere gets the ``PodScheduled=False`` / ``Unschedulable``
-condition and is retried when a node changes. Binding sets ``spec.nodeName`` and ``PodScheduled=True`` in one
-write, as the ``pods/binding`` subresource does.
+node affinity (``In``/``NotIn``/``Exists``/``DoesNotExist`` terms on its labels, ``matchFields`` on its name as
+daemon pods use them) and has no NoSchedule/NoExecute taint the pod does not tolerate. A pod that fits nowhere
+gets the ``PodScheduled=False`` / ``Unschedulable`` condition and is retried when a node changes. Binding sets
+``spec.nodeName`` and ``PodScheduled=True`` in one write, as the ``pods/binding`` subresource does.
 
 Events are the scheduler's (pkg/scheduler/schedule_one.go), through the events.k8s.io recorder: ``Scheduled``
 ("Successfully assigned <namespace>/<pod> to <node>", action ``Binding``) and ``FailedScheduling`` (action
