@@ -127,8 +127,10 @@ class ProxyService:
                 await asyncio.wait_for(self._server.wait_closed(), 1)
 
     def _pod_uid(self, ip: str) -> str | None:
-        found = self._cloud.kube.pod_by_ip(ip)
-        return str(found[1]["metadata"]["uid"]) if found is not None else None
+        """The UID of the pod holding ``ip``, from the pod address pool: the kubelet records (cluster, namespace,
+        name, UID) there until the pod is deleted (``KubeFleet.pod_by_ip`` reads it too), and no pod is copied."""
+        owner = self._cloud.kube.pod_ips.owner(ip)
+        return str(owner[3]) if isinstance(owner, tuple) else None
 
     # one client connection
 
