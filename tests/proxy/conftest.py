@@ -18,7 +18,13 @@ import pytest
 
 from podid.sandbox import Endpoints, Sandbox
 from podid.sandbox.proxy import ProxyService
-from tests.podidentity.conftest import addon_cluster, clients  # noqa: F401  (session fixtures, reused)
+from tests.podidentity.conftest import (
+    Clients,
+    Cluster,
+    clients,  # noqa: F401  (the SDK clients, a session fixture)
+    create_cluster,
+    register_feature,
+)
 
 PROGRAMS = Path(__file__).parent / "programs"
 
@@ -27,6 +33,14 @@ PROGRAMS = Path(__file__).parent / "programs"
 def proxy(sandbox: Sandbox) -> ProxyService:
     assert sandbox.proxy is not None
     return sandbox.proxy
+
+
+@pytest.fixture(scope="session")
+def proxy_cluster(clients: Clients, tmp_path_factory: pytest.TempPathFactory) -> Cluster:  # noqa: F811
+    """A one-node cluster with the pod identity add-on, these tests' own (identities are added by them)."""
+    register_feature(clients)
+    directory = tmp_path_factory.mktemp("kube")
+    return create_cluster(clients, f"podid-px-{os.getpid()}", "aks", directory, podIdentityProfile={"enabled": True})
 
 
 def azure_env(endpoints: Endpoints, client_id: str, secret: str) -> dict[str, str]:

@@ -36,17 +36,17 @@ def kubeconfig_for(cluster: Cluster, server: str, path: Path) -> Path:
 
 
 def test_kubectl_reaches_the_cluster_by_its_fqdn(
-    endpoints: Endpoints, clients: Clients, addon_cluster: Cluster, tmp_path: Path
+    endpoints: Endpoints, clients: Clients, proxy_cluster: Cluster, tmp_path: Path
 ) -> None:
-    fqdn = clients.aks.managed_clusters.get(addon_cluster.group, addon_cluster.name).fqdn
+    fqdn = clients.aks.managed_clusters.get(proxy_cluster.group, proxy_cluster.name).fqdn
     assert fqdn.endswith(".hcp.westus2.azmk8s.io")
-    config = kubeconfig_for(addon_cluster, f"https://{fqdn}:443", tmp_path / "config")
+    config = kubeconfig_for(proxy_cluster, f"https://{fqdn}:443", tmp_path / "config")
     done = kubectl(endpoints, config, "get", "namespace", "kube-system", "-o", "name")
     assert (done.returncode, done.stdout, done.stderr) == (0, "namespace/kube-system\n", "")
 
 
-def test_a_cluster_name_nobody_has_is_refused(endpoints: Endpoints, addon_cluster: Cluster, tmp_path: Path) -> None:
-    config = kubeconfig_for(addon_cluster, "https://nobody-1234abcd.hcp.westus2.azmk8s.io:443", tmp_path / "config")
+def test_a_cluster_name_nobody_has_is_refused(endpoints: Endpoints, proxy_cluster: Cluster, tmp_path: Path) -> None:
+    config = kubeconfig_for(proxy_cluster, "https://nobody-1234abcd.hcp.westus2.azmk8s.io:443", tmp_path / "config")
     done = kubectl(endpoints, config, "get", "namespace", "kube-system", "--request-timeout=10s")
     assert done.returncode == 1
     assert done.stderr.endswith("Unable to connect to the server: Forbidden\n"), done.stderr  # the CONNECT's 403

@@ -23,11 +23,11 @@ NAMESPACE = "proxy-imds"
 
 
 @pytest.fixture(scope="module")
-def identity(clients: Clients, addon_cluster: Cluster) -> Any:
+def identity(clients: Clients, proxy_cluster: Cluster) -> Any:
     created = clients.msi.user_assigned_identities.create_or_update(
-        addon_cluster.group, "proxy-imds-identity", {"location": LOCATION}
+        proxy_cluster.group, "proxy-imds-identity", {"location": LOCATION}
     )
-    update_profile(clients, addon_cluster.group, addon_cluster.name, add_identity(created, NAMESPACE, "proxy-imds"))
+    update_profile(clients, proxy_cluster.group, proxy_cluster.name, add_identity(created, NAMESPACE, "proxy-imds"))
     return created
 
 
@@ -44,9 +44,9 @@ def claims(token: str) -> dict[str, Any]:
 
 
 def test_a_bound_pods_credential_gets_its_identitys_token(
-    proxy: ProxyService, addon_cluster: Cluster, identity: Any
+    proxy: ProxyService, proxy_cluster: Cluster, identity: Any
 ) -> None:
-    url = pod_proxy(proxy, addon_cluster, "bound", {"aadpodidbinding": "proxy-imds"})
+    url = pod_proxy(proxy, proxy_cluster, "bound", {"aadpodidbinding": "proxy-imds"})
     result = run_program("imds_token.py", {"HTTP_PROXY": url})
     assert result["status"] == 200, result["body"]
     token = json.loads(result["body"])["access_token"]
@@ -54,29 +54,29 @@ def test_a_bound_pods_credential_gets_its_identitys_token(
 
 
 def test_managed_identity_credential_gets_the_pods_token(
-    proxy: ProxyService, addon_cluster: Cluster, identity: Any
+    proxy: ProxyService, proxy_cluster: Cluster, identity: Any
 ) -> None:
-    url = pod_proxy(proxy, addon_cluster, "azure-identity", {"aadpodidbinding": "proxy-imds"})
+    url = pod_proxy(proxy, proxy_cluster, "azure-identity", {"aadpodidbinding": "proxy-imds"})
     assert run_program("managed_identity.py", {"HTTP_PROXY": url}) == {"oid": identity.principal_id}
 
 
-def test_an_unbound_pods_credential_gets_no_token(proxy: ProxyService, addon_cluster: Cluster, identity: Any) -> None:
-    url = pod_proxy(proxy, addon_cluster, "unbound", {"aadpodidbinding": "someone-else"})
+def test_an_unbound_pods_credential_gets_no_token(proxy: ProxyService, proxy_cluster: Cluster, identity: Any) -> None:
+    url = pod_proxy(proxy, proxy_cluster, "unbound", {"aadpodidbinding": "someone-else"})
     result = run_program("imds_token.py", {"HTTP_PROXY": url})
     assert (result["status"], result["body"]) == (404, "no azure identity found for request clientID \n")
 
 
-def test_without_a_credential_the_caller_is_no_pod(endpoints: Endpoints, addon_cluster: Cluster) -> None:
+def test_without_a_credential_the_caller_is_no_pod(endpoints: Endpoints, proxy_cluster: Cluster) -> None:
     result = run_program("imds_token.py", {"HTTP_PROXY": endpoints.proxy_url})
     assert (result["status"], result["body"]) == (500, "pod list is empty\n")
 
 
 def test_a_pods_https_requests_leave_from_the_pod(
-    endpoints: Endpoints, proxy: ProxyService, addon_cluster: Cluster, identity: Any
+    endpoints: Endpoints, proxy: ProxyService, proxy_cluster: Cluster, identity: Any
 ) -> None:
     """Through the proxy with a pod's credential, a tunnel reaches the sandbox from the pod's address too: the
     control surface, which the owner reaches with its token, refuses the pod whatever it carries."""
-    url = pod_proxy(proxy, addon_cluster, "https-caller", {"aadpodidbinding": "someone-else"})
+    url = pod_proxy(proxy, proxy_cluster, "https-caller", {"aadpodidbinding": "someone-else"})
     control = "https://management.azure.com/_sandbox/metrics"
     env = {"REQUESTS_CA_BUNDLE": endpoints.ca_bundle}
     owner = run_program("get.py", {**env, "HTTPS_PROXY": endpoints.proxy_url}, control, endpoints.control_token)
