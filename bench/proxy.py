@@ -171,10 +171,18 @@ def imds_figures(
         for pod in core.list_namespaced_pod(NAMESPACE).items
     ]
     imds_url = sandbox.endpoints.imds_url
-    pool.submit(_imds_worker, pods, imds_url, 1.0, args.interval).result()  # warm up: NMI's token cache
+    shares = [pods[worker :: args.workers] for worker in range(args.workers)]  # the pods spread over the workers
+
+    def run(direct_url: str | None, seconds: float) -> list[float]:
+        runs = pool.map(
+            _imds_worker, shares, [direct_url] * len(shares), [seconds] * len(shares), [args.interval] * len(shares)
+        )
+        return [value for values in runs for value in values]
+
+    run(imds_url, 1.0)  # warm up: NMI's token cache
     for name, direct_url in (("IMDS token direct", imds_url), ("IMDS token via proxy", None)):
         cpu = time.process_time()
-        latencies = pool.submit(_imds_worker, pods, direct_url, args.seconds, args.interval).result()
+        latencies = run(direct_url, args.seconds)
         figures = describe(name, latencies, args.seconds, time.process_time() - cpu)
     return figures  # the proxied run's
 
