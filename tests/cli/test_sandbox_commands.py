@@ -9,9 +9,13 @@ import os
 import shlex
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import dns.message
+import dns.query
+import dns.rcode
 import pytest
 from azure.identity import EnvironmentCredential
 from azure.mgmt.resource.resources import ResourceManagementClient
@@ -54,6 +58,13 @@ def test_start_status_env_stop(data_dir: Path) -> None:
         and variables["AZURE_CLIENT_ID"] == shown["operator"]["clientId"]
     )
     assert Path(variables["REQUESTS_CA_BUNDLE"]).read_text().count("BEGIN CERTIFICATE") > 1  # system roots + sandbox CA
+    # whether or not az is on PATH now: an az run later keeps away from the user's own ~/.azure
+    assert variables["AZURE_CONFIG_DIR"] == str(data_dir / "azure")
+    dns_server = (variables["PODID_DNS_SERVER"], int(variables["PODID_DNS_SERVER_PORT"]))
+    assert f"{dns_server[0]}:{dns_server[1]}" == shown["endpoints"]["dns"]
+    query = dns.message.make_query("nothing.example.internal", "A")
+    answer = dns.query.udp(query, dns_server[0], port=dns_server[1], timeout=5)
+    assert answer.rcode() == dns.rcode.REFUSED  # the sandbox's server answers, for no zone it hosts
 
     saved = dict(os.environ)
     try:
@@ -72,6 +83,24 @@ def test_start_status_env_stop(data_dir: Path) -> None:
     assert stopped.returncode == 0
     after = podid("sandbox", "status", "--data-dir", str(data_dir), "-o", "json")
     assert after.returncode == 3 and '"running": false' in after.stdout
+
+
+def test_a_foreground_sandbox_shows_its_endpoints_as_status_does(tmp_path: Path) -> None:
+    command = [*PODID, "sandbox", "start", "--foreground", "--data-dir", str(tmp_path), *PORTS]
+    serving = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    watchdog = threading.Timer(120, serving.kill)  # no line ever printed must not hang the suite
+    watchdog.start()
+    try:
+        assert serving.stdout is not None
+        shown = [serving.stdout.readline() for _ in range(10)]  # sandbox … proxy: the status table's rows
+        status = podid("sandbox", "status", "--data-dir", str(tmp_path))
+        assert status.returncode == 0, status.stderr
+        assert "".join(shown) == status.stdout
+        assert shown[0].split()[:3] == ["sandbox", "running", "(pid"] and f"{serving.pid})" in shown[0]
+    finally:
+        watchdog.cancel()
+        serving.terminate()
+        serving.wait(60)
 
 
 def test_env_without_a_running_sandbox_is_one_line(tmp_path: Path) -> None:

@@ -76,11 +76,13 @@ def exports(endpoints: dict[str, Any], data_dir: Path, use_az: bool = True) -> s
         "CURL_CA_BUNDLE": bundle,
         "AZURE_CORE_INSTANCE_DISCOVERY": "false",
     }
+    config_dir = data_dir / "azure"
     az = shutil.which("az") if use_az else None
     if az:
-        config_dir = data_dir / "azure"
         az_login(az, endpoints, config_dir)
-        variables["AZURE_CONFIG_DIR"] = str(config_dir)
+    # exported with or without az on PATH: an az installed later keeps away from the user's own ~/.azure
+    # (and is logged in by the next `podid sandbox env`)
+    variables["AZURE_CONFIG_DIR"] = str(config_dir)
     variables.update(
         AZURE_AUTHORITY_HOST=endpoints["authority"],
         AZURE_TENANT_ID=endpoints["tenant_id"],

@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -252,12 +253,27 @@ def _show_status(data: dict[str, Any], exit_code: int = 0) -> Result:
     return Result(data, show, exit_code)
 
 
+def _announce(args: argparse.Namespace, directory: Path) -> None:
+    """What `sandbox status` shows, once this process serves (the foreground sandbox publishes its endpoints)."""
+    from podid.cli._main import _print
+
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        endpoints = read_endpoints(directory)
+        if endpoints and endpoints.get("pid") == os.getpid() and answers(endpoints):
+            _print(_show_status(_status_data(directory, endpoints, True)), args)
+            sys.stdout.flush()
+            return
+        time.sleep(0.05)
+
+
 def cmd_start(args: argparse.Namespace) -> Result | None:
     directory = data_dir(args)
     if args.foreground:
         from podid.sandbox.__main__ import main as serve
 
         _check_free(args.host or "127.0.0.1", chosen_ports(args, directory))
+        threading.Thread(target=_announce, args=(args, directory), name="announce", daemon=True).start()
         serve(_spawn_arguments(args, directory)[3:])  # returns after SIGTERM or Ctrl-C
         return None
     endpoints = running(directory) or start_background(args, directory)
@@ -291,9 +307,17 @@ def cmd_env(args: argparse.Namespace) -> None:
     if endpoints is None:
         raise CliError(NOT_RUNNING.format(directory=directory))
     if args.proxy:
-        sys.stdout.write(proxy_exports(endpoints))
+        sys.stdout.write(proxy_exports(endpoints) + dns_exports(endpoints))
         return
-    sys.stdout.write(_azlogin.exports(endpoints, directory, use_az=not args.no_az))
+    sys.stdout.write(_azlogin.exports(endpoints, directory, use_az=not args.no_az) + dns_exports(endpoints))
+
+
+def dns_exports(endpoints: dict[str, Any]) -> str:
+    """The sandbox's DNS server, for ``dig @"$PODID_DNS_SERVER" -p "$PODID_DNS_SERVER_PORT" <name>``."""
+    if not endpoints.get("dns_port"):
+        return ""
+    variables = {"PODID_DNS_SERVER": endpoints["dns_host"], "PODID_DNS_SERVER_PORT": str(endpoints["dns_port"])}
+    return "".join(f"export {name}={shlex.quote(value)}\n" for name, value in variables.items())
 
 
 def proxy_exports(endpoints: dict[str, Any]) -> str:

@@ -12,7 +12,7 @@ import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
 from azure.core.serialization import is_generated_model
 
@@ -35,10 +35,15 @@ class Change:
     details: tuple[str, ...] = ()  # "location: eastus → westus2"
     apply: Callable[[], object] | None = field(default=None, compare=False, repr=False)
     blocked: str | None = None  # why `up` refuses this change (before any write)
+    replaces: bool = False  # an update made by deleting and creating again (a Pod's spec is immutable)
 
     def as_dict(self) -> dict[str, Any]:
-        shown = {"action": self.action, "what": self.what, "details": list(self.details)}
-        return shown | ({"blocked": self.blocked} if self.blocked else {})
+        shown: dict[str, Any] = {"action": self.action, "what": self.what, "details": list(self.details)}
+        if self.blocked:
+            shown["blocked"] = self.blocked
+        if self.replaces:
+            shown["replace"] = True
+        return shown
 
 
 def kept(what: str, reason: str = "not created by podid") -> Change:
@@ -54,11 +59,18 @@ class StepReport:
     kept: list[Change] = field(default_factory=list)  # what this step leaves alone, and why
 
     @property
+    def action(self) -> str:
+        """What the step does as a whole: create, update or delete ("" when nothing)."""
+        actions = {change.action for change in self.changes}
+        if not actions:
+            return ""
+        return "create" if actions == {"create"} else "delete" if actions == {"delete"} else "update"
+
+    @property
     def outcome(self) -> str:
         if not self.changes:
             return "unchanged"
-        actions = {change.action for change in self.changes}
-        verb = "create" if actions == {"create"} else "delete" if actions == {"delete"} else "update"
+        verb = self.action
         return {"create": "created", "delete": "deleted", "update": "updated"}[verb] if self.applied else verb
 
     @property
@@ -87,6 +99,13 @@ class Progress(Protocol):
     def finished(self, report: StepReport) -> None: ...
 
 
+@runtime_checkable
+class ApplyProgress(Progress, Protocol):
+    """Progress that is also told when a step starts writing, and how (a long write reports itself)."""
+
+    def applying(self, step: str, action: str) -> None: ...
+
+
 class Silent:
     """Progress that shows nothing (a preflight's plan)."""
 
@@ -97,13 +116,19 @@ class Silent:
         pass
 
 
-def _report(step: Step, state: Any, began: float, apply: bool) -> StepReport:
+def _applying(progress: Progress, report: StepReport) -> None:
+    if report.changes and isinstance(progress, ApplyProgress):
+        progress.applying(report.step, report.action)
+
+
+def _report(step: Step, state: Any, began: float, apply: bool, progress: Progress) -> StepReport:
     planned = step.plan(state)
     changes = [change for change in planned if change.action != "keep"]
     report = StepReport(step.name, changes, apply, kept=[change for change in planned if change.action == "keep"])
     if apply and report.blocked:
         raise Blocked(report.blocked[0])
     if apply:
+        _applying(progress, report)
         for change in changes:
             if change.apply is not None:
                 change.apply()
@@ -117,7 +142,7 @@ def run(steps: Sequence[Step], state: Any, apply: bool, progress: Progress) -> l
     reports = []
     for step in steps:
         progress.started(step.name)
-        report = _report(step, state, time.monotonic(), apply)
+        report = _report(step, state, time.monotonic(), apply, progress)
         progress.finished(report)
         reports.append(report)
     return reports
@@ -129,6 +154,7 @@ def apply_planned(reports: Sequence[StepReport], progress: Progress) -> list[Ste
     for planned in reports:
         progress.started(planned.step)
         began = time.monotonic()
+        _applying(progress, planned)
         for change in planned.changes:
             if change.apply is not None:
                 change.apply()
@@ -157,10 +183,16 @@ def model(model_class: type[M], body: Mapping[str, Any]) -> M:
     return model_class(dict(body))  # type: ignore[call-arg]
 
 
+SHORT = 60  # a nested value longer than this on one line is shown indented, a line per field
+
+
 def _show(value: Any) -> str:
     if value is None:
         return "(none)"
-    return json.dumps(value, sort_keys=True) if isinstance(value, dict | list) else str(value)
+    if not isinstance(value, dict | list):
+        return str(value)
+    one_line = json.dumps(value, sort_keys=True)
+    return one_line if len(one_line) <= SHORT else json.dumps(value, sort_keys=True, indent=2)
 
 
 def _same(desired: Any, current: Any) -> bool:

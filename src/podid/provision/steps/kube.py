@@ -36,7 +36,7 @@ def plan_object(kube: Kube, obj: KubeObject) -> list[Change]:
     if not diffs:
         return []
     if obj["kind"] == "Pod":
-        return [Change("update", describe(obj), (*diffs, "(the pod is replaced)"), lambda: _replace_pod(kube, obj))]
+        return [Change("update", describe(obj), tuple(diffs), lambda: _replace_pod(kube, obj), replaces=True)]
     return [Change("update", describe(obj), tuple(diffs), lambda: kube.patch(obj))]
 
 

@@ -121,7 +121,7 @@ def plan_workload_objects(kube: Kube, objects: list[KubeObject]) -> list[Change]
         diffs = subset_diff(obj, without_webhook(existing))
         if diffs:
             replace = partial(_replace_pod, kube, obj)
-            changes.append(Change("update", describe(obj), (*diffs, "(the pod is replaced)"), replace))
+            changes.append(Change("update", describe(obj), tuple(diffs), replace, replaces=True))
     return changes
 
 
