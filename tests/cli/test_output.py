@@ -3,6 +3,7 @@ transformers, queries), yaml, none, JMESPath --query with ordered multiselect ha
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 
 import pytest
@@ -63,3 +64,16 @@ def test_yaml_and_none() -> None:
 def test_invalid_query_is_a_query_error() -> None:
     with pytest.raises(QueryError, match="invalid jmespath_type value"):
         render({}, "json", query="[?")
+
+
+def test_jsonc_and_yamlc_are_coloured_on_a_terminal_only() -> None:
+    plain_json, plain_yaml = render({"name": "rg"}, "json"), render({"name": "rg"}, "yaml")
+    assert render({"name": "rg"}, "jsonc") == plain_json and render({"name": "rg"}, "yamlc") == plain_yaml
+    for output, plain in (("jsonc", plain_json), ("yamlc", plain_yaml)):
+        coloured = render({"name": "rg"}, output, color=True)
+        assert "\x1b[" in coloured
+        assert re.sub(r"\x1b\[[0-9;]*m", "", coloured).rstrip() == plain.rstrip()
+
+
+def test_query_is_applied_before_the_table() -> None:
+    assert render(ASSIGNMENTS, "table", query="[].scope").splitlines() == ["Result", "--------", "/s/b", "/s/a"]

@@ -10,7 +10,8 @@ import argparse
 import re
 from typing import Any
 
-from podid.cli._common import CliError, target
+from podid.cli import _tables
+from podid.cli._common import CliError, Result, target
 from podid.provision import podidentity
 from podid.provision.clients import Clients
 from podid.provision.shape import az_json
@@ -91,8 +92,9 @@ def _require(args: argparse.Namespace, name_required: bool) -> None:
         raise CliError("--name is required")
 
 
-def show(args: argparse.Namespace) -> Any:
-    return remove_nulls(az_json(podidentity.get_cluster(_clients(args), args.resource_group, args.name)))
+def show(args: argparse.Namespace) -> Result:
+    cluster = remove_nulls(az_json(podidentity.get_cluster(_clients(args), args.resource_group, args.name)))
+    return Result(cluster, table=_tables.aks_show)
 
 
 def update(args: argparse.Namespace) -> Any:
@@ -132,8 +134,17 @@ def pod_identity_delete(args: argparse.Namespace) -> Any:
     return az_json(cluster)
 
 
-def pod_identity_list(args: argparse.Namespace) -> Any:
+def _listed(args: argparse.Namespace) -> dict[str, Any]:
+    """aks-preview lists pod identities and exceptions as the whole cluster; only its table shows them alone."""
     return remove_nulls(az_json(podidentity.get_cluster(_clients(args), args.resource_group, args.cluster_name)))
+
+
+def pod_identity_list(args: argparse.Namespace) -> Result:
+    return Result(_listed(args), table=_tables.pod_identities)
+
+
+def exception_list(args: argparse.Namespace) -> Result:
+    return Result(_listed(args), table=_tables.pod_identity_exceptions)
 
 
 def exception_change(args: argparse.Namespace) -> Any:

@@ -7,6 +7,7 @@ starts quickly.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +24,11 @@ DATA_DIR_ENV = "PODID_DATA_DIR"
 TARGET_ENV = "PODID_TARGET"
 # the one command that starts a sandbox when none runs; the others read or change what exists
 STARTS_SANDBOX = ("up",)
+
+
+def warning(message: str) -> None:
+    """``WARNING: …`` on stderr, as az's logger.warning: --only-show-errors silences it."""
+    logging.getLogger("podid.cli").warning(message)
 
 
 class CliError(Exception):

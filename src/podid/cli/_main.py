@@ -6,15 +6,13 @@ Exit codes follow the Azure CLI: 0 success, 1 error, 2 bad arguments or settings
 from __future__ import annotations
 
 import argparse
-import logging
+import os
 import sys
 import traceback
 from collections.abc import Sequence
 from typing import Any
 
-from rich.console import Console
-
-from podid.cli import _output, _parsers
+from podid.cli import _logging, _output, _parsers
 from podid.cli._common import CliError, Result
 from podid.config import SettingsError
 
@@ -29,14 +27,17 @@ INTERRUPTED = {
 
 
 def _print(result: Result, args: argparse.Namespace) -> None:
-    output = getattr(args, "output", None)
-    if output is None and result.show is not None:
+    """A command's own rendering when no -o or --query is given; otherwise az's: json unless -o says."""
+    output, query = getattr(args, "output", None), getattr(args, "query", None)
+    if output is None and query is None and result.show is not None:
+        from rich.console import Console
+
         result.show(Console(highlight=False, soft_wrap=True))
         return
     text = _output.render(
         result.data,
         output or "json",
-        getattr(args, "query", None),
+        query,
         color=sys.stdout.isatty(),
         table_transformer=result.table,
     )
@@ -67,12 +68,6 @@ def _interrupted(args: argparse.Namespace | None) -> int:
     return EXIT_INTERRUPTED
 
 
-def _quiet_sdk_logs(args: argparse.Namespace) -> None:
-    """azure-identity logs each credential it tried as a warning: the one-line error says it; --debug shows all."""
-    level = logging.DEBUG if getattr(args, "debug", False) else logging.ERROR
-    logging.getLogger("azure.identity").setLevel(level)
-
-
 def _run(args: argparse.Namespace) -> int:
     outcome: Any = args.func(args)
     if outcome is None:
@@ -82,12 +77,20 @@ def _run(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = _parsers.build()
+    if "_ARGCOMPLETE" in os.environ:  # the shell asks for completions (argcomplete's protocol), then we exit
+        import argcomplete
+
+        argcomplete.autocomplete(parser)
+    return parser.parse_args(argv)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     args: argparse.Namespace | None = None
     try:
-        args = _parsers.build().parse_args(argv)
-        _quiet_sdk_logs(args)
+        args = _parse(argv)
+        _logging.configure(args)
         return _run(args)
     except SystemExit as exit_:  # argparse: --help (0) or a usage error (2, already printed)
         return exit_.code if isinstance(exit_.code, int) else _parsers.EXIT_USAGE

@@ -1,8 +1,8 @@
-"""Command output exactly as the Azure CLI (knack) prints it: ``-o json|jsonc|yaml|table|tsv|none`` and ``--query``.
+"""Command output as the Azure CLI (knack) prints it: ``-o json|jsonc|yaml|yamlc|table|tsv|none`` and ``--query``.
 
 * ``--query`` is a JMESPath expression evaluated with ordered dicts, so a multiselect hash keeps its order.
-* json: two-space indent, keys sorted; jsonc is the same text, coloured (rich).
-* yaml: ``yaml.safe_dump`` block style.
+* json: two-space indent, keys sorted; jsonc is the same text, coloured (rich) on a terminal.
+* yaml: ``yaml.safe_dump`` block style; yamlc the same, coloured on a terminal.
 * table: one row per item; ``id``, ``type``, ``etag`` and non-scalar or null values are left out, headers are the
   keys with the first letter capitalised, sorted unless a query or a table transformer chose the columns.
 * tsv: one line per item, dict values by sorted key, nested lists as their length, nested dicts as "";
@@ -18,12 +18,6 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TextIO
 
-import jmespath
-import yaml
-from rich.console import Console
-from rich.json import JSON
-from rich.table import Table
-
 FORMATS = ("json", "jsonc", "yaml", "yamlc", "table", "tsv", "none")
 _SKIP_TABLE_KEYS = frozenset({"id", "type", "etag"})
 
@@ -37,6 +31,8 @@ class QueryError(ValueError):
 def apply_query(result: Any, query: str | None) -> Any:
     if not query:
         return result
+    import jmespath  # imported when a query is given: start-up stays short
+
     try:
         return jmespath.compile(query).search(result, jmespath.Options(dict_cls=OrderedDict))
     except jmespath.exceptions.JMESPathError as error:
@@ -49,6 +45,8 @@ def _json_text(result: Any) -> str:
 
 
 def _yaml_text(result: Any) -> str:
+    import yaml
+
     return yaml.safe_dump(json.loads(json.dumps(result, default=str)), default_flow_style=False, allow_unicode=True)
 
 
@@ -74,6 +72,8 @@ def _table_text(result: Any, sort_keys: bool) -> str:
     headers = list(OrderedDict.fromkeys(key for row in rows for key in row))
     if not headers:
         return ""
+    from rich.table import Table
+
     cells = [[_cell(row.get(header)) for header in headers] for row in rows]
     # tabulate's "simple" layout as knack uses it: a header gets 2 columns of padding, then dashes, 2-space gaps
     widths = [max(len(header) + 2, *(len(line[index]) for line in cells)) for index, header in enumerate(headers)]
@@ -117,6 +117,8 @@ def _tsv_text(result: Any) -> str:
 
 
 def _render(renderable: Any, color: bool) -> str:
+    from rich.console import Console
+
     buffer = io.StringIO()
     Console(file=buffer, force_terminal=color, no_color=not color, width=100_000, highlight=False).print(
         renderable, soft_wrap=True
@@ -140,9 +142,16 @@ def render(
         return ""
     if output in ("json", "jsonc"):
         text = _json_text(result)
+        from rich.json import JSON
+
         return _render(JSON(text, indent=2, sort_keys=True), color=True) if output == "jsonc" and color else text
     if output in ("yaml", "yamlc"):
-        return _yaml_text(result)
+        text = _yaml_text(result)
+        if output == "yamlc" and color:  # knack colours yamlc with pygments' YAML lexer, as rich's Syntax does
+            from rich.syntax import Syntax
+
+            return _render(Syntax(text, "yaml", background_color="default"), color=True)
+        return text
     if output == "table":
         return _table_text(result, sort_keys=not query and table_transformer is None)
     if output == "tsv":

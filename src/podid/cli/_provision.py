@@ -11,7 +11,8 @@ from rich.console import Console
 from rich.table import Table
 
 from podid import config, provision
-from podid.cli._common import CliError, Result, target
+from podid.cli import _tables
+from podid.cli._common import CliError, Result, target, warning
 from podid.cli._output import render
 from podid.cli._progress import QuietProgress, StepProgress
 from podid.provision import migrate, podidentity, report
@@ -21,7 +22,7 @@ from podid.provision.steps._resource import current
 from podid.verify import Verdict, modes, verify
 
 RETIRED_WARNING = (
-    "WARNING: the AKS pod identity add-on is deprecated (aad-pod-identity was archived in 2023; the managed add-on "
+    "the AKS pod identity add-on is deprecated (aad-pod-identity was archived in 2023; the managed add-on "
     "was supported only through September 2025). Use Microsoft Entra Workload ID instead: "
     "https://learn.microsoft.com/azure/aks/workload-identity-overview"
 )
@@ -33,7 +34,7 @@ def open_state(args: argparse.Namespace) -> State:
     flags["target"] = args.target
     settings = config.load(flags, config_file=args.config)
     if settings.target == "azure" and getattr(args, "mode", None) != "workload-identity":
-        print(RETIRED_WARNING, file=sys.stderr)
+        warning(RETIRED_WARNING)
     state = provision.start(settings, target(args, settings.target))
     state.adopt = bool(getattr(args, "adopt", False))
     state.overwrite_kubeconfig = bool(getattr(args, "overwrite_existing", False))
@@ -78,49 +79,15 @@ def _steps(reports: list[StepReport]) -> list[dict[str, Any]]:
     return [item.as_dict() for item in reports]
 
 
-# terraform's words (hashicorp/terraform internal/command/jsonformat/plan.go)
-NO_CHANGES = "No changes. Your infrastructure matches the configuration."
-EXIT_CHANGES = 2  # terraform plan -detailed-exitcode: 0 nothing to do, 1 error, 2 changes
-
-
-def plan_counts(reports: list[StepReport]) -> dict[str, int]:
-    """terraform's counts: a replacement is one to add and one to destroy."""
-    changes = [change for item in reports for change in item.changes]
-    return {
-        "add": sum(change.action == "create" or change.replaces for change in changes),
-        "change": sum(change.action == "update" and not change.replaces for change in changes),
-        "destroy": sum(change.action == "delete" or change.replaces for change in changes),
-        "blocked": sum(bool(change.blocked) for change in changes),
-    }
-
-
-def show_plan(console: Console, counts: dict[str, int]) -> None:
-    if not any(counts.values()):
-        console.print(f"[bold green]{NO_CHANGES}[/]")
-        return
-    console.print(
-        f"[bold]Plan:[/] {counts['add']} to add, {counts['change']} to change, {counts['destroy']} to destroy."
-    )
-    if counts["blocked"]:
-        console.print(
-            f"[bold red]Error:[/] {counts['blocked']} change(s) marked ! cannot be made; "
-            "`podid up` refuses them before any write."
-        )
-
-
-def _plan_exit(counts: dict[str, int], detailed: bool) -> int:
-    if counts["blocked"]:
-        return 1  # `up` would fail: as a terraform plan that cannot be applied
-    return EXIT_CHANGES if detailed and any(counts.values()) else 0
-
-
 def cmd_plan(args: argparse.Namespace) -> Result:
     state = open_state(args)
     reports = provision.plan(state, _progress(args, details=True), setup_mode(state, args.mode))
-    counts = plan_counts(reports)
     pending = sum(len(item.changes) for item in reports)
-    data = {"changes": pending, **counts, "steps": _steps(reports)}
-    return Result(data, lambda console: show_plan(console, counts), _plan_exit(counts, args.detailed_exitcode))
+
+    def show(console: Console) -> None:
+        console.print(f"{pending} change(s) to apply." if pending else "Nothing to change: everything is as desired.")
+
+    return Result({"changes": pending, "steps": _steps(reports)}, show, table=_tables.steps)
 
 
 NO_TTY = "Unable to prompt for confirmation as no tty available. Use --yes."  # az's user_confirmation
@@ -143,7 +110,7 @@ def cmd_down(args: argparse.Namespace) -> Result:
     def show(console: Console) -> None:
         console.print(f"Removed {removed} part(s)." if removed else "Nothing to remove.")
 
-    return Result({"steps": _steps(reports)}, show)
+    return Result({"steps": _steps(reports)}, show, table=_tables.steps)
 
 
 def cmd_status(args: argparse.Namespace) -> Result:
@@ -174,7 +141,7 @@ def cmd_status(args: argparse.Namespace) -> Result:
             table.add_row(row["step"], state_text)
         console.print(table)
 
-    return Result(data, show, exit_code=0 if data["inSync"] else 3)
+    return Result(data, show, exit_code=0 if data["inSync"] else 3, table=_tables.status)
 
 
 def _report(state: State) -> dict[str, Any]:
@@ -208,7 +175,12 @@ def show_verdict(console: Console, verdict: Verdict) -> None:
 
 def cmd_verify(args: argparse.Namespace) -> Result:
     verdict = verify(open_state(args))
-    return Result(verdict.as_dict(), lambda console: show_verdict(console, verdict), exit_code=0 if verdict.ok else 1)
+    return Result(
+        verdict.as_dict(),
+        lambda console: show_verdict(console, verdict),
+        exit_code=0 if verdict.ok else 1,
+        table=_tables.verify,
+    )
 
 
 def show_summary(console: Console, data: dict[str, Any]) -> None:
@@ -237,7 +209,7 @@ def cmd_up(args: argparse.Namespace) -> Result:
         console.print(f"\n[bold]Verification[/]{note}")
         show_verdict(console, verdict)
 
-    return Result(data, show, exit_code=0 if verdict.ok else 1)
+    return Result(data, show, exit_code=0 if verdict.ok else 1, table=_tables.up)
 
 
 def cmd_migrate(args: argparse.Namespace) -> Result:
@@ -247,4 +219,4 @@ def cmd_migrate(args: argparse.Namespace) -> Result:
     def show(console: Console) -> None:
         console.print("external-dns now writes DNS through workload identity; its pod identity is removed.")
 
-    return Result({"steps": _steps(reports)}, show)
+    return Result({"steps": _steps(reports)}, show, table=_tables.steps)

@@ -16,7 +16,7 @@ from typing import Any
 from azure.mgmt.msi.models import Identity
 from azure.mgmt.resource.resources.models import ResourceGroup
 
-from podid.cli._common import CliError, Result, target
+from podid.cli._common import CliError, Result, target, warning
 from podid.provision import rbac
 from podid.provision.clients import Clients
 from podid.provision.errors import translated
@@ -105,7 +105,7 @@ def _object_id(clients: Clients, assignee: str) -> str:
         return str(found)
     if not rbac.is_guid(assignee):
         raise CliError(f"Cannot find user or service principal in graph database for '{assignee}'.")
-    print(f"WARNING: Assuming {assignee} as an object ID.", file=sys.stderr)
+    warning(f"Assuming {assignee} as an object ID.")
     return assignee
 
 

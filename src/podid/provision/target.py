@@ -75,7 +75,10 @@ class Target:
         )
 
     def client_options(self) -> dict[str, Any]:
-        return {"base_url": self.arm_url, "credential_scopes": [ARM_SCOPE], "transport": self.transport()}
+        # azure-core's NetworkTraceLoggingPolicy logs bodies then, but only while its logger is at DEBUG
+        # (`podid --debug`, which redacts secrets from every line)
+        options = {"base_url": self.arm_url, "credential_scopes": [ARM_SCOPE], "transport": self.transport()}
+        return options | {"logging_enable": True}
 
     def mgmt(self, client_class: type[T], **kwargs: Any) -> T:
         """An azure-mgmt-* client for this target's subscription."""
@@ -109,6 +112,7 @@ def sandbox_target(data_dir: Path) -> Target:
         authority=raw["authority"],
         disable_instance_discovery=True,
         transport=RequestsTransport(session=_session(trust_env=False), connection_verify=raw["ca_cert"], **TIMEOUTS),
+        logging_enable=True,  # as the clients' (client_options)
     )
     return Target(
         name="sandbox",
