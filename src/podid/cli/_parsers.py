@@ -229,6 +229,12 @@ def _provision(commands: Any) -> None:
             parser.add_argument(
                 "--adopt", action="store_true", help="Tag the existing resources `up` reuses, so `down` removes them."
             )
+        if name == "plan":
+            parser.add_argument(
+                "--detailed-exitcode",
+                action="store_true",
+                help="Exit 0 when up would change nothing, 1 on an error, 2 when it would change something.",
+            )
         if name == "up":
             sandbox_ports(parser)
             parser.add_argument(

@@ -79,15 +79,50 @@ def _steps(reports: list[StepReport]) -> list[dict[str, Any]]:
     return [item.as_dict() for item in reports]
 
 
+# terraform's words (hashicorp/terraform internal/command/jsonformat/plan.go)
+NO_CHANGES = "No changes. Your infrastructure matches the configuration."
+EXIT_CHANGES = 2  # terraform plan -detailed-exitcode: 0 nothing to do, 1 error, 2 changes
+
+
+def plan_counts(reports: list[StepReport]) -> dict[str, int]:
+    """terraform's counts: a replacement is one to add and one to destroy."""
+    changes = [change for item in reports for change in item.changes]
+    return {
+        "add": sum(change.action == "create" or change.replaces for change in changes),
+        "change": sum(change.action == "update" and not change.replaces for change in changes),
+        "destroy": sum(change.action == "delete" or change.replaces for change in changes),
+        "blocked": sum(bool(change.blocked) for change in changes),
+    }
+
+
+def show_plan(console: Console, counts: dict[str, int]) -> None:
+    if not any(counts.values()):
+        console.print(f"[bold green]{NO_CHANGES}[/]")
+        return
+    console.print(
+        f"[bold]Plan:[/] {counts['add']} to add, {counts['change']} to change, {counts['destroy']} to destroy."
+    )
+    if counts["blocked"]:
+        console.print(
+            f"[bold red]Error:[/] {counts['blocked']} change(s) marked ! cannot be made; "
+            "`podid up` refuses them before any write."
+        )
+
+
+def _plan_exit(counts: dict[str, int], detailed: bool) -> int:
+    if counts["blocked"]:
+        return 1  # `up` would fail: as a terraform plan that cannot be applied
+    return EXIT_CHANGES if detailed and any(counts.values()) else 0
+
+
 def cmd_plan(args: argparse.Namespace) -> Result:
     state = open_state(args)
     reports = provision.plan(state, _progress(args, details=True), setup_mode(state, args.mode))
+    counts = plan_counts(reports)
     pending = sum(len(item.changes) for item in reports)
-
-    def show(console: Console) -> None:
-        console.print(f"{pending} change(s) to apply." if pending else "Nothing to change: everything is as desired.")
-
-    return Result({"changes": pending, "steps": _steps(reports)}, show, table=_tables.steps)
+    data = {"changes": pending, **counts, "steps": _steps(reports)}
+    exit_code = _plan_exit(counts, args.detailed_exitcode)
+    return Result(data, lambda console: show_plan(console, counts), exit_code, table=_tables.steps)
 
 
 NO_TTY = "Unable to prompt for confirmation as no tty available. Use --yes."  # az's user_confirmation
