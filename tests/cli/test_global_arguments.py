@@ -6,17 +6,21 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import uuid
 from pathlib import Path
 
 import pytest
+from azure.identity import ClientSecretCredential
 
 from podid.cli import main
+from podid.cli._logging import redact
 from podid.cli._parsers import build
 from podid.sandbox import Endpoints
 from tests.cli.conftest import PodidRunner
+from tests.cli.test_aks_commands import create_cluster
 
 STATUS = ("sandbox", "status")
 
@@ -94,6 +98,17 @@ def test_verbose_names_each_request(podid: PodidRunner, endpoints: Endpoints, un
     assert f"INFO: PUT {url}?api-version=" in run.err
     assert "INFO: POST " in run.err and "/oauth2/v2.0/token" in run.err  # the credential's token request
     assert "Request headers" not in run.err  # the exchanges are --debug's
+
+
+def test_verbose_names_the_kubernetes_requests_too(
+    podid: PodidRunner, endpoints: Endpoints, operator_credential: ClientSecretCredential, unique: str, tmp_path: Path
+) -> None:
+    podid("group", "create", "-n", unique, "-l", "westus2", "-o", "none")
+    cluster = create_cluster(endpoints, operator_credential, unique)
+    settings = ("-g", unique, "--cluster-name", cluster, "--dns-domain", f"{unique}.internal")
+    run = podid("plan", *settings, "--kubeconfig", str(tmp_path / "kubeconfig"), "--verbose", "-o", "none")
+    assert run.code == 0, run.err
+    assert re.search(r"^INFO: GET https://\S+/api/v1/namespaces/kube-addons 404$", run.err, re.MULTILINE), run.err
 
 
 def test_without_verbose_nothing_is_logged(podid: PodidRunner, unique: str) -> None:
@@ -181,3 +196,21 @@ def test_completion_completes_commands(tmp_path: Path) -> None:
     }
     subprocess.run([sys.executable, "-m", "podid.cli"], env=environment, timeout=60, check=False)
     assert answer.read_text().split() == ["list"]
+
+
+@pytest.mark.parametrize(
+    ("line", "redacted"),
+    [
+        ("    'Authorization': 'Bearer eyJ0eXAi.eyJhdWQi.c2ln'", "    'Authorization': 'REDACTED'"),
+        ("client_id=a&client_secret=x%2By~z&scope=s", "client_id=a&client_secret=REDACTED&scope=s"),
+        ('{"token_type": "Bearer", "access_token": "abc.def"}', '{"token_type": "Bearer", "access_token": "REDACTED"}'),
+        ("token eyJ0eXAi.eyJhdWQi.c2ln in a message", "token REDACTED in a message"),
+        (
+            """response body: b'{"kind":"Secret","data":{"azure.json":"e30="},"type":"Opaque"}'""",
+            """response body: b'{"kind":"Secret","data":"REDACTED","type":"Opaque"}'""",
+        ),
+        ('{"kind": "ConfigMap", "data": {"a": "b"}}', '{"kind": "ConfigMap", "data": {"a": "b"}}'),
+    ],
+)
+def test_debug_lines_are_redacted(line: str, redacted: str) -> None:
+    assert redact(line) == redacted

@@ -2,8 +2,8 @@
 
 * default: warnings and errors (azure-identity's per-credential warnings stay quiet: the one-line error says it);
 * ``--only-show-errors``: errors only (knack's ``cli_logger_name`` at ERROR);
-* ``--verbose``: also what is called, one ``INFO:`` line per SDK request (method and URL) from azure-core's
-  HttpLoggingPolicy (https://learn.microsoft.com/azure/developer/python/sdk/azure-sdk-logging);
+* ``--verbose``: also what is called, one ``INFO:`` line per HTTP request (method, URL, status) of the Azure
+  SDKs, the kubernetes client and Graph, from urllib3's request log;
 * ``--debug``: every logger at DEBUG, so the HTTP exchanges (azure-core's NetworkTraceLoggingPolicy, urllib3,
   the kubernetes client). Each line is redacted before it is written: Authorization headers, bearer tokens, JWTs,
   ``client_secret``-like form fields and token fields of JSON bodies, as azure-cli's
@@ -17,8 +17,8 @@ import logging
 import re
 import sys
 
-HTTP_LOGGER = "azure.core.pipeline.policies.http_logging_policy"
-_MANAGED = ("", "podid", "azure", "azure.identity", HTTP_LOGGER, "urllib3", "kubernetes")
+REQUESTS_LOGGER = "urllib3.connectionpool"
+_MANAGED = ("", "podid", "azure", "azure.identity", "urllib3", REQUESTS_LOGGER, "kubernetes")
 REDACTED = "REDACTED"
 _SECRETS = (
     # 'Authorization': 'Bearer …' as the trace policies print headers, and any other bearer or JWT
@@ -41,9 +41,16 @@ _SECRETS = (
 )
 
 
+# a Kubernetes Secret's values (the kubernetes client logs response bodies at DEBUG): base64, no pattern finds them
+_SECRET_KIND = re.compile(r"""["']kind["']\s*:\s*["']Secret(List)?["']""")
+_SECRET_DATA = re.compile(r"""(["'](?:data|stringData)["']\s*:\s*)\{[^{}]*\}""")
+
+
 def redact(text: str) -> str:
     for pattern, replacement in _SECRETS:
         text = pattern.sub(replacement, text)
+    if _SECRET_KIND.search(text):
+        text = _SECRET_DATA.sub(rf'\g<1>"{REDACTED}"', text)
     return text
 
 
@@ -61,13 +68,14 @@ class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
 
 
 def _request_line(record: logging.LogRecord) -> bool:
-    """--verbose: HttpLoggingPolicy's request record becomes ``GET https://…``; its other records go."""
-    lines = record.getMessage().splitlines()
-    if not lines or not lines[0].startswith("Request URL:") or len(lines) < 2:
+    """--verbose: urllib3's line for each request made (the SDKs, the kubernetes client and Graph calls all go
+    through it) as ``INFO: GET https://host:port/path 200``; its connection notes go."""
+    # urllib3/connectionpool.py _make_request: '%s://%s:%s "%s %s %s" %s %s' (scheme, host, port, method, url, ...)
+    if not isinstance(record.args, tuple) or len(record.args) != 8:
         return False
-    url = lines[0].removeprefix("Request URL:").strip(" '")
-    method = lines[1].removeprefix("Request method:").strip(" '")
-    record.msg, record.args = f"{method} {url}", None
+    scheme, host, port, method, url, _, status, _ = record.args
+    record.msg, record.args = f"{method} {scheme}://{host}:{port}{url} {status}", None
+    record.levelno, record.levelname = logging.INFO, "INFO"
     return True
 
 
@@ -84,14 +92,14 @@ def configure(args: argparse.Namespace | None) -> None:
     root.addHandler(handler)
     for name in _MANAGED:
         logging.getLogger(name).setLevel(logging.NOTSET)
-    http = logging.getLogger(HTTP_LOGGER)
-    for existing in list(http.filters):
-        http.removeFilter(existing)
+    requests_made = logging.getLogger(REQUESTS_LOGGER)
+    for existing in list(requests_made.filters):
+        requests_made.removeFilter(existing)
     root.setLevel(logging.DEBUG if debug else logging.WARNING)
     if debug:
         return
     logging.getLogger("azure.identity").setLevel(logging.ERROR)
     if verbose:
         logging.getLogger("podid").setLevel(logging.INFO)
-        http.setLevel(logging.INFO)
-        http.addFilter(_request_line)
+        requests_made.setLevel(logging.DEBUG)
+        requests_made.addFilter(_request_line)
