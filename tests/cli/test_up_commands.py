@@ -27,7 +27,7 @@ from podid.provision.kube import Kube
 from podid.sandbox import Endpoints
 from tests.cli.conftest import PodidRunner
 from tests.conftest import mgmt_client
-from tests.provision.conftest import arm_writes, fresh_state, kube_writes
+from tests.provision.conftest import arm_writes, fresh_state, kube_writes, step_named, steps_until
 
 DNS_ZONE_CONTRIBUTOR = rbac.BUILT_IN["DNS Zone Contributor"]
 
@@ -148,12 +148,12 @@ def test_an_interrupted_up_is_finished_by_the_next(
 ) -> None:
     from podid.cli._progress import QuietProgress
     from podid.provision.step import run
-    from podid.provision.steps import up_steps
 
     state = fresh_state(endpoints, unique, tmp_path / "kubeconfig")
-    steps = up_steps(state.design)
-    run(steps[:7], state, True, QuietProgress())  # killed after the zone reader role ...
-    half = steps[7].plan(state)  # ... and in the middle of the DNS identity step: identity, no roles yet
+    run(
+        steps_until(state.design, "DNS identity"), state, True, QuietProgress()
+    )  # killed after the zone reader role ...
+    half = step_named(state.design, "DNS identity").plan(state)  # ... and in the middle of it: identity, no roles yet
     half[0].apply()  # type: ignore[misc]
     finished = podid("up", *settings, "-o", "json")
     assert finished.code == 0, finished.err

@@ -8,7 +8,10 @@ import pytest
 
 from podid import provision
 from podid.config import Settings
+from podid.provision.design import Design
 from podid.provision.state import State
+from podid.provision.step import Step
+from podid.provision.steps import POD_IDENTITY, steps_of
 from podid.sandbox import Endpoints
 from tests.conftest import control_call
 
@@ -21,6 +24,17 @@ def fresh_state(endpoints: Endpoints, unique: str, kubeconfig: Path) -> State:
         kubeconfig=kubeconfig,
     ).validate()
     return provision.start(settings, provision.sandbox_target(Path(endpoints.data_dir)))
+
+
+def steps_until(design: Design, name: str, phase: str = POD_IDENTITY) -> list[Step]:
+    """The steps of ``phase`` that run before the one named ``name`` (tests name steps, not positions)."""
+    steps = steps_of(design, phase)
+    return steps[: [step.name for step in steps].index(name)]
+
+
+def step_named(design: Design, name: str, phase: str = POD_IDENTITY) -> Step:
+    (found,) = [step for step in steps_of(design, phase) if step.name == name]
+    return found
 
 
 @pytest.fixture

@@ -20,7 +20,8 @@ from podid.provision.errors import NotFound, translated
 from podid.provision.kube import Kube
 from podid.provision.state import State
 from podid.provision.step import StepReport, run
-from podid.provision.steps.workloadidentity import issuer_of, up_steps
+from podid.provision.steps import WORKLOAD_IDENTITY, steps_of
+from podid.provision.steps.workloadidentity import issuer_of
 from podid.provision.wait import wait_for
 from podid.sandbox import Endpoints
 from tests.provision.conftest import fresh_state
@@ -36,7 +37,7 @@ class Quiet:
 
 def provisioned_state(endpoints: Endpoints, name: str, kubeconfig: Path) -> State:
     state = fresh_state(endpoints, name, kubeconfig)
-    run(up_steps(state.design), state, apply=True, progress=Quiet())
+    run(steps_of(state.design, WORKLOAD_IDENTITY), state, apply=True, progress=Quiet())
     return state
 
 
@@ -82,7 +83,7 @@ def test_external_dns_writes_the_records(provisioned: State) -> None:
 
 def test_a_second_run_changes_nothing(provisioned: State, endpoints: Endpoints, tmp_path: Path) -> None:
     again = fresh_state(endpoints, provisioned.design.group, provisioned.kubeconfig)
-    reports = run(up_steps(again.design), again, apply=False, progress=Quiet())
+    reports = run(steps_of(again.design, WORKLOAD_IDENTITY), again, apply=False, progress=Quiet())
     assert [report.step for report in reports if report.changes] == []
 
 

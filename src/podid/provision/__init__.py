@@ -15,12 +15,8 @@ from podid.provision.design import Design
 from podid.provision.errors import translated
 from podid.provision.state import State
 from podid.provision.step import Blocked, Progress, Silent, Step, StepReport, apply_planned, run
-from podid.provision.steps import down_steps, up_steps
-from podid.provision.steps.workloadidentity import up_steps as workload_identity_up_steps
+from podid.provision.steps import DOWN, MODES, steps_of
 from podid.provision.target import Target, azure_target, sandbox_target
-
-# identity mode -> the steps that build the system in that mode
-MODES = {"pod-identity": up_steps, "workload-identity": workload_identity_up_steps}
 
 
 def check_location(clients: Clients, location: str) -> None:
@@ -43,12 +39,8 @@ def start(settings: Settings, target: Target) -> State:
     return State(Design(settings, target.subscription_id), clients, settings.kubeconfig_path)
 
 
-def _steps(state: State, mode: str) -> list[Step]:
-    return list(MODES[mode](state.design))
-
-
 def plan(state: State, progress: Progress, mode: str = "pod-identity") -> list[StepReport]:
-    return run(_steps(state, mode), state, apply=False, progress=progress)
+    return run(steps_of(state.design, mode), state, apply=False, progress=progress)
 
 
 def preflight(state: State, steps: list[Step]) -> None:
@@ -60,13 +52,13 @@ def preflight(state: State, steps: list[Step]) -> None:
 
 
 def up(state: State, progress: Progress, mode: str = "pod-identity") -> list[StepReport]:
-    steps = _steps(state, mode)
-    preflight(state, steps)
-    return run(steps, state, apply=True, progress=progress)
+    planned = steps_of(state.design, mode)
+    preflight(state, planned)
+    return run(planned, state, apply=True, progress=progress)
 
 
 def plan_down(state: State, progress: Progress) -> list[StepReport]:
-    return run(down_steps(), state, apply=False, progress=progress)
+    return run(steps_of(state.design, DOWN), state, apply=False, progress=progress)
 
 
 def down(planned: list[StepReport], progress: Progress) -> list[StepReport]:

@@ -17,6 +17,7 @@ from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 from azure.core.serialization import is_generated_model
 
 from podid.provision.errors import ProvisionError
+from podid.provision.state import State
 
 M = TypeVar("M")
 # "keep": not a change: an existing part podid did not create, reported so that nobody wonders why it stays
@@ -90,7 +91,7 @@ class StepReport:
 class Step(Protocol):
     name: str
 
-    def plan(self, state: Any) -> list[Change]: ...
+    def plan(self, state: State) -> list[Change]: ...
 
 
 class Progress(Protocol):
@@ -121,7 +122,7 @@ def _applying(progress: Progress, report: StepReport) -> None:
         progress.applying(report.step, report.action)
 
 
-def _report(step: Step, state: Any, began: float, apply: bool, progress: Progress) -> StepReport:
+def _report(step: Step, state: State, began: float, apply: bool, progress: Progress) -> StepReport:
     planned = step.plan(state)
     changes = [change for change in planned if change.action != "keep"]
     report = StepReport(step.name, changes, apply, kept=[change for change in planned if change.action == "keep"])
@@ -136,7 +137,7 @@ def _report(step: Step, state: Any, began: float, apply: bool, progress: Progres
     return report
 
 
-def run(steps: Sequence[Step], state: Any, apply: bool, progress: Progress) -> list[StepReport]:
+def run(steps: Sequence[Step], state: State, apply: bool, progress: Progress) -> list[StepReport]:
     """Plan every step in order and, when ``apply``, apply its changes before planning the next one.
     A blocked change stops the run before its step writes anything."""
     reports = []

@@ -58,7 +58,7 @@ def _cluster_resource(
     """The cluster; ``owned``: the view that creates it, claims it and guards its fixed fields."""
     design, clusters = state.design, state.clients.aks.managed_clusters
 
-    def ready(cluster: Any) -> None:
+    def ready(cluster: ManagedCluster) -> None:
         state.cluster = cluster
 
     return ArmResource(
@@ -163,7 +163,7 @@ def kube_for(state: State) -> Kube | None:
     """The cluster's API for reading: from the kubeconfig step, or from credentials held in memory (plan)."""
     if state.kube is None and state.cluster is not None:
         state.kube = Kube.from_dict(fetch_credentials(state))
-    return state.kube if isinstance(state.kube, Kube) else None
+    return state.kube
 
 
 def ours(state: State) -> kubeconfig.Ours:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from podid.provision.design import Design
 from podid.provision.kube import Kube, KubeObject, describe
 from podid.provision.manifests import demo, external_dns, external_dns_rbac, hello
 from podid.provision.state import State
@@ -62,18 +61,16 @@ def _tenant(state: State) -> str:
     return state.clients.target.tenant_id
 
 
-def kube_steps(design: Design) -> list[KubeObjectsStep]:
-    return [
-        KubeObjectsStep("hello app", lambda state: hello(state.design)),
-        KubeObjectsStep(
-            "external-dns",
-            lambda state: [
-                *external_dns(state.design, _tenant(state), _client_id(state, design.dns.identity_name)),
-                *external_dns_rbac(state.design),
-            ],
-        ),
-        KubeObjectsStep(
-            "demo pod",
-            lambda state: demo(state.design, _client_id(state, design.demo.identity_name), state.node_group or UNKNOWN),
-        ),
-    ]
+def hello_objects(state: State) -> list[KubeObject]:
+    return hello(state.design)
+
+
+def external_dns_objects(state: State) -> list[KubeObject]:
+    design = state.design
+    client_id = _client_id(state, design.dns.identity_name)
+    return [*external_dns(design, _tenant(state), client_id), *external_dns_rbac(design)]
+
+
+def demo_objects(state: State) -> list[KubeObject]:
+    design = state.design
+    return demo(design, _client_id(state, design.demo.identity_name), state.node_group or UNKNOWN)

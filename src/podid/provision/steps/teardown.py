@@ -13,6 +13,8 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from azure.mgmt.containerservice.models import ManagedCluster
+
 from podid.provision import kubeconfig, manifests, podidentity, rbac
 from podid.provision import workloadidentity as wi
 from podid.provision.design import Design
@@ -54,7 +56,7 @@ class DeleteCluster:
     def plan(self, state: State) -> list[Change]:
         design, clusters = state.design, state.clients.aks.managed_clusters
 
-        def read() -> Any:
+        def read() -> ManagedCluster | None:
             state.cluster = clusters.get(design.group, design.cluster)
             return state.cluster
 
@@ -242,15 +244,3 @@ class DeleteGroup:
             lambda: groups.get(design.group),
             lambda: groups.begin_delete(design.group).result(),
         )
-
-
-DOWN_STEPS = (
-    DeleteCluster,
-    RemoveFromKeptCluster,
-    RemoveKubeconfig,
-    DeleteRoleAssignments,
-    DeleteZoneReaderRole,
-    DeleteIdentities,
-    DeleteZone,
-    DeleteGroup,
-)

@@ -11,24 +11,22 @@ from __future__ import annotations
 
 import copy
 from functools import partial
-from typing import Any
 
+from azure.mgmt.containerservice.models import ManagedCluster
 from azure.mgmt.msi.models import FederatedIdentityCredential
 
 from podid.provision import workloadidentity as wi
 from podid.provision.design import Design, PodIdentity
 from podid.provision.kube import Kube, KubeObject, describe
-from podid.provision.manifests import external_dns_rbac, hello
+from podid.provision.manifests import external_dns_rbac
 from podid.provision.state import State
-from podid.provision.step import UNKNOWN, Change, Step, merge, model, subset_diff
+from podid.provision.step import UNKNOWN, Change, merge, model, subset_diff
 from podid.provision.steps._resource import ArmResource, plan
-from podid.provision.steps.cluster import KubeconfigStep, _cluster_resource, desired_cluster, dns_prefix, kube_for
-from podid.provision.steps.identities import ZoneReaderRoleStep, ZoneStep, demo_identity_step, dns_identity_step
-from podid.provision.steps.kube import KubeObjectsStep, _client_id, _replace_pod, _tenant, plan_object
-from podid.provision.steps.platform import GroupStep
+from podid.provision.steps.cluster import _cluster_resource, desired_cluster, dns_prefix, kube_for
+from podid.provision.steps.kube import _client_id, _replace_pod, _tenant, plan_object
 
 
-def issuer_of(cluster: Any) -> str | None:
+def issuer_of(cluster: ManagedCluster | None) -> str | None:
     """The cluster's OIDC issuer URL (with its trailing slash), once AKS has one."""
     profile = getattr(cluster, "oidc_issuer_profile", None)
     issuer = getattr(profile, "issuer_url", None)
@@ -77,17 +75,17 @@ class FederatedCredentialStep:
         )
 
 
-def federated_credential_steps(design: Design) -> list[Step]:
+def federated_credential_steps(design: Design) -> list[FederatedCredentialStep]:
     return [FederatedCredentialStep(identity, account) for identity, account in wi.accounts(design)]
 
 
-def external_dns_objects(state: State) -> list[dict[str, Any]]:
+def external_dns_objects(state: State) -> list[KubeObject]:
     design = state.design
     client_id = _client_id(state, design.dns.identity_name)
     return [*wi.external_dns(design, _tenant(state), client_id), *external_dns_rbac(design)]
 
 
-def demo_objects(state: State) -> list[dict[str, Any]]:
+def demo_objects(state: State) -> list[KubeObject]:
     design = state.design
     client_id = _client_id(state, design.demo.identity_name)
     return wi.demo(design, client_id, _tenant(state), state.node_group or UNKNOWN)
@@ -136,19 +134,3 @@ class DemoPodStep:
         if kube is None:  # the cluster is created in this run
             return [Change("create", describe(obj)) for obj in objects]
         return plan_workload_objects(kube, objects)
-
-
-def up_steps(design: Design) -> list[Step]:
-    return [
-        GroupStep(),
-        WorkloadIdentityClusterStep(),
-        KubeconfigStep(),
-        ZoneStep(),
-        ZoneReaderRoleStep(),
-        dns_identity_step(design),
-        demo_identity_step(design),
-        *federated_credential_steps(design),
-        KubeObjectsStep("hello app", lambda state: hello(state.design)),
-        KubeObjectsStep("external-dns", external_dns_objects),
-        DemoPodStep(),
-    ]
