@@ -1,9 +1,10 @@
 """The bytes of API responses, and the Status of requests for what the sandbox does not serve.
 
 Covers: objects, lists, Tables, discovery and Status errors end in a newline as the apiserver's JSON serializer
-writes them, while the OIDC documents (json.Marshal) do not; an unserved resource, group or subresource (exec,
-portforward) and OpenAPI v3 are a 404 NotFound Status, a method a path does not take a 405 MethodNotAllowed Status
-(never a plain-text body), and ``kubectl exec`` reports the Status's message.
+writes them, while ``/version`` (indented, as WriteRawJSON writes it) and the OIDC documents (json.Marshal) do
+not; an unserved resource, group or subresource (exec, portforward) and OpenAPI v3 are a 404 NotFound Status, a
+method a path does not take a 405 MethodNotAllowed Status (never a plain-text body), and ``kubectl exec``
+reports the Status's message.
 """
 
 from __future__ import annotations
@@ -35,6 +36,12 @@ def test_json_bodies_end_in_a_newline(kube: KubeCluster, path: str, accept: str)
     assert response.headers["Content-Type"] == "application/json"
     assert response.content.endswith(b"}\n") and response.content.count(b"\n") == 1
     response.json()
+
+
+def test_version_is_indented_without_a_newline(kube: KubeCluster) -> None:
+    response = call(kube, "GET", "/version")
+    assert response.content.startswith(b'{\n  "major": "1",\n  "minor": "29",') and response.content.endswith(b'"\n}')
+    assert response.json()["gitVersion"] == "v1.29.4"
 
 
 def test_oidc_documents_have_no_newline(kube: KubeCluster) -> None:

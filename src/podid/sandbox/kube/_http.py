@@ -11,6 +11,7 @@ Kubernetes Status.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -116,8 +117,9 @@ def _status(error: KubeApiError) -> tuple[Obj, int]:
 
 
 def _fixed(context: ApiContext, path: str) -> web.Response | None:
-    if path == "/version":
-        return _rest.json_response(dict(context.version_info()))
+    if path == "/version":  # responsewriters.WriteRawJSON: json.MarshalIndent, two spaces, no trailing newline
+        body = json.dumps(context.version_info(), indent=2).encode()
+        return web.Response(body=body, content_type=_rest.JSON)
     if path in _HEALTH:
         return web.Response(text="ok", content_type="text/plain")
     if path == "/openapi/v2":
