@@ -19,9 +19,7 @@ class KubeletEvents:
 
     def started(self, pod: Obj, container: Container) -> None:
         """Pulled, Created, Started: a container (re)started."""
-        self._record(
-            pod, container, NORMAL, "Pulled", f'Container image "{container.image}" already present on machine'
-        )
+        self._pulled(pod, container)
         # kubernetes/kubernetes#130471 (1.33) put a colon after "Created container".
         created = "Created container: " if self._recorder.version_at_least(1, 33) else "Created container "
         self._record(pod, container, NORMAL, "Created", created + container.name)
@@ -29,9 +27,7 @@ class KubeletEvents:
 
     def config_failed(self, pod: Obj, container: Container, error: Exception) -> None:
         """The container could not be created from its spec (CreateContainerConfigError)."""
-        self._record(
-            pod, container, NORMAL, "Pulled", f'Container image "{container.image}" already present on machine'
-        )
+        self._pulled(pod, container)
         self._record(pod, container, WARNING, "Failed", f"Error: {error}")
 
     def mount_failed(self, pod: Obj, error: Exception) -> None:
@@ -45,6 +41,11 @@ class KubeletEvents:
 
     def stopping(self, pod: Obj, container: Container) -> None:
         self._record(pod, container, NORMAL, "Killing", f"Stopping container {container.name}")
+
+    def _pulled(self, pod: Obj, container: Container) -> None:
+        self._record(
+            pod, container, NORMAL, "Pulled", f'Container image "{container.image}" already present on machine'
+        )
 
     def _record(self, pod: Obj, container: Container, event_type: str, reason: str, message: str) -> None:
         field = "initContainers" if container.init else "containers"
