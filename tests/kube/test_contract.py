@@ -9,7 +9,7 @@ changes; fleet-wide admission hooks run on new pods.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import is_dataclass, replace
 from typing import Any
 
 import pytest
@@ -19,15 +19,44 @@ from podid.sandbox import Sandbox
 from podid.sandbox.kube._status import KubeApiError
 from tests.kube.conftest import KubeCluster, eventually, node_specs, pod_dict
 
+_PLAIN = (dict, list, tuple, str, int, float, bool, type(None))
+
+
+class OnLoop:
+    """The in-process contract as its callers use it: every call runs on the sandbox loop (``Sandbox.run``), and
+    what a call returns (a cluster, an unsubscribe function) is wrapped the same way; plain data (dicts,
+    dataclasses) comes back as is."""
+
+    def __init__(self, sandbox: Sandbox, target: Any) -> None:
+        self._sandbox, self._target = sandbox, target
+
+    def _wrap(self, value: Any) -> Any:
+        plain = isinstance(value, _PLAIN) or is_dataclass(value)
+        return value if plain else OnLoop(self._sandbox, value)
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._target, name)
+        if not callable(value):
+            return value
+        return lambda *args, **kwargs: self._wrap(self._sandbox.run(lambda: value(*args, **kwargs)))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._wrap(self._sandbox.run(lambda: self._target(*args, **kwargs)))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, OnLoop) and self._target is other._target
+
+    __hash__ = None  # type: ignore[assignment]
+
 
 @pytest.fixture
 def fleet(sandbox: Sandbox) -> Any:
     assert sandbox.cloud is not None
-    return sandbox.cloud.kube
+    return OnLoop(sandbox, sandbox.cloud.kube)
 
 
 def test_cluster_lookup_and_idempotent_ensure(fleet: Any, kube: KubeCluster) -> None:
-    assert fleet.cluster(kube.spec.cluster_id.upper()) is fleet.cluster(kube.spec.cluster_id)
+    assert fleet.cluster(kube.spec.cluster_id.upper()) == fleet.cluster(kube.spec.cluster_id)  # the same object
     assert fleet.cluster(kube.spec.cluster_id + "x") is None
     assert fleet.ensure_cluster(kube.spec) == kube.access
 

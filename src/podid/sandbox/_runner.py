@@ -14,7 +14,9 @@ import signal
 import socket
 import ssl
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import uvloop
 from aiohttp import web
@@ -29,6 +31,7 @@ from podid.sandbox.store import Store
 from podid.sandbox.tokens import TokenService
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def bind_tcp(host: str, port: int) -> socket.socket:
@@ -109,6 +112,17 @@ class Sandbox:
         """Run a callable on the sandbox loop (used by the signal handler of the foreground process)."""
         if self._loop is not None and callable(function):
             self._loop.call_soon_threadsafe(function)
+
+    def run(self, function: Callable[[], T], timeout: float = 30) -> T:
+        """Call ``function`` on the sandbox loop and return what it returns: the in-process contract (``kube.api``)
+        is single-threaded, so a caller in another thread must not call it directly."""
+        if self._loop is None:
+            raise RuntimeError("the sandbox is not running")
+
+        async def call() -> T:
+            return function()
+
+        return asyncio.run_coroutine_threadsafe(call(), self._loop).result(timeout)
 
     def request_stop(self) -> None:
         if self._stopped is not None:
