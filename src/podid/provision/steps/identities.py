@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from azure.mgmt.authorization.v2022_04_01.models import RoleDefinition
 from azure.mgmt.dns.models import Zone
@@ -91,7 +90,7 @@ class IdentityStep:
         design, identities = state.design, state.clients.msi.user_assigned_identities
         name = self.pod_identity.identity_name
 
-        def ready(identity: Any) -> None:
+        def ready(identity: Identity) -> None:
             state.identities[name] = identity
 
         changes = plan(

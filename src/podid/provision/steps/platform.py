@@ -6,7 +6,7 @@ unregisters them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from azure.mgmt.resource.resources.models import ResourceGroup
 
@@ -18,11 +18,14 @@ from podid.provision.steps._owner import Owner
 from podid.provision.steps._resource import LOCATION, ArmResource, plan
 from podid.provision.wait import wait_for
 
+if TYPE_CHECKING:
+    from azure.mgmt.resource.features.operations import FeaturesOperations
+
 REGISTERED = "Registered"
 REGISTRATION_TIMEOUT = 30 * 60.0  # a preview feature can take many minutes on Azure
 
 
-def _feature_state(features: Any) -> str | None:
+def _feature_state(features: FeaturesOperations) -> str | None:
     properties = features.get(FEATURE_NAMESPACE, FEATURE_NAME).properties
     return None if properties is None else properties.state
 

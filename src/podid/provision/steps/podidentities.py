@@ -7,7 +7,7 @@ Entries podid does not own are kept.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from podid.provision import podidentity
 from podid.provision.design import PodIdentity
@@ -15,12 +15,16 @@ from podid.provision.state import State
 from podid.provision.step import UNKNOWN, Action, Change
 from podid.provision.steps._owner import described
 
+if TYPE_CHECKING:
+    from azure.mgmt.containerservice.models import ManagedClusterPodIdentity
+    from azure.mgmt.msi.models import Identity
 
-def _key(entry: Any) -> tuple[str, str]:
+
+def _key(entry: ManagedClusterPodIdentity) -> tuple[str, str]:
     return (entry.name, entry.namespace)
 
 
-def entry_diff(entry: Any | None, identity: Any) -> list[str]:
+def entry_diff(entry: ManagedClusterPodIdentity | None, identity: Identity) -> list[str]:
     """How a podIdentityProfile entry differs from the one this identity needs (empty: it is right)."""
     if entry is None:
         return ["(absent) → present"]
