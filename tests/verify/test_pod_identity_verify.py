@@ -1,11 +1,12 @@
 """`podid up`, then `podid verify` in pod identity mode, on the session sandbox; then the tutorial's anti-pattern.
 
-Covers: on a fresh `up`, verify passes, its probes acting from pods: the kubelet identity's direct record set
-write is refused with 403 AuthorizationFailed, the DNS identity's Graph addPassword with 403
-Authorization_RequestDenied, and a pod's request to the sandbox's control surface with 401/403 or a refused
-connection; the probes leave no pod behind. With DNS Zone Contributor on the zone for the kubelet identity
-(assigned through azure-mgmt-authorization as the operator), verify fails on exactly the role check and the
-kubelet probe, whose record set is gone afterwards; without the assignment it passes again.
+Covers: on a fresh `up`, verify passes, its probes acting from pods: a pod without the binding label asking for the
+DNS identity's token gets NMI's 404, the kubelet identity's direct record set write is refused with 403
+AuthorizationFailed, the DNS identity's Graph addPassword with 403 Authorization_RequestDenied, and a pod's request
+to the sandbox's control surface with 401/403 or a refused connection; the probes leave no pod behind. With DNS
+Zone Contributor on the zone for the kubelet identity (assigned through azure-mgmt-authorization as the operator),
+verify fails on exactly the role check and the kubelet probe, whose record set is gone afterwards; without the
+assignment it passes again.
 """
 
 from __future__ import annotations
@@ -73,6 +74,8 @@ def test_verify_passes_with_its_probes_acting_from_pods(
     assert control == "refused: connection refused" or control.startswith(("refused: 401 ", "refused: 403 ")), control
     mint = found[MINT_CHECK]["message"]
     assert mint.startswith("refused: 403 Authorization_RequestDenied: "), mint
+    unbound = found["pod without the binding label"]["message"]  # NMI's answer to its one token request
+    assert unbound.startswith("refused: 404 no azure identity found for request clientID "), unbound
     assert result.code == 0 and all(finding["ok"] for finding in found.values()), found
     assert [pod["metadata"]["name"] for pod in kube.list("Pod", None, "podid-verify")] == []
 

@@ -1,11 +1,12 @@
 """How verify judges what a one-request probe reported, and what the sandbox's python image runs (pure).
 
-Covers: the kubelet write passes only on ARM's 403 AuthorizationFailed (shown as the action and scope), a 2xx is
-a violation naming the record set, any other answer or a missing token fails; the mint probe passes only on
-Graph's 403 Authorization_RequestDenied; the control probe passes on 401, 403 or a refused connection and fails
-on 200; a log without a report fails; the python image runs podid's probe script and refuses any other program;
-a target without a control surface (Azure) gets no control probe, one without an operator application no mint
-probe.
+Covers: the kubelet write passes only on ARM's 403 AuthorizationFailed (shown as the action and scope), a 2xx is a
+violation naming the record set, any other answer or a missing token fails; the mint probe passes only on Graph's
+403 Authorization_RequestDenied; a token probe passes on NMI's 404 or 403 or a 400 (IMDS, Entra ID) and fails on a
+token, any other status or an unsent request; the control probe passes on 401, 403 or a refused connection and
+fails on 200; a log without a report fails; the python image runs podid's probe script and refuses any other
+program; a target without a control surface (Azure) gets no control probe, one without an operator application no
+mint probe.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ WRITE = Probe(
     "kubelet", "pod with the kubelet identity", "kube-system", {}, None, "", "example.internal", False, "write"
 )
 MINT = Probe("mint", MINT_CHECK, "kube-addons", {}, None, "", "example.internal", False, "mint")
+TOKEN = Probe("unbound", "pod without the binding label", "kube-addons", {}, None, "", "example.internal", False,
+              "token", "dns-client")  # fmt: skip
 REACH = Probe("control", CONTROL_CHECK, "kube-addons", {}, None, "", "example.internal", False, "reach")
 DENIED = (
     "The client 'c' with object id 'o' does not have authorization to perform action "
@@ -94,6 +97,27 @@ def test_the_mint_probe_passes_only_on_authorization_request_denied() -> None:
 )  # fmt: skip
 def test_the_control_probe_passes_on_a_refusal_only(report: dict[str, Any], ok: bool, message: str) -> None:
     found = judge(REACH, log(**report), AIMS)
+    assert (found.ok, found.message) == (ok, message)
+
+
+NMI_404 = "no azure identity found for request clientID dns-##### REDACTED #####ient"
+
+
+@pytest.mark.parametrize(
+    ("report", "ok", "message"),
+    [
+        ({"status": 404, "code": "", "message": NMI_404}, True, f"refused: 404 {NMI_404}"),
+        ({"status": 400, "code": "invalid_request", "message": "Identity not found"}, True,
+         "refused: 400 invalid_request: Identity not found"),
+        ({"status": 403, "code": "", "message": "failed to get service principal token"}, True,
+         "refused: 403 failed to get service principal token"),
+        ({"status": 200, "code": "", "message": ""}, False, "was NOT refused: it got a token for dns-client"),
+        ({"status": 503, "code": "", "message": "busy"}, False, "expected 400, 403 or 404, got 503 busy"),
+        ({"error": "refused"}, False, "expected 400, 403 or 404, got refused"),
+    ],
+)  # fmt: skip
+def test_a_token_probe_passes_on_a_refusal_only(report: dict[str, Any], ok: bool, message: str) -> None:
+    found = judge(TOKEN, log(action="token", **report), AIMS)
     assert (found.ok, found.message) == (ok, message)
 
 

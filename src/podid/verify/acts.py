@@ -4,7 +4,9 @@ A probe that should be refused passes only on the refusal its service gives for 
 ``403 AuthorizationFailed`` for the kubelet identity's record set write, Graph's ``403
 Authorization_RequestDenied`` for the DNS identity's ``addPassword``
 (https://learn.microsoft.com/en-us/graph/errors), and 401, 403 or a refused connection for the control surface.
-Anything else, a missing token included, means the probe could not show the refusal, and fails.
+A pod that must get no token asks once: NMI's 404 (no identity for the pod) or 403 (the identity's token was
+refused it: aad-pod-identity pkg/nmi/server/server.go), IMDS's or Entra ID's 400 is the refusal. Anything else,
+a missing token included, means the probe could not show the refusal, and fails.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from podid.workloads import probe as probe_script
 _DENIED = re.compile(r"perform action '([^']+)' over scope '([^']+)'")
 REFUSALS = {"write": (403, "AuthorizationFailed"), "mint": (403, "Authorization_RequestDenied")}
 CONTROL_REFUSALS = (401, 403)
+TOKEN_REFUSALS = (400, 403, 404)
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,8 @@ def container(probe: Probe, aims: Aims) -> dict[str, Any]:
         args = [aims.arm_url, aims.record_set, probe.client_id]
     elif probe.act == "mint":
         args = [aims.graph_url, aims.application, probe.client_id]
+    elif probe.act == "token":
+        args = [probe.client_id]
     else:
         args = [aims.control_url + "state"]
     return {"name": "probe", "image": probe_script.IMAGE, "command": probe_script.command(probe.act, *args)}
@@ -67,6 +72,8 @@ def judge(probe: Probe, log: str, aims: Aims) -> Finding:
     if outcome is None:
         lines = log.strip().splitlines()
         return Finding(False, probe.check, f"reported nothing: {lines[-1] if lines else 'no output'}")
+    if probe.act == "token":
+        return _judge_token(probe, outcome)
     if outcome["action"] == "token":
         return Finding(False, probe.check, f"could not act, it got no token: {outcome['error']}")
     if probe.act == "reach":
@@ -88,6 +95,17 @@ def _done(probe: Probe, aims: Aims) -> str:
 
 def _undone(outcome: dict[str, Any]) -> str:
     return "removed again" if outcome.get("undone") else "the probe could not remove it"
+
+
+def _judge_token(probe: Probe, outcome: dict[str, Any]) -> Finding:
+    status, code, message = outcome.get("status"), outcome.get("code"), outcome.get("message")
+    said = ": ".join(str(part) for part in (code, message) if part)
+    if status in TOKEN_REFUSALS:
+        return Finding(True, probe.check, f"refused: {status} {said}".rstrip())
+    if status == 200:
+        return Finding(False, probe.check, f"was NOT refused: it got a token for {probe.client_id or 'its identity'}")
+    got = f"{status} {said}".rstrip() if status else outcome.get("error")
+    return Finding(False, probe.check, f"expected 400, 403 or 404, got {got}")
 
 
 def _judge_reach(probe: Probe, outcome: dict[str, Any], aims: Aims) -> Finding:

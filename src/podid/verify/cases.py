@@ -3,7 +3,7 @@
 Pod identity mode (NMI hands out tokens by the ``aadpodidbinding`` label):
 
 * bound: a pod labelled for the DNS identity in kube-addons must write its record;
-* unbound: a pod without the label (same namespace, same azure.json) must get no token;
+* unbound: a pod without the label (same namespace, same ServiceAccount) must get no token for the DNS identity;
 * kubelet: a pod that NMI passes through to the node identity (AKS's kube-system exception) must be refused
   when it writes a record set directly with that token;
 * demo: a pod bound to the demo identity must be refused;
@@ -24,9 +24,12 @@ Workload identity mode (Entra ID exchanges a ServiceAccount token by the identit
 * other zone: the DNS identity itself must be refused in a zone it was not granted;
 * mint and control: as in pod identity mode, the mint probe as external-dns's ServiceAccount.
 
-Every probe but kubelet, mint and control runs external-dns once; those three run podid's probe script
-(``workloads.probe``), which acts with one request: external-dns lists the zones of the resource group before it
-writes, so the node identity holding a role on the zone alone would be refused before it ever tried to write.
+The probes that must get no token (pod identity's unbound, workload identity's imds), kubelet, mint and control
+run podid's probe script (``workloads.probe``), which acts with one request; the others run external-dns once.
+A token probe asks once and judges the first answer: a client run would sit in its retry schedule first
+(azure-identity retries IMDS's 404 for about 24 s), and a token it never got cannot write. external-dns lists the
+zones of the resource group before it writes, so the node identity holding a role on the zone alone would be
+refused before it ever tried to write: the kubelet probe writes the record set directly.
 """
 
 from __future__ import annotations
@@ -58,7 +61,7 @@ class Probe:
     azure_json: str
     zone: str
     expect_write: bool
-    act: str = ""  # "": external-dns runs once; otherwise the probe script's action (write, mint, reach)
+    act: str = ""  # "": external-dns runs once; otherwise the probe script's action (write, mint, token, reach)
     client_id: str = ""  # the identity the probe script asks for ("": the pod's own)
 
     def name(self, token: str) -> str:
@@ -93,7 +96,8 @@ def pod_identity_probes(state: State, other_zone: str) -> list[Probe]:
     as_demo = manifests.azure_json(design, tenant, _client_id(state, demo.identity_name))
     bound, demo_bound, ext = {BINDING_LABEL: dns.name}, {BINDING_LABEL: demo.name}, manifests.EXTERNAL_DNS
     return [
-        Probe("unbound", "pod without the binding label", dns.namespace, {}, ext, as_dns, domain, False),
+        Probe("unbound", "pod without the binding label", dns.namespace, {}, ext, "", domain, False, "token",
+              _client_id(state, dns.identity_name)),
         Probe("kubelet", KUBELET_CHECK, "kube-system", EXCEPTION_LABEL, None, "", domain, False, "write",
               _kubelet_client_id(state)),
         Probe("demo", "pod bound to the demo identity", demo.namespace, demo_bound, None, as_demo, domain, False),
@@ -107,12 +111,12 @@ def workload_identity_probes(state: State, other_zone: str) -> list[Probe]:
     design, tenant = state.design, state.clients.target.tenant_id
     dns, demo, domain = design.dns, design.demo, design.domain
     federated = wi_azure_json(design, tenant)  # the client id comes from the webhook's variables
-    through_imds = manifests.azure_json(design, tenant, _client_id(state, dns.identity_name))
     ext, own = manifests.EXTERNAL_DNS, None
     return [
         Probe("unbound", "labelled pod with another ServiceAccount", dns.namespace, WI_LABEL, own, federated, domain,
               False),
-        Probe("imds", "pod asking IMDS for the DNS identity", dns.namespace, {}, own, through_imds, domain, False),
+        Probe("imds", "pod asking IMDS for the DNS identity", dns.namespace, {}, own, "", domain, False, "token",
+              _client_id(state, dns.identity_name)),
         Probe("kubelet", KUBELET_CHECK, "kube-system", {}, own, "", domain, False, "write", _kubelet_client_id(state)),
         Probe("demo", "pod with the demo's ServiceAccount", demo.namespace, WI_LABEL, DEMO_ACCOUNT, federated,
               domain, False),

@@ -4,7 +4,8 @@ Most probes (``cases``: who runs as what, per identity mode) are the real extern
 (``--once --policy=upsert-only``) with its own TXT owner id, against a temporary LoadBalancer Service annotated
 with a name in the zone and one in a temporary sibling zone. What a probe wrote is read back from the zone (the
 TXT ownership records name the probe), so the verdict rests on what happened, not on configuration. The others
-(``acts``) make one request each from a pod: a direct record set write, a Graph credential, the control surface.
+(``acts``) make one request each from a pod: a token request that must be refused, a direct record set write, a
+Graph credential, the control surface.
 
 All probes run at once, started (``start``) before the caller reads the configuration, so that they act
 meanwhile; a watch on the run's pods tells when they are done (``finish``). A probe that should be refused fails

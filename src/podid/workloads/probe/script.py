@@ -7,13 +7,16 @@ library only. Actions:
   succeeds, DELETE it again;
 * ``mint <graph-url> <application-object-id> <client-id>``: with the identity's Graph token, add a password to the
   application (``POST /v1.0/applications/{id}/addPassword``); if that succeeds, remove it again;
+* ``token <client-id>``: ask for the identity's ARM token once, as a pod that should get none: no client's retry
+  schedule (azure-identity and adal retry a 404 for tens of seconds), so the answer is the service's first one;
+  the token itself is never printed;
 * ``reach <url>``: GET the url with no credential.
 
 Tokens come from the workload identity exchange when the webhook mutated the pod (``AZURE_FEDERATED_TOKEN_FILE``),
 otherwise from the node's identity endpoint, which on AKS with pod identity is NMI; an empty client id asks for the
-pod's own identity. The report is ``{"action", "status", "code", "message", "undone"}``; ``{"action": "token",
-"error"}`` when no token was had; ``{"action", "error"}`` when the request could not be sent (``"refused"``: the
-connection was refused).
+pod's own identity. The report is ``{"action", "status", "code", "message", "undone"}`` (for ``token``: the token
+request's); ``{"action": "token", "error"}`` when no token was had; ``{"action", "error"}`` when the request could
+not be sent (``"refused"``: the connection was refused).
 """
 
 import http.client
@@ -70,15 +73,19 @@ def send_json(method: str, url: str, token: str, body: dict[str, Any] | None = N
     return send(method, url, headers, None if body is None else json.dumps(body))
 
 
-def token(resource: str, client_id: str) -> str:
+def token_reply(resource: str, client_id: str) -> Reply:
+    """One token request: the workload identity exchange in a mutated pod, the identity endpoint otherwise."""
     if os.environ.get("AZURE_FEDERATED_TOKEN_FILE"):
-        status, found = federated_token(resource)
-    else:
-        query = urllib.parse.urlencode(
-            {"api-version": "2018-02-01", "resource": resource, **({"client_id": client_id} if client_id else {})}
-        )
-        host = os.environ.get("AZURE_POD_IDENTITY_AUTHORITY_HOST", IMDS_HOST).rstrip("/")
-        status, found = send("GET", f"{host}{TOKEN_PATH}?{query}", {"Metadata": "true"})
+        return federated_token(resource)
+    query = urllib.parse.urlencode(
+        {"api-version": "2018-02-01", "resource": resource, **({"client_id": client_id} if client_id else {})}
+    )
+    host = os.environ.get("AZURE_POD_IDENTITY_AUTHORITY_HOST", IMDS_HOST).rstrip("/")
+    return send("GET", f"{host}{TOKEN_PATH}?{query}", {"Metadata": "true"})
+
+
+def token(resource: str, client_id: str) -> str:
+    status, found = token_reply(resource, client_id)
     if status != 200 or "access_token" not in found:
         raise NoToken(f"{status} {found.get('error', '')}: {found.get('error_description') or found.get('message')}")
     return str(found["access_token"])
@@ -132,13 +139,22 @@ def mint(graph_url: str, application: str, client_id: str) -> dict[str, Any]:
     return report("mint", reply, undone)
 
 
+def ask(client_id: str) -> dict[str, Any]:
+    """The token request's answer; a refusal is an OAuth error document (IMDS, Entra ID) or NMI's plain text."""
+    status, found = token_reply(ARM_RESOURCE, client_id)
+    if status == 200 and "access_token" in found:
+        return report("token", (status, {}))
+    description = str(found.get("error_description") or found.get("message") or "").strip()
+    return report("token", (status, {"code": found.get("error"), "message": description}))
+
+
 def reach(url: str) -> dict[str, Any]:
     return report("reach", send("GET", url, {}))
 
 
 def main(argv: list[str]) -> int:
     action, args = argv[0], argv[1:]
-    actions: dict[str, Callable[..., dict[str, Any]]] = {"write": write, "mint": mint, "reach": reach}
+    actions: dict[str, Callable[..., dict[str, Any]]] = {"write": write, "mint": mint, "token": ask, "reach": reach}
     try:
         outcome = actions[action](*args)
     except NoToken as error:
