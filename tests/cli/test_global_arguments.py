@@ -5,6 +5,9 @@ secrets redacted), --version, the exit codes, shell completion, and a help text 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import logging
 import os
 import re
 import subprocess
@@ -214,3 +217,16 @@ def test_completion_completes_commands(tmp_path: Path) -> None:
 )
 def test_debug_lines_are_redacted(line: str, redacted: str) -> None:
     assert redact(line) == redacted
+
+
+def test_a_warning_goes_to_the_stderr_of_the_moment(podid: PodidRunner, capsys: pytest.CaptureFixture[str]) -> None:
+    """Never to a stream a previous command had, closed since (a redirected stderr, a test's capture)."""
+    replaced = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")  # as pytest's capture: flushing it once closed fails
+    with contextlib.redirect_stderr(replaced):
+        assert podid(*STATUS, "-o", "none").code == 0
+        logging.getLogger("podid.cli").warning("first")
+        replaced.flush()
+        assert replaced.buffer.getvalue() == b"WARNING: first\n"  # type: ignore[attr-defined]
+    replaced.close()
+    logging.getLogger("podid.cli").warning("second")
+    assert capsys.readouterr().err == "WARNING: second\n"

@@ -63,7 +63,7 @@ class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to the sys.stderr of the moment: a redirected or captured stderr gets the lines."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.setStream(sys.stderr)
+        self.stream = sys.stderr  # not setStream: it flushes the previous stream, which may be closed by now
         super().emit(record)
 
 
