@@ -3,11 +3,15 @@
 Covers: the request adal sends (GET, Metadata, sorted query, client_id only when given); retryForIMDS: a 404 is
 asked 5 times, sleeping 2, 6, 14, 30 and 60 s (the last sleep too), a 400 once, a 404 then 200 gives the token;
 adal's error texts with the body as sent; the token's fields as strings and ``%+v``; go-autorest's texts for a
-refused ARM list and for a token that cannot be had.
+refused ARM list and for a token that cannot be had; a connection that cannot be made is retried with the same
+pauses (no spinning) and reported as Go's dial error; a demo round against NMI's 404 logs go-autorest's error
+(main.go:73) after adal's five attempts, then the MSI line (main.go:87) after five more, and starts again without
+the --retry-wait-time pause.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import threading
 from collections.abc import Iterator
@@ -15,14 +19,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from podid.workloads.demo import adal, compute
-from podid.workloads.demo.adal import RefreshError, Token
+from podid.workloads.demo import Demo, DemoConfig, Klog, adal, compute
+from podid.workloads.demo.adal import MSI_ENDPOINT, RefreshError, Token
 
 TOKEN = (
     b'{"access_token":"t","refresh_token":"","expires_in":"3599","expires_on":"9","not_before":"8",'
     b'"resource":"https://management.azure.com/","token_type":"Bearer"}'
 )
 NOT_FOUND = (404, b"no azure identity found for request clientID \n")
+ARM = "https://management.azure.com/"
+ARM_QUERY = "?api-version=2018-02-01&resource=https%3A%2F%2Fmanagement.azure.com%2F"
 
 
 class Script:
@@ -117,3 +123,41 @@ def test_autorest_texts(script: Script, monkeypatch: pytest.MonkeyPatch) -> None
         'autorest/azure: Service returned an error. Status=403 Code="AuthorizationFailed" '
         'Message="The client \'x\' may \\"not\\"."'
     )
+
+
+def test_a_connection_that_cannot_be_made_is_retried_with_the_same_pauses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """retryForIMDS retries when the send failed too, sleeping as for a 404: a demo that cannot connect waits."""
+    monkeypatch.setenv("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:9")  # the discard port: nothing listens
+    monkeypatch.setenv("PODID_POD_IP", "127.0.0.1")  # connections through the pod's adapter, as in a sandbox pod
+    slept: list[float] = []
+    with pytest.raises(RefreshError) as caught:
+        adal.refresh(ARM, sleep=slept.append)
+    assert (slept, caught.value.status) == ([2, 6, 14, 30, 60], None)
+    assert caught.value.message == (
+        f'adal: Failed to execute the refresh request. Error = \'Get "{MSI_ENDPOINT}{ARM_QUERY}": '
+        "dial tcp 169.254.169.254:80: connect: connection refused'"
+    )
+
+
+def test_a_demo_round_against_nmis_404_logs_after_adals_retries(script: Script) -> None:
+    script.replies = [NOT_FOUND]
+    slept: list[float] = []
+    stream = io.StringIO()
+    demo = Demo(DemoConfig("sub", "cid", "rg", retry_wait_seconds=60), Klog(stream=stream), sleep=slept.append)
+    assert demo.run_once() is False  # no token: the loop starts again at once
+    assert slept == [2, 6, 14, 30, 60] * 2 and len(script.seen) == 10
+    lines = [line.split("] ", 1) for line in stream.getvalue().splitlines()]
+    path = "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines?api-version=2019-12-01"
+    assert [(header[0] + header.rsplit(":", 1)[-1], message) for header, message in lines] == [
+        (
+            "E73",
+            f"failed list all vm, error: azure.BearerAuthorizer#WithAuthorization: Failed to refresh the Token for "
+            f"request to https://management.azure.com{path}: StatusCode=404 -- Original Error: adal: Refresh request "
+            "failed. Status Code = '404'. Response body: no azure identity found for request clientID ",
+        ),
+        (
+            "E87",
+            f"failed to refresh ServicePrincipalTokenFromMSI using the MSI endpoint ({MSI_ENDPOINT}), error: adal: "
+            "Refresh request failed. Status Code = '404'. Response body: no azure identity found for request clientID ",
+        ),
+    ]

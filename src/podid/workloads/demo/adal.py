@@ -4,7 +4,8 @@ v1.6.3's go.mod pins), speaking the same HTTP (Azure/go-autorest autorest/adal/t
 ``refresh`` is ``NewServicePrincipalTokenFromMSI[WithUserAssignedID](...).Refresh()``: a GET of the fixed
 endpoint ``MSI_ENDPOINT`` with ``Metadata: true``, retried by ``retryForIMDS`` (5 attempts; on a connection
 error or 404, 408, 410, 429 and every 5xx; sleeping 2, 6, 14, 30, then 60 s: the delay grows by 2^attempt s, capped
-at 60 s, and is slept after the last attempt too). Failures carry adal's own texts.
+at 60 s, and is slept after the last attempt too). Failures carry adal's own texts; a connection that cannot be
+made is Go's ``dial tcp`` error.
 
 In a sandbox pod the request goes to ``AZURE_POD_IDENTITY_AUTHORITY_HOST``, the sandbox's stand-in for
 169.254.169.254 (as NMI's iptables rule stands in for it on a node); every message names ``MSI_ENDPOINT``.
@@ -20,15 +21,20 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import requests
+import urllib3.exceptions
 
 from podid.workloads._runtime import pod_session
 
 MSI_ENDPOINT = "http://169.254.169.254/metadata/identity/oauth2/token"  # adal.GetMSIVMEndpoint()
+IMDS_ADDRESS = "169.254.169.254:80"
 USER_AGENT = "Go/go1.15 (amd64-linux) go-autorest/adal/v1.0.0"  # adal.UserAgent() in the golang:1.15 build
 MAX_ATTEMPTS = 5  # defaultMaxMSIRefreshAttempts
 MAX_DELAY_SECONDS = 60
 RETRY_CODES = frozenset({408, 429, 500, 502, 503, 504, 404, 410, 501, 505, 506, 507, 508, 510, 511})
 _TIMEOUT_SECONDS = 30.0
+# pod_session leaves urllib3's retries off (as azure-core does), so requests passes urllib3's connection errors
+# on unwrapped: either kind is a request that could not be sent
+SEND_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError)
 
 
 @dataclass(frozen=True)
@@ -101,8 +107,20 @@ def _send(url: str) -> tuple[requests.Response | None, OSError | None]:
     try:
         with pod_session() as session:
             return session.get(url, headers=headers, timeout=_TIMEOUT_SECONDS), None
-    except requests.RequestException as error:
-        return None, OSError(str(error))
+    except SEND_ERRORS as error:
+        return None, OSError(go_dial_error(error))
+
+
+def go_dial_error(error: BaseException) -> str:
+    """Go's ``*net.OpError`` for a connect that failed with an errno (``dial tcp 169.254.169.254:80: connect:
+    connection refused``), from the OSError under the Python error; otherwise the Python error's text."""
+    cause: BaseException | None = error
+    while cause is not None and not (isinstance(cause, OSError) and cause.errno):
+        cause = cause.__cause__ or cause.__context__
+    if not isinstance(cause, OSError) or not cause.errno:
+        return str(error)
+    reason = os.strerror(cause.errno)  # Go's syscall texts are the C library's, lower-cased
+    return f"dial tcp {IMDS_ADDRESS}: connect: {reason[:1].lower()}{reason[1:]}"
 
 
 def _go_url_error(path: str, failure: OSError | None) -> str:

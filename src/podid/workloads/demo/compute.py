@@ -23,7 +23,7 @@ from typing import Any
 import requests
 
 from podid.workloads._runtime import CA_BUNDLE, pod_session
-from podid.workloads.demo.adal import RefreshError, Token
+from podid.workloads.demo.adal import SEND_ERRORS, RefreshError, Token
 
 DEFAULT_BASE_URI = "https://management.azure.com"
 API_VERSION = "2019-12-01"
@@ -57,7 +57,7 @@ def count_vms(token: Callable[[], Token], subscription_id: str, resource_group: 
                 verify=os.environ.get(CA_BUNDLE) or True,
                 timeout=_TIMEOUT_SECONDS,
             )
-    except requests.RequestException as error:
+    except SEND_ERRORS as error:
         raise ListFailed(f"{_CLIENT}: Failure sending request: StatusCode=0 -- Original Error: {error}") from error
     if response.status_code != 200:
         raise ListFailed(

@@ -23,10 +23,11 @@ import time
 from collections.abc import Callable
 
 import requests
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from podid.workloads._runtime import pod_session
 from podid.workloads.demo import compute
-from podid.workloads.demo.adal import MSI_ENDPOINT, RefreshError, Token
+from podid.workloads.demo.adal import MSI_ENDPOINT, SEND_ERRORS, RefreshError, Token, go_dial_error
 from podid.workloads.demo.auth import RoundCredentials, TokenSource
 from podid.workloads.demo.flags import DemoConfig
 from podid.workloads.demo.klog import Klog
@@ -144,16 +145,18 @@ class Demo:
                     host + INSTANCE_PATH, headers={"Metadata": "true"}, timeout=INSTANCE_TIMEOUT_SECONDS
                 )
                 body = response.content
-        except requests.Timeout:
-            self.log.error(
-                _INSTANCE_FAILED,
-                f'Get "{INSTANCE_URL}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)',
-            )
-            return
-        except requests.RequestException as error:
-            self.log.error(_INSTANCE_FAILED, f'Get "{INSTANCE_URL}": {error}')
+        except SEND_ERRORS as error:
+            self.log.error(_INSTANCE_FAILED, f'Get "{INSTANCE_URL}": {_instance_error(error)}')
             return
         self.log.info(_INSTANCE_OK, f"successfully made GET on instance metadata, {body.decode('utf-8', 'replace')}")
+
+
+def _instance_error(error: Exception) -> str:
+    """Go's error for the instance metadata GET: the 2 s client timeout, or the failed connect."""
+    connect_timeout = isinstance(error, ConnectTimeoutError) and not isinstance(error, NewConnectionError)
+    if isinstance(error, requests.Timeout) or connect_timeout:
+        return "context deadline exceeded (Client.Timeout exceeded while awaiting headers)"
+    return go_dial_error(error)
 
 
 def _empty(parameter: str) -> str:
