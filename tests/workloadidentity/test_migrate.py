@@ -100,7 +100,10 @@ class LogWatch:
     @property
     def errors(self) -> list[str]:
         return [
-            line for log in self.logs.values() for line in log.splitlines() if "level=error" in line or "level=fatal" in line
+            line
+            for log in self.logs.values()
+            for line in log.splitlines()
+            if "level=error" in line or "level=fatal" in line
         ]
 
 
