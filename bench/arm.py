@@ -36,10 +36,9 @@ from typing import Any
 import requests
 from azure.identity import ClientSecretCredential
 
-from podid.sandbox import Endpoints, Sandbox, SandboxConfig
+from podid.sandbox import Endpoints, Sandbox
+from podid.sandbox.testing import ARM_SCOPE, GRAPH_SCOPE, credential_for, operator_credential_for, start_sandbox
 
-ARM_SCOPE = "https://management.azure.com/.default"
-GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 DNS_API, AUTH_API = "2018-05-01", "2022-04-01"
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 DNS_ZONE_CONTRIBUTOR = "befefa01-2a29-4197-83a8-272ff33ce314"
@@ -138,8 +137,8 @@ def sandbox_under_test(args: argparse.Namespace) -> Iterator[Target]:
     with tempfile.TemporaryDirectory(prefix="podid-bench-") as directory:
         ports = ["--arm-port", "0", "--imds-port", "0", "--dns-port", "0", "--kube-port-base", "0"]
         if args.in_process:
-            sandbox = Sandbox(SandboxConfig(data_dir=Path(directory), arm_port=0, imds_port=0, dns_port=0))
-            yield Target(sandbox.start(), os.getpid(), sandbox)
+            sandbox, endpoints = start_sandbox(Path(directory))
+            yield Target(endpoints, os.getpid(), sandbox)
             sandbox.stop()
             return
         command = [sys.executable, "-m", "podid.sandbox", "--data-dir", directory, *ports, "--log-level", "WARNING"]
@@ -213,14 +212,7 @@ def set_up(arm: Arm) -> tuple[str, str]:
     secret = arm.call("POST", f"/applications/{app['id']}/addPassword", {"passwordCredential": {}}, graph=True)
     body = {"properties": {"roleDefinitionId": arm.definition_id(DNS_ZONE_CONTRIBUTOR), "principalId": principal["id"]}}
     arm.call("PUT", f"{zone}/providers/Microsoft.Authorization/roleAssignments/{uuid.uuid4()}", body, api=AUTH_API)
-    credential = ClientSecretCredential(
-        arm.endpoints.tenant_id,
-        app["appId"],
-        secret["secretText"],
-        authority=arm.endpoints.authority,
-        disable_instance_discovery=True,
-        connection_verify=arm.endpoints.ca_bundle,
-    )
+    credential = credential_for(arm.endpoints, app["appId"], secret["secretText"])
     return zone, credential.get_token(ARM_SCOPE).token
 
 
@@ -246,15 +238,7 @@ def add_assignments(arm: Arm, pool: ProcessPoolExecutor, args: argparse.Namespac
 def run(args: argparse.Namespace, target: Target, pool: ProcessPoolExecutor) -> None:
     endpoints = target.endpoints
     idle = resident_mb(target.pid)
-    operator = ClientSecretCredential(
-        endpoints.tenant_id,
-        endpoints.operator.client_id,
-        endpoints.operator.client_secret,
-        authority=endpoints.authority,
-        disable_instance_discovery=True,
-        connection_verify=endpoints.ca_bundle,
-    )
-    arm = Arm(endpoints, operator)
+    arm = Arm(endpoints, operator_credential_for(endpoints))
     zone, token = set_up(arm)
     record = {"properties": {"TTL": 60, "ARecords": [{"ipv4Address": "10.0.0.2"}]}}
     get = Job("GET", f"{arm.base}{zone}/A/www?api-version={DNS_API}", token, endpoints.ca_bundle, seconds=args.seconds)

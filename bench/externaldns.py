@@ -50,7 +50,6 @@ from azure.mgmt.msi import ManagedServiceIdentityClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the e2e tests' set-up helpers
 
-from tests.conftest import control_call, credential_for, mgmt_client
 from tests.e2e.edns import ZoneAdmin, service_manifest
 from tests.e2e.edns_tutorial import (
     BINDING,
@@ -61,6 +60,7 @@ from tests.e2e.edns_tutorial import (
 )
 
 from podid.sandbox import Endpoints
+from podid.sandbox.testing import control_call, credential_for, mgmt_client
 
 GROUP, ZONE = "bench", "example.internal"
 UP_TO_DATE = "All records are already up to date"

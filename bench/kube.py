@@ -39,7 +39,7 @@ import yaml
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 
-from podid.sandbox import Sandbox, SandboxConfig
+from podid.sandbox import Sandbox, testing
 from podid.sandbox.kube import ClusterSpec, NodeSpec
 
 NAMESPACE, NAME = "default", "bench"
@@ -66,8 +66,7 @@ def cluster_spec(subscription: str) -> ClusterSpec:
 
 def start_sandbox(data_dir: Path) -> tuple[Sandbox, Path]:
     """A sandbox with one cluster, and a kubeconfig for it (written in ``data_dir``)."""
-    sandbox = Sandbox(SandboxConfig(data_dir=data_dir, arm_port=0, imds_port=0, dns_port=0, kube_port_base=0))
-    endpoints = sandbox.start()
+    sandbox, endpoints = testing.start_sandbox(data_dir)
     assert sandbox.cloud is not None
     access = sandbox.cloud.kube.ensure_cluster(cluster_spec(endpoints.subscription_id))
     config = {

@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import multiprocessing
 import statistics
-import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -32,11 +31,8 @@ from azure.mgmt.resource.resources import ResourceManagementClient
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the test suite's client builders
-
-from tests.conftest import credential_for, mgmt_client
-
-from podid.sandbox import Endpoints, Sandbox, SandboxConfig
+from podid.sandbox import Endpoints
+from podid.sandbox.testing import credential_for, eventually, mgmt_client, start_sandbox
 
 TOKEN_QUERY = "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/"
 NAMESPACE, SELECTOR, GROUP, LOCATION = "bench", "bench", "bench-rg", "westus2"
@@ -93,14 +89,12 @@ def pod_manifest(name: str) -> dict[str, Any]:
 
 
 def running_ips(core: k8s.CoreV1Api, count: int, timeout: float = 60.0) -> list[str]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def ips() -> list[str] | None:
         pods = core.list_namespaced_pod(NAMESPACE).items
-        ips = [pod.status.pod_ip for pod in pods if pod.status.phase == "Running" and pod.status.pod_ip]
-        if len(ips) >= count:
-            return ips
-        time.sleep(0.1)
-    raise TimeoutError(f"{count} pods did not become Running")
+        running = [pod.status.pod_ip for pod in pods if pod.status.phase == "Running" and pod.status.pod_ip]
+        return running if len(running) >= count else None
+
+    return eventually(ips, f"{count} Running pods", timeout, interval=0.1)
 
 
 async def _ask(session: aiohttp.ClientSession, url: str) -> tuple[int, float]:
@@ -183,9 +177,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        config = SandboxConfig(data_dir=workdir / "sandbox", arm_port=0, imds_port=0, dns_port=0, kube_port_base=0)
-        sandbox = Sandbox(config)
-        endpoints = sandbox.start()
+        sandbox, endpoints = start_sandbox(workdir / "sandbox")
         try:
             core = provision(endpoints, workdir)
             for index in range(args.pods):

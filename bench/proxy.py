@@ -29,13 +29,12 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the test suite's client builders
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/nmi.py's cluster set-up
 
 from nmi import NAMESPACE, TOKEN_QUERY, pod_manifest, provision, running_ips
-from tests.conftest import credential_for
 
-from podid.sandbox import Endpoints, Sandbox, SandboxConfig
+from podid.sandbox import Endpoints, Sandbox
+from podid.sandbox.testing import credential_for, start_sandbox
 
 ARM_SCOPE = "https://management.azure.com/.default"
 TARGETS = {"proxied GET/s": (">=", 1000.0), "proxied paced p99 ms": ("<", 25.0), "IMDS p99 ms": ("<=", 10.0)}
@@ -213,10 +212,9 @@ def main() -> None:
     spawn = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory() as tmp, ProcessPoolExecutor(args.workers, mp_context=spawn) as pool:
         workdir = Path(tmp)
-        config = SandboxConfig(data_dir=workdir / "sandbox", arm_port=0, imds_port=0, dns_port=0, kube_port_base=0)
-        sandbox = Sandbox(config)
+        sandbox, endpoints = start_sandbox(workdir / "sandbox")
         try:
-            arm = arm_figures(pool, sandbox.start(), args)
+            arm = arm_figures(pool, endpoints, args)
             imds = imds_figures(pool, sandbox, workdir, args)
         finally:
             sandbox.stop()

@@ -20,7 +20,6 @@ import asyncio
 import multiprocessing
 import ssl
 import statistics
-import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -36,11 +35,8 @@ from azure.mgmt.resource.resources import ResourceManagementClient
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the test suite's client builders
-
-from tests.conftest import ARM_SCOPE, credential_for, mgmt_client
-
-from podid.sandbox import Endpoints, Sandbox, SandboxConfig
+from podid.sandbox import Endpoints
+from podid.sandbox.testing import ARM_SCOPE, credential_for, mgmt_client, start_sandbox
 
 AUDIENCE = "api://AzureADTokenExchange"
 NAMESPACE, ACCOUNT, GROUP, LOCATION = "bench", "workload", "bench-rg", "westus2"
@@ -121,9 +117,7 @@ def main() -> None:
     parser.add_argument("--identities", type=int, default=100)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        config = SandboxConfig(data_dir=Path(tmp) / "sandbox", arm_port=0, imds_port=0, dns_port=0, kube_port_base=0)
-        sandbox = Sandbox(config)
-        endpoints = sandbox.start()
+        sandbox, endpoints = start_sandbox(Path(tmp) / "sandbox")
         try:
             client_id, assertion = provision(endpoints, args.identities)
             form = {

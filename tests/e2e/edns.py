@@ -5,9 +5,7 @@ workload in-process, and questions to the sandbox's DNS server."""
 from __future__ import annotations
 
 import json
-import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -219,16 +217,6 @@ def resolve(endpoints: Endpoints, name: str, rdtype: str = "A") -> tuple[int, li
     query = dns.message.make_query(name, rdtype)
     response = dns.query.udp(query, endpoints.dns_host, port=endpoints.dns_port, timeout=5)
     return response.rcode(), sorted(rdata.to_text() for rrset in response.answer for rdata in rrset)
-
-
-def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:
-    """Poll `check` until it returns something truthy; the last value otherwise."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.05)
 
 
 NXDOMAIN = dns.rcode.NXDOMAIN

@@ -6,8 +6,7 @@ Python client, both from a kubeconfig like the one ``az aks get-credentials`` wr
 from __future__ import annotations
 
 import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -129,18 +128,6 @@ def namespace(core: k8s.CoreV1Api, unique: str) -> str:
     """A fresh namespace per test (tests share the cluster)."""
     core.create_namespace({"metadata": {"name": unique}})
     return unique
-
-
-def eventually(check: Callable[[], T | None], *, timeout: float = 30.0, interval: float = 0.05) -> T:
-    """Poll ``check`` until it returns something truthy (controllers act asynchronously, as on a cluster)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s (last result: {result!r})")
-        time.sleep(interval)
 
 
 def pod_dict(name: str, image: str = "nginx:1.25", **labels: str) -> dict[str, Any]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,6 +29,7 @@ from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 
 from podid.sandbox import Endpoints
+from podid.sandbox.testing import eventually as wait_for
 from podid.workloads._runtime import pod_transport
 from tests.conftest import control_call, mgmt_client
 
@@ -204,17 +204,6 @@ def addon_cluster(clients: Clients, tmp_path_factory: pytest.TempPathFactory) ->
     register_feature(clients)
     directory = tmp_path_factory.mktemp("kube")
     return create_cluster(clients, f"podid-pi-{os.getpid()}", "aks", directory, podIdentityProfile={"enabled": True})
-
-
-def wait_for(check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 def pod_ip(cluster: Cluster, namespace: str, name: str) -> str:
