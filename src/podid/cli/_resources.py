@@ -22,6 +22,7 @@ from podid.provision.clients import Clients
 from podid.provision.errors import translated
 from podid.provision.graph import Graph, try_graph
 from podid.provision.shape import az_json
+from podid.provision.wait import finish
 
 
 def _clients(args: argparse.Namespace) -> Clients:
@@ -62,7 +63,7 @@ def group_delete(args: argparse.Namespace) -> None:
     with translated():
         poller = _clients(args).resources.resource_groups.begin_delete(args.name)
         if not args.no_wait:
-            poller.result()
+            finish(poller, f"resource group {args.name} to be deleted")
 
 
 # identity

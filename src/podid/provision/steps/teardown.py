@@ -26,6 +26,7 @@ from podid.provision.steps._owner import kube_owned, marked, marker, tagged
 from podid.provision.steps._resource import current
 from podid.provision.steps.cluster import kube_for, ours
 from podid.provision.steps.identities import zone_reader_guid
+from podid.provision.wait import finish
 
 
 def _deleting(call: Callable[[], Any]) -> Callable[[], None]:
@@ -64,7 +65,9 @@ class DeleteCluster:
             state,
             f"AKS cluster {design.cluster}",
             read,
-            lambda: clusters.begin_delete(design.group, design.cluster).result(),
+            lambda: finish(
+                clusters.begin_delete(design.group, design.cluster), f"AKS cluster {design.cluster} to be deleted"
+            ),
         )
 
 
@@ -229,7 +232,7 @@ class DeleteZone:
             state,
             f"DNS zone {design.domain}",
             lambda: zones.get(design.group, design.domain),
-            lambda: zones.begin_delete(design.group, design.domain).result(),
+            lambda: finish(zones.begin_delete(design.group, design.domain), f"DNS zone {design.domain} to be deleted"),
         )
 
 
@@ -242,5 +245,5 @@ class DeleteGroup:
             state,
             f"resource group {design.group}",
             lambda: groups.get(design.group),
-            lambda: groups.begin_delete(design.group).result(),
+            lambda: finish(groups.begin_delete(design.group), f"resource group {design.group} to be deleted"),
         )
