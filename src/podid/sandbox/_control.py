@@ -1,8 +1,9 @@
-"""The sandbox's own control surface under /_sandbox/: seed, state dump, counters and transition settings.
+"""The sandbox's own control surface under /_sandbox/: seed, state dump, counters, transition settings, reset.
 
 Like moto's moto-api, it is not part of Azure; tests and benchmarks use it to make runs reproducible
-(seeded GUIDs), to count writes, to choose how long long-running operations take, and to move the clock
-forward so that tokens expire without waiting.
+(seeded GUIDs), to count writes, to choose how long long-running operations take, to move the clock
+forward so that tokens expire without waiting, and to take the sandbox back to its state after bootstrap
+between tests (``podid.sandbox._reset``).
 
 Only the sandbox's owner may use it. Every request must carry ``Authorization: Bearer <control token>``,
 the token being ``control_token`` in endpoints.json (also the file ``control-token`` in the data directory,
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from podid.sandbox import _bootstrap
+from podid.sandbox import _bootstrap, _reset
 from podid.sandbox._files import PRIVATE_FILE_MODE, write_private
 from podid.sandbox._redaction import redact
 from podid.sandbox.kube._ippool import POD_NETWORK
@@ -162,6 +163,9 @@ class _Handlers:
         self._cloud.clock.advance(seconds)
         return web.json_response({"now": self._cloud.clock.isoformat()})
 
+    async def reset(self, request: web.Request) -> web.Response:
+        return web.json_response({"removed": _reset.reset(self._cloud)})
+
     async def unknown(self, request: web.Request) -> web.Response:
         raise ControlError(404, "NotFound", f"The control surface has no {request.method} {request.path}.")
 
@@ -172,6 +176,7 @@ def add_routes(app: web.Application, cloud: Cloud, token: str) -> None:
     for method, path, handler in (
         ("POST", "/seed", handlers.seed),
         ("POST", "/clock", handlers.clock),
+        ("POST", "/reset", handlers.reset),
         ("GET", "/state", handlers.state),
         ("GET", "/metrics", handlers.metrics),
         ("PUT", "/settings", handlers.settings),

@@ -93,12 +93,14 @@ def control_call(endpoints: Endpoints, method: str, path: str, **kwargs: Any) ->
     )
 
 
-def reset(endpoints: Endpoints) -> None:
+def reset(endpoints: Endpoints) -> dict[str, int]:
     """Bring the sandbox back to its state after bootstrap (``POST /_sandbox/reset``): every resource group,
-    role assignment, custom role, application and cluster made since is gone; the operator stays."""
+    role assignment, custom role, application and cluster made since is gone; the operator stays. Returns how
+    many of each kind of object went."""
     response = control_call(endpoints, "POST", "/reset")
     if response.status_code != 200:
         raise AssertionError(f"reset answered {response.status_code}: {response.text}")
+    return dict(response.json()["removed"])
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,13 @@ class Operations:
                 self._finish(operation)
         return operation
 
+    def forget_all(self) -> None:
+        """Drop every operation, running or settled (the sandbox is being reset): polling one answers 404."""
+        self._operations.clear()
+        with self._store.transaction():
+            for key in self._store.keys(KIND):
+                self._store.delete(KIND, key)
+
     def _finish(self, operation: Operation) -> None:
         try:
             operation.complete()
