@@ -36,6 +36,7 @@ _TOKEN_MESSAGES = {
 
 
 _OWN_PATH = "/graph/"
+ROUTES = [*handlers.ROUTES, *owners.ROUTES, *grants.ROUTES]  # (method, template under /v1.0, handler)
 
 
 def resource_id(arm_url: str) -> str:
@@ -50,10 +51,7 @@ class GraphApi:
         self.cloud = cloud
         own = resource_id(cloud.settings.arm_url)
         self.audiences = GRAPH_AUDIENCES | {own, own.rstrip("/")}
-        self.routes = [
-            (method, compile_template(path), handler)
-            for method, path, handler in handlers.ROUTES + owners.ROUTES + grants.ROUTES
-        ]
+        self.routes = [(method, compile_template(path), handler) for method, path, handler in ROUTES]
 
     def add_routes(self, app: web.Application) -> None:
         """Graph v1.0 under ``/v1.0/`` (podid's own calls) and under the resource id's path (the Azure CLI's)."""
