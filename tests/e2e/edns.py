@@ -23,6 +23,7 @@ from kubernetes import client as k8s
 from podid.provision.design import EXTERNAL_DNS_IMAGE, HOSTNAME_ANNOTATION
 from podid.sandbox import Endpoints, Sandbox
 from podid.sandbox.kube.api import ClusterSpec, NodeSpec
+from podid.sandbox.testing import eventually  # noqa: F401  (the tests take it from here)
 from tests.conftest import mgmt_client
 
 DNS_ZONE_CONTRIBUTOR = "befefa01-2a29-4197-83a8-272ff33ce314"

@@ -18,6 +18,7 @@ from kubernetes import config as k8s_config
 
 from podid.sandbox import Endpoints, Sandbox
 from podid.sandbox.kube import ClusterAccess, ClusterSpec, NodeSpec
+from podid.sandbox.testing import eventually  # noqa: F401  (the tests take it from here)
 
 KUBECTL = "/usr/bin/kubectl"
 # the kubectl releases installed beside the version dispatcher, oldest first
