@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar, cast
 
@@ -88,8 +88,7 @@ class Cluster:
         self.cluster_id = cluster_id
         self.objects = ObjectStore(store, cluster_id.lower())
         self.hub = self.objects.hub
-        self.catalog = Catalog(BUILTIN_TYPES + AAD_POD_IDENTITY_TYPES)
-        self._by_name = {resource_name(t): t for t in self.catalog.types}
+        self.serve_custom(())
         self.clock = clock
         self._ids = ids
         self._random = random.Random(ids.guid())  # generated names follow the sandbox's seed
@@ -97,6 +96,11 @@ class Cluster:
         self._admission: dict[str, list[Admission]] = {}
 
     # resource types and helpers
+
+    def serve_custom(self, types: Iterable[ResourceType]) -> None:
+        """Serve the built-in kinds plus ``types`` (the established CRDs' kinds, ``_crds``) from now on."""
+        self.catalog = Catalog(BUILTIN_TYPES + AAD_POD_IDENTITY_TYPES + tuple(types))
+        self._by_name = {resource_name(t): t for t in self.catalog.types}
 
     def resource_type(self, resource: str) -> ResourceType:
         rt = self._by_name.get(resource)

@@ -17,7 +17,7 @@ from typing import Protocol
 from aiohttp import web
 
 from podid.sandbox._ids import Clock, IdGenerator
-from podid.sandbox.kube import _admission
+from podid.sandbox.kube import _admission, _crds
 from podid.sandbox.kube._auth import Authenticator
 from podid.sandbox.kube._bootstrap import bootstrap, sync_nodes
 from podid.sandbox.kube._cluster import Cluster
@@ -108,6 +108,7 @@ class ClusterServer:
     def _wire(self, settings: ServerSettings) -> list[Controller]:
         cluster, queue = self.cluster, self.queue
         _admission.install(cluster)
+        _crds.install(cluster)
         allocator = ServiceAllocator(cluster)
         cluster.add_admission("Service", allocator.admit)
         cluster.add_admission("Job", admit_job)
