@@ -63,19 +63,34 @@ def target_name(args: argparse.Namespace) -> str:
 
 
 def target(args: argparse.Namespace, name: str | None = None) -> Target:
-    """Where the command acts. Targets never cross: Azure never starts or uses a sandbox (and refuses an
-    environment that points at one); the sandbox is started by ``up`` alone."""
+    """Where the command acts. Targets never cross: Azure never starts a sandbox, and refuses an environment that
+    points at one unless the sandbox's proxy carries every request to Azure's hosts (then it says so); the sandbox
+    is started by ``up`` alone."""
     from podid.cli import _sandbox
     from podid.provision.target import azure_target, sandbox_target
 
     if (name or target_name(args)) == "azure":
-        return azure_target(getattr(args, "subscription", None), _known_sandboxes(args))
+        sandboxes = _known_sandboxes(args)
+        _say_if_proxied(sandboxes)
+        return azure_target(getattr(args, "subscription", None), sandboxes)
     directory = data_dir(args)
     if getattr(args, "command", None) in STARTS_SANDBOX:
         _sandbox.ensure_running(args)
     else:
         _sandbox.require_running(directory)
     return sandbox_target(directory)
+
+
+def _say_if_proxied(sandboxes: list[dict[str, Any]]) -> None:
+    """Azure through the sandbox's proxy is allowed, and said: every request goes to the sandbox, not to Azure."""
+    from podid.provision.target import proxied_sandbox
+
+    proxied = proxied_sandbox(os.environ, sandboxes)
+    if proxied is not None:
+        warning(
+            f"--target azure: requests go to the podid sandbox through its proxy {proxied['proxy_url']} "
+            f"(data dir {proxied['data_dir']}): Azure's hostnames and the sandbox's CA, not Azure"
+        )
 
 
 def _known_sandboxes(args: argparse.Namespace) -> list[dict[str, Any]]:

@@ -200,17 +200,50 @@ def sandbox_variable(environ: Mapping[str, str], sandboxes: Iterable[Mapping[str
     return None
 
 
+# the hosts a sandbox credential must never reach directly: Entra ID's token endpoint and ARM
+_AZURE_HOSTS = (PUBLIC_AUTHORITY + "/", PUBLIC_ARM_URL)
+
+
+def _first(environ: Mapping[str, str], *names: str) -> str:
+    """The first of these variables that is set, upper then lower case, as requests reads proxy variables."""
+    for name in names:
+        if value := environ.get(name) or environ.get(name.lower()):
+            return value.rstrip("/")
+    return ""
+
+
+def proxied_sandbox(environ: Mapping[str, str], sandboxes: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The sandbox whose proxy carries every request to Azure's hosts in this environment: HTTPS_PROXY is its proxy,
+    NO_PROXY exempts neither Entra ID nor ARM, and the CA bundle requests reads is its (a request for Azure can
+    then only reach the sandbox, and one that reached Azure would fail its TLS check)."""
+    from requests.utils import should_bypass_proxies
+
+    no_proxy = _first(environ, "NO_PROXY") or None
+    if any(should_bypass_proxies(url, no_proxy) for url in _AZURE_HOSTS):
+        return None
+    for endpoints in sandboxes:
+        proxy, bundle = _field(endpoints, "proxy_url"), _field(endpoints, "ca_bundle")
+        proxied = bool(proxy) and _first(environ, "HTTPS_PROXY").lower() == proxy
+        if proxied and bool(bundle) and _first(environ, "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE").lower() == bundle:
+            return endpoints
+    return None
+
+
 def azure_target(subscription_id: str | None = None, sandboxes: Iterable[Mapping[str, Any]] = ()) -> Target:
     """Real Azure with DefaultAzureCredential (az login, environment, managed identity, ...); refused, before any
-    request, when the environment points at one of ``sandboxes``."""
+    request, when the environment points at one of ``sandboxes`` without its proxy in effect (through the proxy,
+    Azure's public endpoints are the sandbox's: the code a user runs on Azure, exercised against it)."""
     from azure.identity import DefaultAzureCredential
 
-    variable = sandbox_variable(os.environ, sandboxes)
-    if variable:
+    sandboxes = list(sandboxes)
+    variable, proxied = sandbox_variable(os.environ, sandboxes), proxied_sandbox(os.environ, sandboxes)
+    if variable and proxied is None:
         raise SettingsError(
             f"--target azure refused: {variable} points at the podid sandbox (`podid sandbox env` set it); "
             "unset the variables it exported, or use a new shell"
         )
     credential = DefaultAzureCredential(**TIMEOUTS)
     subscription, tenant = _subscription(credential, subscription_id or os.environ.get("AZURE_SUBSCRIPTION_ID"))
-    return Target("azure", PUBLIC_ARM_URL, subscription, tenant, credential)
+    # DNS is not HTTP: no proxy carries it, so the zone's name servers (Azure DNS's names) are the sandbox's server
+    dns_server = (proxied["dns_host"], int(proxied["dns_port"])) if proxied and proxied.get("dns_port") else None
+    return Target("azure", PUBLIC_ARM_URL, subscription, tenant, credential, dns_server=dns_server)

@@ -124,7 +124,9 @@ def report(action: str, reply: Reply, undone: bool = False) -> dict[str, Any]:
 
 def write(arm_url: str, record_set: str, client_id: str) -> dict[str, Any]:
     bearer = token(ARM_RESOURCE, client_id)
-    url = f"{arm_url.rstrip('/')}{record_set}?api-version={DNS_API_VERSION}"
+    # the sandbox's pods reach ARM at PODID_ARM_URL (as the demo does), whichever URL the target names
+    base = os.environ.get("PODID_ARM_URL") or arm_url
+    url = f"{base.rstrip('/')}{record_set}?api-version={DNS_API_VERSION}"
     reply = send_json("PUT", url, bearer, {"properties": {"TTL": 60, "ARecords": [{"ipv4Address": "192.0.2.1"}]}})
     undone = reply[0] in (200, 201) and send_json("DELETE", url, bearer)[0] in (200, 204)
     return report("write", reply, undone)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+from urllib.parse import urlsplit
 
 from podid.sandbox.arm._request import ArmRequest, ArmResponse, created, no_content, ok, page
 from podid.sandbox.arm.errors import BadRequest
+from podid.sandbox.proxy.hosts import azure_name
 
 
 def create_or_update_cluster(request: ArmRequest) -> ArmResponse:
@@ -60,7 +62,10 @@ def delete_cluster(request: ArmRequest) -> ArmResponse:
 
 def _credentials(request: ArmRequest, *, admin: bool) -> ArmResponse:
     config = request.cloud.clusters.managed_clusters_list_cluster_credentials(
-        request.params["resourceGroupName"], request.params["resourceName"], admin=admin
+        request.params["resourceGroupName"],
+        request.params["resourceName"],
+        admin=admin,
+        by_fqdn=azure_name(urlsplit(request.base_url).netloc) is not None,  # called as Azure: AKS's own server name
     )
     name = "clusterAdmin" if admin else "clusterUser"
     return ok({"kubeconfigs": [{"name": name, "value": base64.b64encode(config).decode()}]})

@@ -165,8 +165,11 @@ class ContainerServiceBackend:
         self._track(key, operation, "delete managed cluster")
         return operation
 
-    def managed_clusters_list_cluster_credentials(self, group: str, name: str, *, admin: bool) -> bytes:
-        """The kubeconfig of listClusterUserCredential / listClusterAdminCredential."""
+    def managed_clusters_list_cluster_credentials(
+        self, group: str, name: str, *, admin: bool, by_fqdn: bool = False
+    ) -> bytes:
+        """The kubeconfig of listClusterUserCredential / listClusterAdminCredential; ``by_fqdn``: the server is
+        ``https://<fqdn>:443`` as AKS writes it (the sandbox's proxy serves that name), else its loopback address."""
         cluster = self._existing(group, name)
         if cluster.properties.get("disableLocalAccounts"):
             raise BadRequest(
@@ -182,7 +185,7 @@ class ContainerServiceBackend:
         return kubeconfig(
             cluster=cluster.name,
             resource_group=cluster.resource_group,
-            server=access.server_url,
+            server=f"https://{cluster.properties['fqdn']}:443" if by_fqdn else access.server_url,
             ca_pem=self._cloud.ca.ca_pem,
             token=access.admin_token if admin else access.user_token,
             admin=admin,
