@@ -3,8 +3,9 @@
 ``sandbox_target(data_dir)`` reads the ``endpoints.json`` a running sandbox publishes and logs in as its operator
 (ClientSecretCredential with the sandbox authority, no instance discovery, the sandbox CA bundle).
 ``azure_target()`` uses DefaultAzureCredential and the public cloud, and refuses an environment that points at a
-sandbox (what ``podid sandbox env`` exports), so a sandbox's credentials never reach Entra ID. Steps never ask
-which one they have. Every call has a connect and a read timeout.
+sandbox (what ``podid sandbox env`` exports), so a sandbox's credentials never reach Entra ID; through the sandbox's
+proxy (``podid sandbox env --proxy``) every request for Azure's hosts reaches the sandbox, so it proceeds. Steps
+never ask which one they have. Every call has a connect and a read timeout.
 """
 
 from __future__ import annotations
