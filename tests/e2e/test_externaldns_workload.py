@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -241,6 +243,23 @@ def test_missing_azure_json(pod_root: Path, capsys: pytest.CaptureFixture[str]) 
         ("fatal", f"failed to read Azure config file '{path}': " * 2 + f"open {path}: no such file or directory"),
     )
     assert [entry for entry in logged if entry[0] in ("error", "fatal")] == [logged[-1]]
+
+
+def test_a_handler_already_on_the_root_writes_none_of_the_workload_s_lines(
+    pod_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """In its pod the workload is the whole process: a host's handler (an in-process `podid` command leaves
+    its `INFO: ...` stderr handler on the root) must not write each line again in its own format."""
+    host = logging.StreamHandler(sys.stderr)
+    host.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    logging.getLogger().addHandler(host)
+    try:
+        assert main(flags("--once", "--dry-run"), IMAGE) == 0
+    finally:
+        logging.getLogger().removeHandler(host)
+    written = capsys.readouterr().err.splitlines()
+    assert [line for line in written if not LINE.fullmatch(line)] == []
+    assert [line for line in written if 'msg="config: ' in line] != []
 
 
 def test_azure_json_without_credentials(

@@ -51,21 +51,30 @@ class LogfmtFormatter(logging.Formatter):
 
 @contextmanager
 def logging_to(level: int, stream: TextIO | None = None) -> Iterator[None]:
-    """Send log records to `stream` (stderr, as logrus does) in logfmt while the block runs.
+    """Send log records to `stream` (stderr, as logrus does) in logfmt, and nowhere else, while the block runs.
 
     `level` applies to external-dns' own loggers; libraries (azure-core logs every request at INFO) only get
-    through from WARNING up. Everything is put back afterwards, so the workload can also run in-process.
+    through from WARNING up. In its pod the workload is the whole process, so its handler is the root's only
+    one: run in-process, a host's handlers (an earlier `podid` command's stderr handler stays on the root)
+    would write each line again in their own format. Everything is put back afterwards.
     """
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(LogfmtFormatter())
     root, own = logging.getLogger(), logging.getLogger(__package__)
-    saved = root.level, own.level
-    root.addHandler(handler)
+    saved, hosts = (root.level, own.level), root.handlers[:]
+    _replace_handlers(root, hosts, [handler])
     root.setLevel(logging.WARNING)
     own.setLevel(level)
     try:
         yield
     finally:
-        root.removeHandler(handler)
+        _replace_handlers(root, [handler], hosts)
         root.setLevel(saved[0])
         own.setLevel(saved[1])
+
+
+def _replace_handlers(logger: logging.Logger, old: list[logging.Handler], new: list[logging.Handler]) -> None:
+    for handler in old:
+        logger.removeHandler(handler)
+    for handler in new:
+        logger.addHandler(handler)
