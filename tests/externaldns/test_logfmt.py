@@ -77,3 +77,15 @@ def test_logging_setup_is_restored():
     with logging_to(logging.DEBUG, io.StringIO()):
         assert own.level == logging.DEBUG
     assert (root.level, own.level, list(root.handlers)) == before
+
+
+def test_a_host_s_logger_levels_do_not_reach_the_workload_and_are_restored():
+    library = logging.getLogger("azure.identity")
+    library.setLevel(logging.ERROR)  # as an in-process `podid` command leaves it
+    try:
+        assert log_lines(logging.INFO, lambda: library.warning("ManagedIdentityCredential.get_token failed")) == [
+            ("warning", '"ManagedIdentityCredential.get_token failed"')
+        ]
+        assert library.level == logging.ERROR
+    finally:
+        library.setLevel(logging.NOTSET)

@@ -61,7 +61,9 @@ def logging_to(level: int, stream: TextIO | None = None) -> Iterator[None]:
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(LogfmtFormatter())
     root, own = logging.getLogger(), logging.getLogger(__package__)
-    saved, hosts = (root.level, own.level), root.handlers[:]
+    saved, hosts = _levels(), root.handlers[:]
+    for name in saved:  # a host's levels (e.g. azure.identity at ERROR) are not the pod process's
+        logging.getLogger(name or None).setLevel(logging.NOTSET)
     _replace_handlers(root, hosts, [handler])
     root.setLevel(logging.WARNING)
     own.setLevel(level)
@@ -69,8 +71,17 @@ def logging_to(level: int, stream: TextIO | None = None) -> Iterator[None]:
         yield
     finally:
         _replace_handlers(root, [handler], hosts)
-        root.setLevel(saved[0])
-        own.setLevel(saved[1])
+        for name in _levels():
+            logging.getLogger(name or None).setLevel(logging.NOTSET)
+        for name, saved_level in saved.items():
+            logging.getLogger(name or None).setLevel(saved_level)
+
+
+def _levels() -> dict[str, int]:
+    """The levels set on the root ("") and on named loggers, by logger name."""
+    named = logging.Logger.manager.loggerDict.items()
+    levels = {name: logger.level for name, logger in named if isinstance(logger, logging.Logger) and logger.level}
+    return {"": logging.getLogger().level, **levels}
 
 
 def _replace_handlers(logger: logging.Logger, old: list[logging.Handler], new: list[logging.Handler]) -> None:
