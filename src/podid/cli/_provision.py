@@ -60,7 +60,7 @@ def setup_mode(state: State, asked: str | None) -> str:
     cluster = current(lambda: state.clients.aks.managed_clusters.get(design.group, design.cluster))
     found = None
     if cluster is not None and (podidentity.enabled(cluster) or modes.workload_identity_enabled(cluster)):
-        found = modes.detect(cluster)
+        found = modes.detect(cluster, design.dns)
     if asked is None or found in (None, asked):
         return asked or found or "pod-identity"
     if asked == "workload-identity":

@@ -74,7 +74,7 @@ def verify(state: State, act: bool = True) -> Verdict:
             Finding(False, "cluster", "the Kubernetes API cannot be reached"),
         ]
         return verdict
-    mode = detect(state.cluster)
+    mode = detect(state.cluster, state.design.dns)
     run = ProbeRun(state, kube, mode) if act else None
     try:
         with translated():

@@ -117,7 +117,9 @@ def workload_identity_probes(state: State, other_zone: str) -> list[Probe]:
               False),
         Probe("imds", "pod asking IMDS for the DNS identity", dns.namespace, {}, own, "", domain, False, "token",
               _client_id(state, dns.identity_name)),
-        Probe("kubelet", KUBELET_CHECK, "kube-system", {}, own, "", domain, False, "write", _kubelet_client_id(state)),
+        # the exception label too: the add-on may stay, with its NMI, for someone else's pod identities
+        Probe("kubelet", KUBELET_CHECK, "kube-system", EXCEPTION_LABEL, own, "", domain, False, "write",
+              _kubelet_client_id(state)),
         Probe("demo", "pod with the demo's ServiceAccount", demo.namespace, WI_LABEL, DEMO_ACCOUNT, federated,
               domain, False),
         Probe("otherzone", "DNS identity in another zone", dns.namespace, WI_LABEL, ext, federated, other_zone, False),

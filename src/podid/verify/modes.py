@@ -1,10 +1,12 @@
 """Which identity mode the cluster runs in, and the read-only checks of workload identity mode.
 
-The mode is read from the cluster, so ``podid verify`` needs no flag: the pod identity add-on enabled means pod
-identity mode (also in the middle of a migration, while external-dns still depends on it); otherwise workload
-identity enabled means workload identity mode. In that mode the checks are: each identity is federated with
-exactly its ServiceAccount's subject (on the cluster's issuer, for Entra's audience), no pod identity is left,
-and the external-dns pods are labelled for the webhook and run as the annotated ServiceAccount.
+The mode is read from the cluster, so ``podid verify`` needs no flag: while the pod identity add-on holds
+external-dns's pod identity, the setup is in pod identity mode (also in the middle of a migration, while
+external-dns still depends on it); once that entry is gone and workload identity is enabled, it is in workload
+identity mode, even if the add-on stays for other pod identities someone else added. In that mode the checks
+are: each identity is federated with exactly its ServiceAccount's subject (on the cluster's issuer, for Entra's
+audience), none of podid's pod identities is left, and the external-dns pods are labelled for the webhook and run
+as the annotated ServiceAccount.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from podid.provision import manifests, podidentity
-from podid.provision.design import BINDING_LABEL
+from podid.provision.design import BINDING_LABEL, PodIdentity
 from podid.provision.errors import translated
 from podid.provision.kube import Kube
 from podid.provision.state import State
@@ -27,10 +29,18 @@ def workload_identity_enabled(cluster: Any) -> bool:
     return bool(profile is not None and profile.enabled)
 
 
-def detect(cluster: Any) -> str:
-    if not podidentity.enabled(cluster) and workload_identity_enabled(cluster):
+def detect(cluster: Any, dns: PodIdentity) -> str:
+    if workload_identity_enabled(cluster) and not _holds(cluster, (dns,)):
         return WORKLOAD_IDENTITY
     return POD_IDENTITY
+
+
+def _holds(cluster: Any, ours: tuple[PodIdentity, ...]) -> list[str]:
+    """``namespace/name`` of the pod identities in ``ours`` the enabled add-on still holds."""
+    if not podidentity.enabled(cluster):
+        return []
+    names = {(item.name, item.namespace) for item in ours}
+    return [f"{e.namespace}/{e.name}" for e in podidentity.identities_of(cluster) if (e.name, e.namespace) in names]
 
 
 def check_federation(state: State, identity_name: str, namespace: str, account: str) -> Finding:
@@ -51,18 +61,23 @@ def check_federation(state: State, identity_name: str, namespace: str, account: 
 
 
 def check_no_pod_identity(state: State, kube: Kube) -> Finding:
-    """Neither the add-on nor any pod identity object is left: NMI would still hand out tokens by label."""
-    profile = getattr(state.cluster, "pod_identity_profile", None)
-    entries = [f"{e.namespace}/{e.name}" for e in podidentity.identities_of(state.cluster)] if profile else []
-    if podidentity.enabled(state.cluster) or entries:
-        return Finding(False, "pod identity", f"is still configured on the cluster ({', '.join(entries) or 'enabled'})")
+    """None of podid's pod identities, nor their objects, is left: NMI would still hand out their tokens by label.
+    Other pod identities (someone else's) may keep the add-on enabled."""
+    ours = state.design.pod_identities
+    entries = _holds(state.cluster, ours)
+    if entries:
+        return Finding(False, "pod identity", f"is still configured on the cluster ({', '.join(entries)})")
+    names = {item.name for item in ours}
     left = [
         f"{plural[:-1]} {item['metadata'].get('namespace', '')}/{item['metadata']['name']}"
         for plural in ("azureidentities", "azureidentitybindings")
         for item in kube.request("GET", f"/apis/aadpodidentity.k8s.io/v1/{plural}")["items"]
+        if item["metadata"]["name"] in names
     ] if kube.serves("aadpodidentity.k8s.io/v1") else []  # fmt: skip
     if left:
         return Finding(False, "pod identity", f"objects are left: {', '.join(left)}")
+    if podidentity.enabled(state.cluster):
+        return Finding(True, "pod identity", "podid's are gone; the add-on stays for other pod identities")
     return Finding(True, "pod identity", "is gone: no add-on, no pod identity objects")
 
 
