@@ -94,6 +94,13 @@ def test_only_show_errors_keeps_errors(podid: PodidRunner) -> None:
     assert run.err == "ERROR: (ResourceGroupNotFound) Resource group 'no-such-group' could not be found.\n"
 
 
+def test_global_arguments_may_come_before_the_command(podid: PodidRunner, endpoints: Endpoints, unique: str) -> None:
+    run = podid("--query", "subscriptionId", "-o", "tsv", *STATUS)
+    assert (run.code, run.out) == (0, f"{endpoints.subscription_id}\n")
+    verbose = podid("--verbose", "--output=none", "group", "create", "-n", unique, "-l", "westus2")
+    assert verbose.code == 0 and verbose.out == "" and "INFO: PUT " in verbose.err
+
+
 def test_verbose_names_each_request(podid: PodidRunner, endpoints: Endpoints, unique: str) -> None:
     run = podid("group", "create", "-n", unique, "-l", "westus2", "--verbose", "-o", "none")
     assert run.code == 0

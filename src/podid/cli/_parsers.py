@@ -1,7 +1,7 @@
 """Every ``podid`` command's arguments, in one table-like place; handlers are imported only when run.
 
 Global arguments (``-o/--output``, ``--query``, ``--debug``, ``--verbose``, ``--only-show-errors``) are accepted
-after any command, as in az; each command's help ends with examples, as az's does.
+before or after any command, as in az; each command's help ends with examples, as az's does.
 """
 
 from __future__ import annotations
@@ -507,6 +507,26 @@ class _Version(argparse.Action):
 
         sys.stdout.write(f"podid {version('podid')}\n\nPython ({sys.platform}) {sys.version}\n")
         parser.exit(0)
+
+
+GLOBAL_FLAGS = frozenset({"--debug", "--verbose", "--only-show-errors"})
+GLOBAL_OPTIONS = frozenset({"--output", "-o", "--query"})  # each takes a value
+
+
+def globals_last(argv: Sequence[str]) -> list[str]:
+    """``podid --debug sandbox status`` as ``podid sandbox status --debug``: az takes its global arguments before
+    the command too, and argparse knows them only on each command's parser."""
+    leading: list[str] = []
+    rest = list(argv)
+    while rest:
+        flag, _, value = rest[0].partition("=")
+        if flag in GLOBAL_FLAGS and not value:
+            leading.append(rest.pop(0))
+        elif flag in GLOBAL_OPTIONS and (value or len(rest) > 1):
+            leading += [rest.pop(0)] if value else [rest.pop(0), rest.pop(0)]
+        else:
+            break
+    return [*rest, *leading]
 
 
 def build() -> argparse.ArgumentParser:
