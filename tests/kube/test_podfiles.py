@@ -19,14 +19,14 @@ from typing import Any
 import jwt
 import pytest
 
-from podid.sandbox._ids import Clock, IdGenerator
+from podid.sandbox.core.ids import Clock, IdGenerator
+from podid.sandbox.core.store import Store
 from podid.sandbox.kube._admission import TOKEN_MOUNT, token_volume
 from podid.sandbox.kube._cluster import Cluster
 from podid.sandbox.kube._podenv import ContainerConfigError, command_line, container_env, expand
 from podid.sandbox.kube._podfiles import Materializer, PodFiles
 from podid.sandbox.kube._runas import User
 from podid.sandbox.kube._satokens import TokenSigner, new_signing_key
-from podid.sandbox.store import Store
 
 
 @pytest.fixture(scope="module")

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
+from podid.sandbox.core.tokens import TOKEN_LIFETIME, IssuedToken
 from podid.sandbox.podidentity import nmi
 from podid.sandbox.podidentity.nmi import Found, Missing, NodeIdentity, TokenRequest
-from podid.sandbox.tokens import TOKEN_LIFETIME, IssuedToken
 from tests.podidentity.builders import azure_identity, binding, pod
 
 ARM = "https://management.azure.com/"

@@ -18,7 +18,7 @@ from pathlib import Path
 from azure.core.exceptions import ClientAuthenticationError
 
 from podid.sandbox import Endpoints
-from podid.sandbox.store import Store
+from podid.sandbox.core.store import Store
 from tests.conftest import ARM_SCOPE, credential_for, start_sandbox
 
 PUBLIC = {"ca-bundle.pem", "pki/ca.crt", "pki/server.crt"}  # certificates: clients and pods trust them

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from podid.sandbox._config import Endpoints, Operator
-from podid.sandbox._ids import IdGenerator
-from podid.sandbox.store import Store
+from podid.sandbox.core.ids import IdGenerator
+from podid.sandbox.core.store import Store
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import platformdirs
 
-from podid.sandbox._files import write_private
+from podid.sandbox.core.files import write_private
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_ARM_PORT = 8443

@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from podid.sandbox import _bootstrap, _reset
-from podid.sandbox._files import PRIVATE_FILE_MODE, write_private
 from podid.sandbox._redaction import redact
+from podid.sandbox.core.files import PRIVATE_FILE_MODE, write_private
 from podid.sandbox.kube._ippool import POD_NETWORK
 
 if TYPE_CHECKING:

@@ -21,26 +21,20 @@ from typing import TypeVar
 import uvloop
 from aiohttp import web
 
-from podid.sandbox import _bootstrap, _cloudapp, _control, pki
+from podid.sandbox import _bootstrap, _cloudapp, _control
 from podid.sandbox._config import Endpoints, SandboxConfig
-from podid.sandbox._files import private_dir
-from podid.sandbox._ids import Clock, IdGenerator
-from podid.sandbox.cloud import Cloud, CloudSettings
+from podid.sandbox.cloud import Cloud
+from podid.sandbox.core import pki
+from podid.sandbox.core.files import private_dir
+from podid.sandbox.core.ids import Clock, IdGenerator
+from podid.sandbox.core.settings import CloudSettings
+from podid.sandbox.core.sockets import bind_tcp
+from podid.sandbox.core.store import Store
+from podid.sandbox.core.tokens import TokenService
 from podid.sandbox.proxy import ProxyService
-from podid.sandbox.store import Store
-from podid.sandbox.tokens import TokenService
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-def bind_tcp(host: str, port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(1024)
-    sock.setblocking(False)
-    return sock
 
 
 def _ca_bundle(data_dir: Path, ca_pem: bytes) -> Path:

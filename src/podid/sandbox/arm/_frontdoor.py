@@ -30,8 +30,8 @@ from podid.sandbox.arm.errors import (
     SubscriptionNotFound,
     Unauthenticated,
 )
+from podid.sandbox.core.tokens import TokenError
 from podid.sandbox.proxy.hosts import public_base
-from podid.sandbox.tokens import TokenError
 
 if TYPE_CHECKING:
     from podid.sandbox.cloud import Cloud

@@ -16,11 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from podid.sandbox._ids import Clock, IdGenerator
 from podid.sandbox.arm._request import ArmRequest, ArmResponse, ok
 from podid.sandbox.arm._routing import Route
 from podid.sandbox.arm.errors import ArmError, NotFound
-from podid.sandbox.store import Store
+from podid.sandbox.core.ids import Clock, IdGenerator
+from podid.sandbox.core.store import Store
 
 RETRY_AFTER = "1"
 KIND = "armOperation"

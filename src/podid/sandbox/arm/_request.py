@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from podid.sandbox import _nesting
 from podid.sandbox.arm.errors import BadRequest, InvalidRequestContent
+from podid.sandbox.core import nesting
 
 if TYPE_CHECKING:
     from podid.sandbox.cloud import Cloud
@@ -45,8 +45,8 @@ class ArmRequest:
         if not self.body.strip():
             return {}
         try:
-            value = _nesting.loads(self.body, MAX_JSON_DEPTH)
-        except _nesting.TooDeep:
+            value = nesting.loads(self.body, MAX_JSON_DEPTH)
+        except nesting.TooDeep:
             raise InvalidRequestContent(
                 "The request content was invalid and could not be deserialized: "
                 f"'The reader's MaxDepth of {MAX_JSON_DEPTH} has been exceeded.'."

@@ -15,8 +15,8 @@ import uuid
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
-from podid.sandbox._ids import Clock, IdGenerator
-from podid.sandbox.store import Store
+from podid.sandbox.core.ids import Clock, IdGenerator
+from podid.sandbox.core.store import Store
 
 if TYPE_CHECKING:
     from podid.sandbox.directory.models import ServicePrincipal

@@ -15,10 +15,10 @@ import secrets
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from podid.sandbox._ids import Clock, IdGenerator
+from podid.sandbox.core.ids import Clock, IdGenerator
+from podid.sandbox.core.store import Store
+from podid.sandbox.core.tokens import Principal
 from podid.sandbox.directory.grants import GRAPH_APP_ID, GRAPH_APP_ROLES, MICROSOFT_TENANT_ID, Grants
-from podid.sandbox.store import Store
-from podid.sandbox.tokens import Principal
 
 SP_KIND = "servicePrincipal"
 APP_KIND = "application"

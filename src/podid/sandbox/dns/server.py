@@ -23,8 +23,8 @@ import dns.flags
 import dns.message
 import dns.rcode
 
-from podid.sandbox._runner import bind_tcp
 from podid.sandbox.arm.dns._index import name_server_number
+from podid.sandbox.core.sockets import bind_tcp
 from podid.sandbox.dns.answer import Resolver
 
 if TYPE_CHECKING:

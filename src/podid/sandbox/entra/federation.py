@@ -25,9 +25,9 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from jwt.algorithms import RSAAlgorithm
 
-from podid.sandbox import _nesting
+from podid.sandbox.core import nesting
+from podid.sandbox.core.tokens import Principal
 from podid.sandbox.entra.errors import InvalidClient, InvalidRequest, UnknownApplication
-from podid.sandbox.tokens import Principal
 
 if TYPE_CHECKING:
     from podid.sandbox.cloud import Cloud
@@ -92,7 +92,7 @@ def _segment(text: str) -> bytes:
 
 def _json(data: bytes) -> Any:
     """A JSON segment; Entra reads tokens with .NET, whose System.Text.Json stops at 64 levels (MaxDepth)."""
-    return _nesting.loads(data, _MAX_DEPTH)
+    return nesting.loads(data, _MAX_DEPTH)
 
 
 def _is_time(value: object) -> bool:

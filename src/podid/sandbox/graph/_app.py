@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from podid.sandbox._url_templates import compile_template
+from podid.sandbox.core.tokens import TokenError
 from podid.sandbox.graph import grants, handlers, owners
 from podid.sandbox.graph._authz import Caller
 from podid.sandbox.graph._request import GraphRequest, GraphResponse
 from podid.sandbox.graph.errors import GraphError, GraphUnauthorized, MethodNotAllowed, UnknownSegment
 from podid.sandbox.proxy.hosts import public_base
-from podid.sandbox.tokens import TokenError
 
 if TYPE_CHECKING:
     from collections.abc import Callable

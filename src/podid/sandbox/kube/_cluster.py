@@ -19,7 +19,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar, cast
 
-from podid.sandbox._ids import Clock, IdGenerator
+from podid.sandbox.core.ids import Clock, IdGenerator
+from podid.sandbox.core.store import Store
 from podid.sandbox.kube import _status
 from podid.sandbox.kube._defaults import apply_defaults
 from podid.sandbox.kube._objects import Obj, as_dict, as_list, as_str, dig, labels_of
@@ -29,7 +30,6 @@ from podid.sandbox.kube._resources import AAD_POD_IDENTITY_TYPES, BUILTIN_TYPES,
 from podid.sandbox.kube._selectors import SelectorError, parse_field_selector, parse_label_selector
 from podid.sandbox.kube._status import KubeApiError, bad_request, conflict, not_found
 from podid.sandbox.kube._validation import validate
-from podid.sandbox.store import Store
 
 # Kinds whose status is written only through the /status subresource (and whose spec only through the object).
 STATUS_KINDS = frozenset(

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from podid.sandbox import _nesting
+from podid.sandbox.core import nesting
 from podid.sandbox.kube._objects import Obj
 
 DEFAULT_ENTRIES = 4096
@@ -36,8 +36,8 @@ class DecodeError(ValueError):
 def loads(text: str | bytes, **options: Any) -> Any:
     """``json.loads`` within ``MAX_DEPTH`` (DecodeError past it; other errors as json.loads raises them)."""
     try:
-        return _nesting.loads(text, MAX_DEPTH, **options)
-    except _nesting.TooDeep:
+        return nesting.loads(text, MAX_DEPTH, **options)
+    except nesting.TooDeep:
         raise DecodeError(_too_deep(text)) from None
 
 
@@ -72,7 +72,7 @@ def load_yaml(text: str) -> Any:
         raise DecodeError(f"yaml: {TOO_DEEP} of 10000") from None
     finally:
         loader.dispose()
-    if _nesting.nests_deeper(value, MAX_DEPTH):
+    if nesting.nests_deeper(value, MAX_DEPTH):
         raise DecodeError(f"yaml: {TOO_DEEP} of 10000")
     return value
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from podid.sandbox.core.store import Store
 from podid.sandbox.kube._objects import Obj, as_dict, as_list, as_str, dig
 from podid.sandbox.kube._watch import WatchHub
-from podid.sandbox.store import Store
 
 OBJECT_KIND = "kubeObject"
 VERSION_KIND = "kubeVersion"

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from podid.sandbox import _nesting
+from podid.sandbox.core import nesting
 from podid.sandbox.kube._encoding import MAX_DEPTH, TOO_DEEP, loads
 from podid.sandbox.kube._objects import Obj
 from podid.sandbox.kube._protobuf_schema import INLINE, KEEP, KINDS, LIST, MAP, MESSAGES, Field
@@ -59,7 +59,7 @@ def decode_body(body: bytes, expected: tuple[str, str] = ("", "")) -> Obj:
         raise unsupported_media_type(_CUSTOM_BODY_TYPES)
     try:
         obj = _decode(raw, message, 0)
-        if _nesting.nests_deeper(obj, MAX_DEPTH):
+        if nesting.nests_deeper(obj, MAX_DEPTH):
             raise _Malformed(TOO_DEEP)
     except _Malformed as error:
         version, into = _quote(api_version.rsplit("/", 1)[-1]), expected[1] or kind

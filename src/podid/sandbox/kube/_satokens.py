@@ -20,9 +20,9 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from podid.sandbox._ids import Clock
+from podid.sandbox.core.ids import Clock
+from podid.sandbox.core.tokens import DECODE_OPTIONS, premature
 from podid.sandbox.kube._objects import Obj, as_dict, as_str, dig
-from podid.sandbox.tokens import DECODE_OPTIONS, premature
 
 DEFAULT_ISSUER = "https://kubernetes.default.svc.cluster.local"
 LEGACY_ISSUER = "kubernetes/serviceaccount"

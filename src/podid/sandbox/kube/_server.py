@@ -16,7 +16,8 @@ from typing import Protocol
 
 from aiohttp import web
 
-from podid.sandbox._ids import Clock, IdGenerator
+from podid.sandbox.core.ids import Clock, IdGenerator
+from podid.sandbox.core.store import Store
 from podid.sandbox.kube import _admission, _crds
 from podid.sandbox.kube._auth import Authenticator
 from podid.sandbox.kube._bootstrap import bootstrap, sync_nodes
@@ -38,7 +39,6 @@ from podid.sandbox.kube._services import EndpointsController, LoadBalancerContro
 from podid.sandbox.kube._workloads import REPLICATIONCONTROLLERS, DeploymentController, ReplicaSetController
 from podid.sandbox.kube._workqueue import WorkQueue
 from podid.sandbox.kube.api import ClusterSpec
-from podid.sandbox.store import Store
 
 LEGACY_TOKEN_SECRETS_BEFORE = (1, 24)  # the token controller stopped creating Secrets in 1.24
 

@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable, Hashable
 from typing import Any
 
+from podid.sandbox.core.store import Store
 from podid.sandbox.kube._status import KubeApiError
-from podid.sandbox.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -190,7 +190,7 @@ class KubeFleet:
 
     def _bind(self, key: str, preferred: int) -> socket.socket:
         # imported here: the runner imports the ARM providers, which import kube.api (and so this package)
-        from podid.sandbox._runner import bind_tcp
+        from podid.sandbox.core.sockets import bind_tcp
 
         host = self._cloud.settings.host
         if preferred:

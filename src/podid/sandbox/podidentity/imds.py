@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from podid.sandbox._runner import bind_tcp
 from podid.sandbox.arm.compute.models import ScaleSetInstance, VirtualMachineScaleSet
+from podid.sandbox.core.sockets import bind_tcp
 from podid.sandbox.kube.api import KubeCluster, KubeObject
 from podid.sandbox.podidentity import _crd, nmi
 from podid.sandbox.podidentity.controller import ClusterState, PodIdentityController

@@ -18,9 +18,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from podid.sandbox.core.tokens import TOKEN_LIFETIME, IssuedToken
 from podid.sandbox.kube.api import KubeObject
 from podid.sandbox.podidentity import _crd
-from podid.sandbox.tokens import TOKEN_LIFETIME, IssuedToken
 
 MANAGED, STANDARD = "managed", "standard"  # NMI's --operation-mode
 CREATED_ATTEMPTS = 16  # --retry-attempts-for-created

@@ -23,7 +23,6 @@ from podid.azure_rbac import (
     is_well_formed,
     normalize_scope,
 )
-from podid.sandbox._ids import Clock
 from podid.sandbox.arm.authorization.errors import (
     InvalidAssignableScopes,
     InvalidRoleDefinitionId,
@@ -32,7 +31,8 @@ from podid.sandbox.arm.authorization.errors import (
     RoleDefinitionUpdateNotPermitted,
     RoleDefinitionWithSameNameExists,
 )
-from podid.sandbox.store import Store
+from podid.sandbox.core.ids import Clock
+from podid.sandbox.core.store import Store
 
 DEFINITION_KIND = "roleDefinition"
 # Built-in roles carry Azure's publication stamps; one date stands for all of them.

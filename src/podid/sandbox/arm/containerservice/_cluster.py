@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from podid.sandbox._ids import IdGenerator
 from podid.sandbox.arm.containerservice import _merge, _profiles, _versions
 from podid.sandbox.arm.containerservice.errors import InvalidParameter, PropertyChangeNotAllowed
+from podid.sandbox.core.ids import IdGenerator
 
 CLUSTER_TYPE = "Microsoft.ContainerService/ManagedClusters"
 Props = dict[str, Any]

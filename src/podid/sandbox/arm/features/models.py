@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from podid.sandbox.arm.features.errors import FeatureNotFound
-from podid.sandbox.store import Store
+from podid.sandbox.core.store import Store
 
 FEATURE_KIND = "feature"
 NOT_REGISTERED = "NotRegistered"

@@ -21,7 +21,7 @@ from podid.sandbox.arm.managedidentity.errors import (
     InvalidIdentityName,
     TooManyFederatedCredentials,
 )
-from podid.sandbox.store import Store
+from podid.sandbox.core.store import Store
 
 if TYPE_CHECKING:
     from podid.sandbox.arm.managedidentity.models import Identity

@@ -8,7 +8,7 @@ from podid.sandbox.arm._request import ArmRequest, ArmResponse, created, ok, pag
 from podid.sandbox.arm.errors import BadRequest, NotFound
 from podid.sandbox.arm.resources.locations import LOCATIONS
 from podid.sandbox.arm.resources.models import ResourceGroup
-from podid.sandbox.cloud import NAMESPACES
+from podid.sandbox.core.settings import NAMESPACES
 
 GROUP_TYPE = "Microsoft.Resources/resourceGroups"
 

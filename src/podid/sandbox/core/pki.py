@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from podid.sandbox._files import PRIVATE_FILE_MODE, private_dir, write_private
+from podid.sandbox.core.files import PRIVATE_FILE_MODE, private_dir, write_private
 
 _VALIDITY = datetime.timedelta(days=3650)
 _CA_KEY = "ca.key"

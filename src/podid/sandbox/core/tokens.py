@@ -19,8 +19,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.types import Options
 
-from podid.sandbox._files import PRIVATE_FILE_MODE, write_private
-from podid.sandbox._ids import Clock, IdGenerator
+from podid.sandbox.core.files import PRIVATE_FILE_MODE, write_private
+from podid.sandbox.core.ids import Clock, IdGenerator
 
 TOKEN_LIFETIME = 3599
 _REUSE_MARGIN = 600

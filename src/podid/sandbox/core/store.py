@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from podid.sandbox._files import PRIVATE_FILE_MODE
+from podid.sandbox.core.files import PRIVATE_FILE_MODE
 
 Doc = dict[str, Any]
 
