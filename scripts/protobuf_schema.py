@@ -1,7 +1,8 @@
-"""Write src/podid/sandbox/kube/_protobuf_schema.py from the Go types of the kinds the sandbox serves.
+"""Write src/podid/sandbox/kube/machinery/protobuf_schema.py from the Go types of the kinds the sandbox serves.
 
-    python scripts/protobuf_schema.py API APIMACHINERY APIEXTENSIONS > src/podid/sandbox/kube/_protobuf_schema.py
-    ruff format src/podid/sandbox/kube/_protobuf_schema.py
+    python scripts/protobuf_schema.py API APIMACHINERY APIEXTENSIONS \
+        > src/podid/sandbox/kube/machinery/protobuf_schema.py
+    ruff format src/podid/sandbox/kube/machinery/protobuf_schema.py
 
 The arguments are git checkouts of github.com/kubernetes/api, kubernetes/apimachinery and
 kubernetes/apiextensions-apiserver (their HEAD is read). Each struct field's ``protobuf:"<wire>,<number>,..."``

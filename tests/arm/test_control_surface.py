@@ -29,7 +29,7 @@ from podid.workloads._runtime import pod_session
 from tests.aks.conftest import LOCATION, cluster_body, lro_polls
 from tests.conftest import control_call, credential_for, graph_call, mgmt_client, start_sandbox
 
-POD_ADDRESS = "127.244.255.201"  # in the pod network (podid.sandbox.kube._ippool), held by no pod
+POD_ADDRESS = "127.244.255.201"  # in the pod network (podid.sandbox.kube.network.ippool), held by no pod
 SECRET_VALUE = "hunter2-control-surface"
 ROUTES = [
     ("GET", "/state"),

@@ -16,7 +16,7 @@ import pytest
 from kubernetes import client as k8s
 
 from podid.sandbox import Sandbox
-from podid.sandbox.kube._status import KubeApiError
+from podid.sandbox.kube.machinery.status import KubeApiError
 from tests.kube.conftest import KubeCluster, eventually, node_specs, pod_dict
 
 _PLAIN = (dict, list, tuple, str, int, float, bool, type(None))

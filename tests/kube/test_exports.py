@@ -5,7 +5,7 @@ import inspect
 
 from podid.sandbox import kube
 from podid.sandbox.kube import api
-from podid.sandbox.kube._cluster import Cluster
+from podid.sandbox.kube.storage.cluster import Cluster
 
 
 def test_all_matches_public_names() -> None:

@@ -25,9 +25,9 @@ import pytest
 from kubernetes import client as k8s
 
 from podid.sandbox import Endpoints
-from podid.sandbox.kube._admission import TOKEN_MOUNT
-from podid.sandbox.kube._containers import FailedStart, direct_spawn
-from podid.sandbox.kube._runas import User
+from podid.sandbox.kube.apiserver.admission import TOKEN_MOUNT
+from podid.sandbox.kube.kubelet.containers import FailedStart, direct_spawn
+from podid.sandbox.kube.kubelet.runas import User
 from tests.kube.conftest import eventually
 from tests.kube.test_zygote import DEMO_IMAGE, workload_pid
 

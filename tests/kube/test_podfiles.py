@@ -21,12 +21,12 @@ import pytest
 
 from podid.sandbox.core.ids import Clock, IdGenerator
 from podid.sandbox.core.store import Store
-from podid.sandbox.kube._admission import TOKEN_MOUNT, token_volume
-from podid.sandbox.kube._cluster import Cluster
-from podid.sandbox.kube._podenv import ContainerConfigError, command_line, container_env, expand
-from podid.sandbox.kube._podfiles import Materializer, PodFiles
-from podid.sandbox.kube._runas import User
-from podid.sandbox.kube._satokens import TokenSigner, new_signing_key
+from podid.sandbox.kube.apiserver.admission import TOKEN_MOUNT, token_volume
+from podid.sandbox.kube.identity.tokens import TokenSigner, new_signing_key
+from podid.sandbox.kube.kubelet.podenv import ContainerConfigError, command_line, container_env, expand
+from podid.sandbox.kube.kubelet.podfiles import Materializer, PodFiles
+from podid.sandbox.kube.kubelet.runas import User
+from podid.sandbox.kube.storage.cluster import Cluster
 
 
 @pytest.fixture(scope="module")

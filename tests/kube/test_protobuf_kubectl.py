@@ -19,7 +19,7 @@ import pytest
 import requests
 from kubernetes import client as k8s
 
-from podid.sandbox.kube._protobuf import PROTOBUF
+from podid.sandbox.kube.machinery.protobuf import PROTOBUF
 from tests.kube.conftest import KUBECTL, KubeCluster
 from tests.kube_unit.test_protobuf import envelope, field, msg
 

@@ -15,7 +15,7 @@ import pytest
 from kubernetes import client as k8s
 from kubernetes import watch
 
-from podid.sandbox.kube._rollout import max_surge, max_unavailable, new_replicas, old_replicas
+from podid.sandbox.kube.controllers.rollout import max_surge, max_unavailable, new_replicas, old_replicas
 from tests.kube.conftest import eventually
 
 

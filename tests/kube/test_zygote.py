@@ -1,4 +1,4 @@
-"""The zygote that forks workload processes warm (``_zygote``, ``_zygote_client``).
+"""The zygote that forks workload processes warm (``kubelet.zygote``, ``kubelet.zygote_client``).
 
 Covers: a workload started through the zygote runs in the cwd and with the argv it was given, stdin from
 /dev/null, in its own session, logs to its log file and exits with its code (2 for the demo's unknown flag);
@@ -22,8 +22,8 @@ from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 
 import podid
-from podid.sandbox.kube._containers import DirectProcess
-from podid.sandbox.kube._zygote_client import Zygote, ZygoteChild
+from podid.sandbox.kube.kubelet.containers import DirectProcess
+from podid.sandbox.kube.kubelet.zygote_client import Zygote, ZygoteChild
 from tests.conftest import start_sandbox
 from tests.kube.conftest import Kubectl, cluster_spec, eventually, write_kubeconfig
 
@@ -113,7 +113,7 @@ def test_pod_container_is_forked_and_killed_on_delete(
     container = {"name": "demo", "image": DEMO_IMAGE, "args": ["--retry-wait-time=60"]}
     core.create_namespaced_pod(namespace, {"metadata": {"name": name}, "spec": {"containers": [container]}})
     pid = eventually(lambda: workload_pid(namespace, name))
-    assert "_zygote.py" in Path(f"/proc/{parent_of(pid)}/cmdline").read_text()
+    assert "kubelet/zygote.py" in Path(f"/proc/{parent_of(pid)}/cmdline").read_text()
     core.delete_namespaced_pod(name, namespace, grace_period_seconds=5)
     eventually(lambda: gone(pid))
     eventually(lambda: name not in kubectl("get", "pods", "-n", namespace, "-o", "name"))
@@ -125,7 +125,7 @@ def zygotes() -> set[int]:
     for entry in Path("/proc").iterdir():
         try:
             ours = entry.name.isdigit() and parent_of(int(entry.name)) == os.getpid()
-            if ours and "_zygote.py" in (entry / "cmdline").read_text():
+            if ours and "kubelet/zygote.py" in (entry / "cmdline").read_text():
                 found.add(int(entry.name))
         except OSError:
             continue  # gone meanwhile

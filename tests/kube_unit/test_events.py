@@ -16,12 +16,12 @@ import pytest
 
 from podid.sandbox.core.ids import Clock, IdGenerator
 from podid.sandbox.core.store import Store
-from podid.sandbox.kube import _events
-from podid.sandbox.kube._cluster import Cluster
-from podid.sandbox.kube._event_correlator import COMBINED, Correlator
-from podid.sandbox.kube._events import NORMAL, EventRecorder, Source
-from podid.sandbox.kube._objects import Obj
-from podid.sandbox.kube._workqueue import WorkQueue
+from podid.sandbox.kube.events import recorder as _events
+from podid.sandbox.kube.events.correlator import COMBINED, Correlator
+from podid.sandbox.kube.events.recorder import NORMAL, EventRecorder, Source
+from podid.sandbox.kube.machinery.objects import Obj
+from podid.sandbox.kube.machinery.workqueue import WorkQueue
+from podid.sandbox.kube.storage.cluster import Cluster
 
 
 def event(message: str, name: str = "web-1", reason: str = "Created") -> Obj:

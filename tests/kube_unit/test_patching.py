@@ -12,9 +12,9 @@ import json
 
 import pytest
 
-from podid.sandbox.kube._patching import accepted_patch_types, apply_patch, merge_patch
-from podid.sandbox.kube._resources import AAD_POD_IDENTITY_TYPES, BUILTIN_TYPES, Catalog
-from podid.sandbox.kube._status import KubeApiError
+from podid.sandbox.kube.machinery.patching import accepted_patch_types, apply_patch, merge_patch
+from podid.sandbox.kube.machinery.resources import AAD_POD_IDENTITY_TYPES, BUILTIN_TYPES, Catalog
+from podid.sandbox.kube.machinery.status import KubeApiError
 
 CATALOG = Catalog(BUILTIN_TYPES + AAD_POD_IDENTITY_TYPES)
 PODS = CATALOG.named("pods")

@@ -17,8 +17,8 @@ import struct
 
 import pytest
 
-from podid.sandbox.kube._protobuf import decode_body
-from podid.sandbox.kube._status import KubeApiError
+from podid.sandbox.kube.machinery.protobuf import decode_body
+from podid.sandbox.kube.machinery.status import KubeApiError
 
 Value = bytes | str | int | bool | float
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 
-from podid.sandbox.kube._pruning import prune
+from podid.sandbox.kube.validation.pruning import prune
 
 META = {"name": "demo", "namespace": "default", "labels": {"a": "b"}, "resourceVersion": "7"}
 RESOURCE_ID = "/subscriptions/s/resourcegroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/demo"

@@ -8,7 +8,7 @@ resource; and ``CompactString``'s Go ``%q`` text, sorted and deduplicated.
 
 from __future__ import annotations
 
-from podid.sandbox.kube._rbac_covers import Rule, breakdown, compact_rules, compact_string, covers, describe_missing
+from podid.sandbox.kube.rbac.covers import Rule, breakdown, compact_rules, compact_string, covers, describe_missing
 
 
 def rule(**fields: list[str]) -> Rule:

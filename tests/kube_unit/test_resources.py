@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from podid.sandbox.kube._resources import AAD_POD_IDENTITY_TYPES, BUILTIN_TYPES, Catalog
+from podid.sandbox.kube.machinery.resources import AAD_POD_IDENTITY_TYPES, BUILTIN_TYPES, Catalog
 
 CATALOG = Catalog(BUILTIN_TYPES + AAD_POD_IDENTITY_TYPES)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from podid.sandbox.kube._selectors import (
+from podid.sandbox.kube.machinery.selectors import (
     SelectorError,
     field_value,
     parse_field_selector,

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from podid.sandbox.kube import _status as status
-from podid.sandbox.kube._resources import AAD_POD_IDENTITY_TYPES, BUILTIN_TYPES, Catalog
+from podid.sandbox.kube.machinery import status
+from podid.sandbox.kube.machinery.resources import AAD_POD_IDENTITY_TYPES, BUILTIN_TYPES, Catalog
 
 CATALOG = Catalog(BUILTIN_TYPES + AAD_POD_IDENTITY_TYPES)
 PODS = CATALOG.named("pods")

@@ -13,8 +13,8 @@ import copy
 
 import pytest
 
-from podid.sandbox.kube._status import KubeApiError
-from podid.sandbox.kube._strategic import strategic_merge_patch
+from podid.sandbox.kube.machinery.status import KubeApiError
+from podid.sandbox.kube.machinery.strategic import strategic_merge_patch
 
 LAST_APPLIED = '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"demo"}}'
 

@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from podid.sandbox.kube._columns import human_duration
-from podid.sandbox.kube._resources import AAD_POD_IDENTITY_TYPES, BUILTIN_TYPES, Catalog
-from podid.sandbox.kube._status import KubeApiError
-from podid.sandbox.kube._tables import render_table
+from podid.sandbox.kube.machinery.resources import AAD_POD_IDENTITY_TYPES, BUILTIN_TYPES, Catalog
+from podid.sandbox.kube.machinery.status import KubeApiError
+from podid.sandbox.kube.printing.columns import human_duration
+from podid.sandbox.kube.printing.tables import render_table
 
 CATALOG = Catalog(BUILTIN_TYPES + AAD_POD_IDENTITY_TYPES)
 NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)

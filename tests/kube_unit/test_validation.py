@@ -12,10 +12,15 @@ import copy
 
 import pytest
 
-from podid.sandbox.kube._names import is_dns1123_label, is_dns1123_subdomain, is_qualified_name, is_valid_label_value
-from podid.sandbox.kube._resources import AAD_POD_IDENTITY_TYPES, BUILTIN_TYPES, Catalog
-from podid.sandbox.kube._status import KubeApiError
-from podid.sandbox.kube._validation import validate, validation_errors
+from podid.sandbox.kube.machinery.names import (
+    is_dns1123_label,
+    is_dns1123_subdomain,
+    is_qualified_name,
+    is_valid_label_value,
+)
+from podid.sandbox.kube.machinery.resources import AAD_POD_IDENTITY_TYPES, BUILTIN_TYPES, Catalog
+from podid.sandbox.kube.machinery.status import KubeApiError
+from podid.sandbox.kube.validation.kinds import validate, validation_errors
 
 CATALOG = Catalog(BUILTIN_TYPES + AAD_POD_IDENTITY_TYPES)
 

@@ -13,8 +13,8 @@ import asyncio
 
 import pytest
 
-from podid.sandbox.kube._status import KubeApiError
-from podid.sandbox.kube._watch import Subscription, WatchHub
+from podid.sandbox.kube.machinery.status import KubeApiError
+from podid.sandbox.kube.storage.watch import Subscription, WatchHub
 
 
 def _pod(name: str, version: int, **labels: str) -> dict:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from podid.sandbox.kube._event_versions import to_events_v1
+from podid.sandbox.kube.events.versions import to_events_v1
 from tests.kube_unit.test_tables import _ago, _cells
 
 JOB_SPEC = {"template": {"spec": {"containers": [{"name": "c", "image": "busybox"}]}}}

@@ -32,7 +32,7 @@ from aiohttp import web
 from podid.sandbox import _bootstrap, _reset
 from podid.sandbox._redaction import redact
 from podid.sandbox.core.files import PRIVATE_FILE_MODE, write_private
-from podid.sandbox.kube._ippool import POD_NETWORK
+from podid.sandbox.kube.network.ippool import POD_NETWORK
 
 if TYPE_CHECKING:
     from podid.sandbox.cloud import Cloud

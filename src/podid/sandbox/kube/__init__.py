@@ -1,17 +1,13 @@
-"""The Kubernetes API server of each sandbox cluster.
+"""The Kubernetes API server of each sandbox cluster, in rooms; each room's ``__init__`` says what lives there.
 
-The building blocks are private modules working on plain JSON dicts, without I/O: the served kinds and discovery
-(``_resources``), selectors (``_selectors``), patches (``_patching``, ``_strategic``), validation and pruning
-(``_validation``, ``_pruning``), Status errors (``_status``), Table output (``_tables``, ``_printers``) and watch
-fan-out (``_watch``). ``api`` is the in-process contract with the rest of the sandbox.
-
-On top of them: the object store (``_objectstore``) and API semantics (``_cluster``), the HTTP front
-(``_http``, ``_rest``, ``_streams``, ``_auth``), the controllers (``_workloads``, ``_scheduler``, ``_services``,
-``_lifecycle``), the kubelet (``_kubelet``, ``_containers``, ``_podfiles``, ``_podenv``) and ``fleet``, the
-sandbox service that serves every cluster.
+From the bottom up: ``machinery`` (objects as JSON dicts, names, selectors, Status errors, encodings, patches,
+the catalogue of kinds), ``validation`` (defaults, validation, pruning), ``storage`` (the object store, watches
+and the API semantics of one cluster), ``identity`` (service-account tokens), ``rbac``, ``events``, ``printing``
+(server-side tables), ``controllers``, ``kubelet``, ``network`` (address pools) and ``apiserver`` (the HTTPS
+front). ``server`` wires one cluster together, ``fleet`` serves every cluster of a sandbox, and ``api`` is the
+in-process contract with the rest of the sandbox.
 """
 
-from podid.sandbox.kube._status import KubeApiError
 from podid.sandbox.kube.api import (
     ClusterAccess,
     ClusterSpec,
@@ -21,6 +17,7 @@ from podid.sandbox.kube.api import (
     WatchCallback,
 )
 from podid.sandbox.kube.fleet import KubeFleet
+from podid.sandbox.kube.machinery.status import KubeApiError
 
 __all__ = [
     "ClusterAccess",

@@ -25,14 +25,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import podid
-from podid.sandbox.kube._cluster import Admission, Cluster, clone
-from podid.sandbox.kube._ippool import LOAD_BALANCER_NETWORK, POD_NETWORK, AddressPool
-from podid.sandbox.kube._kubelet import KubeletSettings
-from podid.sandbox.kube._objects import Obj, dig
-from podid.sandbox.kube._satokens import new_signing_key
-from podid.sandbox.kube._server import ClusterServer, ServerSettings
-from podid.sandbox.kube._zygote_client import Zygote
 from podid.sandbox.kube.api import ClusterAccess, ClusterSpec, NodeSpec
+from podid.sandbox.kube.identity.tokens import new_signing_key
+from podid.sandbox.kube.kubelet.kubelet import KubeletSettings
+from podid.sandbox.kube.kubelet.zygote_client import Zygote
+from podid.sandbox.kube.machinery.objects import Obj, dig
+from podid.sandbox.kube.network.ippool import LOAD_BALANCER_NETWORK, POD_NETWORK, AddressPool
+from podid.sandbox.kube.server import ClusterServer, ServerSettings
+from podid.sandbox.kube.storage.cluster import Admission, Cluster, clone
 
 if TYPE_CHECKING:
     from podid.sandbox.cloud import Cloud

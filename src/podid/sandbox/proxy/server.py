@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from podid.sandbox.kube._ippool import POD_NETWORK
+from podid.sandbox.kube.network.ippool import POD_NETWORK
 from podid.sandbox.proxy.credentials import BadCredential, PodCredentials
 from podid.sandbox.proxy.hosts import HTTP_PORT, HTTPS_PORT, is_azure_host
 from podid.sandbox.proxy.routes import Backend, Routes

@@ -1,0 +1,106 @@
+"""events.k8s.io/v1 Events: the core/v1 Events, in the other version (``events.versions``), as the apiserver serves
+one storage under both groups.
+
+Reads, lists (field selectors in events.k8s.io's names: ``regarding.name``, ``reportingController``...) and
+watches convert the stored events; writes convert the body to core/v1 and store it, after the checks the
+apiserver makes of an events.k8s.io/v1 create (k8s.io/kubernetes pkg/apis/core/validation/events.go
+``ValidateEventCreate``: ``eventTime``, ``reportingController``, ``reportingInstance``, ``action`` and ``reason``
+set, ``type`` Normal or Warning, no ``deprecated…`` field). Deletes act on the stored event.
+"""
+
+from __future__ import annotations
+
+import re
+
+from aiohttp import web
+
+from podid.sandbox.kube.apiserver import rest, streams
+from podid.sandbox.kube.apiserver.context import ApiContext
+from podid.sandbox.kube.events.versions import EVENTS_API_VERSION, FIELD_LABELS, to_core, to_events_v1
+from podid.sandbox.kube.machinery.objects import Obj, as_str, dig
+from podid.sandbox.kube.machinery.patching import apply_patch
+from podid.sandbox.kube.machinery.status import (
+    FieldError,
+    bad_request,
+    invalid,
+    invalid_value,
+    method_not_allowed,
+    required,
+)
+
+_TERM = re.compile(r"(^|,)([^,=!]*)(?=!=|==|=)")
+_DEPRECATED = ("deprecatedSource", "deprecatedFirstTimestamp", "deprecatedLastTimestamp", "deprecatedCount")
+
+
+async def serve(context: ApiContext, request: web.Request, target: rest.Target) -> web.StreamResponse:
+    """Every verb on ``/apis/events.k8s.io/v1/[namespaces/<ns>/]events[/<name>]``."""
+    if target.subresource:
+        return rest.not_found_path()
+    cluster, method = context.cluster, request.method
+    stored = rest.Target(cluster.resource_type("events"), target.namespace, target.name, "")
+    view = rest.View(target.rt, to_events_v1)
+    if method == "GET" and not target.name:
+        request = _core_field_names(request)
+        if rest.flag(request, "watch"):
+            return await streams.watch(context, request, stored, view)
+        return rest.list_response(context, request, stored, view)
+    if method == "GET":
+        found = cluster.read(stored.rt, target.namespace, target.name)
+        return rest.object_response(context, request, target, to_events_v1(found))
+    if method == "POST" and not target.name:
+        body = _checked(target, await rest.read_body(request))
+        created = cluster.create_object(stored.rt, target.namespace, to_core(body), dry_run=rest.dry_run(request))
+        return rest.object_response(context, request, target, to_events_v1(created), 201)
+    if method in ("PUT", "PATCH") and target.name:
+        return await _write(context, request, target, stored)
+    if method == "DELETE":
+        return await rest.delete(context, request, stored)
+    raise method_not_allowed()
+
+
+async def _write(
+    context: ApiContext, request: web.Request, target: rest.Target, stored: rest.Target
+) -> web.StreamResponse:
+    cluster = context.cluster
+    if request.method == "PUT":
+        body = await rest.read_body(request)
+    else:
+        current = to_events_v1(cluster.read(stored.rt, target.namespace, target.name))
+        body = apply_patch(current, await request.read(), request.headers.get("Content-Type"), target.rt)
+    dry_run = rest.dry_run(request)
+    updated = cluster.update_object(stored.rt, target.namespace, target.name, to_core(body), dry_run=dry_run)
+    return rest.object_response(context, request, target, to_events_v1(updated))
+
+
+def _checked(target: rest.Target, event: Obj) -> Obj:
+    """ValidateEventCreate for events.k8s.io/v1 (and the body's own apiVersion)."""
+    if event.setdefault("apiVersion", EVENTS_API_VERSION) != EVENTS_API_VERSION:
+        expected = f"does not match the expected API version ({EVENTS_API_VERSION})"
+        raise bad_request(f"the API version in the data ({event['apiVersion']}) {expected}")
+    errors: list[FieldError] = [required(name) for name in ("eventTime",) if not event.get(name)]
+    if event.get("type") not in ("Normal", "Warning"):
+        errors.append(invalid_value("type", "", f"has invalid value: {event.get('type') or ''}"))
+    errors += [invalid_value(name, "", "needs to be unset") for name in _DEPRECATED if event.get(name)]
+    for name in ("reportingController", "reportingInstance", "action", "reason"):
+        if not event.get(name):
+            errors.append(required(name))
+    if errors:
+        raise invalid(target.rt, as_str(dig(event, "metadata", "name")), errors)
+    return event
+
+
+def _core_field_names(request: web.Request) -> web.Request:
+    """The request with its field selector in core/v1's field names (an unknown name is the apiserver's 400)."""
+    text = request.query.get("fieldSelector", "")
+    if not text:
+        return request
+
+    def rename(match: re.Match[str]) -> str:
+        name = match.group(2)
+        if name not in FIELD_LABELS:
+            raise bad_request(f"field label not supported: {name}")
+        return match.group(1) + FIELD_LABELS[name]
+
+    query = request.rel_url.query.copy()
+    query["fieldSelector"] = _TERM.sub(rename, text)
+    return request.clone(rel_url=request.rel_url.with_query(query))

@@ -1,0 +1,210 @@
+"""The HTTP front of one cluster's API server: authentication, authorization, discovery and dispatch.
+
+Public (as on AKS, where anonymous requests may read them): ``/version``, the health checks and the service
+account issuer discovery (``/.well-known/openid-configuration``, ``/openid/v1/jwks``). Everything else needs a
+bearer token (401 Status otherwise) and RBAC's leave (``rbac.authorizer``; 403 Status otherwise). Discovery
+answers plain APIVersions/APIGroupList documents whatever the Accept asks, which makes kubectl 1.32 fall back
+from aggregated discovery; ``/openapi/v2`` is an empty protobuf document (200 ``application/octet-stream``), enough for
+validated ``kubectl apply``, and ``/openapi/v3`` is a 404 as kubectl 1.32 tolerates. Every failure is a
+Kubernetes Status.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from podid.sandbox.kube.apiserver import events_api, rest, reviews, streams, subresources
+from podid.sandbox.kube.apiserver.context import ApiContext
+from podid.sandbox.kube.machinery.encoding import dumps
+from podid.sandbox.kube.machinery.objects import Obj
+from podid.sandbox.kube.machinery.status import (
+    KubeApiError,
+    forbidden,
+    forbidden_path,
+    internal_error,
+    method_not_allowed,
+    request_entity_too_large,
+    unknown_error,
+)
+from podid.sandbox.kube.rbac.authorizer import USER, UserInfo, request_attributes
+from podid.sandbox.kube.storage.cluster import STATUS_KINDS
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+_HEALTH = ("/healthz", "/livez", "/readyz")
+_PUBLIC = frozenset({"/version", *_HEALTH, "/.well-known/openid-configuration", "/openid/v1/jwks"})
+_SUBRESOURCES = {
+    "Pod": {"log", "binding"},
+    "ServiceAccount": {"token"},
+    "Namespace": {"finalize"},
+    "Deployment": {"scale"},
+    "ReplicaSet": {"scale"},
+    "ReplicationController": {"scale"},
+}
+# k8s.io/apiserver's MaxRequestBodyBytes (3 MB) refuses a body over it with 413 RequestEntityTooLarge.
+_MAX_BODY = 3 * 1024 * 1024
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def build_app(context: ApiContext) -> web.Application:
+    @web.middleware
+    async def statuses(request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            if request.path not in _PUBLIC:
+                request[USER] = context.authenticator.user(request.headers.get("Authorization"))
+                _authorize(context, request, request[USER])
+            response = await handler(request)
+            if request.method in _WRITES and response.status < 300:
+                context.count_write(request.method)
+            return response
+        except KubeApiError as error:
+            return rest.json_response(error.status, error.code)
+        except web.HTTPRequestEntityTooLarge:  # aiohttp's client_max_size, met while reading the body
+            refused = request_entity_too_large(_MAX_BODY)
+            return rest.json_response(refused.status, refused.code)
+        except web.HTTPException as error:
+            if error.status < 400:
+                raise
+            refused = unknown_error(error.reason, error.status)
+            return rest.json_response(refused.status, refused.code)
+        except Exception as error:
+            log.exception("%s %s failed", request.method, request.path_qs)
+            failure = internal_error(str(error))
+            return rest.json_response(failure.status, failure.code)
+
+    async def dispatch(request: web.Request) -> web.StreamResponse:
+        return await _dispatch(context, request)
+
+    app = web.Application(middlewares=[statuses], client_max_size=_MAX_BODY)
+    app.router.add_route("*", "/{tail:(?s:.*)}", dispatch)  # (?s): a decoded path may hold a line feed
+    return app
+
+
+def _authorize(context: ApiContext, request: web.Request, user: UserInfo) -> None:
+    """RBAC, after authentication and before anything else (so a forbidden request learns nothing, not even 404)."""
+    attributes = request_attributes(request.method, request.path, request.query)
+    if context.authorizer.allows(user, attributes):
+        return
+    if not attributes.resource:
+        raise forbidden_path(user=user.name, verb=attributes.verb, path=attributes.path)
+    where = {"namespace": attributes.namespace, "name": attributes.name, "subresource": attributes.subresource}
+    raise forbidden(attributes.api_group, attributes.resource, user=user.name, verb=attributes.verb, **where)
+
+
+async def _dispatch(context: ApiContext, request: web.Request) -> web.StreamResponse:
+    path = request.path
+    fixed = _fixed(context, path)
+    if fixed is not None:
+        return fixed if request.method in ("GET", "HEAD") else rest.json_response(*_status(method_not_allowed()))
+    segments = [s for s in path.split("/") if s]
+    catalog = context.cluster.catalog
+    if segments[:1] == ["api"] and len(segments) <= 2:
+        document = catalog.api_versions() if len(segments) == 1 else _resource_list(context, "", segments[1])
+    elif segments[:1] == ["apis"] and len(segments) <= 3:
+        document = _group_document(context, segments[1:])
+    else:
+        return await _resource_request(context, request, segments)
+    return rest.json_response(document) if document is not None else rest.not_found_path()
+
+
+def _status(error: KubeApiError) -> tuple[Obj, int]:
+    return error.status, error.code
+
+
+def _fixed(context: ApiContext, path: str) -> web.Response | None:
+    if path == "/version":  # responsewriters.WriteRawJSON: json.MarshalIndent, two spaces, no trailing newline
+        body = json.dumps(context.version_info(), indent=2).encode()
+        return web.Response(body=body, content_type=rest.JSON)
+    if path in _HEALTH:
+        return web.Response(text="ok", content_type="text/plain")
+    if path == "/openapi/v2":
+        return web.Response(body=b"", content_type="application/octet-stream")
+    # json.Marshal'ed documents without the codec's trailing newline, cacheable for an hour
+    # (k8s.io/kubernetes pkg/routes/openidmetadata.go)
+    if path == "/.well-known/openid-configuration":
+        return _oidc_document(context.signer.openid_configuration(context.server_url), rest.JSON)
+    if path == "/openid/v1/jwks":
+        return _oidc_document(context.signer.jwks(), "application/jwk-set+json")
+    return None
+
+
+def _oidc_document(document: Obj, content_type: str) -> web.Response:
+    headers = {"Cache-Control": "public, max-age=3600"}
+    return web.Response(body=dumps(document), content_type=content_type, headers=headers)
+
+
+def _resource_list(context: ApiContext, group: str, version: str) -> Obj | None:
+    return context.cluster.catalog.api_resource_list(group, version)
+
+
+def _group_document(context: ApiContext, parts: list[str]) -> Obj | None:
+    catalog = context.cluster.catalog
+    if not parts:
+        return catalog.api_group_list()
+    if len(parts) == 1:
+        return catalog.api_group(parts[0])
+    return _resource_list(context, parts[0], parts[1])
+
+
+async def _resource_request(context: ApiContext, request: web.Request, segments: list[str]) -> web.StreamResponse:
+    if segments[:1] == ["api"]:
+        group, version, tail = "", segments[1], segments[2:]
+    elif segments[:1] == ["apis"]:
+        group, version, tail = segments[1], segments[2], segments[3:]
+    else:
+        return rest.not_found_path()
+    target = rest.parse_target(context.cluster.catalog, group, version, tail)
+    if target is None:
+        return rest.not_found_path()
+    allowed = _SUBRESOURCES.get(target.rt.kind, set()) | ({"status"} if target.rt.kind in STATUS_KINDS else set())
+    if target.subresource and target.subresource not in allowed:
+        return rest.not_found_path()
+    return await _verb(context, request, target)
+
+
+async def _verb(context: ApiContext, request: web.Request, target: rest.Target) -> web.StreamResponse:
+    method = request.method
+    if method in ("POST", "DELETE") and not target.name and target.rt.namespaced and not target.namespace:
+        raise method_not_allowed()  # namespaced kinds are created and deleted in bulk per namespace only
+    if target.subresource == "scale":
+        return await subresources.scale(context, request, target)
+    if target.rt.group == "events.k8s.io":
+        return await events_api.serve(context, request, target)
+    if target.rt.kind == "SelfSubjectAccessReview" and method == "POST":
+        return await reviews.self_subject_access_review(context, request, target.rt)
+    if target.rt.kind == "SelfSubjectRulesReview" and method == "POST":
+        return await reviews.self_subject_rules_review(context, request, target.rt)
+    if target.rt.kind == "SelfSubjectReview" and method == "POST":
+        return await reviews.self_subject_review(request, target.rt)
+    if target.rt.verbs == ("create",):
+        raise method_not_allowed()  # reviews are created, never stored: nothing to read, change or delete
+    if method == "GET":
+        if not target.name:
+            if rest.flag(request, "watch"):
+                return await streams.watch(context, request, target)
+            return rest.list_response(context, request, target)
+        if target.subresource == "log":
+            return await streams.logs(context, request, target)
+        found = context.cluster.read(target.rt, target.namespace, target.name)
+        return rest.object_response(context, request, target, found)
+    if method == "POST":
+        if not target.name:
+            return await rest.create(context, request, target)
+        if target.subresource == "binding":
+            return await subresources.binding(context, request, target)
+        if target.subresource == "token":
+            return await subresources.token_request(context, request, target)
+    if method == "PUT" and target.name:
+        if target.subresource == "finalize":
+            target = rest.Target(target.rt, target.namespace, target.name, "")
+        return await rest.update(context, request, target)
+    if method == "PATCH" and target.name:
+        return await rest.patch(context, request, target)
+    if method == "DELETE":
+        return await rest.delete(context, request, target)
+    raise method_not_allowed()

@@ -1,0 +1,1 @@
+"""Who a caller is: the service-account tokens a cluster signs and verifies."""
