@@ -11,11 +11,8 @@ assignment it passes again.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 from azure.identity import ClientSecretCredential
@@ -23,42 +20,21 @@ from azure.mgmt.authorization import AuthorizationManagementClient
 from azure.mgmt.authorization.models import RoleAssignmentCreateParameters
 
 from podid import provision
-from podid.cli import main
 from podid.provision import rbac
 from podid.provision.kube import Kube
 from podid.provision.state import State
+from podid.provision.steps import POD_IDENTITY
 from podid.sandbox import Endpoints
 from podid.verify import verify
 from podid.verify.cases import CONTROL_CHECK, KUBELET_CHECK, MINT_CHECK
 from tests.cli.conftest import PodidRunner
 from tests.conftest import mgmt_client
-from tests.provision.conftest import fresh_state
+from tests.verify.conftest import findings
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    name, kubeconfig = f"piv{os.getpid()}", tmp_path_factory.mktemp("piverify") / "config"
-    return [
-        "--resource-group", name, "--cluster-name", f"aks-{name}", "--dns-domain", f"{name}.internal",
-        "--kubeconfig", str(kubeconfig),
-    ]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def provisioned(endpoints: Endpoints, settings: list[str]) -> Iterator[State]:
-    code = main(["up", *settings, "-o", "none", "--data-dir", endpoints.data_dir])
-    assert code == 0
-    yield fresh_state(endpoints, settings[1], Path(settings[-1]))
-    main(["down", *settings, "--yes", "-o", "none", "--data-dir", endpoints.data_dir])
-
-
-@pytest.fixture(scope="module")
-def kube(provisioned: State) -> Kube:
-    return Kube.from_file(provisioned.kubeconfig, context=provisioned.design.cluster)
-
-
-def findings(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {finding["check"]: finding for finding in result["findings"]}
+def mode() -> str:
+    return POD_IDENTITY
 
 
 def test_verify_passes_with_its_probes_acting_from_pods(

@@ -12,52 +12,25 @@ loop through workload identity.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
-
 import pytest
 from azure.mgmt.msi.models import FederatedIdentityCredential
 
 from podid import provision
-from podid.cli import main
 from podid.provision.kube import Kube
 from podid.provision.state import State
+from podid.provision.steps import WORKLOAD_IDENTITY
 from podid.provision.steps.workloadidentity import issuer_of
 from podid.provision.wait import wait_for
 from podid.provision.workloadidentity import AUDIENCE
-from podid.sandbox import Endpoints
 from podid.verify import verify
 from podid.verify.cases import CONTROL_CHECK, KUBELET_CHECK, MINT_CHECK
 from tests.cli.conftest import PodidRunner
-from tests.provision.conftest import fresh_state
+from tests.verify.conftest import findings
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    name, kubeconfig = f"wiv{os.getpid()}", tmp_path_factory.mktemp("wiverify") / "config"
-    return [
-        "--resource-group", name, "--cluster-name", f"aks-{name}", "--dns-domain", f"{name}.internal",
-        "--kubeconfig", str(kubeconfig),
-    ]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def provisioned(endpoints: Endpoints, settings: list[str]) -> Iterator[State]:
-    code = main(["up", "--mode", "workload-identity", *settings, "-o", "none", "--data-dir", endpoints.data_dir])
-    assert code == 0
-    yield fresh_state(endpoints, settings[1], Path(settings[-1]))
-    main(["down", *settings, "--yes", "-o", "none", "--data-dir", endpoints.data_dir])
-
-
-@pytest.fixture(scope="module")
-def kube(provisioned: State) -> Kube:
-    return Kube.from_file(provisioned.kubeconfig, context=provisioned.design.cluster)
-
-
-def findings(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {finding["check"]: finding for finding in result["findings"]}
+def mode() -> str:
+    return WORKLOAD_IDENTITY
 
 
 def test_verify_passes_and_acts_through_workload_identity(
