@@ -2,10 +2,11 @@
 
 From the bottom up: ``machinery`` (objects as JSON dicts, names, selectors, Status errors, encodings, patches,
 the catalogue of kinds), ``validation`` (defaults, validation, pruning), ``storage`` (the object store, watches
-and the API semantics of one cluster), ``identity`` (service-account tokens), ``rbac``, ``events``, ``printing``
-(server-side tables), ``controllers``, ``kubelet``, ``network`` (address pools) and ``apiserver`` (the HTTPS
-front). ``server`` wires one cluster together, ``fleet`` serves every cluster of a sandbox, and ``api`` is the
-in-process contract with the rest of the sandbox.
+and the API semantics of one cluster), ``identity`` (users, groups, service-account tokens), ``rbac``,
+``events``, ``printing`` (server-side tables), ``controllers``, ``kubelet``, ``network`` (address pools) and
+``apiserver`` (the HTTPS front). ``server`` wires one cluster together, ``fleet`` serves every cluster of a
+sandbox, and ``api`` is the in-process contract with the rest of the sandbox. The layers are an import-linter
+contract in pyproject.toml.
 """
 
 from podid.sandbox.kube.api import (

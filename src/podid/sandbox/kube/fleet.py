@@ -19,12 +19,18 @@ import socket
 import sys
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import Protocol, TypeVar
 
 import podid
+from podid.sandbox.core.ids import Clock, IdGenerator
+from podid.sandbox.core.metrics import Metrics
+from podid.sandbox.core.pki import CertificateAuthority
+from podid.sandbox.core.settings import CloudSettings
+from podid.sandbox.core.sockets import bind_tcp
+from podid.sandbox.core.store import Store
 from podid.sandbox.kube.api import ClusterAccess, ClusterSpec, NodeSpec
 from podid.sandbox.kube.identity.tokens import new_signing_key
 from podid.sandbox.kube.kubelet.kubelet import KubeletSettings
@@ -33,9 +39,6 @@ from podid.sandbox.kube.machinery.objects import Obj, dig
 from podid.sandbox.kube.network.ippool import LOAD_BALANCER_NETWORK, POD_NETWORK, AddressPool
 from podid.sandbox.kube.server import ClusterServer, ServerSettings
 from podid.sandbox.kube.storage.cluster import Admission, Cluster, clone
-
-if TYPE_CHECKING:
-    from podid.sandbox.cloud import Cloud
 
 CLUSTER_KIND = "kubeCluster"
 _PORT_RANGE = 1000
@@ -60,10 +63,29 @@ _WORKLOAD_ENV = {
 }
 
 
+class Sandbox(Protocol):
+    """What the fleet reads of the sandbox it serves in; the sandbox's composition root (``cloud.Cloud``) is one."""
+
+    @property
+    def settings(self) -> CloudSettings: ...
+    @property
+    def store(self) -> Store: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def ids(self) -> IdGenerator: ...
+    @property
+    def ca(self) -> CertificateAuthority: ...
+    @property
+    def metrics(self) -> Metrics: ...
+    @property
+    def published(self) -> Mapping[str, object]: ...  # what other services announce (imds_url), read late
+
+
 class KubeFleet:
     """The sandbox's Kubernetes clusters (implements ``kube.api.KubeFleet``; a sandbox service)."""
 
-    def __init__(self, cloud: Cloud) -> None:
+    def __init__(self, cloud: Sandbox) -> None:
         self._cloud = cloud
         self._servers: dict[str, ClusterServer] = {}
         self.pod_ips = AddressPool(POD_NETWORK)
@@ -189,9 +211,6 @@ class KubeFleet:
         self._cloud.store.delete(CLUSTER_KIND, key)
 
     def _bind(self, key: str, preferred: int) -> socket.socket:
-        # imported here: the runner imports the ARM providers, which import kube.api (and so this package)
-        from podid.sandbox.core.sockets import bind_tcp
-
         host = self._cloud.settings.host
         if preferred:
             try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 
+from podid.sandbox.kube.controllers.lifecycle import ROOT_CA_CONFIGMAP
 from podid.sandbox.kube.identity.tokens import KUBELET_LIFETIME
 from podid.sandbox.kube.machinery.objects import Obj, as_dict, as_list, as_str, dig
 from podid.sandbox.kube.machinery.resources import ResourceType
@@ -19,7 +20,6 @@ from podid.sandbox.kube.machinery.status import GoText, forbidden_field, invalid
 from podid.sandbox.kube.storage.cluster import Cluster
 
 TOKEN_MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
-ROOT_CA_CONFIGMAP = "kube-root-ca.crt"
 _POD_UPDATE = (
     "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,"
     "`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),"

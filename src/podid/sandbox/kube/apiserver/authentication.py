@@ -9,9 +9,9 @@ objects: the ServiceAccount (same uid), the bound pod, or the legacy token Secre
 from __future__ import annotations
 
 from podid.sandbox.kube.identity.tokens import LEGACY_ISSUER, TokenSigner, bound_names, same_token
+from podid.sandbox.kube.identity.users import AUTHENTICATED, MASTERS, UserInfo, service_account_user
 from podid.sandbox.kube.machinery.objects import as_list, as_str, dig
 from podid.sandbox.kube.machinery.status import unauthorized
-from podid.sandbox.kube.rbac.authorizer import AUTHENTICATED, MASTERS, UserInfo, service_account_user
 from podid.sandbox.kube.storage.cluster import Cluster
 
 

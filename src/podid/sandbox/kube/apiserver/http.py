@@ -19,6 +19,7 @@ from aiohttp import web
 
 from podid.sandbox.kube.apiserver import events_api, rest, reviews, streams, subresources
 from podid.sandbox.kube.apiserver.context import ApiContext
+from podid.sandbox.kube.identity.users import USER, UserInfo
 from podid.sandbox.kube.machinery.encoding import dumps
 from podid.sandbox.kube.machinery.objects import Obj
 from podid.sandbox.kube.machinery.status import (
@@ -30,7 +31,7 @@ from podid.sandbox.kube.machinery.status import (
     request_entity_too_large,
     unknown_error,
 )
-from podid.sandbox.kube.rbac.authorizer import USER, UserInfo, request_attributes
+from podid.sandbox.kube.rbac.authorizer import request_attributes
 from podid.sandbox.kube.storage.cluster import STATUS_KINDS
 
 log = logging.getLogger(__name__)

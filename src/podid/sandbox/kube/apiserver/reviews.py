@@ -15,10 +15,11 @@ from aiohttp import web
 
 from podid.sandbox.kube.apiserver import rest
 from podid.sandbox.kube.apiserver.context import ApiContext
+from podid.sandbox.kube.identity.users import MASTERS, USER
 from podid.sandbox.kube.machinery.objects import Obj, as_dict, as_list, as_str
 from podid.sandbox.kube.machinery.resources import ResourceType
 from podid.sandbox.kube.machinery.status import bad_request, invalid, invalid_value, required
-from podid.sandbox.kube.rbac.authorizer import MASTERS, USER, review_attributes
+from podid.sandbox.kube.rbac.authorizer import review_attributes
 
 _BOTH = "cannot be specified in combination with nonResourceAttributes"
 _NEITHER = "exactly one of nonResourceAttributes or resourceAttributes must be specified"

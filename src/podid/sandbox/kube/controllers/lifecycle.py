@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import base64
 
-from podid.sandbox.kube.apiserver.admission import ROOT_CA_CONFIGMAP
 from podid.sandbox.kube.identity.tokens import TokenSigner
 from podid.sandbox.kube.machinery.objects import Obj, as_dict, as_list, as_str, dig
 from podid.sandbox.kube.machinery.workqueue import WorkQueue
 from podid.sandbox.kube.storage.cluster import Cluster, DeleteOptions, resource_name
 
+ROOT_CA_CONFIGMAP = "kube-root-ca.crt"  # published in every namespace, mounted by the token volume
 TOKEN_SECRET_TYPE = "kubernetes.io/service-account-token"
 _ACCOUNT_NAME = "kubernetes.io/service-account.name"
 _ACCOUNT_UID = "kubernetes.io/service-account.uid"

@@ -1,1 +1,2 @@
-"""Who a caller is: the service-account tokens a cluster signs and verifies."""
+"""Who a caller is: a user and its groups (``users``), and the service-account tokens a cluster signs and
+verifies (``tokens``)."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from podid.sandbox.kube.machinery.objects import Obj
 
+RBAC_GROUP = "rbac.authorization.k8s.io"
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 NAMESPACE_VERBS = ("create", "delete", "get", "list", "patch", "update", "watch")
 
@@ -160,10 +161,10 @@ BUILTIN_TYPES: tuple[ResourceType, ...] = (
         categories=("api-extensions",),
     ),
     ResourceType("networking.k8s.io", "v1", "ingresses", "Ingress", True, ("ing",)),
-    ResourceType("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", False),
-    ResourceType("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", False),
-    ResourceType("rbac.authorization.k8s.io", "v1", "roles", "Role", True),
-    ResourceType("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", True),
+    ResourceType(RBAC_GROUP, "v1", "clusterroles", "ClusterRole", False),
+    ResourceType(RBAC_GROUP, "v1", "clusterrolebindings", "ClusterRoleBinding", False),
+    ResourceType(RBAC_GROUP, "v1", "roles", "Role", True),
+    ResourceType(RBAC_GROUP, "v1", "rolebindings", "RoleBinding", True),
     ResourceType(
         "authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", False, verbs=("create",)
     ),

@@ -6,9 +6,9 @@ another ClusterRole is labelled ``rbac.authorization.k8s.io/aggregate-to-view: "
 from __future__ import annotations
 
 from podid.sandbox.kube.machinery.objects import Obj, as_dict, as_list, dig
+from podid.sandbox.kube.machinery.resources import RBAC_GROUP
 from podid.sandbox.kube.machinery.selectors import SelectorError, selector_from_object
 from podid.sandbox.kube.machinery.workqueue import WorkQueue
-from podid.sandbox.kube.rbac.authorizer import RBAC_GROUP
 from podid.sandbox.kube.storage.cluster import Cluster
 
 

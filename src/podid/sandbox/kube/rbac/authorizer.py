@@ -18,31 +18,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from aiohttp import web
-
+from podid.sandbox.kube.identity.users import MASTERS, UserInfo
 from podid.sandbox.kube.machinery.objects import Obj, as_dict, as_list, as_str
-from podid.sandbox.kube.machinery.resources import ResourceType
+from podid.sandbox.kube.machinery.resources import RBAC_GROUP, ResourceType
 from podid.sandbox.kube.machinery.status import KubeApiError, go_value, unknown_error
+from podid.sandbox.kube.storage.cluster import Cluster
 
-if TYPE_CHECKING:  # the cluster validates RBAC objects with this module's constants
-    from podid.sandbox.kube.storage.cluster import Cluster
-
-RBAC_GROUP = "rbac.authorization.k8s.io"
-MASTERS = "system:masters"
-AUTHENTICATED = "system:authenticated"
 _VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch"}
 _NAMESPACE_SUBRESOURCES = ("status", "finalize")
-
-
-@dataclass(frozen=True)
-class UserInfo:
-    name: str
-    groups: tuple[str, ...]
-
-
-USER = web.RequestKey("user", UserInfo)  # who asks, set by the authentication middleware
 
 
 @dataclass(frozen=True)
@@ -54,11 +38,6 @@ class Attributes:
     subresource: str = ""
     namespace: str = ""
     name: str = ""
-
-
-def service_account_user(namespace: str, name: str) -> UserInfo:
-    groups = ("system:serviceaccounts", f"system:serviceaccounts:{namespace}", AUTHENTICATED)
-    return UserInfo(f"system:serviceaccount:{namespace}:{name}", groups)
 
 
 def request_attributes(method: str, path: str, query: Mapping[str, str]) -> Attributes:

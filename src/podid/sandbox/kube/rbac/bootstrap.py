@@ -7,8 +7,9 @@ there: the sandbox's controllers do not go through the API.
 
 from __future__ import annotations
 
+from podid.sandbox.kube.identity.users import AUTHENTICATED, MASTERS
 from podid.sandbox.kube.machinery.objects import Obj
-from podid.sandbox.kube.rbac.authorizer import AUTHENTICATED, MASTERS, RBAC_GROUP
+from podid.sandbox.kube.machinery.resources import RBAC_GROUP
 from podid.sandbox.kube.rbac.user_roles import user_facing_roles
 from podid.sandbox.kube.storage.cluster import Cluster
 

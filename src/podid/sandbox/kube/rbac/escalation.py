@@ -26,18 +26,11 @@ from dataclasses import replace
 
 from aiohttp import web
 
+from podid.sandbox.kube.identity.users import MASTERS, USER, UserInfo
 from podid.sandbox.kube.machinery.objects import Obj, as_dict, as_list, as_str, dig
-from podid.sandbox.kube.machinery.resources import ResourceType
+from podid.sandbox.kube.machinery.resources import RBAC_GROUP, ResourceType
 from podid.sandbox.kube.machinery.status import KubeApiError, forbidden_by_registry, go_value
-from podid.sandbox.kube.rbac.authorizer import (
-    MASTERS,
-    RBAC_GROUP,
-    USER,
-    Attributes,
-    Authorizer,
-    UserInfo,
-    request_attributes,
-)
+from podid.sandbox.kube.rbac.authorizer import Attributes, Authorizer, request_attributes
 from podid.sandbox.kube.rbac.covers import Rule, covers, describe_missing, go_strings, rules_of
 
 FULL_AUTHORITY = (Rule(("*",), ("*",), ("*",)), Rule(("*",), non_resource_urls=("*",)))

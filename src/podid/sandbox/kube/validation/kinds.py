@@ -21,7 +21,7 @@ from podid.sandbox.kube.machinery.names import (
     is_valid_label_value,
 )
 from podid.sandbox.kube.machinery.objects import Obj, as_dict, as_int, as_list, as_str, dig
-from podid.sandbox.kube.machinery.resources import ResourceType
+from podid.sandbox.kube.machinery.resources import RBAC_GROUP, ResourceType
 from podid.sandbox.kube.machinery.selectors import SelectorError, selector_from_object
 from podid.sandbox.kube.machinery.status import (
     FieldError,
@@ -32,7 +32,6 @@ from podid.sandbox.kube.machinery.status import (
     not_supported,
     required,
 )
-from podid.sandbox.kube.rbac.authorizer import RBAC_GROUP
 from podid.sandbox.kube.validation.pruning import schema_errors
 from podid.sandbox.kube.validation.rbac import rbac_errors
 

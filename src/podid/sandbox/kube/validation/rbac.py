@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from podid.sandbox.kube.machinery.names import is_dns1123_subdomain, is_path_segment_name
 from podid.sandbox.kube.machinery.objects import Obj, as_dict, as_list, as_str
+from podid.sandbox.kube.machinery.resources import RBAC_GROUP
 from podid.sandbox.kube.machinery.status import FieldError, invalid_value, not_supported, required
-from podid.sandbox.kube.rbac.authorizer import RBAC_GROUP
 
 _ROLE_KINDS = {"RoleBinding": ("Role", "ClusterRole"), "ClusterRoleBinding": ("ClusterRole",)}
 _SUBJECT_KINDS = ("ServiceAccount", "User", "Group")
