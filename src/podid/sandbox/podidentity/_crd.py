@@ -1,7 +1,8 @@
 """The aadpodidentity.k8s.io/v1 objects as the add-on, MIC and NMI read and write them.
 
-Objects are the plain dicts of ``kube.api``; these helpers read them defensively (a missing field reads as
-empty) and build new ones with the exact v1 field names (Azure/aad-pod-identity pkg/apis/aadpodidentity/v1/types.go).
+Objects are the plain dicts of ``kube.api``, read with kube's own reader (``kube.machinery.objects``: a missing
+field reads as empty); these helpers name the add-on's fields and build new objects with the exact v1 field
+names (Azure/aad-pod-identity pkg/apis/aadpodidentity/v1/types.go).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from podid.sandbox.kube.api import KubeObject
+from podid.sandbox.kube.machinery import objects
 
 GROUP_VERSION = "aadpodidentity.k8s.io/v1"
 IDENTITIES = "aadpodidentity.k8s.io/azureidentities"
@@ -34,19 +36,12 @@ _KINDS = {
 }
 
 
-def field(obj: KubeObject, *path: str) -> Any:
-    """The value at ``path`` or None when any step is missing."""
-    value: Any = obj
-    for step in path:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(step)
-    return value
+field = objects.dig  # the value at a path, or None when any step is missing
+labels_of = objects.labels_of
 
 
 def text(obj: KubeObject, *path: str) -> str:
-    value = field(obj, *path)
-    return value if isinstance(value, str) else ""
+    return objects.as_str(objects.dig(obj, *path))
 
 
 def name_of(obj: KubeObject) -> str:
@@ -55,11 +50,6 @@ def name_of(obj: KubeObject) -> str:
 
 def namespace_of(obj: KubeObject) -> str:
     return text(obj, "metadata", "namespace")
-
-
-def labels_of(obj: KubeObject) -> dict[str, str]:
-    labels = field(obj, "metadata", "labels")
-    return {k: v for k, v in labels.items() if isinstance(v, str)} if isinstance(labels, dict) else {}
 
 
 def resource_version(obj: KubeObject) -> str:
