@@ -33,6 +33,7 @@ from podid.sandbox.kube.machinery.status import (
 )
 from podid.sandbox.kube.rbac.authorizer import request_attributes
 from podid.sandbox.kube.storage.cluster import STATUS_KINDS
+from podid.sandbox.kube.streaming import pods as pod_streams
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _HEALTH = ("/healthz", "/livez", "/readyz")
 _PUBLIC = frozenset({"/version", *_HEALTH, "/.well-known/openid-configuration", "/openid/v1/jwks"})
 _SUBRESOURCES = {
-    "Pod": {"log", "binding"},
+    "Pod": {"log", "binding", "exec", "portforward"},
     "ServiceAccount": {"token"},
     "Namespace": {"finalize"},
     "Deployment": {"scale"},
@@ -172,6 +173,9 @@ async def _verb(context: ApiContext, request: web.Request, target: rest.Target) 
     method = request.method
     if method in ("POST", "DELETE") and not target.name and target.rt.namespaced and not target.namespace:
         raise method_not_allowed()  # namespaced kinds are created and deleted in bulk per namespace only
+    if target.rt.kind == "Pod" and target.subresource in pod_streams.SUBRESOURCES and method in ("GET", "POST"):
+        pod = context.cluster.read(target.rt, target.namespace, target.name)
+        return await pod_streams.serve(request, pod, target.subresource, context.kubelet, streams.pick_container)
     if target.subresource == "scale":
         return await subresources.scale(context, request, target)
     if target.rt.group == "events.k8s.io":

@@ -100,7 +100,7 @@ def _line(context: ApiContext, target: Target, event: Obj, table: bool, view: Vi
 # logs
 
 
-def _pick_container(pod: Obj, wanted: str) -> str:
+def pick_container(pod: Obj, wanted: str) -> str:
     spec = as_dict(pod.get("spec"))
     names = [as_str(dig(c, "name")) for c in as_list(spec.get("containers"))]
     init_names = [as_str(dig(c, "name")) for c in as_list(spec.get("initContainers"))]
@@ -153,7 +153,7 @@ def _tail(data: bytes, lines: str) -> bytes:
 async def logs(context: ApiContext, request: web.Request, target: Target) -> web.StreamResponse:
     cluster = context.cluster
     pod = cluster.read(target.rt, target.namespace, target.name)
-    name = _pick_container(pod, request.query.get("container", ""))
+    name = pick_container(pod, request.query.get("container", ""))
     path, running = _log_file(context, pod, name, flag(request, "previous"))
     raw = path.read_bytes() if path is not None and path.exists() else b""
     data = _tail(raw, request.query.get("tailLines", ""))

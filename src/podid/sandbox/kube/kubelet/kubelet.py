@@ -207,6 +207,24 @@ class Kubelet:
             full_env["PODID_POD_IP"] = run.ip
         return full_env
 
+    def exec_command(self, pod: Obj, name: str) -> tuple[dict[str, str], Path, User | None] | None:
+        """Where and as whom a command exec'd in a running container runs: the container's environment as its
+        workload gets it, the pod root, the container's user (None: the container is not running)."""
+        found = self.container(pod, name)
+        if found is None or not found[1].running:
+            return None
+        run = found[0]
+        pod = self._with_addresses(pod, run)
+        spec = next(as_dict(c) for c in _specs(pod) if as_dict(c).get("name") == name)
+        try:
+            env = container_env(self._cluster, pod, spec)
+            user = container_user(pod, spec, pod_user(pod, run.ip)) if self._switch_users else None
+        except ContainerConfigError:
+            return None
+        if not run.files.root.exists():  # an idle pod's files are written on first need
+            self._files.materialize(pod, run.files)
+        return self._full_env(pod, run, env, user), run.files.root, user
+
     def _pod_files(self, pod: Obj, ip: str) -> PodFiles:
         """Where the pod's files go, owned by its user when pods run as users of their own."""
         namespace, name = _key(pod)
