@@ -21,7 +21,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from azure.core.exceptions import AzureError, ClientAuthenticationError, HttpResponseError, ServiceRequestError
+from azure.core.exceptions import (
+    AzureError,
+    ClientAuthenticationError,
+    HttpResponseError,
+    ServiceRequestError,
+    ServiceRequestTimeoutError,
+    ServiceResponseTimeoutError,
+)
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError as Urllib3Error
 
@@ -91,8 +98,13 @@ def _from_azure(error: AzureError) -> ProvisionError:
         code = odata.code if odata is not None else None
         message = odata.message if odata is not None and odata.message else _first_line(error.message)
         return _by_status(error.status_code, code)(message, code, error.status_code)
+    timeouts = ServiceRequestTimeoutError | ServiceResponseTimeoutError
     if isinstance(error, ClientAuthenticationError):
+        if isinstance(error.__cause__, timeouts):  # the token endpoint did not answer: nothing was refused
+            return _from_azure(error.__cause__)
         return Unauthenticated(_first_line(error.message))
+    if isinstance(error, timeouts):
+        return TimedOut(_first_line(error.message))  # podid's retry policy names the endpoint and what to check
     if isinstance(error, ServiceRequestError):
         return Transient(f"cannot reach the endpoint: {_first_line(error.message)}")
     return ProvisionError(_first_line(error.message))

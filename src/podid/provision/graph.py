@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from azure.core import PipelineClient
-from azure.core.pipeline.policies import BearerTokenCredentialPolicy, RetryPolicy
+from azure.core.pipeline.policies import BearerTokenCredentialPolicy
 from azure.core.rest import HttpRequest
 
 from podid.provision.errors import ProvisionError, translated
@@ -21,7 +21,7 @@ class Graph:
     def __init__(self, target: Target) -> None:
         self._client: PipelineClient[HttpRequest, Any] = PipelineClient(
             base_url=target.graph_url.rstrip("/") + "/v1.0",
-            policies=[RetryPolicy(), BearerTokenCredentialPolicy(target.credential, GRAPH_SCOPE)],
+            policies=[target.retry_policy(), BearerTokenCredentialPolicy(target.credential, GRAPH_SCOPE)],
             transport=target.transport(),
         )
 

@@ -5,7 +5,8 @@
 ``azure_target()`` uses DefaultAzureCredential and the public cloud, and refuses an environment that points at a
 sandbox (what ``podid sandbox env`` exports), so a sandbox's credentials never reach Entra ID; through the sandbox's
 proxy (``podid sandbox env --proxy``) every request for Azure's hosts reaches the sandbox, so it proceeds. Steps
-never ask which one they have. Every call has a connect and a read timeout.
+never ask which one they have. Every call ends within a bounded time, naming what to check when it does not
+(``retry``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,6 +27,7 @@ from azure.identity import ClientSecretCredential
 
 from podid.config import SettingsError
 from podid.provision.errors import NotFound, ProvisionError, Unauthenticated, translate
+from podid.provision.retry import BoundedRetry, timeouts
 
 T = TypeVar("T")
 ARM_SCOPE = "https://management.azure.com/.default"
@@ -34,10 +36,9 @@ PUBLIC_ARM_URL = "https://management.azure.com/"
 PUBLIC_GRAPH_URL = "https://graph.microsoft.com/"
 PUBLIC_AUTHORITY = "https://login.microsoftonline.com"
 ENDPOINTS_FILE = "endpoints.json"
-# azure-core's defaults are 300 s each; an ARM request answers in seconds (long work is an LRO that is polled)
-CONNECT_TIMEOUT = 10.0
-READ_TIMEOUT = 60.0
-TIMEOUTS = {"connection_timeout": CONNECT_TIMEOUT, "read_timeout": READ_TIMEOUT}
+SANDBOX_CHECK = "check that the sandbox is running and answers (`podid sandbox status`)"
+PROXIED_CHECK = "check that the sandbox and its proxy are running and answer (`podid sandbox status`)"
+AZURE_CHECK = "check the network and proxy settings (HTTPS_PROXY, NO_PROXY), and https://azure.status.microsoft"
 NO_CREDENTIAL = (
     "no Azure credential: run `az login`, or set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET "
     "(--debug shows what each credential said)"
@@ -63,6 +64,14 @@ class Target:
     operator_secret: str | None = field(default=None, repr=False)
     # proxies, netrc and CA variables from the environment; requests reads them again for every request
     trust_env: bool = True
+    check: str = AZURE_CHECK  # what to look at when an endpoint does not answer
+
+    def retry_policy(self) -> BoundedRetry:
+        return BoundedRetry(self.check)
+
+    def credential_options(self) -> dict[str, Any]:
+        """azure-identity's options for a credential of this target: its transport, and its retries bounded."""
+        return {"transport": self.transport(), "retry_policy_class": partial(BoundedRetry, self.check)}
 
     @cached_property
     def session(self) -> requests.Session:
@@ -72,14 +81,14 @@ class Target:
     def transport(self) -> RequestsTransport:
         """An azure-core transport over the shared session (clients close it; the session stays open)."""
         return RequestsTransport(
-            session=self.session, session_owner=False, connection_verify=self.ca_bundle or True, **TIMEOUTS
+            session=self.session, session_owner=False, connection_verify=self.ca_bundle or True, **timeouts()
         )
 
     def client_options(self) -> dict[str, Any]:
         # azure-core's NetworkTraceLoggingPolicy logs bodies then, but only while its logger is at DEBUG
         # (`podid --debug`, which redacts secrets from every line)
         options = {"base_url": self.arm_url, "credential_scopes": [ARM_SCOPE], "transport": self.transport()}
-        return options | {"logging_enable": True}
+        return options | {"retry_policy": self.retry_policy(), "logging_enable": True}
 
     def mgmt(self, client_class: type[T], **kwargs: Any) -> T:
         """An azure-mgmt-* client for this target's subscription."""
@@ -112,7 +121,8 @@ def sandbox_target(data_dir: Path) -> Target:
         operator["client_secret"],
         authority=raw["authority"],
         disable_instance_discovery=True,
-        transport=RequestsTransport(session=_session(trust_env=False), connection_verify=raw["ca_cert"], **TIMEOUTS),
+        transport=RequestsTransport(session=_session(trust_env=False), connection_verify=raw["ca_cert"], **timeouts()),
+        retry_policy_class=partial(BoundedRetry, SANDBOX_CHECK),
         logging_enable=True,  # as the clients' (client_options)
     )
     return Target(
@@ -129,6 +139,7 @@ def sandbox_target(data_dir: Path) -> Target:
         control_url=raw["arm_url"].rstrip("/") + "/_sandbox/",
         operator_secret=operator["client_secret"],
         trust_env=False,  # a local endpoint: no proxy applies, and the CA is given explicitly
+        check=SANDBOX_CHECK,
     )
 
 
@@ -145,11 +156,11 @@ def _sign_in_failure(error: ClientAuthenticationError) -> ProvisionError:
     return Unauthenticated(NO_CREDENTIAL)
 
 
-def _subscription(credential: TokenCredential, subscription_id: str | None) -> tuple[str, str]:
+def _subscription(credential: TokenCredential, subscription_id: str | None, check: str) -> tuple[str, str]:
     """(subscription id, tenant id): the one asked for, or the only one the credential can see."""
     from azure.mgmt.resource.subscriptions import SubscriptionClient  # real Azure only: spare the sandbox the import
 
-    client = SubscriptionClient(credential, connection_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT)
+    client = SubscriptionClient(credential, retry_policy=BoundedRetry(check), transport=RequestsTransport(**timeouts()))
     try:
         if subscription_id:
             found = client.subscriptions.get(subscription_id)
@@ -243,8 +254,9 @@ def azure_target(subscription_id: str | None = None, sandboxes: Iterable[Mapping
             f"--target azure refused: {variable} points at the podid sandbox (`podid sandbox env` set it); "
             "unset the variables it exported, or use a new shell"
         )
-    credential = DefaultAzureCredential(**TIMEOUTS)
-    subscription, tenant = _subscription(credential, subscription_id or os.environ.get("AZURE_SUBSCRIPTION_ID"))
+    credential = DefaultAzureCredential(**timeouts())
+    check = PROXIED_CHECK if proxied else AZURE_CHECK
+    subscription, tenant = _subscription(credential, subscription_id or os.environ.get("AZURE_SUBSCRIPTION_ID"), check)
     # DNS is not HTTP: no proxy carries it, so the zone's name servers (Azure DNS's names) are the sandbox's server
     dns_server = (proxied["dns_host"], int(proxied["dns_port"])) if proxied and proxied.get("dns_port") else None
-    return Target("azure", PUBLIC_ARM_URL, subscription, tenant, credential, dns_server=dns_server)
+    return Target("azure", PUBLIC_ARM_URL, subscription, tenant, credential, dns_server=dns_server, check=check)

@@ -83,7 +83,7 @@ class TokenExchangeCheck:
         def reads_zone() -> bool | None:
             token = service_account_token(kube, design.dns.namespace, manifests.EXTERNAL_DNS)
             credential = ClientAssertionCredential(
-                target.tenant_id, client_id, lambda: token, authority=target.authority, transport=target.transport()
+                target.tenant_id, client_id, lambda: token, authority=target.authority, **target.credential_options()
             )
             zones = DnsManagementClient(credential, target.subscription_id, **target.client_options()).zones
             try:
