@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from podid.sandbox import _control, _envelopes
-from podid.sandbox.arm import providers
 from podid.sandbox.arm._frontdoor import MAX_REQUEST_BYTES, FrontDoor
-from podid.sandbox.arm._routing import Router
+from podid.sandbox.arm.providers import namespaces
+from podid.sandbox.core.settings import CloudSettings
+from podid.sandbox.directory.tenant import Tenant
 from podid.sandbox.entra import handlers as entra
 from podid.sandbox.entra.errors import EntraError
 from podid.sandbox.entra.federation import FederatedAssertions
@@ -28,10 +29,10 @@ if TYPE_CHECKING:
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def metadata_endpoints(cloud: Cloud) -> dict[str, Any]:
+def metadata_endpoints(settings: CloudSettings) -> dict[str, Any]:
     """The 2022-09-01 cloud metadata document that `az cloud register` reads."""
-    arm = cloud.settings.arm_url
-    authority = cloud.settings.authority.rstrip("/")
+    arm = settings.arm_url
+    authority = settings.authority.rstrip("/")
     return {
         "name": "PodidSandbox",
         "portal": arm,
@@ -62,29 +63,37 @@ def metadata_endpoints(cloud: Cloud) -> dict[str, Any]:
 
 
 def build(cloud: Cloud, control_token: str) -> web.Application:
-    router = Router(providers.all_routes())
-    front_door = FrontDoor(cloud, router)
-    app = web.Application(client_max_size=MAX_REQUEST_BYTES, middlewares=[_envelopes.middleware(cloud, front_door)])
-    oidc_issuers = OidcIssuers(cloud)
-    federated = FederatedAssertions(oidc_issuers)
+    front_door = FrontDoor(
+        cloud.shared,
+        router=cloud.router,
+        namespaces=namespaces(),
+        tokens=cloud.tokens,
+        authorization=cloud.authorization,
+        operations=cloud.operations,
+        metrics=cloud.metrics,
+    )
+    tenant = Tenant(cloud.settings, cloud.directory, cloud.tokens, cloud.ids, cloud.clock)
+    app = web.Application(client_max_size=MAX_REQUEST_BYTES, middlewares=[_envelopes.middleware(tenant, front_door)])
+    oidc_issuers = OidcIssuers(cloud.settings.arm_url, cloud.clusters, cloud.kube)
+    federated = FederatedAssertions(oidc_issuers, cloud.identities)
 
-    def entra_json(produce: Callable[[Cloud, web.Request], dict[str, Any]]) -> Handler:
+    def entra_json(produce: Callable[[Tenant, web.Request], dict[str, Any]]) -> Handler:
         async def handler(request: web.Request) -> web.StreamResponse:
             try:
-                return web.json_response(produce(cloud, request))
+                return web.json_response(produce(tenant, request))
             except EntraError as error:
-                return entra.error_response(cloud, error)
+                return entra.error_response(tenant, error)
 
         return handler
 
     async def token(request: web.Request) -> web.StreamResponse:
         try:
-            return web.json_response(await entra.token(cloud, request, federated))
+            return web.json_response(await entra.token(tenant, request, federated))
         except EntraError as error:
-            return entra.error_response(cloud, error)
+            return entra.error_response(tenant, error)
 
     async def metadata(request: web.Request) -> web.StreamResponse:
-        return web.json_response(metadata_endpoints(cloud))
+        return web.json_response(metadata_endpoints(cloud.settings))
 
     async def jwks(request: web.Request) -> web.StreamResponse:
         return web.json_response(cloud.tokens.jwks())
@@ -99,7 +108,7 @@ def build(cloud: Cloud, control_token: str) -> web.Application:
     app.router.add_post("/{tenant:[^/]+}/oauth2/token", token)
     _control.add_routes(app, cloud, control_token)  # the sandbox owner's alone
     oidc_issuers.add_routes(app)  # AKS clusters' OIDC issuers, at their issuer URLs' paths
-    GraphApi(cloud).add_routes(app)
+    GraphApi(tenant).add_routes(app)
     # (?s): a path may hold any character once percent-decoded, a line feed too
     app.router.add_route("*", "/{tail:(?s:.*)}", front_door.handle)
     return app

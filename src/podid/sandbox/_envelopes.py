@@ -22,7 +22,7 @@ from podid.sandbox.graph.errors import GraphError
 
 if TYPE_CHECKING:
     from podid.sandbox.arm._frontdoor import FrontDoor
-    from podid.sandbox.cloud import Cloud
+    from podid.sandbox.directory.tenant import Tenant
 
 log = logging.getLogger(__name__)
 
@@ -30,18 +30,18 @@ _GRAPH = ("/v1.0/", "/graph/v1.0/")
 _ENTRA_TOKEN = re.compile(r"^/[^/]+/oauth2/(?:v2\.0/)?token$")
 
 
-def middleware(cloud: Cloud, front_door: FrontDoor) -> Middleware:
+def middleware(tenant: Tenant, front_door: FrontDoor) -> Middleware:
     @web.middleware
     async def envelopes(request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
             return await handler(request)
         except web.HTTPException as error:
-            refusal = _refusal(cloud, front_door, request, error.status, error.reason) if error.status >= 400 else None
+            refusal = _refusal(tenant, front_door, request, error.status, error.reason) if error.status >= 400 else None
             if refusal is None:
                 raise
             return refusal
         except Exception:
-            refusal = _refusal(cloud, front_door, request, 500, "Internal Server Error")
+            refusal = _refusal(tenant, front_door, request, 500, "Internal Server Error")
             if refusal is None:
                 raise
             log.exception("unhandled error in %s %s", request.method, request.path)
@@ -51,14 +51,14 @@ def middleware(cloud: Cloud, front_door: FrontDoor) -> Middleware:
 
 
 def _refusal(
-    cloud: Cloud, front_door: FrontDoor, request: web.Request, status: int, reason: str
+    tenant: Tenant, front_door: FrontDoor, request: web.Request, status: int, reason: str
 ) -> web.Response | None:
     path = request.path
     if path.startswith(_GRAPH):
-        return _graph(cloud, request, status, reason)
+        return _graph(tenant, request, status, reason)
     if _ENTRA_TOKEN.match(path):
         error = InvalidRequest(9002313, "Invalid request. Request is malformed or invalid.", status=status)
-        return web.json_response(error.body(cloud.ids.guid(), cloud.clock.utcnow()), status=status)
+        return web.json_response(error.body(tenant.ids.guid(), tenant.clock.utcnow()), status=status)
     if isinstance(request.match_info, MatchInfoError):  # no route: every other path is ARM's
         return front_door.refuse(request, _arm_error(status, reason))
     return None
@@ -72,8 +72,8 @@ def _arm_error(status: int, reason: str) -> ArmError:
     return ArmError(reason, code=reason.replace(" ", ""), status=status)
 
 
-def _graph(cloud: Cloud, request: web.Request, status: int, reason: str) -> web.Response:
-    request_id = cloud.ids.guid()
+def _graph(tenant: Tenant, request: web.Request, status: int, reason: str) -> web.Response:
+    request_id = tenant.ids.guid()
     error = GraphError(reason, code=reason.replace(" ", ""))
-    body = error.body(request_id, request.headers.get("client-request-id", request_id), cloud.clock.utcnow())
+    body = error.body(request_id, request.headers.get("client-request-id", request_id), tenant.clock.utcnow())
     return web.json_response(body, status=status, headers={"request-id": request_id})

@@ -13,7 +13,6 @@ import logging
 import re
 import time
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -30,11 +29,14 @@ from podid.sandbox.arm.errors import (
     SubscriptionNotFound,
     Unauthenticated,
 )
-from podid.sandbox.core.tokens import TokenError
+from podid.sandbox.arm.operations import Operations
+from podid.sandbox.arm.provider import Shared
+from podid.sandbox.arm.siblings import Authorizer
+from podid.sandbox.core.ids import Clock
+from podid.sandbox.core.metrics import Metrics
+from podid.sandbox.core.settings import CloudSettings
+from podid.sandbox.core.tokens import TokenError, TokenService
 from podid.sandbox.proxy.hosts import public_base
-
-if TYPE_CHECKING:
-    from podid.sandbox.cloud import Cloud
 
 log = logging.getLogger(__name__)
 
@@ -56,15 +58,27 @@ def normalise_path(path: str) -> str:
 
 
 class FrontDoor:
-    """Authenticates, routes and authorises ARM requests for one Cloud."""
+    """Authenticates, routes and authorises ARM requests, and hands each to its provider's handler and backend."""
 
-    def __init__(self, cloud: Cloud, router: Router) -> None:
-        self.cloud = cloud
+    def __init__(
+        self,
+        shared: Shared,
+        *,
+        router: Router,
+        namespaces: tuple[str, ...],
+        tokens: TokenService,
+        authorization: Authorizer,
+        operations: Operations,
+        metrics: Metrics,
+    ) -> None:
+        self.settings, self.ids, self.clock = shared.settings, shared.ids, shared.clock
         self.router = router
+        self.known_namespaces = frozenset(namespace.lower() for namespace in namespaces)
+        self.tokens, self.authorization, self.operations, self.metrics = tokens, authorization, operations, metrics
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         started = time.perf_counter()
-        correlation = request.headers.get("x-ms-correlation-request-id") or self.cloud.ids.guid()
+        correlation = request.headers.get("x-ms-correlation-request-id") or self.ids.guid()
         try:
             response = self.dispatch(request, await _read(request))
         except ArmError as error:
@@ -75,13 +89,13 @@ class FrontDoor:
                 500, {"error": {"code": "InternalServerError", "message": "Encountered internal server error."}}
             )
         if request.method in _WRITE_METHODS and 200 <= response.status < 300:
-            self.cloud.metrics.count_write(request.method, request.path)
-        self.cloud.metrics.observe(time.perf_counter() - started)
+            self.metrics.count_write(request.method, request.path)
+        self.metrics.observe(time.perf_counter() - started)
         return self._to_web(request, response, correlation)
 
     def refuse(self, request: web.Request, error: ArmError) -> web.Response:
         """The ARM reply to a request refused before it reached the front door (by the HTTP layer)."""
-        correlation = request.headers.get("x-ms-correlation-request-id") or self.cloud.ids.guid()
+        correlation = request.headers.get("x-ms-correlation-request-id") or self.ids.guid()
         return self._to_web(request, self._error(error), correlation)
 
     def _error(self, error: ArmError) -> ArmResponse:
@@ -101,7 +115,7 @@ class FrontDoor:
         matched = self.router.match(request.method, path)
         if matched is None:
             raise self._unknown(request.method, path, api_version)
-        route, params = matched
+        route, params, backend = matched
         _check_api_version(route, path, api_version)
         if route.authorize:
             self._authorize(caller, fill(route.action, params), fill(route.scope, params) if route.scope else path)
@@ -115,8 +129,10 @@ class FrontDoor:
             body,
             api_version,
             caller,
-            public_base(request.host, self.cloud.settings.arm_url),  # nextLink and LRO URLs: the name called
-            self.cloud,
+            public_base(request.host, self.settings.arm_url),  # nextLink and LRO URLs: the name called
+            backend,
+            self.settings,
+            self.operations,
         )
         return route.handler(arm_request)
 
@@ -127,18 +143,18 @@ class FrontDoor:
                 "Authentication failed. The 'Authorization' header is missing.", code="AuthenticationFailed"
             )
         try:
-            claims = self.cloud.tokens.validate(token.strip(), self.cloud.settings.arm_audiences)
+            claims = self.tokens.validate(token.strip(), self.settings.arm_audiences)
         except TokenError as error:
-            raise _token_error(error, self.cloud) from error
+            raise _token_error(error, self.settings, self.clock) from error
         return Caller(claims["oid"], claims["appid"], claims["tid"])
 
     def _check_subscription(self, path: str) -> None:
         found = _SUBSCRIPTION.match(path)
-        if found and found.group(1).lower() != self.cloud.settings.subscription_id.lower():
+        if found and found.group(1).lower() != self.settings.subscription_id.lower():
             raise SubscriptionNotFound(found.group(1))
 
     def _authorize(self, caller: Caller, action: str, scope: str) -> None:
-        if not self.cloud.authorization.allows(caller.object_id, action, scope):
+        if not self.authorization.allows(caller.object_id, action, scope):
             raise AuthorizationFailed(caller.object_id, caller.object_id, action, scope)
 
     def _unknown(self, method: str, path: str, api_version: str) -> ArmError:
@@ -152,20 +168,20 @@ class FrontDoor:
                 f"No HTTP resource was found that matches the request URI '{path}'.", code="NotFound", status=404
             )
         namespace, resource_type = providers[-1]
-        if namespace.lower() not in self.cloud.settings.known_namespaces:
+        if namespace.lower() not in self.known_namespaces:
             return InvalidResourceNamespace(namespace)
         return InvalidResourceType(resource_type, namespace, api_version)
 
     def _challenge(self) -> str:
-        authority = self.cloud.settings.authority.rstrip("/")
+        authority = self.settings.authority.rstrip("/")
         return (
-            f'Bearer authorization_uri="{authority}/{self.cloud.settings.tenant_id}", '
+            f'Bearer authorization_uri="{authority}/{self.settings.tenant_id}", '
             f'error="invalid_token", error_description="The authentication failed because of missing '
             f"'Authorization' header.\""
         )
 
     def _to_web(self, request: web.Request, response: ArmResponse, correlation: str) -> web.Response:
-        request_id = self.cloud.ids.guid()
+        request_id = self.ids.guid()
         headers = {
             "x-ms-request-id": request_id,
             "x-ms-correlation-request-id": correlation,
@@ -200,16 +216,16 @@ async def _read(request: web.Request) -> bytes:
         raise RequestContentTooLarge() from None
 
 
-def _token_error(error: TokenError, cloud: Cloud) -> Unauthenticated:
+def _token_error(error: TokenError, settings: CloudSettings, clock: Clock) -> Unauthenticated:
     if error.reason == "expired":
-        now = _dotnet_stamp(cloud.clock.utcnow())
+        now = _dotnet_stamp(clock.utcnow())
         expiry = _dotnet_stamp(datetime.fromtimestamp(float(error.detail), UTC))
         return Unauthenticated(
             f"The access token expiry UTC time '{expiry}' is earlier than current UTC time '{now}'.",
             code="ExpiredAuthenticationToken",
         )
     if error.reason == "audience":
-        allowed = ",".join(f"'{audience}'" for audience in sorted(cloud.settings.arm_audiences))
+        allowed = ",".join(f"'{audience}'" for audience in sorted(settings.arm_audiences))
         return Unauthenticated(
             f"The access token has been obtained for wrong audience or resource '{error.detail}'. It should "
             f"exactly match with one of the allowed audiences {allowed}.",

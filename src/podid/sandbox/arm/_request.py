@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
 
 from podid.sandbox.arm.errors import BadRequest, InvalidRequestContent
+from podid.sandbox.arm.operations import Operations
 from podid.sandbox.core import nesting
+from podid.sandbox.core.settings import CloudSettings
 
-if TYPE_CHECKING:
-    from podid.sandbox.cloud import Cloud
+B = TypeVar("B")
 
 DEFAULT_PAGE_SIZE = 100
 # ARM reads bodies with Json.NET, whose JsonSerializerSettings.MaxDepth defaults to 64 since 13.0.1
@@ -28,7 +29,10 @@ class Caller:
 
 
 @dataclass
-class ArmRequest:
+class ArmRequest(Generic[B]):
+    """One request as its route's handler sees it: the wire, the caller, the provider's own backend, and what
+    every handler shares (the sandbox's settings and its long-running operations)."""
+
     method: str
     path: str
     params: dict[str, str]
@@ -38,7 +42,9 @@ class ArmRequest:
     api_version: str
     caller: Caller
     base_url: str  # https://127.0.0.1:8443 (no trailing slash)
-    cloud: Cloud
+    backend: B  # the backend of the provider whose route matched
+    settings: CloudSettings
+    operations: Operations
 
     def json(self) -> dict[str, Any]:
         """The request body as a JSON object; ARM answers 400 InvalidRequestContent otherwise."""
@@ -99,7 +105,7 @@ def no_content() -> ArmResponse:
     return ArmResponse(204)
 
 
-def page(request: ArmRequest, items: list[dict[str, Any]], *, skip_token: str = "$skipToken") -> ArmResponse:
+def page(request: ArmRequest[Any], items: list[dict[str, Any]], *, skip_token: str = "$skipToken") -> ArmResponse:
     """One page of a list with an absolute nextLink, honouring $top and the skip token."""
     raw_skip = request.query.get(skip_token.lower(), "0")
     start = int(raw_skip) if raw_skip.isascii() and raw_skip.isdigit() else 0

@@ -11,14 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from podid.sandbox._url_templates import PLACEHOLDER, compile_template
 
 if TYPE_CHECKING:
     from podid.sandbox.arm._request import ArmRequest, ArmResponse
 
-Handler = Callable[["ArmRequest"], "ArmResponse"]
+Handler = Callable[["ArmRequest[Any]"], "ArmResponse"]
 
 
 @dataclass(frozen=True)
@@ -67,26 +67,23 @@ def fill(template: str, params: dict[str, str]) -> str:
 
 
 class Router:
-    """Finds the route for a request; more literal segments win over fewer."""
+    """Finds the route for a request, and the backend its provider serves it with; more literal segments win over
+    fewer."""
 
-    def __init__(self, routes: Iterable[Route] = ()) -> None:
-        self._by_method: dict[str, list[Route]] = {}
-        self.add(routes)
+    def __init__(self) -> None:
+        self._by_method: dict[str, list[tuple[Route, object]]] = {}
 
-    def add(self, routes: Iterable[Route]) -> None:
+    def add(self, routes: Iterable[Route], backend: object) -> None:
         for route in routes:
             bucket = self._by_method.setdefault(route.method, [])
-            bucket.append(route)
-            bucket.sort(key=lambda item: -item.literals)
+            bucket.append((route, backend))
+            bucket.sort(key=lambda item: -item[0].literals)
 
-    def routes(self) -> list[Route]:
-        return [route for bucket in self._by_method.values() for route in bucket]
-
-    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
-        for route in self._by_method.get(method, ()):
+    def match(self, method: str, path: str) -> tuple[Route, dict[str, str], object] | None:
+        for route, backend in self._by_method.get(method, ()):
             found = route.pattern.match(path)
             if found:
-                return route, found.groupdict()
+                return route, found.groupdict(), backend
         return None
 
     def allows_other_method(self, method: str, path: str) -> bool:
@@ -94,5 +91,5 @@ class Router:
             route.pattern.match(path)
             for other, bucket in self._by_method.items()
             if other != method
-            for route in bucket
+            for route, _ in bucket
         )

@@ -5,18 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-# The resource provider namespaces the sandbox serves, as Azure spells them.
-NAMESPACES = (
-    "Microsoft.Resources",
-    "Microsoft.Features",
-    "Microsoft.ManagedIdentity",
-    "Microsoft.Authorization",
-    "Microsoft.Network",
-    "Microsoft.ContainerService",
-    "Microsoft.Compute",
-)
-KNOWN_NAMESPACES = frozenset(name.lower() for name in NAMESPACES)
-
 
 @dataclass(frozen=True)
 class CloudSettings:
@@ -35,7 +23,6 @@ class CloudSettings:
     nmi_mode: str = "managed"
     nmi_retry_after: bool = False
     default_location: str = "westus2"
-    known_namespaces: frozenset[str] = KNOWN_NAMESPACES
 
     @property
     def arm_audiences(self) -> frozenset[str]:

@@ -1,4 +1,4 @@
-"""The sandbox's authoritative DNS server: UDP and TCP on one port, answering from ``cloud.dns``.
+"""The sandbox's authoritative DNS server: UDP and TCP on one port, answering from the DNS backend.
 
 It keeps no state of its own: every query reads the DNS backend's index on the sandbox loop, the same
 state the ARM API writes. UDP answers that do not fit the client's buffer (512 bytes, or its EDNS size)
@@ -17,18 +17,16 @@ import asyncio
 import logging
 import socket
 import struct
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 import dns.flags
 import dns.message
 import dns.rcode
 
 from podid.sandbox.arm.dns._index import name_server_number
+from podid.sandbox.core.settings import CloudSettings
 from podid.sandbox.core.sockets import bind_tcp
-from podid.sandbox.dns.answer import Resolver
-
-if TYPE_CHECKING:
-    from podid.sandbox.cloud import Cloud
+from podid.sandbox.dns.answer import Resolver, Serving
 
 log = logging.getLogger(__name__)
 
@@ -78,19 +76,20 @@ def formerr(wire: bytes) -> bytes | None:
 
 
 class DnsServer:
-    """A ``cloud.services`` entry: binds ``settings.host:settings.dns_port`` and publishes ``dns_port``."""
+    """A sandbox service: binds ``settings.host:settings.dns_port``, publishes ``dns_port`` and answers from
+    ``serving`` (the DNS backend's zone lookup)."""
 
-    def __init__(self, cloud: Cloud) -> None:
-        self._cloud = cloud
-        self._resolver = Resolver(cloud.dns.serving)
+    def __init__(self, settings: CloudSettings, serving: Serving, published: dict[str, object]) -> None:
+        self._settings, self._published = settings, published
+        self._resolver = Resolver(serving)
         self._udp: list[asyncio.DatagramTransport] = []
         self._tcp: list[asyncio.Server] = []
         self._connections: set[asyncio.StreamWriter] = set()
 
     async def start(self) -> None:
-        settings = self._cloud.settings
+        settings = self._settings
         port = await self._listen(*bind_udp_and_tcp(settings.host, settings.dns_port), None)
-        self._cloud.published["dns_port"] = port
+        self._published["dns_port"] = port
         if settings.host.startswith("127."):
             for number in NAME_SERVER_SETS:
                 await self._listen_as_set(number, port)

@@ -18,6 +18,7 @@ credentials in the sandbox, so an app registration always ends at step 2.
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -30,12 +31,29 @@ from podid.sandbox.core.tokens import Principal
 from podid.sandbox.entra.errors import InvalidClient, InvalidRequest, UnknownApplication
 
 if TYPE_CHECKING:
-    from podid.sandbox.cloud import Cloud
+    from podid.sandbox.directory.tenant import Tenant
 
 Document = dict[str, Any]
 _FEDERATION_DOCS = "https://docs.microsoft.com/en-us/azure/active-directory/develop/workload-identity-federation"
 _ASSERTION_DOCS = "https://learn.microsoft.com/entra/identity-platform/certificate-credentials"
 _MAX_DEPTH = 64
+
+
+class FederatedCredential(Protocol):
+    @property
+    def issuer(self) -> str: ...
+
+    @property
+    def subject(self) -> str: ...
+
+    @property
+    def audiences(self) -> Sequence[str]: ...
+
+
+class FederatedCredentials(Protocol):
+    """Microsoft.ManagedIdentity's federated identity credentials of an identity."""
+
+    def federated_credentials(self, identity_id: str) -> Sequence[FederatedCredential]: ...
 
 
 class OidcDiscovery(Protocol):
@@ -133,18 +151,18 @@ class _Assertion:
 class FederatedAssertions:
     """The token endpoint's verifier for ``client_assertion`` grants (``entra.handlers.AssertionVerifier``)."""
 
-    def __init__(self, discovery: OidcDiscovery) -> None:
-        self._discovery = discovery
+    def __init__(self, discovery: OidcDiscovery, identities: FederatedCredentials) -> None:
+        self._discovery, self._identities = discovery, identities
         self._rs256 = RSAAlgorithm(RSAAlgorithm.SHA256)
         self._keys: dict[tuple[str, str], RSAPublicKey] = {}  # (n, e) -> key: JWKs are parsed once
 
-    def __call__(self, cloud: Cloud, client_id: str, token: str) -> Principal:
-        principal = cloud.directory.service_principal_by_app_id(client_id)
+    def __call__(self, entra: Tenant, client_id: str, token: str) -> Principal:
+        principal = entra.directory.service_principal_by_app_id(client_id)
         if principal is None:
-            raise UnknownApplication(client_id, cloud.settings.tenant_id)
+            raise UnknownApplication(client_id, entra.settings.tenant_id)
         assertion = _Assertion(token)
         # A managed identity's principal names the identity, which holds the federated credentials.
-        credentials = cloud.identities.federated_credentials(principal.resource_id) if principal.resource_id else []
+        credentials = self._identities.federated_credentials(principal.resource_id) if principal.resource_id else []
         if not any(
             credential.issuer == assertion.issuer
             and credential.subject == assertion.subject
@@ -156,7 +174,7 @@ class FederatedAssertions:
         if found is None:
             raise IssuerUnreachable()
         self._check_signature(assertion, found[1])
-        now = cloud.clock.now()
+        now = entra.clock.now()
         if not assertion.not_before <= now < assertion.expires:
             raise OutsideValidity(now, assertion.not_before, assertion.expires)
         return principal.principal()

@@ -22,24 +22,24 @@ from podid.sandbox.entra.errors import (
 from podid.sandbox.proxy.hosts import public_base
 
 if TYPE_CHECKING:
-    from podid.sandbox.cloud import Cloud
+    from podid.sandbox.directory.tenant import Tenant
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
-# A client-assertion grant verifier: (cloud, client_id, assertion) -> the principal to issue for.
-AssertionVerifier = Callable[["Cloud", str, str], Any]
+# A client-assertion grant verifier: (Entra's tenant, client_id, assertion) -> the principal to issue for.
+AssertionVerifier = Callable[["Tenant", str, str], Any]
 
 
-def _tenant(cloud: Cloud, request: web.Request) -> str:
+def _tenant(entra: Tenant, request: web.Request) -> str:
     tenant = request.match_info["tenant"]
-    if tenant.lower() not in {cloud.settings.tenant_id.lower(), "organizations", "common"}:
+    if tenant.lower() not in {entra.settings.tenant_id.lower(), "organizations", "common"}:
         raise TenantNotFound(tenant)
-    return cloud.settings.tenant_id
+    return entra.settings.tenant_id
 
 
-def openid_configuration(cloud: Cloud, request: web.Request) -> dict[str, Any]:
-    tenant = _tenant(cloud, request)
-    base = f"{public_base(request.host, cloud.settings.authority)}/{tenant}"
+def openid_configuration(entra: Tenant, request: web.Request) -> dict[str, Any]:
+    tenant = _tenant(entra, request)
+    base = f"{public_base(request.host, entra.settings.authority)}/{tenant}"
     return {
         "token_endpoint": f"{base}/oauth2/v2.0/token",
         "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
@@ -49,7 +49,7 @@ def openid_configuration(cloud: Cloud, request: web.Request) -> dict[str, Any]:
         "id_token_signing_alg_values_supported": ["RS256"],
         "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
         "scopes_supported": ["openid", "profile", "email", "offline_access"],
-        "issuer": cloud.tokens.issuer(tenant),
+        "issuer": entra.tokens.issuer(tenant),
         "request_uri_parameter_supported": False,
         "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
         "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
@@ -59,8 +59,8 @@ def openid_configuration(cloud: Cloud, request: web.Request) -> dict[str, Any]:
     }
 
 
-def instance_discovery(cloud: Cloud, request: web.Request) -> dict[str, Any]:
-    base = f"{public_base(request.host, cloud.settings.authority)}/{cloud.settings.tenant_id}"
+def instance_discovery(entra: Tenant, request: web.Request) -> dict[str, Any]:
+    base = f"{public_base(request.host, entra.settings.authority)}/{entra.settings.tenant_id}"
     return {
         "tenant_discovery_endpoint": f"{base}/v2.0/.well-known/openid-configuration",
         "api-version": "1.1",
@@ -80,8 +80,8 @@ def resource_from_scope(scope: str) -> str:
     return first[: -len("/.default")]
 
 
-async def token(cloud: Cloud, request: web.Request, verify_assertion: AssertionVerifier | None) -> dict[str, Any]:
-    _tenant(cloud, request)
+async def token(entra: Tenant, request: web.Request, verify_assertion: AssertionVerifier | None) -> dict[str, Any]:
+    _tenant(entra, request)
     fields = await _form(request)
     if fields.get("grant_type") != "client_credentials":
         raise UnsupportedGrant(fields.get("grant_type", ""))
@@ -90,14 +90,14 @@ async def token(cloud: Cloud, request: web.Request, verify_assertion: AssertionV
         raise InvalidRequest(900144, "The request body must contain the following parameter: 'client_id'.")
     audience = resource_from_scope(fields.get("scope", "")) if "scope" in fields else fields.get("resource", "")
     if "client_secret" in fields:
-        principal = _secret_principal(cloud, client_id, fields["client_secret"])
+        principal = _secret_principal(entra, client_id, fields["client_secret"])
     elif fields.get("client_assertion_type") == ASSERTION_TYPE and verify_assertion is not None:
-        principal = verify_assertion(cloud, client_id, fields.get("client_assertion", ""))
+        principal = verify_assertion(entra, client_id, fields.get("client_assertion", ""))
     else:
         raise InvalidClient(
             7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."
         )
-    issued = cloud.tokens.issue(principal, audience)
+    issued = entra.tokens.issue(principal, audience)
     return {
         "token_type": "Bearer",
         "expires_in": issued.expires_in,
@@ -115,11 +115,11 @@ async def _form(request: web.Request) -> dict[str, str]:
     return {key: str(value) for key, value in form.items()}
 
 
-def _secret_principal(cloud: Cloud, client_id: str, secret: str) -> Any:
-    sp = cloud.directory.service_principal_by_app_id(client_id)
+def _secret_principal(entra: Tenant, client_id: str, secret: str) -> Any:
+    sp = entra.directory.service_principal_by_app_id(client_id)
     if sp is None or sp.service_principal_type != "Application":
-        raise UnknownApplication(client_id, cloud.settings.tenant_id)
-    if not cloud.directory.check_secret(client_id, secret):
+        raise UnknownApplication(client_id, entra.settings.tenant_id)
+    if not entra.directory.check_secret(client_id, secret):
         raise InvalidClient(
             7000215,
             "Invalid client secret provided. Ensure the secret being sent in the request "
@@ -129,5 +129,5 @@ def _secret_principal(cloud: Cloud, client_id: str, secret: str) -> Any:
     return sp.principal()
 
 
-def error_response(cloud: Cloud, error: EntraError) -> web.Response:
-    return web.json_response(error.body(cloud.ids.guid(), cloud.clock.utcnow()), status=error.status)
+def error_response(entra: Tenant, error: EntraError) -> web.Response:
+    return web.json_response(error.body(entra.ids.guid(), entra.clock.utcnow()), status=error.status)

@@ -24,7 +24,7 @@ from podid.sandbox.proxy.hosts import public_base
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from podid.sandbox.cloud import Cloud
+    from podid.sandbox.directory.tenant import Tenant
 
 GRAPH_AUDIENCES = frozenset(
     {"https://graph.microsoft.com", "https://graph.microsoft.com/", "00000003-0000-0000-c000-000000000000"}
@@ -45,11 +45,11 @@ def resource_id(arm_url: str) -> str:
 
 
 class GraphApi:
-    """Serves ``/v1.0/{tail}`` of the Azure HTTPS app for one Cloud."""
+    """Serves ``/v1.0/{tail}`` of the Azure HTTPS app for the sandbox tenant."""
 
-    def __init__(self, cloud: Cloud) -> None:
-        self.cloud = cloud
-        own = resource_id(cloud.settings.arm_url)
+    def __init__(self, tenant: Tenant) -> None:
+        self.tenant = tenant
+        own = resource_id(tenant.settings.arm_url)
         self.audiences = GRAPH_AUDIENCES | {own, own.rstrip("/")}
         self.routes = [(method, compile_template(path), handler) for method, path, handler in ROUTES]
 
@@ -60,25 +60,25 @@ class GraphApi:
             app.router.add_route("*", prefix + "v1.0/{tail:(?s:.*)}", self.handle)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        request_id = self.cloud.ids.guid()
+        request_id = self.tenant.ids.guid()
         client_request_id = request.headers.get("client-request-id", request_id)
         try:
             status, body = await self._dispatch(request)
         except GraphError as error:
-            status, body = error.status, error.body(request_id, client_request_id, self.cloud.clock.utcnow())
+            status, body = error.status, error.body(request_id, client_request_id, self.tenant.clock.utcnow())
         headers = {"request-id": request_id, "client-request-id": client_request_id}
         if body is None:
             return web.Response(status=status, headers=headers)
         return web.Response(status=status, text=json.dumps(body), headers=headers, content_type="application/json")
 
     async def _dispatch(self, request: web.Request) -> GraphResponse:
-        caller = Caller.of(self.cloud.directory, self._authenticate(request.headers.get("Authorization", "")))
+        caller = Caller.of(self.tenant.directory, self._authenticate(request.headers.get("Authorization", "")))
         path = "/" + request.match_info["tail"].strip("/")
         handler, params = self._route(request.method, path)
-        base_url = public_base(request.host, self.cloud.settings.arm_url) + "/v1.0"
+        base_url = public_base(request.host, self.tenant.settings.arm_url) + "/v1.0"
         query = dict(request.query.items())
         body = await request.read()
-        return handler(GraphRequest(request.method, params, query, body, base_url, self.cloud, caller))
+        return handler(GraphRequest(request.method, params, query, body, base_url, self.tenant, caller))
 
     def _authenticate(self, authorization: str) -> str:
         """The object id of the token's principal."""
@@ -86,7 +86,7 @@ class GraphApi:
         if scheme.lower() != "bearer" or not token.strip():
             raise GraphUnauthorized("Access token is empty.")
         try:
-            claims = self.cloud.tokens.validate(token.strip(), self.audiences)
+            claims = self.tenant.tokens.validate(token.strip(), self.audiences)
         except TokenError as error:
             raise GraphUnauthorized(_TOKEN_MESSAGES.get(error.reason, "Access token validation failure.")) from error
         return str(claims.get("oid", ""))

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from podid.sandbox.graph.errors import GraphBadRequest
 
 if TYPE_CHECKING:
-    from podid.sandbox.cloud import Cloud
+    from podid.sandbox.directory.tenant import Tenant
     from podid.sandbox.graph._authz import Caller
 
 GraphResponse = tuple[int, dict[str, Any] | None]
@@ -22,7 +22,7 @@ class GraphRequest:
     query: dict[str, str]
     body: bytes
     base_url: str  # https://127.0.0.1:8443/v1.0
-    cloud: Cloud
+    tenant: Tenant
     caller: Caller
 
     def json(self) -> dict[str, Any]:

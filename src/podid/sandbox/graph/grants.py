@@ -49,7 +49,7 @@ def _text(body: dict[str, Any], key: str, resource: str) -> str:
 def list_app_role_assignments(request: GraphRequest) -> GraphResponse:
     request.caller.require_read()
     sp = find_service_principal(request)
-    items = request.cloud.directory.grants.app_role_assignments(sp.object_id)
+    items = request.tenant.directory.grants.app_role_assignments(sp.object_id)
     value = [app_role_assignment_to_graph(item) for item in items]
     context = request.context(f"servicePrincipals('{sp.object_id}')/appRoleAssignments")
     return 200, {"@odata.context": context, "value": value}
@@ -62,7 +62,7 @@ def create_app_role_assignment(request: GraphRequest) -> GraphResponse:
     sp, body = find_service_principal(request), request.json()
     if _text(body, "principalId", "appRoleAssignment") != sp.object_id.lower():
         raise GraphBadRequest("Invalid value specified for property 'principalId' of resource 'appRoleAssignment'.")
-    directory = request.cloud.directory
+    directory = request.tenant.directory
     resource = directory.service_principal(_text(body, "resourceId", "appRoleAssignment"))
     if resource is None:
         raise GraphNotFound(str(body["resourceId"]))
@@ -91,10 +91,10 @@ def create_role_assignment(request: GraphRequest) -> GraphResponse:
         raise GraphBadRequest(
             "Invalid value specified for property 'directoryScopeId' of resource 'unifiedRoleAssignment'."
         )
-    principal = request.cloud.directory.service_principal(_text(body, "principalId", "unifiedRoleAssignment"))
+    principal = request.tenant.directory.service_principal(_text(body, "principalId", "unifiedRoleAssignment"))
     if principal is None:
         raise GraphNotFound(str(body["principalId"]))
-    grants = request.cloud.directory.grants
+    grants = request.tenant.directory.grants
     if role in grants.directory_roles(principal.object_id):
         raise GraphBadRequest(
             "A conflicting object with one or more of the specified property values is present in the directory."

@@ -99,7 +99,7 @@ def entity(request: GraphRequest, collection: str, item: dict[str, Any], status:
 
 
 def find_application(request: GraphRequest) -> Application:
-    app = request.cloud.directory.application(request.params["id"])
+    app = request.tenant.directory.application(request.params["id"])
     if app is None:
         raise GraphNotFound(request.params["id"])
     return app
@@ -113,7 +113,7 @@ def _managed_application(request: GraphRequest) -> Application:
 
 
 def find_service_principal(request: GraphRequest) -> ServicePrincipal:
-    sp = request.cloud.directory.service_principal(request.params["id"])
+    sp = request.tenant.directory.service_principal(request.params["id"])
     if sp is None:
         raise GraphNotFound(request.params["id"])
     return sp
@@ -124,7 +124,7 @@ def find_service_principal(request: GraphRequest) -> ServicePrincipal:
 
 def list_service_principals(request: GraphRequest) -> GraphResponse:
     request.caller.require_read()
-    sps = request.cloud.directory.service_principals()
+    sps = request.tenant.directory.service_principals()
     return _listing(request, "servicePrincipals", [sp_to_graph(sp) for sp in sps])
 
 
@@ -135,7 +135,7 @@ def get_service_principal(request: GraphRequest) -> GraphResponse:
 
 def create_service_principal(request: GraphRequest) -> GraphResponse:
     app_id = str(request.json().get("appId") or "")
-    directory = request.cloud.directory
+    directory = request.tenant.directory
     app = directory.application_by_app_id(app_id)
     if app is None:
         raise GraphBadRequest(
@@ -153,10 +153,10 @@ def create_service_principal(request: GraphRequest) -> GraphResponse:
 
 def delete_service_principal(request: GraphRequest) -> GraphResponse:
     sp = find_service_principal(request)
-    app = request.cloud.directory.application_by_app_id(sp.app_id)
+    app = request.tenant.directory.application_by_app_id(sp.app_id)
     request.caller.require_manage(sp.owners, app.owners if app else [])
-    request.cloud.directory.delete_service_principal(sp.object_id)
-    request.cloud.tokens.forget(sp.object_id)
+    request.tenant.directory.delete_service_principal(sp.object_id)
+    request.tenant.tokens.forget(sp.object_id)
     return 204, None
 
 
@@ -165,7 +165,7 @@ def delete_service_principal(request: GraphRequest) -> GraphResponse:
 
 def list_applications(request: GraphRequest) -> GraphResponse:
     request.caller.require_read()
-    apps = request.cloud.directory.applications()
+    apps = request.tenant.directory.applications()
     return _listing(request, "applications", [app_to_graph(app) for app in apps])
 
 
@@ -179,16 +179,16 @@ def create_application(request: GraphRequest) -> GraphResponse:
     display_name = request.json().get("displayName")
     if not isinstance(display_name, str) or not display_name.strip():
         raise GraphBadRequest("Invalid value specified for property 'displayName' of resource 'Application'.")
-    app = request.cloud.directory.create_application(display_name, owner=request.caller.object_id)
+    app = request.tenant.directory.create_application(display_name, owner=request.caller.object_id)
     return entity(request, "applications", app_to_graph(app), 201)
 
 
 def delete_application(request: GraphRequest) -> GraphResponse:
     app = _managed_application(request)
-    sp = request.cloud.directory.service_principal_by_app_id(app.app_id)
-    request.cloud.directory.delete_application(app.object_id)
+    sp = request.tenant.directory.service_principal_by_app_id(app.app_id)
+    request.tenant.directory.delete_application(app.object_id)
     if sp is not None:
-        request.cloud.tokens.forget(sp.object_id)
+        request.tenant.tokens.forget(sp.object_id)
     return 204, None
 
 
@@ -198,7 +198,7 @@ def add_password(request: GraphRequest) -> GraphResponse:
     wanted = request.json().get("passwordCredential") or {}
     if not isinstance(wanted, dict):
         raise GraphBadRequest("Invalid value specified for property 'passwordCredential' of resource 'Application'.")
-    secret, credential = request.cloud.directory.add_password(
+    secret, credential = request.tenant.directory.add_password(
         app, str(wanted.get("displayName") or ""), _years(request, wanted.get("endDateTime"))
     )
     return 200, {
@@ -210,7 +210,7 @@ def add_password(request: GraphRequest) -> GraphResponse:
 def remove_password(request: GraphRequest) -> GraphResponse:
     app = _managed_application(request)
     key_id = request.json().get("keyId")
-    if not isinstance(key_id, str) or not request.cloud.directory.remove_password(app, key_id):
+    if not isinstance(key_id, str) or not request.tenant.directory.remove_password(app, key_id):
         raise GraphBadRequest(f"No password credential found with keyId '{key_id}'.", code="Request_BadRequest")
     return 204, None
 
@@ -222,7 +222,7 @@ def update_application(request: GraphRequest) -> GraphResponse:
     if name is not None:
         if not isinstance(name, str) or not name:
             raise GraphBadRequest("Invalid value specified for property 'displayName' of resource 'Application'.")
-        request.cloud.directory.rename_application(app, name)
+        request.tenant.directory.rename_application(app, name)
     return 204, None
 
 
@@ -234,7 +234,7 @@ def _years(request: GraphRequest, end: object) -> int:
         until = datetime.fromisoformat(end.replace("Z", "+00:00"))
     except ValueError as error:
         raise GraphBadRequest(f"Invalid value specified for property 'endDateTime': '{end}'.") from error
-    now = request.cloud.clock.utcnow()
+    now = request.tenant.clock.utcnow()
     return max(1, round((until.astimezone(UTC) - now).days / 365.25))
 
 
@@ -253,7 +253,7 @@ def get_by_ids(request: GraphRequest) -> GraphResponse:
     body = request.json()
     ids = _list_property(body, "ids", [])
     wanted = {str(name).lower() for name in _list_property(body, "types", ["servicePrincipal", "application"])}
-    directory = request.cloud.directory
+    directory = request.tenant.directory
     found: list[dict[str, Any]] = []
     for object_id in map(str, ids):
         sp = directory.service_principal(object_id) if "serviceprincipal" in wanted else None

@@ -26,7 +26,7 @@ def list_service_principal_owners(request: GraphRequest) -> GraphResponse:
 
 
 def _owners(request: GraphRequest, owners: list[str]) -> GraphResponse:
-    found = (request.cloud.directory.service_principal(object_id) for object_id in owners)
+    found = (request.tenant.directory.service_principal(object_id) for object_id in owners)
     value = [{"@odata.type": SP_TYPE, **sp_to_graph(sp)} for sp in found if sp is not None]
     return 200, {"@odata.context": request.context("directoryObjects"), "value": value}
 
@@ -39,14 +39,14 @@ def add_application_owner(request: GraphRequest) -> GraphResponse:
     found = _REFERENCE.search(reference) if isinstance(reference, str) else None
     if found is None:
         raise GraphBadRequest(f"Invalid object identifier '{reference}'.")
-    owner = request.cloud.directory.service_principal(found["id"])
+    owner = request.tenant.directory.service_principal(found["id"])
     if owner is None:
         raise GraphNotFound(found["id"])
     if owner.object_id in app.owners:
         raise GraphBadRequest(
             "One or more added object references already exist for the following modified properties: 'owners'."
         )
-    request.cloud.directory.add_application_owner(app, owner.object_id)
+    request.tenant.directory.add_application_owner(app, owner.object_id)
     return 204, None
 
 

@@ -1,6 +1,6 @@
 """The pod identity add-on as the sandbox's AKS runs it: profile rules, managed objects, scale sets and MIC.
 
-``PodIdentityController`` plugs into AKS (``cloud.clusters``): its validator applies ``profile`` to every PUT
+``PodIdentityController`` plugs into AKS (its backend): its validator applies ``profile`` to every PUT
 (new or changed pod identities read ``Updating``), and when the operation completes it marks them
 ``Assigned``, reconciles the add-on's objects and attaches the profile's identities to the scale sets
 (``addon``).
@@ -40,7 +40,13 @@ from podid.sandbox.podidentity.profile import (
 )
 
 if TYPE_CHECKING:
-    from podid.sandbox.cloud import Cloud
+    from podid.sandbox.arm.compute.models import ComputeBackend
+    from podid.sandbox.arm.containerservice.models import ContainerServiceBackend
+    from podid.sandbox.arm.features.models import FeaturesBackend
+    from podid.sandbox.arm.managedidentity.models import IdentitiesBackend
+    from podid.sandbox.core.settings import CloudSettings
+    from podid.sandbox.core.store import Store
+    from podid.sandbox.kube.api import KubeFleet
 
 log = logging.getLogger(__name__)
 
@@ -93,14 +99,26 @@ def assigned(profile: Profile) -> Profile:
 class PodIdentityController:
     """The add-on for every cluster of the sandbox."""
 
-    def __init__(self, cloud: Cloud) -> None:
-        self._cloud = cloud
+    def __init__(
+        self,
+        settings: CloudSettings,
+        store: Store,
+        *,
+        clusters: ContainerServiceBackend,
+        kube: KubeFleet,
+        compute: ComputeBackend,
+        features: FeaturesBackend,
+        identities: IdentitiesBackend,
+    ) -> None:
+        self._settings, self._store = settings, store
+        self._aks, self._kube = clusters, kube  # AKS's backend; the Kubernetes fleet
+        self._compute, self._features, self._identities = compute, features, identities
         self._clusters: dict[str, ClusterState] = {}
         self._dirty: set[str] = set()
         self._flush_scheduled = False
-        cloud.clusters.add_validator(self.validate)
-        cloud.clusters.on_changed(self.cluster_changed)
-        cloud.clusters.on_deleted(self.cluster_deleted)
+        clusters.add_validator(self.validate)
+        clusters.on_changed(self.cluster_changed)
+        clusters.on_deleted(self.cluster_deleted)
 
     # what NMI asks
 
@@ -136,19 +154,19 @@ class PodIdentityController:
         identities = (profile or {}).get("userAssignedIdentities") or []
         if profile and any(item.get("provisioningState") == UPDATING for item in identities):
             profile = assigned(profile)
-            self._cloud.clusters.set_property(doc["id"], PROFILE, profile)
+            self._aks.set_property(doc["id"], PROFILE, profile)
         self._reconcile(doc["id"], profile, _kubelet_identity(doc))
 
     def cluster_deleted(self, cluster_id: str) -> None:
         state = self._clusters.pop(cluster_id.lower(), None)
         if state is not None and state.unsubscribe is not None:
             state.unsubscribe()
-        self._cloud.store.delete(STATE_KIND, cluster_id)
+        self._store.delete(STATE_KIND, cluster_id)
 
     # service lifecycle: pick up the clusters a restarted sandbox serves again
 
     async def start(self) -> None:
-        for doc in self._cloud.clusters.all():
+        for doc in self._aks.all():
             self._reconcile(doc["id"], _props(doc).get(PROFILE), _kubelet_identity(doc))
 
     async def stop(self) -> None:
@@ -164,7 +182,7 @@ class PodIdentityController:
         immutable = frozenset(item.lower() for item in [*wanted, *([kubelet] if kubelet else [])])
         state = self._clusters.setdefault(cluster_id.lower(), ClusterState(cluster_id, False, kubelet, immutable))
         state.enabled, state.kubelet_identity, state.immutable = is_enabled(profile), kubelet, immutable
-        cluster = self._cloud.kube.cluster(cluster_id)
+        cluster = self._kube.cluster(cluster_id)
         if cluster is None:
             return
         addon.reconcile_objects(cluster, profile)
@@ -181,20 +199,20 @@ class PodIdentityController:
 
     def _sync_scale_sets(self, cluster_id: str, cluster: KubeCluster, wanted: list[str], kubelet: str | None) -> None:
         """Attach the profile's identities to every scale set; detach those the add-on attached before."""
-        record = self._cloud.store.get(STATE_KIND, cluster_id) or {}
+        record = self._store.get(STATE_KIND, cluster_id) or {}
         detach = addon.identities_to_detach(record.get("attached", []), wanted, kubelet)
         for vmss in addon.scale_sets(cluster):
             try:
-                self._cloud.compute.vmss_assign_identities(vmss, wanted, detach)
+                self._compute.vmss_assign_identities(vmss, wanted, detach)
             except ArmError as error:  # e.g. an identity deleted after it was added: the others still go on
                 log.warning("failed to update the identities of %s: %s", vmss, error.message)
-        self._cloud.store.put(STATE_KIND, cluster_id, {"attached": wanted})
+        self._store.put(STATE_KIND, cluster_id, {"attached": wanted})
 
     # MIC
 
     @property
     def _mic_runs(self) -> bool:
-        return self._cloud.settings.nmi_mode == STANDARD
+        return self._settings.nmi_mode == STANDARD
 
     def _changed(self, state: ClusterState, event_type: str, resource: str, obj: KubeObject) -> None:
         state.informer.apply(event_type, resource, obj)
@@ -211,7 +229,7 @@ class PodIdentityController:
         self._flush_scheduled = False
         dirty, self._dirty = self._dirty, set()
         for key in dirty:
-            state, cluster = self._clusters.get(key), self._cloud.kube.cluster(key)
+            state, cluster = self._clusters.get(key), self._kube.cluster(key)
             if state is None or not state.enabled or cluster is None:
                 continue
             try:
@@ -220,15 +238,15 @@ class PodIdentityController:
                 log.exception("MIC cycle failed for cluster %s", key)
 
     def _run_mic(self, cluster: KubeCluster, state: ClusterState) -> None:
-        compute = self._cloud.compute
+        compute = self._compute
         work = mic.plan_cycle(mic.read_cluster(cluster), state.immutable)
         mic.apply_cycle(cluster, work, compute.vmss_assign_identities, compute.vmss_identities)
 
     # lookups
 
     def _feature_registered(self) -> bool:
-        return self._cloud.features.features_get(FEATURE_NAMESPACE, FEATURE_NAME).state == "Registered"
+        return self._features.features_get(FEATURE_NAMESPACE, FEATURE_NAME).state == "Registered"
 
     def _lookup_identity(self, resource_id: str) -> IdentityRef | None:
-        found = self._cloud.identities.get_by_id(resource_id)
+        found = self._identities.get_by_id(resource_id)
         return IdentityRef(found.id, found.client_id, found.principal_id) if found else None

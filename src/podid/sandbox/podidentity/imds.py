@@ -1,17 +1,17 @@
 """The metadata endpoint pods reach (``AZURE_POD_IDENTITY_AUTHORITY_HOST``): NMI where the add-on runs, IMDS elsewhere.
 
-One plain-HTTP listener on ``cloud.settings.imds_port`` stands for 169.254.169.254 on every node. The caller is
-the pod that owns the request's source address (``cloud.kube.pod_by_ip``); workloads bind their sockets to their
+One plain-HTTP listener on ``settings.imds_port`` stands for 169.254.169.254 on every node. The caller is
+the pod that owns the request's source address (``kube.pod_by_ip``); workloads bind their sockets to their
 pod IP so that this works as NMI's iptables redirection does on a node.
 
 * Pod in a cluster with the add-on: NMI as the add-on runs it, managed mode with ``--forceNamespaced`` and
   ``--metadata-header-required`` (aad-pod-identity deploy/infra/managed-mode-deployment.yaml): an identity that
   is not bound, or not the pod's, is answered at once with 404 ``no azure identity found for request clientID
-  …`` (503 and ``Retry-After: 20`` with ``cloud.settings.nmi_retry_after``).
-* With ``cloud.settings.nmi_mode = "standard"`` (a self-installed aad-pod-identity), NMI reads MIC's
+  …`` (503 and ``Retry-After: 20`` with ``settings.nmi_retry_after``).
+* With ``settings.nmi_mode = "standard"`` (a self-installed aad-pod-identity), NMI reads MIC's
   AzureAssignedIdentities instead. By default an identity that is not bound, not yet Assigned, or not the
   pod's is answered at once with standard mode's message in IMDS's 400 JSON error (``invalid_request``), which
-  azure-identity neither retries (a 404 costs 24 s of retries) nor hides; with ``cloud.settings.nmi_wait`` NMI
+  azure-identity neither retries (a 404 costs 24 s of retries) nor hides; with ``settings.nmi_wait`` NMI
   really waits (about 80 s, or 100 s for Created) and answers 404.
 * In both modes, exception pods get what IMDS gives the node (the kubelet identity by default).
 * Pod in a cluster without the add-on: plain IMDS, so any pod gets a token for any identity on its node's
@@ -39,7 +39,11 @@ from podid.sandbox.podidentity.controller import ClusterState, PodIdentityContro
 from podid.sandbox.podidentity.nmi import Found, Missing, NodeIdentity, Reply, TokenRequest
 
 if TYPE_CHECKING:
-    from podid.sandbox.cloud import Cloud
+    from podid.sandbox.arm.compute.models import ComputeBackend
+    from podid.sandbox.core.settings import CloudSettings
+    from podid.sandbox.core.tokens import TokenService
+    from podid.sandbox.directory import Directory
+    from podid.sandbox.kube.api import KubeFleet
 
 TOKEN_PATH = re.compile(r"^/metadata/identity/oauth2/token", re.IGNORECASE)
 MALFORMED_TOKEN_PATH = re.compile(r"^/metadata/identity(.*?)oauth2(.*?)token", re.IGNORECASE)
@@ -63,13 +67,24 @@ class Caller:
 class ImdsService:
     """The listener and its three routes (token, instance metadata, everything else)."""
 
-    def __init__(self, cloud: Cloud, controller: PodIdentityController) -> None:
+    def __init__(
+        self,
+        settings: CloudSettings,
+        published: dict[str, object],
+        controller: PodIdentityController,
+        *,
+        kube: KubeFleet,
+        compute: ComputeBackend,
+        directory: Directory,
+        tokens: TokenService,
+    ) -> None:
         """Binds the socket and publishes ``imds_url`` at once: pods started before this service may need it."""
-        self._cloud = cloud
+        self._settings, self._kube, self._compute = settings, kube, compute
+        self._directory, self._tokens = directory, tokens
         self._controller = controller
         self._runner: web.AppRunner | None = None
-        self._socket = bind_tcp(cloud.settings.host, cloud.settings.imds_port)
-        cloud.published["imds_url"] = f"http://{cloud.settings.host}:{self._socket.getsockname()[1]}"
+        self._socket = bind_tcp(settings.host, settings.imds_port)
+        published["imds_url"] = f"http://{settings.host}:{self._socket.getsockname()[1]}"
 
     async def start(self) -> None:
         app = web.Application()
@@ -118,7 +133,7 @@ class ImdsService:
 
     async def _find_pod(self, ip: str) -> Caller | None:
         """NMI looks a little longer (5 tries 300 ms apart) when it may wait; the fast mode answers at once."""
-        attempts = nmi.POD_LOOKUP_ATTEMPTS if self._cloud.settings.nmi_wait else 1
+        attempts = nmi.POD_LOOKUP_ATTEMPTS if self._settings.nmi_wait else 1
         for attempt in range(attempts):
             caller = self._caller(ip)
             if caller is not None or attempt == attempts - 1:
@@ -132,7 +147,7 @@ class ImdsService:
         if cached is not None:
             addon, pod = cached
             return Caller(pod, addon.kubelet_identity, addon, None)
-        found = self._cloud.kube.pod_by_ip(ip)
+        found = self._kube.pod_by_ip(ip)
         if found is None:
             return None
         cluster, pod = found
@@ -149,7 +164,7 @@ class ImdsService:
         return nmi.go_error(403, f"failed to get service principal token, error: {_adal_error(reply, excepted)}")
 
     async def _pod_identity_token(self, caller: Caller, addon: ClusterState, request: TokenRequest) -> Reply:
-        settings = self._cloud.settings
+        settings = self._settings
         picked = (
             await self._standard_identity(addon, caller.pod, request)
             if settings.nmi_mode == nmi.STANDARD
@@ -188,13 +203,13 @@ class ImdsService:
         """NMI's wait for the pod's AzureAssignedIdentities; without nmi_wait, one look that ends the wait."""
         namespace, name, node = _crd.namespace_of(pod), _crd.name_of(pod), _crd.text(pod, "spec", "nodeName")
         total = nmi.CREATED_ATTEMPTS + nmi.ASSIGNED_ATTEMPTS
-        attempts = range(total) if self._cloud.settings.nmi_wait else [nmi.CREATED_ATTEMPTS]
+        attempts = range(total) if self._settings.nmi_wait else [nmi.CREATED_ATTEMPTS]
         for attempt in attempts:
             assignments = addon.informer.assignments(namespace, name, node)
             outcome = nmi.lookup_attempt(assignments, request, attempt, namespace, name)
             if outcome is not None:
                 return outcome
-            if self._cloud.settings.nmi_wait:
+            if self._settings.nmi_wait:
                 await asyncio.sleep(nmi.RETRY_SECONDS)
         return nmi.not_assigned(namespace, name)
 
@@ -205,10 +220,10 @@ class ImdsService:
         chosen = nmi.node_identity(request, self._node_identities(caller), kubelet)
         if isinstance(chosen, Reply):
             return chosen
-        principal = self._cloud.directory.service_principal(chosen.principal_id)
+        principal = self._directory.service_principal(chosen.principal_id)
         if principal is None:
             return nmi.imds_error(400, "Identity not found")
-        token = self._cloud.tokens.issue(principal.principal(), request.resource)
+        token = self._tokens.issue(principal.principal(), request.resource)
         if nmi_shape:
             return nmi.nmi_token(token, request.resource)
         return nmi.imds_token(token, chosen.client_id, request.resource)
@@ -230,7 +245,7 @@ class ImdsService:
         else:
             node = caller.cluster.get(_crd.NODES, None, node_name) if caller.cluster and node_name else None
             vmss_id = _crd.scale_set_of(node) if node else None
-        return self._cloud.compute.find_by_id(vmss_id) if vmss_id else None
+        return self._compute.find_by_id(vmss_id) if vmss_id else None
 
     # instance metadata
 
@@ -247,7 +262,7 @@ class ImdsService:
         instance = next((item for item in vmss.instances if item.computer_name == node_name), None) if vmss else None
         if vmss is None or instance is None:
             return nmi.imds_error(404, "Not found")
-        return nmi.json_reply(200, _instance_document(self._cloud.settings.subscription_id, vmss, instance))
+        return nmi.json_reply(200, _instance_document(self._settings.subscription_id, vmss, instance))
 
 
 def _adal_error(reply: Reply, request: TokenRequest) -> str:

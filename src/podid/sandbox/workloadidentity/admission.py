@@ -10,13 +10,19 @@ off takes effect for the next pod. It has the API server's mutating-admission si
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from podid.sandbox.core.settings import CloudSettings
 from podid.sandbox.kube.api import KubeCluster, KubeObject
 from podid.sandbox.workloadidentity.webhook import WebhookDenied, mutate, selected
 
-if TYPE_CHECKING:
-    from podid.sandbox.cloud import Cloud
+
+class ClusterDocuments(Protocol):
+    """AKS's managed clusters as ARM documents (its backend's lookups)."""
+
+    def get(self, cluster_id: str) -> dict[str, Any] | None: ...
+
+    def all(self) -> list[dict[str, Any]]: ...
 
 
 def workload_identity_enabled(cluster_doc: dict[str, Any] | None) -> bool:
@@ -27,16 +33,17 @@ def workload_identity_enabled(cluster_doc: dict[str, Any] | None) -> bool:
 class WebhookAdmission:
     """``mutation.azure-workload-identity.io`` as an in-process mutating admission hook for pods."""
 
-    def __init__(self, cloud: Cloud, deny: Callable[[KubeObject], Exception]) -> None:
-        self._cloud = cloud
-        self._deny = deny
+    def __init__(
+        self, settings: CloudSettings, clusters: ClusterDocuments, deny: Callable[[KubeObject], Exception]
+    ) -> None:
+        self._tenant_id, self._clusters, self._deny = settings.tenant_id, clusters, deny
         # The webhook's AZURE_ENVIRONMENT endpoint, with the trailing slash go-autorest gives it.
-        self._authority_host = cloud.settings.authority.rstrip("/") + "/"
+        self._authority_host = settings.authority.rstrip("/") + "/"
 
     def __call__(self, cluster: KubeCluster, _type: object, pod: KubeObject, old: KubeObject | None) -> None:
         if old is not None or not selected(pod):
             return
-        if not workload_identity_enabled(self._cloud.clusters.get(cluster.cluster_id)):
+        if not workload_identity_enabled(self._clusters.get(cluster.cluster_id)):
             return
         metadata = pod.get("metadata") or {}
         name = (pod.get("spec") or {}).get("serviceAccountName") or "default"
@@ -44,7 +51,7 @@ class WebhookAdmission:
             account = cluster.get("serviceaccounts", metadata.get("namespace"), name)
             if account is None:
                 raise WebhookDenied(f'serviceaccounts "{name}" not found')
-            mutated = mutate(pod, account, self._cloud.settings.tenant_id, self._authority_host)
+            mutated = mutate(pod, account, self._tenant_id, self._authority_host)
         except WebhookDenied as denied:
             raise self._deny(denied.status) from None
         pod.clear()

@@ -7,21 +7,19 @@ on its own HTTPS host at the issuer URL's path: the issuer's host stands for the
 ``{arm_url}<tenant>/<guid>/.well-known/openid-configuration``, and ``jwks_uri`` points at the sandbox.
 
 Entra's token exchange reads the same documents in process (``discover``), never over the network. The
-signing key is the one the cluster's API server signs service-account tokens with (``cloud.kube``); a cluster
+signing key is the one the cluster's API server signs service-account tokens with (the Kubernetes fleet); a cluster
 whose API server is not served, or not yet signing as this issuer, has no reachable issuer.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from podid.sandbox.proxy.hosts import azure_name
-
-if TYPE_CHECKING:
-    from podid.sandbox.cloud import Cloud
+from podid.sandbox.workloadidentity.admission import ClusterDocuments
 
 Document = dict[str, Any]
 CONFIGURATION_PATH = ".well-known/openid-configuration"
@@ -34,17 +32,35 @@ def _enabled_issuer(cluster_doc: Document | None) -> str | None:
     return issuer if profile.get("enabled") is True and isinstance(issuer, str) else None
 
 
+class Signer(Protocol):
+    @property
+    def issuer(self) -> str: ...
+
+    def jwks(self) -> Document: ...
+
+
+class Served(Protocol):
+    @property
+    def signer(self) -> Signer: ...
+
+
+class ApiServers(Protocol):
+    """The Kubernetes fleet's served clusters: each API server's service-account token signer."""
+
+    def server(self, cluster_id: str) -> Served | None: ...
+
+
 class OidcIssuers:
     """The clusters' OIDC issuers: in-process discovery for Entra, and the HTTPS routes."""
 
-    def __init__(self, cloud: Cloud) -> None:
-        self._cloud = cloud
+    def __init__(self, arm_url: str, clusters: ClusterDocuments, kube: ApiServers) -> None:
+        self._arm_url, self._clusters, self._kube = arm_url, clusters, kube
         self._cluster_of: dict[str, str] = {}  # issuer URL -> cluster id
 
     def discover(self, issuer: str) -> tuple[Document, Document] | None:
         """(openid configuration, JWKS) of the issuer with exactly this URL; None when none can be fetched."""
         cluster_id = self._cluster_id(issuer)
-        server = self._cloud.kube.server(cluster_id) if cluster_id is not None else None
+        server = self._kube.server(cluster_id) if cluster_id is not None else None
         if server is None or server.signer.issuer != issuer:
             self._cluster_of.pop(issuer, None)
             return None
@@ -60,7 +76,7 @@ class OidcIssuers:
         }
 
     def _sandbox_url(self, issuer: str) -> str:
-        return self._cloud.settings.arm_url.rstrip("/") + urlsplit(issuer).path
+        return self._arm_url.rstrip("/") + urlsplit(issuer).path
 
     def _cluster_id(self, issuer: str) -> str | None:
         # An issuer URL names one cluster for good (AKS never changes or disables it), so a found cluster is
@@ -68,7 +84,7 @@ class OidcIssuers:
         known = self._cluster_of.get(issuer)
         if known is not None:
             return known
-        for doc in self._cloud.clusters.all():
+        for doc in self._clusters.all():
             if _enabled_issuer(doc) == issuer:
                 self._cluster_of[issuer] = str(doc["id"])
                 return str(doc["id"])
@@ -76,7 +92,7 @@ class OidcIssuers:
 
     def _issuer_at(self, path: str) -> str | None:
         wanted = f"/{path}/"
-        for doc in self._cloud.clusters.all():
+        for doc in self._clusters.all():
             issuer = _enabled_issuer(doc)
             if issuer is not None and urlsplit(issuer).path == wanted:
                 return issuer

@@ -13,15 +13,17 @@ from podid.sandbox.arm._request import ArmRequest, ArmResponse, created, no_cont
 from podid.sandbox.arm.authorization._filters import assignment_filter, definition_filter
 from podid.sandbox.arm.authorization.definitions import RoleDefinitionRecord
 from podid.sandbox.arm.authorization.errors import InvalidScope
-from podid.sandbox.arm.authorization.models import RoleAssignment
+from podid.sandbox.arm.authorization.models import AuthorizationBackend, RoleAssignment
 from podid.sandbox.arm.errors import InvalidRequestContent
+
+Request = ArmRequest[AuthorizationBackend]
 
 ASSIGNMENT_TYPE = "Microsoft.Authorization/roleAssignments"
 DEFINITION_TYPE = "Microsoft.Authorization/roleDefinitions"
 _SKIP_TOKEN = "$skipToken"
 
 
-def _scope(request: ArmRequest) -> str:
+def _scope(request: Request) -> str:
     """The URL's scope; one with `..`, `.` or empty segments would be stored under one name and mean another."""
     scope = request.params.get("scope") or "/"
     if not is_well_formed(scope):
@@ -29,15 +31,15 @@ def _scope(request: ArmRequest) -> str:
     return scope
 
 
-def _properties(request: ArmRequest) -> dict[str, Any]:
+def _properties(request: Request) -> dict[str, Any]:
     properties = request.json().get("properties")
     if not isinstance(properties, dict):
         raise InvalidRequestContent("The request content was invalid and could not be deserialized: 'properties'.")
     return properties
 
 
-def assignment_to_arm(request: ArmRequest, assignment: RoleAssignment) -> dict[str, Any]:
-    authorization = request.cloud.authorization
+def assignment_to_arm(request: Request, assignment: RoleAssignment) -> dict[str, Any]:
+    authorization = request.backend
     return {
         "id": assignment.id,
         "name": assignment.name,
@@ -59,10 +61,10 @@ def assignment_to_arm(request: ArmRequest, assignment: RoleAssignment) -> dict[s
     }
 
 
-def definition_to_arm(request: ArmRequest, record: RoleDefinitionRecord, scope: str) -> dict[str, Any]:
+def definition_to_arm(request: Request, record: RoleDefinitionRecord, scope: str) -> dict[str, Any]:
     role = record.role
     return {
-        "id": request.cloud.authorization.definition_id(role.guid, scope),
+        "id": request.backend.definition_id(role.guid, scope),
         "name": role.guid,
         "type": DEFINITION_TYPE,
         "properties": {
@@ -90,9 +92,9 @@ def definition_to_arm(request: ArmRequest, record: RoleDefinitionRecord, scope: 
 # role assignments
 
 
-def create_assignment(request: ArmRequest) -> ArmResponse:
+def create_assignment(request: Request) -> ArmResponse:
     properties = _properties(request)
-    assignment, is_new = request.cloud.authorization.role_assignments_create(
+    assignment, is_new = request.backend.role_assignments_create(
         _scope(request),
         request.params["roleAssignmentName"],
         str(properties.get("roleDefinitionId") or ""),
@@ -104,19 +106,19 @@ def create_assignment(request: ArmRequest) -> ArmResponse:
     return (created if is_new else ok)(assignment_to_arm(request, assignment))
 
 
-def get_assignment(request: ArmRequest) -> ArmResponse:
-    assignment = request.cloud.authorization.role_assignments_get(_scope(request), request.params["roleAssignmentName"])
+def get_assignment(request: Request) -> ArmResponse:
+    assignment = request.backend.role_assignments_get(_scope(request), request.params["roleAssignmentName"])
     return ok(assignment_to_arm(request, assignment))
 
 
-def delete_assignment(request: ArmRequest) -> ArmResponse:
-    deleted = request.cloud.authorization.role_assignments_delete(_scope(request), request.params["roleAssignmentName"])
+def delete_assignment(request: Request) -> ArmResponse:
+    deleted = request.backend.role_assignments_delete(_scope(request), request.params["roleAssignmentName"])
     return no_content() if deleted is None else ok(assignment_to_arm(request, deleted))
 
 
-def list_assignments(request: ArmRequest) -> ArmResponse:
+def list_assignments(request: Request) -> ArmResponse:
     wanted = assignment_filter(request.query.get("$filter"))
-    assignments = request.cloud.authorization.role_assignments_list(
+    assignments = request.backend.role_assignments_list(
         _scope(request), at_scope=wanted.at_scope, principal_id=wanted.principal_id
     )
     return page(request, [assignment_to_arm(request, item) for item in assignments], skip_token=_SKIP_TOKEN)
@@ -125,23 +127,23 @@ def list_assignments(request: ArmRequest) -> ArmResponse:
 # role definitions
 
 
-def get_definition(request: ArmRequest) -> ArmResponse:
+def get_definition(request: Request) -> ArmResponse:
     scope = _scope(request)
-    record = request.cloud.authorization.role_definitions_get(request.params["roleDefinitionId"])
+    record = request.backend.role_definitions_get(request.params["roleDefinitionId"])
     return ok(definition_to_arm(request, record, scope))
 
 
-def list_definitions(request: ArmRequest) -> ArmResponse:
+def list_definitions(request: Request) -> ArmResponse:
     wanted = definition_filter(request.query.get("$filter"))
     scope = _scope(request)
-    records = request.cloud.authorization.role_definitions_list(scope, wanted.role_name, wanted.role_type)
+    records = request.backend.role_definitions_list(scope, wanted.role_name, wanted.role_type)
     return page(request, [definition_to_arm(request, item, scope) for item in records], skip_token=_SKIP_TOKEN)
 
 
-def create_definition(request: ArmRequest) -> ArmResponse:
+def create_definition(request: Request) -> ArmResponse:
     scope = _scope(request)
     properties = _properties(request)
-    record = request.cloud.authorization.role_definitions_create_or_update(
+    record = request.backend.role_definitions_create_or_update(
         request.params["roleDefinitionId"],
         _string(properties, "roleName"),
         _string(properties, "description"),
@@ -152,11 +154,9 @@ def create_definition(request: ArmRequest) -> ArmResponse:
     return created(definition_to_arm(request, record, scope))
 
 
-def delete_definition(request: ArmRequest) -> ArmResponse:
+def delete_definition(request: Request) -> ArmResponse:
     scope = _scope(request)
-    deleted = request.cloud.authorization.role_definitions_delete(
-        request.params["roleDefinitionId"], request.caller.object_id
-    )
+    deleted = request.backend.role_definitions_delete(request.params["roleDefinitionId"], request.caller.object_id)
     return no_content() if deleted is None else ok(definition_to_arm(request, deleted, scope))
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
 
 from podid.azure_rbac import (
     Permission,
@@ -38,10 +37,10 @@ from podid.sandbox.arm.authorization.errors import (
     RoleScopeBeingRemovedContainsAssignments,
 )
 from podid.sandbox.arm.errors import AuthorizationFailed
+from podid.sandbox.arm.provider import Shared
+from podid.sandbox.arm.siblings import ResourceGroups
+from podid.sandbox.directory import Directory
 from podid.sandbox.rbac import Assignment, Decision, RbacIndex
-
-if TYPE_CHECKING:
-    from podid.sandbox.cloud import Cloud
 
 ASSIGNMENT_KIND = "roleAssignment"
 PRINCIPAL_TYPES = ("User", "Group", "ServicePrincipal", "ForeignGroup", "Device")
@@ -78,15 +77,15 @@ def assignment_id(scope: str, name: str) -> str:
 class AuthorizationBackend:
     """Role definitions (built-in and custom), role assignments, and RBAC decisions."""
 
-    def __init__(self, cloud: Cloud) -> None:
-        self._cloud = cloud
-        self._store = cloud.store
-        self.definitions = RoleDefinitions(cloud.store, cloud.clock, cloud.settings.subscription_id)
+    def __init__(self, shared: Shared, *, resources: ResourceGroups, directory: Directory) -> None:
+        self._settings, self._store, self._clock = shared.settings, shared.store, shared.clock
+        self._resources, self._directory = resources, directory
+        self.definitions = RoleDefinitions(shared.store, shared.clock, shared.settings.subscription_id)
         self.index = RbacIndex(self.definitions.role)
         self._ids_by_name: dict[str, str] = {}  # assignment GUID (lower-cased) → its id
         for doc in self._store.all(ASSIGNMENT_KIND):
             self._remember(RoleAssignment(**doc))
-        cloud.resources.on_delete_under(self._forget_under)
+        resources.on_delete_under(self._forget_under)
 
     def allows(self, principal_id: str, action: str, scope: str) -> bool:
         return self.index.decide(principal_id, action, scope) is Decision.ALLOW
@@ -184,7 +183,7 @@ class AuthorizationBackend:
             return existing, False
         if self._duplicate(scope, principal_id, role.guid):
             raise RoleAssignmentExists()
-        now = self._cloud.clock.isoformat()
+        now = self._clock.isoformat()
         assignment = RoleAssignment(
             name=name,
             scope=normalize_scope(scope),
@@ -257,15 +256,15 @@ class AuthorizationBackend:
         then, and skips the lookup when the type is given, the documented workaround for replication delay
         (https://learn.microsoft.com/azure/role-based-access-control/role-assignments-template#new-service-principal).
         The sandbox directory holds service principals only, managed identities' included."""
-        if self._cloud.directory.service_principal(principal_id.lower()) is None:
-            raise PrincipalNotFound(principal_id, self._cloud.settings.tenant_id)
+        if self._directory.service_principal(principal_id.lower()) is None:
+            raise PrincipalNotFound(principal_id, self._settings.tenant_id)
         return "ServicePrincipal"
 
     def _check_scope(self, scope: str) -> None:
         """A scope inside a resource group needs the group (404 ResourceGroupNotFound otherwise)."""
         group = _GROUP_SCOPE.match(normalize_scope(scope))
         if group:
-            self._cloud.resources.resource_groups_get(group.group(1))
+            self._resources.resource_groups_get(group.group(1))
 
     def _find(self, scope: str, name: str) -> RoleAssignment | None:
         doc = self._store.get(ASSIGNMENT_KIND, assignment_id(scope, name))

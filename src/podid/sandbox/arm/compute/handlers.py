@@ -7,7 +7,9 @@ from typing import Any
 from podid.sandbox.arm._request import ArmRequest, ArmResponse, ok, page
 from podid.sandbox.arm.compute._identity import ScaleSetIdentity
 from podid.sandbox.arm.compute.errors import invalid_identity
-from podid.sandbox.arm.compute.models import VMSS_TYPE, ScaleSetInstance, VirtualMachineScaleSet
+from podid.sandbox.arm.compute.models import VMSS_TYPE, ComputeBackend, ScaleSetInstance, VirtualMachineScaleSet
+
+Request = ArmRequest[ComputeBackend]
 
 ADMIN_USERNAME = "azureuser"
 
@@ -79,34 +81,34 @@ def instance_to_arm(vmss: VirtualMachineScaleSet, instance: ScaleSetInstance, te
     return body
 
 
-def _tenant(request: ArmRequest) -> str:
-    return request.cloud.settings.tenant_id
+def _tenant(request: Request) -> str:
+    return request.settings.tenant_id
 
 
-def get_scale_set(request: ArmRequest) -> ArmResponse:
-    vmss = request.cloud.compute.virtual_machine_scale_sets_get(
+def get_scale_set(request: Request) -> ArmResponse:
+    vmss = request.backend.virtual_machine_scale_sets_get(
         request.params["resourceGroupName"], request.params["vmScaleSetName"]
     )
     return ok(vmss_to_arm(vmss, _tenant(request)))
 
 
-def list_scale_sets(request: ArmRequest) -> ArmResponse:
-    found = request.cloud.compute.virtual_machine_scale_sets_list(request.params["resourceGroupName"])
+def list_scale_sets(request: Request) -> ArmResponse:
+    found = request.backend.virtual_machine_scale_sets_list(request.params["resourceGroupName"])
     return page(request, [vmss_to_arm(vmss, _tenant(request)) for vmss in found])
 
 
-def list_all_scale_sets(request: ArmRequest) -> ArmResponse:
-    found = request.cloud.compute.virtual_machine_scale_sets_list_all()
+def list_all_scale_sets(request: Request) -> ArmResponse:
+    found = request.backend.virtual_machine_scale_sets_list_all()
     return page(request, [vmss_to_arm(vmss, _tenant(request)) for vmss in found])
 
 
-def update_scale_set(request: ArmRequest) -> ArmResponse:
+def update_scale_set(request: Request) -> ArmResponse:
     """PATCH, answered synchronously: 200 with the terminal provisioningState ends the SDK's poller at once."""
     body = request.json()
     identity, tags = body.get("identity"), body.get("tags")
     if identity is not None and not isinstance(identity, dict):
         raise invalid_identity("The value of parameter 'identity' is invalid.")
-    vmss = request.cloud.compute.virtual_machine_scale_sets_update(
+    vmss = request.backend.virtual_machine_scale_sets_update(
         request.params["resourceGroupName"],
         request.params["vmScaleSetName"],
         identity,
@@ -116,28 +118,28 @@ def update_scale_set(request: ArmRequest) -> ArmResponse:
     return ok(vmss_to_arm(vmss, _tenant(request)))
 
 
-def list_instances(request: ArmRequest) -> ArmResponse:
-    vmss = request.cloud.compute.virtual_machine_scale_sets_get(
+def list_instances(request: Request) -> ArmResponse:
+    vmss = request.backend.virtual_machine_scale_sets_get(
         request.params["resourceGroupName"], request.params["vmScaleSetName"]
     )
     return page(request, [instance_to_arm(vmss, item, _tenant(request)) for item in vmss.instances])
 
 
-def get_instance(request: ArmRequest) -> ArmResponse:
+def get_instance(request: Request) -> ArmResponse:
     params = request.params
-    vmss, instance = request.cloud.compute.virtual_machine_scale_set_vms_get(
+    vmss, instance = request.backend.virtual_machine_scale_set_vms_get(
         params["resourceGroupName"], params["vmScaleSetName"], params["instanceId"]
     )
     return ok(instance_to_arm(vmss, instance, _tenant(request)))
 
 
-def list_virtual_machines(request: ArmRequest) -> ArmResponse:
-    return page(request, request.cloud.compute.virtual_machines_list(request.params["resourceGroupName"]))
+def list_virtual_machines(request: Request) -> ArmResponse:
+    return page(request, request.backend.virtual_machines_list(request.params["resourceGroupName"]))
 
 
-def list_all_virtual_machines(request: ArmRequest) -> ArmResponse:
+def list_all_virtual_machines(request: Request) -> ArmResponse:
     return page(request, [])
 
 
-def get_virtual_machine(request: ArmRequest) -> ArmResponse:
-    return ok(request.cloud.compute.virtual_machines_get(request.params["resourceGroupName"], request.params["vmName"]))
+def get_virtual_machine(request: Request) -> ArmResponse:
+    return ok(request.backend.virtual_machines_get(request.params["resourceGroupName"], request.params["vmName"]))

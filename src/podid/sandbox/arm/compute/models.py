@@ -11,14 +11,15 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import asdict, dataclass, field
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from podid.sandbox.arm.compute._identity import IdentityPlan, ScaleSetIdentity, plan
 from podid.sandbox.arm.compute.errors import ASSIGN_ACTION, FailedIdentityOperation, LinkedAuthorizationFailed
 from podid.sandbox.arm.errors import ResourceNotFound
-
-if TYPE_CHECKING:
-    from podid.sandbox.cloud import Cloud
+from podid.sandbox.arm.provider import Shared
+from podid.sandbox.arm.siblings import Authorizer, Identities, ResourceGroups
+from podid.sandbox.core.tokens import TokenService
+from podid.sandbox.directory import Directory
 
 VMSS_KIND = "virtualMachineScaleSet"
 VMSS_TYPE = "Microsoft.Compute/virtualMachineScaleSets"
@@ -68,13 +69,23 @@ class VirtualMachineScaleSet:
 class ComputeBackend:
     """Scale sets by lower-cased id, stored under their (node) resource group so group deletion purges them."""
 
-    def __init__(self, cloud: Cloud) -> None:
-        self._cloud = cloud
-        self._store = cloud.store
-        cloud.resources.on_delete_under(self._forget_under)
+    def __init__(
+        self,
+        shared: Shared,
+        *,
+        resources: ResourceGroups,
+        identities: Identities,
+        authorization: Authorizer,
+        directory: Directory,
+        tokens: TokenService,
+    ) -> None:
+        self._settings, self._store, self._ids, self._clock = shared.settings, shared.store, shared.ids, shared.clock
+        self._resources, self._identities, self._authorization = resources, identities, authorization
+        self._directory, self._tokens = directory, tokens
+        resources.on_delete_under(self._forget_under)
 
     def group_scope(self, group: str) -> str:
-        return f"/subscriptions/{self._cloud.settings.subscription_id}/resourceGroups/{group.upper()}"
+        return f"/subscriptions/{self._settings.subscription_id}/resourceGroups/{group.upper()}"
 
     def vmss_id(self, group: str, name: str) -> str:
         return f"{self.group_scope(group)}/providers/{VMSS_TYPE}/{name}"
@@ -101,8 +112,8 @@ class ComputeBackend:
             sku,
             list(zones),
             dict(tags),
-            self._cloud.ids.guid(),
-            self._cloud.clock.isoformat(),
+            self._ids.guid(),
+            self._clock.isoformat(),
         )
         self._apply(vmss, IdentityPlan(False, identities, []))
         self._resize(vmss, capacity)
@@ -135,14 +146,14 @@ class ComputeBackend:
         return vmss
 
     def virtual_machine_scale_sets_get(self, group: str, name: str) -> VirtualMachineScaleSet:
-        self._cloud.resources.resource_groups_get(group)
+        self._resources.resource_groups_get(group)
         vmss = self.find_by_id(self.vmss_id(group, name))
         if vmss is None:
             raise ResourceNotFound(VMSS_TYPE, name, group)
         return vmss
 
     def virtual_machine_scale_sets_list(self, group: str) -> list[VirtualMachineScaleSet]:
-        self._cloud.resources.resource_groups_get(group)
+        self._resources.resource_groups_get(group)
         return [
             VirtualMachineScaleSet.from_doc(doc) for doc in self._store.children(VMSS_KIND, self.group_scope(group))
         ]
@@ -161,11 +172,11 @@ class ComputeBackend:
 
     def virtual_machines_list(self, group: str) -> list[dict[str, Any]]:
         """Standalone VMs; scale-set instances are not among them, and AKS creates no others."""
-        self._cloud.resources.resource_groups_get(group)
+        self._resources.resource_groups_get(group)
         return []
 
     def virtual_machines_get(self, group: str, name: str) -> dict[str, Any]:
-        self._cloud.resources.resource_groups_get(group)
+        self._resources.resource_groups_get(group)
         raise ResourceNotFound(VM_TYPE, name, group)
 
     # identity
@@ -205,7 +216,7 @@ class ComputeBackend:
 
     def _change_identity(self, vmss: VirtualMachineScaleSet, change: IdentityPlan, caller: str | None) -> None:
         if caller is not None:
-            denied = [key for key in change.attach if not self._cloud.authorization.allows(caller, ASSIGN_ACTION, key)]
+            denied = [key for key in change.attach if not self._authorization.allows(caller, ASSIGN_ACTION, key)]
             if denied:
                 raise LinkedAuthorizationFailed(caller, WRITE_ACTION, vmss.id, denied)
         self._apply(vmss, change)
@@ -213,7 +224,7 @@ class ComputeBackend:
     def _apply(self, vmss: VirtualMachineScaleSet, change: IdentityPlan) -> None:
         attached = {}
         for key in change.attach:
-            identity = self._cloud.identities.get_by_id(key)
+            identity = self._identities.get_by_id(key)
             if identity is None:
                 raise FailedIdentityOperation(vmss.id, key)
             attached[identity.id] = {"principalId": identity.principal_id, "clientId": identity.client_id}
@@ -221,15 +232,15 @@ class ComputeBackend:
             vmss.identity.user_assigned.pop(key, None)
         vmss.identity.user_assigned.update(attached)
         if change.system and vmss.identity.system_principal_id is None:
-            principal = self._cloud.directory.create_managed_identity_principal(vmss.id, vmss.name)
+            principal = self._directory.create_managed_identity_principal(vmss.id, vmss.name)
             vmss.identity.system_principal_id = principal.object_id
         elif not change.system:
             self._drop_system_principal(vmss)
 
     def _drop_system_principal(self, vmss: VirtualMachineScaleSet) -> None:
         if vmss.identity.system_principal_id is not None:
-            self._cloud.directory.delete_service_principal(vmss.identity.system_principal_id)
-            self._cloud.tokens.forget(vmss.identity.system_principal_id)
+            self._directory.delete_service_principal(vmss.identity.system_principal_id)
+            self._tokens.forget(vmss.identity.system_principal_id)
             vmss.identity.system_principal_id = None
 
     # instances
@@ -244,9 +255,7 @@ class ComputeBackend:
             used.add(ip)
             index = vmss.next_instance
             vmss.instances.append(
-                ScaleSetInstance(
-                    str(index), f"{vmss.name}{index:06d}", vmss.instance_zone(index), self._cloud.ids.guid(), ip
-                )
+                ScaleSetInstance(str(index), f"{vmss.name}{index:06d}", vmss.instance_zone(index), self._ids.guid(), ip)
             )
             vmss.next_instance += 1
 

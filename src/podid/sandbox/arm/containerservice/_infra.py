@@ -1,5 +1,5 @@
 """What AKS builds around a cluster: the node resource group, the kubelet identity, one VM scale set per
-agent pool, and the cluster's Kubernetes API server (through ``cloud.kube``).
+agent pool, and the cluster's Kubernetes API server (through the Kubernetes fleet).
 
 ``provision`` reconciles them with the cluster's agent pools (create, scale, remove) and has the Kubernetes
 fleet serve the resulting ``ClusterSpec``; ``teardown`` removes all of it, as deleting the cluster does.
@@ -7,14 +7,17 @@ fleet serve the resulting ``ClusterSpec``; ``teardown`` removes all of it, as de
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from podid.sandbox.arm.compute.models import VirtualMachineScaleSet
-from podid.sandbox.kube.api import ClusterAccess, ClusterSpec, NodeSpec
+from podid.sandbox.arm.containerservice.siblings import KubeletIdentities, NodeGroups, ScaleSet, ScaleSets
+from podid.sandbox.core.tokens import TokenService
+from podid.sandbox.directory import Directory
+from podid.sandbox.kube.api import ClusterAccess, ClusterSpec, KubeFleet, NodeSpec
 
 if TYPE_CHECKING:
     from podid.sandbox.arm.containerservice._cluster import ManagedCluster
-    from podid.sandbox.cloud import Cloud
 
 POOL_TAG = "aks-managed-poolName"
 
@@ -23,25 +26,30 @@ def vmss_name(pool: str, suffix: str) -> str:
     return f"aks-{pool}-{suffix}-vmss"
 
 
-def provider_id(vmss: VirtualMachineScaleSet, instance_id: str) -> str:
+def provider_id(vmss: ScaleSet, instance_id: str) -> str:
     """The node's spec.providerID: the instance's ARM id with the resource group lower-cased, as on AKS."""
     parts = vmss.id.split("/")
     parts[4] = parts[4].lower()
     return f"azure://{'/'.join(parts)}/virtualMachines/{instance_id}"
 
 
+@dataclass(frozen=True)
 class NodeInfrastructure:
     """Creates, reconciles and removes the resources behind a managed cluster."""
 
-    def __init__(self, cloud: Cloud) -> None:
-        self._cloud = cloud
+    resources: NodeGroups
+    identities: KubeletIdentities
+    compute: ScaleSets
+    kube: KubeFleet
+    directory: Directory
+    tokens: TokenService
 
     def provision(self, cluster: ManagedCluster) -> ClusterAccess:
         """Bring the node resource group, kubelet identity and scale sets in line with the agent pools, then
         ensure the cluster's API server."""
         props = cluster.properties
         group = self._ensure_node_group(cluster)
-        kubelet = self._cloud.identities.create_or_update(group, f"{cluster.name}-agentpool", cluster.location)
+        kubelet = self.identities.create_or_update(group, f"{cluster.name}-agentpool", cluster.location)
         props["identityProfile"] = {
             "kubeletidentity": {
                 "resourceId": kubelet.id,
@@ -49,9 +57,9 @@ class NodeInfrastructure:
                 "objectId": kubelet.principal_id,
             }
         }
-        compute = self._cloud.compute
+        compute = self.compute
         existing = {vmss.name.lower(): vmss for vmss in compute.virtual_machine_scale_sets_list(group)}
-        scale_sets: list[VirtualMachineScaleSet] = []
+        scale_sets: list[ScaleSet] = []
         for pool in props["agentPoolProfiles"]:
             name = vmss_name(pool["name"], cluster.suffix)
             current = existing.pop(name.lower(), None)
@@ -73,22 +81,22 @@ class NodeInfrastructure:
         for removed in existing.values():
             if POOL_TAG in removed.tags:
                 compute.virtual_machine_scale_sets_delete(removed.id)
-        return self._cloud.kube.ensure_cluster(self._spec(cluster, scale_sets))
+        return self.kube.ensure_cluster(self._spec(cluster, scale_sets))
 
     def teardown(self, cluster: ManagedCluster) -> None:
         """The Kubernetes API server, the node resource group (and all in it) and the control-plane principal."""
-        self._cloud.kube.delete_cluster(cluster.id)
+        self.kube.delete_cluster(cluster.id)
         node_group = cluster.properties.get("nodeResourceGroup")
-        if node_group and self._cloud.resources.find_group(node_group) is not None:
-            self._cloud.resources.resource_groups_delete(node_group)
+        if node_group and self.resources.find_group(node_group) is not None:
+            self.resources.resource_groups_delete(node_group)
         principal = cluster.identity.get("principalId")
         if principal and cluster.identity.get("type") == "SystemAssigned":
-            self._cloud.directory.delete_service_principal(principal)
-            self._cloud.tokens.forget(principal)
+            self.directory.delete_service_principal(principal)
+            self.tokens.forget(principal)
 
     def _ensure_node_group(self, cluster: ManagedCluster) -> str:
         name = str(cluster.properties["nodeResourceGroup"])
-        resources = self._cloud.resources
+        resources = self.resources
         if resources.find_group(name) is None:
             tags = {"aks-managed-cluster-name": cluster.name, "aks-managed-cluster-rg": cluster.resource_group}
             resources.resource_groups_create_or_update(name, cluster.location, tags, managed_by=cluster.id)
@@ -104,7 +112,7 @@ class NodeInfrastructure:
             "aks-managed-resourceNameSuffix": cluster.suffix,
         }
 
-    def _spec(self, cluster: ManagedCluster, scale_sets: list[VirtualMachineScaleSet]) -> ClusterSpec:
+    def _spec(self, cluster: ManagedCluster, scale_sets: Sequence[ScaleSet]) -> ClusterSpec:
         props: dict[str, Any] = cluster.properties
         nodes = tuple(
             NodeSpec(

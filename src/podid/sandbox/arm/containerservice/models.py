@@ -2,8 +2,8 @@
 
 A PUT validates and stores the cluster (provisioningState Creating/Updating) and starts a long-running
 operation; when it completes, the node resource group, kubelet identity and scale sets are reconciled and
-the cluster's Kubernetes API server is ensured (``cloud.kube``). DELETE tears all of it down the same way.
-Operations advance as clients poll them (``cloud.operations.polls["managedclusters"]``) and also when the
+the cluster's Kubernetes API server is ensured (the Kubernetes fleet). DELETE tears all of it down the same way.
+Operations advance as clients poll them (``operations.polls["managedclusters"]``) and also when the
 cluster itself is read, so `az aks create --no-wait` followed by GETs converges too.
 
 Other parts of the sandbox plug in through hooks: validators see (old, new) ARM documents before a PUT is
@@ -16,13 +16,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from podid.sandbox.arm._lro import Operation
 from podid.sandbox.arm.containerservice._cluster import BuildContext, ManagedCluster, new_cluster, updated_cluster
 from podid.sandbox.arm.containerservice._infra import NodeInfrastructure
 from podid.sandbox.arm.containerservice._kubeconfig import kubeconfig
 from podid.sandbox.arm.containerservice.errors import OperationNotAllowed
+from podid.sandbox.arm.containerservice.siblings import KubeletIdentities, NodeGroups, ScaleSets
 from podid.sandbox.arm.errors import (
     ArmError,
     BadRequest,
@@ -32,11 +32,13 @@ from podid.sandbox.arm.errors import (
     PreconditionFailed,
     ResourceNotFound,
 )
-from podid.sandbox.arm.resources.models import validate_location
-from podid.sandbox.kube.api import ClusterAccess
-
-if TYPE_CHECKING:
-    from podid.sandbox.cloud import Cloud
+from podid.sandbox.arm.locations import validate_location
+from podid.sandbox.arm.operations import Operation, Operations
+from podid.sandbox.arm.provider import Shared
+from podid.sandbox.core.pki import CertificateAuthority
+from podid.sandbox.core.tokens import TokenService
+from podid.sandbox.directory import Directory
+from podid.sandbox.kube.api import ClusterAccess, KubeFleet
 
 log = logging.getLogger(__name__)
 
@@ -60,17 +62,30 @@ class _Running:
 class ContainerServiceBackend:
     """Managed clusters, their long-running operations and credentials, and the hooks other parts use."""
 
-    def __init__(self, cloud: Cloud) -> None:
-        self._cloud = cloud
-        self._store = cloud.store
-        self._infra = NodeInfrastructure(cloud)
+    def __init__(
+        self,
+        shared: Shared,
+        *,
+        resources: NodeGroups,
+        identities: KubeletIdentities,
+        compute: ScaleSets,
+        kube: KubeFleet,
+        directory: Directory,
+        tokens: TokenService,
+        operations: Operations,
+        ca: CertificateAuthority,
+    ) -> None:
+        self._settings, self._store, self._ids = shared.settings, shared.store, shared.ids
+        self._resources, self._identities, self._directory = resources, identities, directory
+        self._operations, self._ca = operations, ca
+        self._infra = NodeInfrastructure(resources, identities, compute, kube, directory, tokens)
         self._running: dict[str, _Running] = {}
         self._access: dict[str, ClusterAccess] = {}
         self._validators: list[Validator] = []
         self._changed: list[ChangeHook] = []
         self._deleted: list[DeleteHook] = []
-        cloud.operations.polls.setdefault(RESOURCE_TYPE.lower(), DEFAULT_POLLS)
-        cloud.resources.on_delete_under(self._forget_under)
+        operations.polls.setdefault(RESOURCE_TYPE.lower(), DEFAULT_POLLS)
+        resources.on_delete_under(self._forget_under)
 
     # hooks
 
@@ -86,7 +101,7 @@ class ContainerServiceBackend:
     # lookups for the rest of the sandbox
 
     def cluster_id(self, group: str, name: str) -> str:
-        subscription = self._cloud.settings.subscription_id
+        subscription = self._settings.subscription_id
         return f"/subscriptions/{subscription}/resourcegroups/{group}/providers/{NAMESPACE}/managedClusters/{name}"
 
     def get(self, cluster_id: str) -> ArmDoc | None:
@@ -108,7 +123,7 @@ class ContainerServiceBackend:
     def managed_clusters_create_or_update(
         self, group: str, name: str, body: dict[str, Any], if_match: str | None = None, if_none_match: str | None = None
     ) -> tuple[ManagedCluster, bool, Operation]:
-        resource_group = self._cloud.resources.resource_groups_get(group)
+        resource_group = self._resources.resource_groups_get(group)
         existing = self._find(resource_group.name, name)
         _check_preconditions(existing, if_match, if_none_match)
         if existing is not None:
@@ -130,12 +145,12 @@ class ContainerServiceBackend:
         cluster = self._existing(group, name)
         running = self._running.get(cluster.id.lower())
         if running is not None and running.operation.status == "InProgress":
-            self._cloud.operations.poll(running.operation.id)
+            self._operations.poll(running.operation.id)
             return self._find(group, name) or cluster
         return cluster
 
     def managed_clusters_list_by_resource_group(self, group: str) -> list[ManagedCluster]:
-        resource_group = self._cloud.resources.resource_groups_get(group)
+        resource_group = self._resources.resource_groups_get(group)
         return [ManagedCluster(**doc) for doc in self._store.children(CLUSTER_KIND, resource_group.id)]
 
     def managed_clusters_list(self) -> list[ManagedCluster]:
@@ -145,13 +160,13 @@ class ContainerServiceBackend:
         cluster = self._existing(group, name)
         self._check_idle(cluster)
         cluster.tags = tags
-        cluster.etag = self._cloud.ids.guid()
+        cluster.etag = self._ids.guid()
         self._save(cluster)
         return cluster
 
     def managed_clusters_begin_delete(self, group: str, name: str) -> Operation | None:
         """None when there is no such cluster (AKS then answers 204)."""
-        self._cloud.resources.resource_groups_get(group)
+        self._resources.resource_groups_get(group)
         cluster = self._find(group, name)
         if cluster is None:
             return None
@@ -159,9 +174,7 @@ class ContainerServiceBackend:
         cluster.properties["provisioningState"] = "Deleting"
         self._save(cluster)
         key = cluster.id.lower()
-        operation = self._cloud.operations.start(
-            NAMESPACE, cluster.location, RESOURCE_TYPE, lambda: self._finish_delete(key)
-        )
+        operation = self._operations.start(NAMESPACE, cluster.location, RESOURCE_TYPE, lambda: self._finish_delete(key))
         self._track(key, operation, "delete managed cluster")
         return operation
 
@@ -186,7 +199,7 @@ class ContainerServiceBackend:
             cluster=cluster.name,
             resource_group=cluster.resource_group,
             server=f"https://{cluster.properties['fqdn']}:443" if by_fqdn else access.server_url,
-            ca_pem=self._cloud.ca.ca_pem,
+            ca_pem=self._ca.ca_pem,
             token=access.admin_token if admin else access.user_token,
             admin=admin,
         )
@@ -211,17 +224,17 @@ class ContainerServiceBackend:
 
     def _begin_write(self, cluster: ManagedCluster, is_new: bool) -> Operation:
         if is_new and cluster.identity["type"] == "SystemAssigned":
-            principal = self._cloud.directory.create_managed_identity_principal(cluster.id, cluster.name)
+            principal = self._directory.create_managed_identity_principal(cluster.id, cluster.name)
             cluster.identity["principalId"] = principal.object_id
         state = "Creating" if is_new else "Updating"
         cluster.properties["provisioningState"] = state
         for pool in cluster.properties["agentPoolProfiles"]:
             pool["provisioningState"] = state
             pool.setdefault("powerState", {"code": "Running"})
-        cluster.etag = self._cloud.ids.guid()
+        cluster.etag = self._ids.guid()
         self._save(cluster)
         key = cluster.id.lower()
-        operation = self._cloud.operations.start(
+        operation = self._operations.start(
             NAMESPACE, cluster.location, RESOURCE_TYPE, lambda: self._complete(key, notify=True)
         )
         self._track(key, operation, "create managed cluster" if is_new else "update managed cluster")
@@ -289,16 +302,16 @@ class ContainerServiceBackend:
 
     def _context(self) -> BuildContext:
         def lookup(identity_id: str) -> tuple[str, str] | None:
-            found = self._cloud.identities.get_by_id(identity_id)
+            found = self._identities.get_by_id(identity_id)
             return (found.principal_id, found.client_id) if found else None
 
-        return BuildContext(self._cloud.ids, self._cloud.settings.tenant_id, lookup)
+        return BuildContext(self._ids, self._settings.tenant_id, lookup)
 
     def _find(self, group: str, name: str) -> ManagedCluster | None:
         return self._load(self.cluster_id(group, name))
 
     def _existing(self, group: str, name: str) -> ManagedCluster:
-        self._cloud.resources.resource_groups_get(group)
+        self._resources.resource_groups_get(group)
         cluster = self._find(group, name)
         if cluster is None:
             raise ResourceNotFound(f"{NAMESPACE}/managedClusters", name, group)
@@ -309,7 +322,7 @@ class ContainerServiceBackend:
         return ManagedCluster(**doc) if doc else None
 
     def _save(self, cluster: ManagedCluster) -> None:
-        parent = self._cloud.resources.group_id(cluster.resource_group)
+        parent = self._resources.group_id(cluster.resource_group)
         self._store.put(CLUSTER_KIND, cluster.id, cluster.to_doc(), parent=parent)
 
 

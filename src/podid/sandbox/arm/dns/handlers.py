@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from podid.sandbox.arm._lro import lro_headers
 from podid.sandbox.arm._request import DEFAULT_PAGE_SIZE, ArmRequest, ArmResponse, created, no_content, ok
 from podid.sandbox.arm.dns.models import (
     MAX_RECORD_SETS,
     ZONE_TYPE,
+    DnsBackend,
     RecordSet,
     RecordSetChange,
     Zone,
@@ -23,6 +25,8 @@ from podid.sandbox.arm.dns.records import (
     validate_ttl,
 )
 from podid.sandbox.arm.errors import BadRequest, InvalidRequestContent, InvalidResourceType
+
+Request = ArmRequest[DnsBackend]
 
 T = TypeVar("T")
 # Zones served on 2018-05-01 carry no maxNumberOfRecordsPerRecordSet (the SDK reads null); later versions do.
@@ -76,21 +80,21 @@ def record_set_to_arm(record_set: RecordSet) -> dict[str, Any]:
     }
 
 
-def _zone_body(request: ArmRequest, zone: Zone) -> dict[str, Any]:
-    return zone_to_arm(zone, request.cloud.dns.number_of_record_sets(zone), request.api_version)
+def _zone_body(request: Request, zone: Zone) -> dict[str, Any]:
+    return zone_to_arm(zone, request.backend.number_of_record_sets(zone), request.api_version)
 
 
 # request parsing
 
 
-def _record_type(request: ArmRequest) -> str:
+def _record_type(request: Request) -> str:
     record_type = canonical_type(request.params["recordType"])
     if record_type is None:
         raise _unknown_type(request)
     return record_type
 
 
-def _unknown_type(request: ArmRequest) -> InvalidResourceType:
+def _unknown_type(request: Request) -> InvalidResourceType:
     return InvalidResourceType(f"dnszones/{request.params['recordType']}", "Microsoft.Network", request.api_version)
 
 
@@ -109,7 +113,7 @@ def _tags(body: dict[str, Any]) -> dict[str, str] | None:
     return tags
 
 
-def _change(request: ArmRequest, record_type: str) -> RecordSetChange:
+def _change(request: Request, record_type: str) -> RecordSetChange:
     properties = _object(request.json().get("properties"), "properties must be an object")
     ttl = next((value for key, value in properties.items() if key.lower() == "ttl"), None)
     return RecordSetChange(
@@ -119,7 +123,7 @@ def _change(request: ArmRequest, record_type: str) -> RecordSetChange:
     )
 
 
-def _paged(request: ArmRequest, items: Sequence[T], render: Callable[[T], dict[str, Any]]) -> ArmResponse:
+def _paged(request: Request, items: Sequence[T], render: Callable[[T], dict[str, Any]]) -> ArmResponse:
     """One page with an absolute nextLink; only the page is rendered (zones hold up to 10,000 record sets)."""
     raw_skip = request.query.get("$skiptoken", "0")
     start = int(raw_skip) if raw_skip.isascii() and raw_skip.isdigit() else 0
@@ -131,17 +135,17 @@ def _paged(request: ArmRequest, items: Sequence[T], render: Callable[[T], dict[s
     return ok(body)
 
 
-def _names(request: ArmRequest) -> tuple[str, str]:
+def _names(request: Request) -> tuple[str, str]:
     return request.params["resourceGroupName"], request.params["zoneName"]
 
 
 # zones
 
 
-def create_or_update_zone(request: ArmRequest) -> ArmResponse:
+def create_or_update_zone(request: Request) -> ArmResponse:
     body = request.json()
     properties = _object(body.get("properties"), "properties must be an object")
-    dns = request.cloud.dns
+    dns = request.backend
     zone, is_new = dns.zones_create_or_update(
         *_names(request),
         body.get("location"),
@@ -153,44 +157,44 @@ def create_or_update_zone(request: ArmRequest) -> ArmResponse:
     return (created if is_new else ok)(_zone_body(request, zone))
 
 
-def update_zone(request: ArmRequest) -> ArmResponse:
-    dns = request.cloud.dns
+def update_zone(request: Request) -> ArmResponse:
+    dns = request.backend
     zone = dns.zones_update(*_names(request), _tags(request.json()), if_match=request.header("If-Match"))
     return ok(_zone_body(request, zone))
 
 
-def get_zone(request: ArmRequest) -> ArmResponse:
-    dns = request.cloud.dns
+def get_zone(request: Request) -> ArmResponse:
+    dns = request.backend
     zone = dns.zones_get(*_names(request))
     return ok(_zone_body(request, zone))
 
 
-def delete_zone(request: ArmRequest) -> ArmResponse:
-    dns, operations = request.cloud.dns, request.cloud.operations
+def delete_zone(request: Request) -> ArmResponse:
+    dns, operations = request.backend, request.operations
     zone = dns.zones_begin_delete(*_names(request), if_match=request.header("If-Match"))
     if zone is None:
         return no_content()
     operation = operations.start("Microsoft.Network", "global", "dnszones", lambda: dns.zones_delete(zone.id))
-    return ArmResponse(202, None, operations.headers(request, operation, location=True))
+    return ArmResponse(202, None, lro_headers(request, operation, location=True))
 
 
-def list_zones_by_group(request: ArmRequest) -> ArmResponse:
-    dns = request.cloud.dns
+def list_zones_by_group(request: Request) -> ArmResponse:
+    dns = request.backend
     zones = dns.zones_list_by_resource_group(request.params["resourceGroupName"])
     return _paged(request, zones, lambda zone: _zone_body(request, zone))
 
 
-def list_zones(request: ArmRequest) -> ArmResponse:
-    dns = request.cloud.dns
+def list_zones(request: Request) -> ArmResponse:
+    dns = request.backend
     return _paged(request, dns.zones_list(), lambda zone: _zone_body(request, zone))
 
 
 # record sets
 
 
-def create_or_update_record_set(request: ArmRequest) -> ArmResponse:
+def create_or_update_record_set(request: Request) -> ArmResponse:
     record_type = _record_type(request)
-    record_set, is_new = request.cloud.dns.record_sets_create_or_update(
+    record_set, is_new = request.backend.record_sets_create_or_update(
         *_names(request),
         record_type,
         request.params["relativeRecordSetName"],
@@ -201,9 +205,9 @@ def create_or_update_record_set(request: ArmRequest) -> ArmResponse:
     return (created if is_new else ok)(record_set_to_arm(record_set))
 
 
-def update_record_set(request: ArmRequest) -> ArmResponse:
+def update_record_set(request: Request) -> ArmResponse:
     record_type = _record_type(request)
-    record_set = request.cloud.dns.record_sets_update(
+    record_set = request.backend.record_sets_update(
         *_names(request),
         record_type,
         request.params["relativeRecordSetName"],
@@ -213,15 +217,15 @@ def update_record_set(request: ArmRequest) -> ArmResponse:
     return ok(record_set_to_arm(record_set))
 
 
-def get_record_set(request: ArmRequest) -> ArmResponse:
-    record_set = request.cloud.dns.record_sets_get(
+def get_record_set(request: Request) -> ArmResponse:
+    record_set = request.backend.record_sets_get(
         *_names(request), _record_type(request), request.params["relativeRecordSetName"]
     )
     return ok(record_set_to_arm(record_set))
 
 
-def delete_record_set(request: ArmRequest) -> ArmResponse:
-    deleted = request.cloud.dns.record_sets_delete(
+def delete_record_set(request: Request) -> ArmResponse:
+    deleted = request.backend.record_sets_delete(
         *_names(request),
         _record_type(request),
         request.params["relativeRecordSetName"],
@@ -230,24 +234,24 @@ def delete_record_set(request: ArmRequest) -> ArmResponse:
     return ok(None) if deleted else no_content()
 
 
-def list_record_sets_by_type(request: ArmRequest) -> ArmResponse:
+def list_record_sets_by_type(request: Request) -> ArmResponse:
     suffix = request.query.get("$recordsetnamesuffix")
-    items = request.cloud.dns.record_sets_list_by_type(*_names(request), _record_type(request), suffix)
+    items = request.backend.record_sets_list_by_type(*_names(request), _record_type(request), suffix)
     return _paged(request, items, record_set_to_arm)
 
 
-def list_record_sets(request: ArmRequest) -> ArmResponse:
+def list_record_sets(request: Request) -> ArmResponse:
     suffix = request.query.get("$recordsetnamesuffix")
-    items = request.cloud.dns.record_sets_list_by_dns_zone(*_names(request), suffix)
+    items = request.backend.record_sets_list_by_dns_zone(*_names(request), suffix)
     return _paged(request, items, record_set_to_arm)
 
 
-def list_all_record_sets(request: ArmRequest) -> ArmResponse:
+def list_all_record_sets(request: Request) -> ArmResponse:
     suffix = request.query.get("$recordsetnamesuffix")
-    items = request.cloud.dns.record_sets_list_all_by_dns_zone(*_names(request), suffix)
+    items = request.backend.record_sets_list_all_by_dns_zone(*_names(request), suffix)
     return _paged(request, items, record_set_to_arm)
 
 
-def unknown_record_type(request: ArmRequest) -> ArmResponse:
+def unknown_record_type(request: Request) -> ArmResponse:
     """Any operation on ``{zone}/{type}`` where the type is not one Azure DNS serves (ARM's 400)."""
     raise _unknown_type(request)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import asdict, dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from podid.sandbox.arm.dns._index import DnsIndex, ZoneRecords
 from podid.sandbox.arm.dns.errors import (
@@ -28,9 +28,8 @@ from podid.sandbox.arm.dns.records import (
     validate_zone_type,
 )
 from podid.sandbox.arm.errors import ParentResourceNotFound, ResourceNotFound
-
-if TYPE_CHECKING:
-    from podid.sandbox.cloud import Cloud
+from podid.sandbox.arm.provider import Shared
+from podid.sandbox.arm.siblings import ResourceGroups
 
 ZONE_KIND = "dnsZone"
 RECORD_SET_KIND = "dnsRecordSet"
@@ -93,11 +92,11 @@ def check_conditions(etag: str | None, if_match: str | None, if_none_match: str 
 class DnsBackend:
     """DNS zones and record sets: ARM operations plus the lookups the DNS wire server makes."""
 
-    def __init__(self, cloud: Cloud) -> None:
-        self._cloud = cloud
-        self._store = cloud.store
+    def __init__(self, shared: Shared, *, resources: ResourceGroups) -> None:
+        self._settings, self._store, self._ids = shared.settings, shared.store, shared.ids
+        self._resources = resources
         self.index = DnsIndex()
-        self.limits = ZoneLimits(cloud.clock.now) if cloud.settings.dns_rate_limits else None
+        self.limits = ZoneLimits(shared.clock.now) if shared.settings.dns_rate_limits else None
         for doc in self._store.all(ZONE_KIND):
             self.index.add_zone(_zone_from_doc(doc))
         for doc in self._store.all(RECORD_SET_KIND):
@@ -105,10 +104,10 @@ class DnsBackend:
             zone = self.index.zone(record_set.zone_id)
             if zone is not None:
                 zone.put(record_set)
-        cloud.resources.on_delete_under(self._forget_under)
+        resources.on_delete_under(self._forget_under)
 
     def zone_id(self, group: str, name: str) -> str:
-        return f"{self._cloud.resources.group_id(group)}/providers/Microsoft.Network/dnszones/{name}"
+        return f"{self._resources.group_id(group)}/providers/Microsoft.Network/dnszones/{name}"
 
     # zones
 
@@ -123,14 +122,14 @@ class DnsBackend:
         if_match: str | None = None,
         if_none_match: str | None = None,
     ) -> tuple[Zone, bool]:
-        canonical_group = self._cloud.resources.resource_groups_get(group).name
+        canonical_group = self._resources.resource_groups_get(group).name
         validate_zone_name(name)
         validate_zone_location(location)
         kind = validate_zone_type(zone_type)
         existing = self.index.zone(self.zone_id(group, name))
         check_conditions(existing.zone.etag if existing else None, if_match, if_none_match)
         if existing is not None:
-            zone = replace(existing.zone, tags=tags, etag=self._cloud.ids.guid())
+            zone = replace(existing.zone, tags=tags, etag=self._ids.guid())
             self._save_zone(zone)
             self.index.replace_zone(zone)
             return zone, False
@@ -138,7 +137,7 @@ class DnsBackend:
             self.zone_id(canonical_group, name),
             name,
             canonical_group,
-            self._cloud.ids.guid(),
+            self._ids.guid(),
             self._name_servers(name),
             tags,
             kind,
@@ -156,7 +155,7 @@ class DnsBackend:
     def zones_update(self, group: str, name: str, tags: dict[str, str] | None, *, if_match: str | None = None) -> Zone:
         current = self._zone(group, name).zone
         check_conditions(current.etag, if_match, None)
-        zone = replace(current, tags=current.tags if tags is None else tags, etag=self._cloud.ids.guid())
+        zone = replace(current, tags=current.tags if tags is None else tags, etag=self._ids.guid())
         self._save_zone(zone)
         self.index.replace_zone(zone)
         return zone
@@ -165,7 +164,7 @@ class DnsBackend:
         return self._zone(group, name).zone
 
     def zones_list_by_resource_group(self, group: str) -> list[Zone]:
-        prefix = self._cloud.resources.resource_groups_get(group).id.lower() + "/"
+        prefix = self._resources.resource_groups_get(group).id.lower() + "/"
         return [records.zone for records in self.index.zones() if records.zone.id.lower().startswith(prefix)]
 
     def zones_list(self) -> list[Zone]:
@@ -175,7 +174,7 @@ class DnsBackend:
         """Check a delete may go ahead: the zone, or None when there is nothing to delete (204)."""
         records = self.index.zone(self.zone_id(group, name))
         if records is None:
-            self._cloud.resources.resource_groups_get(group)
+            self._resources.resource_groups_get(group)
             check_conditions(None, if_match, None)
             return None
         check_conditions(records.zone.etag, if_match, None)
@@ -217,7 +216,7 @@ class DnsBackend:
             zone.zone.name,
             record_type,
             existing.name if existing else name,
-            self._cloud.ids.guid(),
+            self._ids.guid(),
             DEFAULT_TTL if change.ttl is None else change.ttl,
             _next_records(existing, change.records or []),  # PUT replaces: no records given means none
             change.metadata,
@@ -241,7 +240,7 @@ class DnsBackend:
         check_conditions(existing.etag, if_match, None)
         record_set = replace(
             existing,
-            etag=self._cloud.ids.guid(),
+            etag=self._ids.guid(),
             ttl=existing.ttl if change.ttl is None else change.ttl,
             records=_next_records(existing, change.records),
             metadata=existing.metadata if change.metadata is None else change.metadata,
@@ -299,21 +298,21 @@ class DnsBackend:
     def _zone(self, group: str, name: str) -> ZoneRecords:
         records = self.index.zone(self.zone_id(group, name))
         if records is None:
-            canonical = self._cloud.resources.resource_groups_get(group).name
+            canonical = self._resources.resource_groups_get(group).name
             raise ResourceNotFound("Microsoft.Network/dnszones", name, canonical)
         return records
 
     def _parent(self, group: str, zone_name: str) -> ZoneRecords:
         records = self.index.zone(self.zone_id(group, zone_name))
         if records is None:
-            self._cloud.resources.resource_groups_get(group)
+            self._resources.resource_groups_get(group)
             raise ParentResourceNotFound(zone_name)
         return records
 
     def _existing(self, zone: ZoneRecords, record_type: str, name: str) -> RecordSet:
         existing = zone.get(record_type, name)
         if existing is None:
-            raise RecordSetNotFound(name, zone.zone.resource_group, self._cloud.settings.subscription_id)
+            raise RecordSetNotFound(name, zone.zone.resource_group, self._settings.subscription_id)
         return existing
 
     def _check_new(self, zone: ZoneRecords, record_type: str, name: str) -> None:
@@ -354,14 +353,14 @@ class DnsBackend:
             "minimumTTL": 300,
         }
         ns = tuple({"nsdname": server} for server in zone.name_servers)
-        guid = self._cloud.ids.guid
+        guid = self._ids.guid
         return [
             RecordSet(zone.id, zone.name, "NS", APEX, guid(), _NS_TTL, ns),
             RecordSet(zone.id, zone.name, "SOA", APEX, guid(), _SOA_TTL, (soa,)),
         ]
 
     def _save_zone(self, zone: Zone) -> None:
-        self._store.put(ZONE_KIND, zone.id, asdict(zone), parent=self._cloud.resources.group_id(zone.resource_group))
+        self._store.put(ZONE_KIND, zone.id, asdict(zone), parent=self._resources.group_id(zone.resource_group))
 
     def _save_record_set(self, zone: ZoneRecords, record_set: RecordSet) -> None:
         self._persist(record_set)

@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from podid.sandbox.arm.features.errors import FeatureNotFound
-from podid.sandbox.core.store import Store
+from podid.sandbox.arm.provider import Shared
+from podid.sandbox.arm.registration import SETTLES_TO
 
 FEATURE_KIND = "feature"
 NOT_REGISTERED = "NotRegistered"
-SETTLES_TO = {"Registering": "Registered", "Unregistering": "Unregistered"}
 
 # Features the tutorial and its successor (workload identity) ask for, with their canonical casing.
 CATALOGUE: dict[str, tuple[str, ...]] = {
@@ -38,8 +38,8 @@ class Feature:
 class FeaturesBackend:
     """Features_* operations over the catalogue; state lives in the store under "{namespace}/{feature}"."""
 
-    def __init__(self, store: Store) -> None:
-        self._store = store
+    def __init__(self, shared: Shared) -> None:
+        self._store = shared.store
 
     def features_get(self, namespace: str, feature: str) -> Feature:
         namespace, feature = _canonical(namespace, feature)

@@ -8,7 +8,9 @@ from podid.sandbox.arm._request import ArmRequest, ArmResponse, created, no_cont
 from podid.sandbox.arm.errors import InvalidRequestContent
 from podid.sandbox.arm.managedidentity.errors import IDENTITY_TYPE
 from podid.sandbox.arm.managedidentity.federated import FederatedCredential
-from podid.sandbox.arm.managedidentity.models import Identity
+from podid.sandbox.arm.managedidentity.models import IdentitiesBackend, Identity
+
+Request = ArmRequest[IdentitiesBackend]
 
 FIC_TYPE = IDENTITY_TYPE + "/federatedIdentityCredentials"
 
@@ -61,56 +63,54 @@ def _string(values: dict[str, Any], key: str) -> str | None:
     return value
 
 
-def _names(request: ArmRequest) -> tuple[str, str]:
+def _names(request: Request) -> tuple[str, str]:
     return request.params["resourceGroupName"], request.params["resourceName"]
 
 
 # userAssignedIdentities
 
 
-def create_or_update_identity(request: ArmRequest) -> ArmResponse:
+def create_or_update_identity(request: Request) -> ArmResponse:
     body = request.json()
-    identity, is_new = request.cloud.identities.user_assigned_identities_create_or_update(
+    identity, is_new = request.backend.user_assigned_identities_create_or_update(
         *_names(request), _string(body, "location"), _tags(body) or {}, _string(_properties(body), "isolationScope")
     )
     return (created if is_new else ok)(identity_to_arm(identity))
 
 
-def get_identity(request: ArmRequest) -> ArmResponse:
-    return ok(identity_to_arm(request.cloud.identities.user_assigned_identities_get(*_names(request))))
+def get_identity(request: Request) -> ArmResponse:
+    return ok(identity_to_arm(request.backend.user_assigned_identities_get(*_names(request))))
 
 
-def update_identity(request: ArmRequest) -> ArmResponse:
+def update_identity(request: Request) -> ArmResponse:
     body = request.json()
-    identity = request.cloud.identities.user_assigned_identities_update(
+    identity = request.backend.user_assigned_identities_update(
         *_names(request), _tags(body), _string(_properties(body), "isolationScope")
     )
     return ok(identity_to_arm(identity))
 
 
-def delete_identity(request: ArmRequest) -> ArmResponse:
-    deleted = request.cloud.identities.user_assigned_identities_delete(*_names(request))
+def delete_identity(request: Request) -> ArmResponse:
+    deleted = request.backend.user_assigned_identities_delete(*_names(request))
     return no_content() if deleted is None else ok(None)
 
 
-def list_identities_by_group(request: ArmRequest) -> ArmResponse:
-    identities = request.cloud.identities.user_assigned_identities_list_by_resource_group(
-        request.params["resourceGroupName"]
-    )
+def list_identities_by_group(request: Request) -> ArmResponse:
+    identities = request.backend.user_assigned_identities_list_by_resource_group(request.params["resourceGroupName"])
     return page(request, [identity_to_arm(item) for item in identities], skip_token="$skiptoken")
 
 
-def list_identities_by_subscription(request: ArmRequest) -> ArmResponse:
-    identities = request.cloud.identities.user_assigned_identities_list_by_subscription()
+def list_identities_by_subscription(request: Request) -> ArmResponse:
+    identities = request.backend.user_assigned_identities_list_by_subscription()
     return page(request, [identity_to_arm(item) for item in identities], skip_token="$skiptoken")
 
 
 # federatedIdentityCredentials
 
 
-def create_or_update_credential(request: ArmRequest) -> ArmResponse:
+def create_or_update_credential(request: Request) -> ArmResponse:
     properties = _properties(request.json())
-    credential, is_new = request.cloud.identities.federated.create_or_update(
+    credential, is_new = request.backend.federated.create_or_update(
         *_names(request),
         request.params["federatedIdentityCredentialResourceName"],
         properties.get("issuer"),
@@ -120,20 +120,20 @@ def create_or_update_credential(request: ArmRequest) -> ArmResponse:
     return (created if is_new else ok)(credential_to_arm(credential))
 
 
-def get_credential(request: ArmRequest) -> ArmResponse:
-    credential = request.cloud.identities.federated.get(
+def get_credential(request: Request) -> ArmResponse:
+    credential = request.backend.federated.get(
         *_names(request), request.params["federatedIdentityCredentialResourceName"]
     )
     return ok(credential_to_arm(credential))
 
 
-def delete_credential(request: ArmRequest) -> ArmResponse:
-    deleted = request.cloud.identities.federated.delete(
+def delete_credential(request: Request) -> ArmResponse:
+    deleted = request.backend.federated.delete(
         *_names(request), request.params["federatedIdentityCredentialResourceName"]
     )
     return no_content() if deleted is None else ok(None)
 
 
-def list_credentials(request: ArmRequest) -> ArmResponse:
-    credentials = request.cloud.identities.federated.list_by_identity(*_names(request))
+def list_credentials(request: Request) -> ArmResponse:
+    credentials = request.backend.federated.list_by_identity(*_names(request))
     return page(request, [credential_to_arm(item) for item in credentials], skip_token="$skiptoken")

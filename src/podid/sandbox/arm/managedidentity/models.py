@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING
 
 from podid.sandbox.arm.errors import InvalidResourceLocation, LocationRequired
+from podid.sandbox.arm.locations import validate_location
 from podid.sandbox.arm.managedidentity.errors import IDENTITY_TYPE, IdentityNotFound, InvalidIdentityName
 from podid.sandbox.arm.managedidentity.federated import FederatedCredential, FederatedCredentials
-from podid.sandbox.arm.resources.models import validate_location
-
-if TYPE_CHECKING:
-    from podid.sandbox.cloud import Cloud
+from podid.sandbox.arm.provider import Shared
+from podid.sandbox.arm.siblings import ResourceGroups
+from podid.sandbox.core.tokens import TokenService
+from podid.sandbox.directory import Directory
 
 IDENTITY_KIND = "userAssignedIdentity"
 _NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{2,127}$")
@@ -40,14 +40,16 @@ class Identity:
 class IdentitiesBackend:
     """userAssignedIdentities, plus lookups other parts of the sandbox use (AKS pod identity, IMDS, NMI)."""
 
-    def __init__(self, cloud: Cloud) -> None:
-        self._cloud = cloud
-        self._store = cloud.store
-        self.federated = FederatedCredentials(cloud.store, self._existing)
-        cloud.resources.on_delete_under(self._forget_under)
+    def __init__(
+        self, shared: Shared, *, resources: ResourceGroups, directory: Directory, tokens: TokenService
+    ) -> None:
+        self._settings, self._store = shared.settings, shared.store
+        self._resources, self._directory, self._tokens = resources, directory, tokens
+        self.federated = FederatedCredentials(shared.store, self._existing)
+        resources.on_delete_under(self._forget_under)
 
     def identity_id(self, resource_group: str, name: str) -> str:
-        subscription = self._cloud.settings.subscription_id
+        subscription = self._settings.subscription_id
         return f"/subscriptions/{subscription}/resourcegroups/{resource_group}/providers/{IDENTITY_TYPE}/{name}"
 
     # REST operations (UserAssignedIdentities_*)
@@ -61,7 +63,7 @@ class IdentitiesBackend:
         isolation_scope: str | None = None,
     ) -> tuple[Identity, bool]:
         """Create the identity (and its service principal) or replace its mutable fields; True if new."""
-        self._cloud.resources.resource_groups_get(resource_group)
+        self._resources.resource_groups_get(resource_group)
         if not _NAME.match(name):
             raise InvalidIdentityName(name, "user assigned identity", 128)
         if not location:
@@ -93,19 +95,19 @@ class IdentitiesBackend:
 
     def user_assigned_identities_delete(self, resource_group: str, name: str) -> Identity | None:
         """Delete the identity, its principal and its federated credentials; None if there was none."""
-        self._cloud.resources.resource_groups_get(resource_group)
+        self._resources.resource_groups_get(resource_group)
         identity = self.get_by_id(self.identity_id(resource_group, name))
         if identity is None:
             return None
         with self._store.transaction():
             self.federated.delete_all(identity.id)
             self._store.delete(IDENTITY_KIND, identity.id)
-            self._cloud.directory.delete_service_principal(identity.principal_id)
-        self._cloud.tokens.forget(identity.principal_id)
+            self._directory.delete_service_principal(identity.principal_id)
+        self._tokens.forget(identity.principal_id)
         return identity
 
     def user_assigned_identities_list_by_resource_group(self, resource_group: str) -> list[Identity]:
-        group = self._cloud.resources.resource_groups_get(resource_group)
+        group = self._resources.resource_groups_get(resource_group)
         return [Identity(**doc) for doc in self._store.children(IDENTITY_KIND, group.id)]
 
     def user_assigned_identities_list_by_subscription(self) -> list[Identity]:
@@ -143,7 +145,7 @@ class IdentitiesBackend:
     ) -> Identity:
         resource_id = self.identity_id(resource_group, name)
         with self._store.transaction():
-            sp = self._cloud.directory.create_managed_identity_principal(resource_id, name)
+            sp = self._directory.create_managed_identity_principal(resource_id, name)
             identity = Identity(
                 id=resource_id,
                 name=name,
@@ -159,14 +161,14 @@ class IdentitiesBackend:
         return identity
 
     def _existing(self, resource_group: str, name: str) -> Identity:
-        self._cloud.resources.resource_groups_get(resource_group)
+        self._resources.resource_groups_get(resource_group)
         identity = self.get_by_id(self.identity_id(resource_group, name))
         if identity is None:
             raise IdentityNotFound(name, resource_group)
         return identity
 
     def _save(self, identity: Identity) -> None:
-        group_id = self._cloud.resources.group_id(identity.resource_group)
+        group_id = self._resources.group_id(identity.resource_group)
         self._store.put(IDENTITY_KIND, identity.id, asdict(identity), parent=group_id)
 
     def _forget_under(self, prefix: str) -> None:
@@ -174,5 +176,5 @@ class IdentitiesBackend:
         for key in self._store.keys(IDENTITY_KIND, prefix):
             doc = self._store.get(IDENTITY_KIND, key)
             if doc is not None:
-                self._cloud.directory.delete_service_principal(doc["principal_id"])
-                self._cloud.tokens.forget(doc["principal_id"])
+                self._directory.delete_service_principal(doc["principal_id"])
+                self._tokens.forget(doc["principal_id"])

@@ -6,11 +6,11 @@ from typing import Any
 
 from podid.sandbox.arm._request import ArmRequest, ArmResponse, created, ok, page
 from podid.sandbox.arm.errors import BadRequest, NotFound
-from podid.sandbox.arm.resources.locations import LOCATIONS
-from podid.sandbox.arm.resources.models import ResourceGroup
-from podid.sandbox.core.settings import NAMESPACES
+from podid.sandbox.arm.locations import LOCATIONS
+from podid.sandbox.arm.resources.models import ResourceGroup, ResourcesBackend
 
 GROUP_TYPE = "Microsoft.Resources/resourceGroups"
+Request = ArmRequest[ResourcesBackend]
 
 
 def group_to_arm(group: ResourceGroup) -> dict[str, Any]:
@@ -30,51 +30,51 @@ def _tags(body: dict[str, Any]) -> dict[str, str] | None:
     return tags
 
 
-def create_or_update_group(request: ArmRequest) -> ArmResponse:
+def create_or_update_group(request: Request) -> ArmResponse:
     body = request.json()
-    group, is_new = request.cloud.resources.resource_groups_create_or_update(
+    group, is_new = request.backend.resource_groups_create_or_update(
         request.params["resourceGroupName"], body.get("location"), _tags(body) or {}, body.get("managedBy")
     )
     return (created if is_new else ok)(group_to_arm(group))
 
 
-def get_group(request: ArmRequest) -> ArmResponse:
-    return ok(group_to_arm(request.cloud.resources.resource_groups_get(request.params["resourceGroupName"])))
+def get_group(request: Request) -> ArmResponse:
+    return ok(group_to_arm(request.backend.resource_groups_get(request.params["resourceGroupName"])))
 
 
-def check_group(request: ArmRequest) -> ArmResponse:
-    exists = request.cloud.resources.find_group(request.params["resourceGroupName"]) is not None
+def check_group(request: Request) -> ArmResponse:
+    exists = request.backend.find_group(request.params["resourceGroupName"]) is not None
     return ArmResponse(204 if exists else 404)
 
 
-def update_group(request: ArmRequest) -> ArmResponse:
+def update_group(request: Request) -> ArmResponse:
     body = request.json()
-    group = request.cloud.resources.resource_groups_update(
+    group = request.backend.resource_groups_update(
         request.params["resourceGroupName"], _tags(body), body.get("managedBy")
     )
     return ok(group_to_arm(group))
 
 
-def list_groups(request: ArmRequest) -> ArmResponse:
-    groups = request.cloud.resources.resource_groups_list()
+def list_groups(request: Request) -> ArmResponse:
+    groups = request.backend.resource_groups_list()
     return page(request, [group_to_arm(group) for group in groups])
 
 
-def delete_group(request: ArmRequest) -> ArmResponse:
-    resources = request.cloud.resources
+def delete_group(request: Request) -> ArmResponse:
+    resources = request.backend
     group = resources.resource_groups_begin_delete(request.params["resourceGroupName"])
-    operation = request.cloud.operations.start(
+    operation = request.operations.start(
         "Microsoft.Resources", group.location, "resourceGroups", lambda: resources.resource_groups_delete(group.name)
     )
-    location = request.url(f"/subscriptions/{request.cloud.settings.subscription_id}/operationresults/{operation.id}")
+    location = request.url(f"/subscriptions/{request.settings.subscription_id}/operationresults/{operation.id}")
     return ArmResponse(202, None, {"Location": location, "Retry-After": "1"})
 
 
 # subscriptions, tenants, locations
 
 
-def _subscription(request: ArmRequest) -> dict[str, Any]:
-    settings = request.cloud.settings
+def _subscription(request: Request) -> dict[str, Any]:
+    settings = request.settings
     return {
         "id": f"/subscriptions/{settings.subscription_id}",
         "authorizationSource": "RoleBased",
@@ -92,16 +92,16 @@ def _subscription(request: ArmRequest) -> dict[str, Any]:
     }
 
 
-def list_subscriptions(request: ArmRequest) -> ArmResponse:
+def list_subscriptions(request: Request) -> ArmResponse:
     return ok({"value": [_subscription(request)], "count": {"type": "Total", "value": 1}})
 
 
-def get_subscription(request: ArmRequest) -> ArmResponse:
+def get_subscription(request: Request) -> ArmResponse:
     return ok(_subscription(request))
 
 
-def list_tenants(request: ArmRequest) -> ArmResponse:
-    tenant = request.cloud.settings.tenant_id
+def list_tenants(request: Request) -> ArmResponse:
+    tenant = request.settings.tenant_id
     return ok(
         {
             "value": [
@@ -120,8 +120,8 @@ def list_tenants(request: ArmRequest) -> ArmResponse:
     )
 
 
-def list_locations(request: ArmRequest) -> ArmResponse:
-    subscription = request.cloud.settings.subscription_id
+def list_locations(request: Request) -> ArmResponse:
+    subscription = request.settings.subscription_id
     return ok(
         {
             "value": [
@@ -142,42 +142,42 @@ def list_locations(request: ArmRequest) -> ArmResponse:
 # resource providers
 
 
-def _canonical(namespace: str) -> str:
-    canonical = next((known for known in NAMESPACES if known.lower() == namespace.lower()), None)
+def _canonical(request: Request, namespace: str) -> str:
+    canonical = next((known for known in request.backend.namespaces if known.lower() == namespace.lower()), None)
     if canonical is None:
         raise NotFound(f"The resource namespace '{namespace}' is invalid.", code="InvalidResourceNamespace")
     return canonical
 
 
-def _provider(request: ArmRequest, namespace: str, state: str | None = None) -> dict[str, Any]:
-    canonical = _canonical(namespace)
-    subscription = request.cloud.settings.subscription_id
+def _provider(request: Request, namespace: str, state: str | None = None) -> dict[str, Any]:
+    canonical = _canonical(request, namespace)
+    subscription = request.settings.subscription_id
     return {
         "id": f"/subscriptions/{subscription}/providers/{canonical}",
         "namespace": canonical,
-        "registrationState": state or request.cloud.resources.provider_state(canonical),
+        "registrationState": state or request.backend.provider_state(canonical),
         "registrationPolicy": "RegistrationRequired",
         "resourceTypes": [],
     }
 
 
-def list_providers(request: ArmRequest) -> ArmResponse:
-    return ok({"value": [_provider(request, namespace) for namespace in NAMESPACES]})
+def list_providers(request: Request) -> ArmResponse:
+    return ok({"value": [_provider(request, namespace) for namespace in request.backend.namespaces]})
 
 
-def get_provider(request: ArmRequest) -> ArmResponse:
+def get_provider(request: Request) -> ArmResponse:
     return ok(_provider(request, request.params["namespace"]))
 
 
-def register_provider(request: ArmRequest) -> ArmResponse:
+def register_provider(request: Request) -> ArmResponse:
     return _transition(request, "Registering")
 
 
-def unregister_provider(request: ArmRequest) -> ArmResponse:
+def unregister_provider(request: Request) -> ArmResponse:
     return _transition(request, "Unregistering")
 
 
-def _transition(request: ArmRequest, state: str) -> ArmResponse:
-    namespace = _canonical(request.params["namespace"])
-    request.cloud.resources.start_provider_transition(namespace, state)
+def _transition(request: Request, state: str) -> ArmResponse:
+    namespace = _canonical(request, request.params["namespace"])
+    request.backend.start_provider_transition(namespace, state)
     return ok(_provider(request, namespace, state))

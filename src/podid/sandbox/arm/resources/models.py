@@ -5,14 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING
 
-from podid.sandbox.arm.errors import BadRequest, Conflict, LocationRequired, ResourceGroupNotFound
-from podid.sandbox.arm.features.models import SETTLES_TO
-from podid.sandbox.arm.resources.locations import LOCATIONS, canonical_location
-
-if TYPE_CHECKING:
-    from podid.sandbox.cloud import Cloud
+from podid.sandbox.arm.errors import BadRequest, Conflict, ResourceGroupNotFound
+from podid.sandbox.arm.locations import validate_location
+from podid.sandbox.arm.provider import Shared
+from podid.sandbox.arm.registration import SETTLES_TO
 
 GROUP_KIND = "resourceGroup"
 PROVIDER_KIND = "providerRegistration"
@@ -27,27 +24,6 @@ class ResourceGroup:
     tags: dict[str, str] = field(default_factory=dict)
     managed_by: str | None = None
     provisioning_state: str = "Succeeded"
-
-
-def validate_location(location: object, what: str) -> str:
-    """Canonical region name, or ARM's 400 for a missing, malformed or unknown one."""
-    if location is None or location == "":
-        raise LocationRequired()
-    canonical = canonical_location(location) if isinstance(location, str) else None
-    if canonical is None:
-        regions = ",".join(name for name, _ in LOCATIONS)
-        if what == "resource group":
-            raise BadRequest(
-                f"The provided location '{location}' is not available for resource group. "
-                f"List of available regions is '{regions}'.",
-                code="LocationNotAvailableForResourceGroup",
-            )
-        raise BadRequest(
-            f"The provided location '{location}' is not available for {what}. "
-            f"List of available regions for the resource type is '{regions}'.",
-            code="LocationNotAvailableForResourceType",
-        )
-    return canonical
 
 
 def validate_group_name(name: str) -> None:
@@ -69,14 +45,15 @@ def validate_group_name(name: str) -> None:
 class ResourcesBackend:
     """Resource groups (with cascading delete) and resource-provider registration state."""
 
-    def __init__(self, cloud: Cloud) -> None:
-        self._cloud = cloud
-        self._store = cloud.store
+    def __init__(self, shared: Shared, *, namespaces: tuple[str, ...]) -> None:
+        self._settings = shared.settings
+        self._store = shared.store
+        self.namespaces = namespaces  # every provider's the sandbox serves, as Azure spells them
         self._delete_hooks: list[Callable[[str], None]] = []
 
     @property
     def subscription_scope(self) -> str:
-        return f"/subscriptions/{self._cloud.settings.subscription_id}"
+        return f"/subscriptions/{self._settings.subscription_id}"
 
     def group_id(self, name: str) -> str:
         return f"{self.subscription_scope}/resourceGroups/{name}"

@@ -1,4 +1,6 @@
-"""Azure regions the sandbox knows: (name, displayName, regionalDisplayName)."""
+"""Azure regions the sandbox knows: (name, displayName, regionalDisplayName), and how ARM checks a location."""
+
+from podid.sandbox.arm.errors import BadRequest, LocationRequired
 
 LOCATIONS: tuple[tuple[str, str], ...] = (
     ("eastus", "East US"),
@@ -46,3 +48,24 @@ def canonical_location(value: str) -> str | None:
 
 def display_name(name: str) -> str:
     return next(display for key, display in LOCATIONS if key == name)
+
+
+def validate_location(location: object, what: str) -> str:
+    """Canonical region name, or ARM's 400 for a missing, malformed or unknown one."""
+    if location is None or location == "":
+        raise LocationRequired()
+    canonical = canonical_location(location) if isinstance(location, str) else None
+    if canonical is None:
+        regions = ",".join(name for name, _ in LOCATIONS)
+        if what == "resource group":
+            raise BadRequest(
+                f"The provided location '{location}' is not available for resource group. "
+                f"List of available regions is '{regions}'.",
+                code="LocationNotAvailableForResourceGroup",
+            )
+        raise BadRequest(
+            f"The provided location '{location}' is not available for {what}. "
+            f"List of available regions for the resource type is '{regions}'.",
+            code="LocationNotAvailableForResourceType",
+        )
+    return canonical
