@@ -1,7 +1,9 @@
 """The sandbox's ports, as a user chooses them (`podid sandbox start` and `podid up`, flags or PODID_*_PORT):
 
 - a port in use is named, with the setting that changes it, before anything starts;
-- a sandbox restarted after a crash (killed) comes back on its own ports, not the defaults.
+- a sandbox restarted after a crash (killed) comes back on its own ports, not the defaults;
+- a sandbox restarted without flags keeps its ``--kube-port-base``: a cluster created afterwards gets an API server
+  port from that base.
 """
 
 from __future__ import annotations
@@ -18,6 +20,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import yaml
+from azure.mgmt.containerservice import ContainerServiceClient
+from azure.mgmt.resource.resources import ResourceManagementClient
+
+from podid.sandbox import Endpoints
+from tests.cli.test_aks_commands import create_cluster
+from tests.conftest import mgmt_client, operator_credential_for
 
 PODID = [sys.executable, "-m", "podid.cli"]
 FREE = ["--imds-port", "0", "--dns-port", "0", "--kube-port-base", "0"]
@@ -87,3 +96,30 @@ def test_a_restarted_sandbox_keeps_its_ports(data_dir: Path) -> None:
     *after, new_pid = ports(data_dir)
     assert new_pid != pid
     assert after == before
+
+
+def api_server_port(data_dir: Path) -> int:
+    """The port of the API server of a cluster created now (the SDK, as the operator)."""
+    endpoints = Endpoints.load(data_dir)
+    credential = operator_credential_for(endpoints)
+    mgmt_client(ResourceManagementClient, endpoints, credential).resource_groups.create_or_update(
+        "ports", {"location": "westus2"}
+    )
+    name = create_cluster(endpoints, credential, "ports")
+    aks = mgmt_client(ContainerServiceClient, endpoints, credential)
+    [kubeconfig] = aks.managed_clusters.list_cluster_admin_credentials("ports", name).kubeconfigs
+    server = yaml.safe_load(kubeconfig.value)["clusters"][0]["cluster"]["server"]
+    return int(urlsplit(server).port or 443)
+
+
+def test_a_restarted_sandbox_keeps_its_kube_port_base(data_dir: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        base = probe.getsockname()[1]  # free now, and so (most likely) the ports above it
+    free = ["--arm-port", "0", "--imds-port", "0", "--dns-port", "0"]
+    started = podid("sandbox", "start", "--data-dir", str(data_dir), *free, "--kube-port-base", str(base))
+    assert started.returncode == 0, started.stderr
+    assert podid("sandbox", "stop", "--data-dir", str(data_dir), "-o", "none").returncode == 0
+
+    restarted = podid("sandbox", "start", "--data-dir", str(data_dir), "-o", "none")
+    assert restarted.returncode == 0, restarted.stderr
+    assert base <= api_server_port(data_dir) < base + 100

@@ -2,7 +2,8 @@
 
 Its ports come from flags (``--arm-port`` …), else the environment (``PODID_ARM_PORT`` …), else the ports it had
 before in the same data dir (a sandbox restarted after a crash keeps its URLs, so kubeconfigs and ``podid sandbox
-env`` exports stay valid), else the defaults. A port in use is named with the setting that changes it.
+env`` exports stay valid, and clusters created afterwards get API server ports from the same base), else the
+defaults. A port in use is named with the setting that changes it.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from podid.cli import _azlogin
 from podid.cli._common import CliError, Result, data_dir
 
 ENDPOINTS_FILE = "endpoints.json"
+PORTS_FILE = "ports.json"  # what a start chose that endpoints.json does not show: the API servers' port base
 LOG_FILE = "sandbox.log"
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
@@ -46,11 +48,12 @@ class Port(NamedTuple):
         return "--" + self.setting.replace("_", "-")
 
 
+KUBE_PORT_BASE = "kube_port_base"
 PORTS = (
     Port("arm_port", "PODID_ARM_PORT", "ARM"),
     Port("imds_port", "PODID_IMDS_PORT", "IMDS"),
     Port("dns_port", "PODID_DNS_PORT", "DNS"),
-    Port("kube_port_base", "PODID_KUBE_PORT_BASE", "Kubernetes API servers from"),
+    Port(KUBE_PORT_BASE, "PODID_KUBE_PORT_BASE", "Kubernetes API servers from"),
     Port("proxy_port", "PODID_PROXY_PORT", "proxy"),
 )
 
@@ -100,7 +103,8 @@ def require_running(directory: Path) -> None:
 
 
 def _previous_ports(directory: Path) -> dict[str, int]:
-    """The ports the sandbox of this data dir published last time (none for "any free port": it had none)."""
+    """The ports the sandbox of this data dir published last time (none for "any free port": it had none), and
+    the API servers' port base its start recorded (0, "any free port", included: it is no port of its own)."""
     endpoints = read_endpoints(directory) or {}
     found = {
         "arm_port": urlsplit(endpoints.get("arm_url") or "").port,
@@ -108,7 +112,19 @@ def _previous_ports(directory: Path) -> dict[str, int]:
         "dns_port": endpoints.get("dns_port"),
         "proxy_port": urlsplit(endpoints.get("proxy_url") or "").port,
     }
-    return {name: int(port) for name, port in found.items() if port}
+    try:
+        recorded = {KUBE_PORT_BASE: int(json.loads((directory / PORTS_FILE).read_text())[KUBE_PORT_BASE])}
+    except (OSError, ValueError, KeyError, TypeError):
+        recorded = {}
+    return {name: int(port) for name, port in found.items() if port} | recorded
+
+
+def _prepare(args: argparse.Namespace, directory: Path) -> None:
+    """Name a port in use before anything starts, and record the API servers' base for the next start."""
+    ports = chosen_ports(args, directory)
+    _check_free(getattr(args, "host", None) or "127.0.0.1", ports)
+    if KUBE_PORT_BASE in ports:
+        (directory / PORTS_FILE).write_text(json.dumps({KUBE_PORT_BASE: ports[KUBE_PORT_BASE]}))
 
 
 def chosen_ports(args: argparse.Namespace, directory: Path) -> dict[str, int]:
@@ -185,7 +201,7 @@ def _log_tail(path: Path) -> str:
 def start_background(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
     """Spawn the sandbox detached and wait until it has published its endpoints and ARM answers."""
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # the sandbox's secrets go there: the user's alone
-    _check_free(getattr(args, "host", None) or "127.0.0.1", chosen_ports(args, directory))
+    _prepare(args, directory)
     log_path = directory / LOG_FILE
     with os.fdopen(os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab") as log:
         child = subprocess.Popen(
@@ -272,7 +288,8 @@ def cmd_start(args: argparse.Namespace) -> Result | None:
     if args.foreground:
         from podid.sandbox.__main__ import main as serve
 
-        _check_free(args.host or "127.0.0.1", chosen_ports(args, directory))
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _prepare(args, directory)
         threading.Thread(target=_announce, args=(args, directory), name="announce", daemon=True).start()
         serve(_spawn_arguments(args, directory)[3:])  # returns after SIGTERM or Ctrl-C
         return None
