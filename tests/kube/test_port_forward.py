@@ -1,8 +1,10 @@
 """``kubectl port-forward`` against pods/portforward, with every installed kubectl (SPDY/3.1 on the upgraded
-connection up to 1.30, SPDY tunneled in WebSocket messages, ``SPDY/3.1+portforward.k8s.io``, from 1.31).
+connection up to 1.30, SPDY tunneled in WebSocket messages, ``SPDY/3.1+portforward.k8s.io``, from 1.31), and
+the kubernetes Python client's ``portforward()`` (WebSocket channels, ``v4.channel.k8s.io``).
 
 Covers: a connection to the local port reaches the pod's port on the pod's own address and carries bytes
-both ways; a port nothing listens on gets the kubelet's "error forwarding port" text in kubectl's log.
+both ways; a port nothing listens on gets the kubelet's "error forwarding port" text in kubectl's log and on
+the client's error channel.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Iterator
 
 import pytest
 from kubernetes import client as k8s
+from kubernetes.stream import portforward
 
 from tests.kube.conftest import Kubectl
 from tests.kube.test_exec import VERSIONS, running_pod
@@ -93,3 +96,25 @@ def test_a_closed_port_gets_the_kubelets_error(
         r"IPv4: dial tcp4 127\.0\.0\.1:9: connect: connection refused",
         stderr,
     ), stderr  # kubectl 1.31+ logs it structured, its quotes escaped
+
+
+def test_python_client_portforward(core: k8s.CoreV1Api, listening_pod: tuple[str, int], namespace: str) -> None:
+    ip, port = listening_pod
+    forwarded = portforward(core.connect_get_namespaced_pod_portforward, "web", namespace, ports=str(port))
+    connection = forwarded.socket(port)
+    connection.sendall(b"GET / HTTP/1.0\r\n\r\n")
+    received = b""
+    while chunk := connection.recv(4096):
+        received += chunk
+    connection.close()
+    assert received.startswith(b"HTTP/1.0 200 OK\r\n")
+    assert received.endswith(f"hello from {ip}\n".encode())
+    assert forwarded.error(port) is None
+
+
+def test_python_client_portforward_to_a_closed_port(core: k8s.CoreV1Api, namespace: str) -> None:
+    running_pod(core, namespace, "web")
+    forwarded = portforward(core.connect_get_namespaced_pod_portforward, "web", namespace, ports="9")
+    connection = forwarded.socket(9)
+    assert connection.recv(4096) == b""
+    assert "failed to connect to localhost:9 inside namespace" in (forwarded.error(9) or "")

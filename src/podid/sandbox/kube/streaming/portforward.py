@@ -1,5 +1,6 @@
 """``pods/portforward``: SPDY/3.1 streams, on the upgraded connection (kubectl up to 1.30) or tunneled in a
-WebSocket's binary messages (``SPDY/3.1+portforward.k8s.io``, kubectl from 1.31).
+WebSocket's binary messages (``SPDY/3.1+portforward.k8s.io``, kubectl from 1.31); or a WebSocket's channels
+(``v4.channel.k8s.io``, the Python client: ``_portforward_ws``).
 
 Each forwarded connection is a pair of streams sharing a ``requestID``: ``data`` is spliced to a TCP
 connection to the pod's port, ``error`` carries the text of a failure (the kubelet's
@@ -13,10 +14,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Protocol
 
 from aiohttp import web
 
-from podid.sandbox.kube.streaming import _upgrade
+from podid.sandbox.kube.streaming import _portforward_ws, _upgrade
 from podid.sandbox.kube.streaming._links import Link, WebSocketLink
 from podid.sandbox.kube.streaming._spdy import SpdySession, SpdyStream
 
@@ -42,10 +45,22 @@ def _check(headers: dict[str, str]) -> str | None:
     return None
 
 
+class Duplex(Protocol):
+    """Either side's half of a forwarded connection: a SPDY stream or a WebSocket channel."""
+
+    async def read(self) -> bytes: ...
+
+    async def write(self, data: bytes) -> None: ...
+
+    async def close(self) -> None: ...
+
+
 async def serve(request: web.Request, dial: Dialer, failure: Failure) -> web.StreamResponse:
     link: Link
     if _upgrade.wants_websocket(request):
-        socket = web.WebSocketResponse(protocols=(TUNNELED,), max_msg_size=0)
+        socket = web.WebSocketResponse(protocols=(TUNNELED, *_portforward_ws.PROTOCOLS), max_msg_size=0)
+        if socket.can_prepare(request).protocol != TUNNELED:
+            return await _channels(request, socket, dial, failure)
         await socket.prepare(request)
         response: web.StreamResponse = socket
         link = WebSocketLink(socket)
@@ -64,6 +79,17 @@ async def serve(request: web.Request, dial: Dialer, failure: Failure) -> web.Str
     return response
 
 
+async def _channels(
+    request: web.Request, socket: web.WebSocketResponse, dial: Dialer, failure: Failure
+) -> web.StreamResponse:
+    ports = _portforward_ws.ports_of(request.query.getall("ports", []))
+    if isinstance(ports, str):
+        return web.Response(status=400, text=ports)
+    await socket.prepare(request)
+    await _portforward_ws.serve(socket, ports, partial(_forward, dial=dial, failure=failure))
+    return socket
+
+
 async def _pairs(session: SpdySession, dial: Dialer, failure: Failure) -> None:
     """Pair the streams by request id and forward each pair, until the client goes."""
     waiting: dict[str, dict[str, SpdyStream]] = {}
@@ -77,7 +103,8 @@ async def _pairs(session: SpdySession, dial: Dialer, failure: Failure) -> None:
             pair[kind] = stream
             if len(pair) == 2:
                 del waiting[request_id]
-                task = asyncio.ensure_future(_forward(pair["data"], pair["error"], dial, failure))
+                port = int(pair["data"].headers["port"])
+                task = asyncio.ensure_future(_forward(port, pair["data"], pair["error"], dial, failure))
                 forwarding.add(task)
                 task.add_done_callback(forwarding.discard)
     finally:
@@ -85,8 +112,7 @@ async def _pairs(session: SpdySession, dial: Dialer, failure: Failure) -> None:
             running.cancel()
 
 
-async def _forward(data: SpdyStream, error: SpdyStream, dial: Dialer, failure: Failure) -> None:
-    port = int(data.headers["port"])
+async def _forward(port: int, data: Duplex, error: Duplex, dial: Dialer, failure: Failure) -> None:
     try:
         reader, writer = await dial(port)
     except OSError as refused:
@@ -108,7 +134,7 @@ async def _forward(data: SpdyStream, error: SpdyStream, dial: Dialer, failure: F
         await error.close()
 
 
-async def _to_pod(data: SpdyStream, writer: asyncio.StreamWriter) -> None:
+async def _to_pod(data: Duplex, writer: asyncio.StreamWriter) -> None:
     with contextlib.suppress(ConnectionError):
         while chunk := await data.read():
             writer.write(chunk)
@@ -117,7 +143,7 @@ async def _to_pod(data: SpdyStream, writer: asyncio.StreamWriter) -> None:
             writer.write_eof()  # the client is done sending: the pod's side reads its end
 
 
-async def _from_pod(reader: asyncio.StreamReader, data: SpdyStream) -> None:
+async def _from_pod(reader: asyncio.StreamReader, data: Duplex) -> None:
     with contextlib.suppress(ConnectionError):
         while chunk := await reader.read(_CHUNK):
             await data.write(chunk)
