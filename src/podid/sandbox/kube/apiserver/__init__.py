@@ -1,2 +1,3 @@
-"""The HTTPS front of one cluster's API server: authentication, authorization, discovery, the REST verbs and
-their dispatch, admission, CRDs, subresources, streams (watches, logs) and access reviews."""
+"""The HTTPS front of one cluster's API server: authentication, authorization and discovery (``http``), which
+handler serves which verb on which subresource (``verbs``, one table), the REST verbs (``rest``), admission,
+CRDs, subresources, streams (watches, logs), the events.k8s.io API and access reviews."""

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from podid.sandbox.kube.apiserver import events_api, rest, reviews, streams, subresources
+from podid.sandbox.kube.apiserver import rest, verbs
 from podid.sandbox.kube.apiserver.context import ApiContext
 from podid.sandbox.kube.identity.users import USER, UserInfo
 from podid.sandbox.kube.machinery.encoding import dumps
@@ -32,22 +32,12 @@ from podid.sandbox.kube.machinery.status import (
     unknown_error,
 )
 from podid.sandbox.kube.rbac.authorizer import request_attributes
-from podid.sandbox.kube.storage.cluster import STATUS_KINDS
-from podid.sandbox.kube.streaming import pods as pod_streams
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _HEALTH = ("/healthz", "/livez", "/readyz")
 _PUBLIC = frozenset({"/version", *_HEALTH, "/.well-known/openid-configuration", "/openid/v1/jwks"})
-_SUBRESOURCES = {
-    "Pod": {"log", "binding", "exec", "portforward"},
-    "ServiceAccount": {"token"},
-    "Namespace": {"finalize"},
-    "Deployment": {"scale"},
-    "ReplicaSet": {"scale"},
-    "ReplicationController": {"scale"},
-}
 # k8s.io/apiserver's MaxRequestBodyBytes (3 MB) refuses a body over it with 413 RequestEntityTooLarge.
 _MAX_BODY = 3 * 1024 * 1024
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -163,53 +153,6 @@ async def _resource_request(context: ApiContext, request: web.Request, segments:
     target = rest.parse_target(context.cluster.catalog, group, version, tail)
     if target is None:
         return rest.not_found_path()
-    allowed = _SUBRESOURCES.get(target.rt.kind, set()) | ({"status"} if target.rt.kind in STATUS_KINDS else set())
-    if target.subresource and target.subresource not in allowed:
+    if target.subresource and target.subresource not in verbs.subresources_of(target.rt):
         return rest.not_found_path()
-    return await _verb(context, request, target)
-
-
-async def _verb(context: ApiContext, request: web.Request, target: rest.Target) -> web.StreamResponse:
-    method = request.method
-    if method in ("POST", "DELETE") and not target.name and target.rt.namespaced and not target.namespace:
-        raise method_not_allowed()  # namespaced kinds are created and deleted in bulk per namespace only
-    if target.rt.kind == "Pod" and target.subresource in pod_streams.SUBRESOURCES and method in ("GET", "POST"):
-        pod = context.cluster.read(target.rt, target.namespace, target.name)
-        return await pod_streams.serve(request, pod, target.subresource, context.kubelet, streams.pick_container)
-    if target.subresource == "scale":
-        return await subresources.scale(context, request, target)
-    if target.rt.group == "events.k8s.io":
-        return await events_api.serve(context, request, target)
-    if target.rt.kind == "SelfSubjectAccessReview" and method == "POST":
-        return await reviews.self_subject_access_review(context, request, target.rt)
-    if target.rt.kind == "SelfSubjectRulesReview" and method == "POST":
-        return await reviews.self_subject_rules_review(context, request, target.rt)
-    if target.rt.kind == "SelfSubjectReview" and method == "POST":
-        return await reviews.self_subject_review(request, target.rt)
-    if target.rt.verbs == ("create",):
-        raise method_not_allowed()  # reviews are created, never stored: nothing to read, change or delete
-    if method == "GET":
-        if not target.name:
-            if rest.flag(request, "watch"):
-                return await streams.watch(context, request, target)
-            return rest.list_response(context, request, target)
-        if target.subresource == "log":
-            return await streams.logs(context, request, target)
-        found = context.cluster.read(target.rt, target.namespace, target.name)
-        return rest.object_response(context, request, target, found)
-    if method == "POST":
-        if not target.name:
-            return await rest.create(context, request, target)
-        if target.subresource == "binding":
-            return await subresources.binding(context, request, target)
-        if target.subresource == "token":
-            return await subresources.token_request(context, request, target)
-    if method == "PUT" and target.name:
-        if target.subresource == "finalize":
-            target = rest.Target(target.rt, target.namespace, target.name, "")
-        return await rest.update(context, request, target)
-    if method == "PATCH" and target.name:
-        return await rest.patch(context, request, target)
-    if method == "DELETE":
-        return await rest.delete(context, request, target)
-    raise method_not_allowed()
+    return await verbs.serve(context, request, target)

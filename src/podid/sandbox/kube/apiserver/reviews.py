@@ -17,7 +17,6 @@ from podid.sandbox.kube.apiserver import rest
 from podid.sandbox.kube.apiserver.context import ApiContext
 from podid.sandbox.kube.identity.users import MASTERS, USER
 from podid.sandbox.kube.machinery.objects import Obj, as_dict, as_list, as_str
-from podid.sandbox.kube.machinery.resources import ResourceType
 from podid.sandbox.kube.machinery.status import bad_request, invalid, invalid_value, required
 from podid.sandbox.kube.rbac.authorizer import review_attributes
 
@@ -25,7 +24,8 @@ _BOTH = "cannot be specified in combination with nonResourceAttributes"
 _NEITHER = "exactly one of nonResourceAttributes or resourceAttributes must be specified"
 
 
-async def self_subject_access_review(context: ApiContext, request: web.Request, rt: ResourceType) -> web.Response:
+async def self_subject_access_review(context: ApiContext, request: web.Request, target: rest.Target) -> web.Response:
+    rt = target.rt
     review = await rest.read_body(request)
     spec = as_dict(review.get("spec"))
     resource, url = spec.get("resourceAttributes"), spec.get("nonResourceAttributes")
@@ -43,7 +43,8 @@ _MASTERS_RESOURCE_RULE: Obj = {"verbs": ["*"], "apiGroups": ["*"], "resources": 
 _MASTERS_URL_RULE: Obj = {"verbs": ["*"], "nonResourceURLs": ["*"]}
 
 
-async def self_subject_rules_review(context: ApiContext, request: web.Request, rt: ResourceType) -> web.Response:
+async def self_subject_rules_review(context: ApiContext, request: web.Request, target: rest.Target) -> web.Response:
+    rt = target.rt
     review = await rest.read_body(request)
     namespace = as_str(as_dict(review.get("spec")).get("namespace"))
     if not namespace:
@@ -70,8 +71,9 @@ def _fields(rule: Obj, *names: str) -> Obj:
     return {name: rule[name] for name in names if as_list(rule.get(name)) or name == "verbs"}
 
 
-async def self_subject_review(request: web.Request, rt: ResourceType) -> web.Response:
+async def self_subject_review(context: ApiContext, request: web.Request, target: rest.Target) -> web.Response:
     """The caller's user info, as authentication found it (pkg/registry/authentication/selfsubjectreview)."""
+    rt = target.rt
     await rest.read_body(request)  # decoded (and refused when malformed) as the apiserver does; it asks nothing
     user = request[USER]
     answer = {"kind": rt.kind, "apiVersion": rt.api_version, "metadata": {"creationTimestamp": None}}

@@ -1,0 +1,106 @@
+"""Which handler serves a request on a resource: the subresources of each kind, and one table of the verbs.
+
+A request reaches a handler by ``(method, whether it names an object, subresource)``; ``ANY`` stands for any
+subresource of the kind without a row of its own. API groups and kinds with a module of their own come first. A
+new verb or subresource is one entry here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from podid.sandbox.kube.apiserver import events_api, rest, reviews, streams, subresources
+from podid.sandbox.kube.apiserver.context import ApiContext
+from podid.sandbox.kube.machinery.resources import ResourceType
+from podid.sandbox.kube.machinery.status import method_not_allowed
+from podid.sandbox.kube.storage.cluster import STATUS_KINDS
+
+Verb = Callable[[ApiContext, web.Request, rest.Target], Awaitable[web.StreamResponse]]
+ANY = "*"
+
+# The subresources each kind has besides ``status`` (STATUS_KINDS); a path naming any other is a 404.
+SUBRESOURCES = {
+    "Pod": {"log", "binding"},
+    "ServiceAccount": {"token"},
+    "Namespace": {"finalize"},
+    "Deployment": {"scale"},
+    "ReplicaSet": {"scale"},
+    "ReplicationController": {"scale"},
+}
+
+
+def subresources_of(rt: ResourceType) -> set[str]:
+    """What may follow an object's name in a path of this kind: its subresources, and ``status`` when it has one."""
+    return SUBRESOURCES.get(rt.kind, set()) | ({"status"} if rt.kind in STATUS_KINDS else set())
+
+
+async def _list_or_watch(context: ApiContext, request: web.Request, target: rest.Target) -> web.StreamResponse:
+    if rest.flag(request, "watch"):
+        return await streams.watch(context, request, target)
+    return rest.list_response(context, request, target)
+
+
+async def _read(context: ApiContext, request: web.Request, target: rest.Target) -> web.StreamResponse:
+    found = context.cluster.read(target.rt, target.namespace, target.name)
+    return rest.object_response(context, request, target, found)
+
+
+async def _finalize(context: ApiContext, request: web.Request, target: rest.Target) -> web.StreamResponse:
+    """``PUT namespaces/<name>/finalize``: an update of the namespace itself."""
+    return await rest.update(context, request, rest.Target(target.rt, target.namespace, target.name, ""))
+
+
+async def _not_allowed(context: ApiContext, request: web.Request, target: rest.Target) -> web.StreamResponse:
+    raise method_not_allowed()
+
+
+# API groups served by a module of their own, whatever the verb
+_GROUPS: dict[str, Verb] = {"events.k8s.io": events_api.serve}
+# Kinds that are only created, never stored (reviews): POST answers, every other method is refused
+_CREATED: dict[str, Verb] = {
+    "SelfSubjectAccessReview": reviews.self_subject_access_review,
+    "SelfSubjectRulesReview": reviews.self_subject_rules_review,
+    "SelfSubjectReview": reviews.self_subject_review,
+}
+# (method, names an object, subresource) -> handler, for every other resource; ANY: any subresource of the kind
+VERBS: dict[tuple[str, bool, str], Verb] = {
+    ("GET", False, ""): _list_or_watch,
+    ("GET", True, ANY): _read,
+    ("GET", True, "log"): streams.logs,
+    ("GET", True, "scale"): subresources.scale,
+    ("POST", False, ""): rest.create,
+    ("POST", True, "binding"): subresources.binding,
+    ("POST", True, "token"): subresources.token_request,
+    ("PUT", True, ANY): rest.update,
+    ("PUT", True, "finalize"): _finalize,
+    ("PUT", True, "scale"): subresources.scale,
+    ("PATCH", True, ANY): rest.patch,
+    ("PATCH", True, "scale"): subresources.scale,
+    ("DELETE", False, ""): rest.delete,
+    ("DELETE", True, ANY): rest.delete,
+    ("DELETE", True, "scale"): _not_allowed,
+}
+
+
+async def serve(context: ApiContext, request: web.Request, target: rest.Target) -> web.StreamResponse:
+    """Serve a request on what its path names (a subresource among ``subresources_of``), or refuse it with 405."""
+    method, rt = request.method, target.rt
+    if method in ("POST", "DELETE") and not target.name and rt.namespaced and not target.namespace:
+        raise method_not_allowed()  # namespaced kinds are created and deleted in bulk per namespace only
+    return await _handler(method, target)(context, request, target)
+
+
+def _handler(method: str, target: rest.Target) -> Verb:
+    rt = target.rt
+    if rt.group in _GROUPS:
+        return _GROUPS[rt.group]
+    if rt.verbs == ("create",):  # reviews are created, never stored: nothing to read, change or delete
+        handler = _CREATED.get(rt.kind) if method == "POST" else None
+    else:
+        key = (method, bool(target.name))
+        handler = VERBS.get((*key, target.subresource)) or VERBS.get((*key, ANY))
+    if handler is None:
+        raise method_not_allowed()
+    return handler
