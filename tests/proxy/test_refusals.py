@@ -3,7 +3,8 @@
 Covers: CONNECT to any other host (a public name, a loopback port that is listening, a played name on another
 port) and a plain request to any host but IMDS get 403 with the proxy's one-line text, and no connection is
 opened (a listener the refused CONNECT names is never called); a credential that names no pod gets 407 with
-Proxy-Authenticate; a request that is not a proxy request gets 400.
+Proxy-Authenticate; a request that is not a proxy request gets 400. A 403 or 407 keeps the connection open for
+the client's next request, as HTTP/1.1 does; a 400 closes it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import base64
 import socket
 from collections.abc import Iterator
+from typing import BinaryIO
 
 import pytest
 
@@ -22,15 +24,20 @@ def _address(endpoints: Endpoints) -> tuple[str, int]:
     return host, int(port)
 
 
+def read_response(stream: BinaryIO) -> tuple[str, dict[str, str], str]:
+    """One response from ``stream``: its status line, header fields (names lower-cased) and Content-Length body."""
+    status = stream.readline().decode().rstrip("\r\n")
+    fields = dict(line.decode().rstrip("\r\n").split(": ", 1) for line in iter(stream.readline, b"\r\n"))
+    fields = {name.lower(): value for name, value in fields.items()}
+    return status, fields, stream.read(int(fields["content-length"])).decode()
+
+
 def ask(endpoints: Endpoints, request: str) -> tuple[str, str]:
     """Send one request head; return the status line and the body of the proxy's answer."""
     with socket.create_connection(_address(endpoints), timeout=10) as sock:
         sock.sendall(request.encode())
-        answer = b""
-        while chunk := sock.recv(65536):
-            answer += chunk
-    head, _, body = answer.decode().partition("\r\n\r\n")
-    return head.split("\r\n")[0], body
+        status, _, body = read_response(sock.makefile("rb"))
+    return status, body
 
 
 @pytest.fixture
@@ -81,10 +88,34 @@ def test_a_credential_that_names_no_pod_is_refused(endpoints: Endpoints) -> None
     request = f"CONNECT management.azure.com:443 HTTP/1.1\r\nProxy-Authorization: Basic {forged}\r\n\r\n"
     with socket.create_connection(_address(endpoints), timeout=10) as sock:
         sock.sendall(request.encode())
-        answer = sock.makefile("rb").read().decode()
-    assert answer.startswith("HTTP/1.1 407 Proxy Authentication Required\r\n")
-    assert 'Proxy-Authenticate: Basic realm="podid sandbox"\r\n' in answer
-    assert answer.endswith("\r\n\r\npodid sandbox proxy: no such pod credential\n")
+        status, fields, body = read_response(sock.makefile("rb"))
+    assert status == "HTTP/1.1 407 Proxy Authentication Required"
+    assert fields["proxy-authenticate"] == 'Basic realm="podid sandbox"'
+    assert body == "podid sandbox proxy: no such pod credential\n"
+
+
+def test_a_refusal_keeps_the_connection_for_the_next_request(endpoints: Endpoints) -> None:
+    """A client may go on after a 403 or a 407 on the same connection (a 407 is how a client learns to send its
+    credential); each answer is the one its own request earns."""
+    with socket.create_connection(_address(endpoints), timeout=10) as sock:
+        stream = sock.makefile("rb")
+        sock.sendall(b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
+        assert read_response(stream)[0] == "HTTP/1.1 403 Forbidden"
+        sock.sendall(b"CONNECT management.azure.com:443 HTTP/1.1\r\nHost: management.azure.com:443\r\n\r\n")
+        assert stream.readline() == b"HTTP/1.1 200 Connection Established\r\n"
+
+
+def test_a_malformed_request_closes_the_connection(endpoints: Endpoints) -> None:
+    with socket.create_connection(_address(endpoints), timeout=10) as sock:
+        sock.sendall(b"GET\r\n\r\nGET http://169.254.169.254/ HTTP/1.1\r\n\r\n")
+        stream = sock.makefile("rb")
+        status, fields, body = read_response(stream)
+        assert (status, fields["connection"], body) == (
+            "HTTP/1.1 400 Bad Request",
+            "close",
+            "podid sandbox proxy: malformed request head\n",
+        )
+        assert stream.read() == b""  # nothing more: the second request was not read
 
 
 def test_a_request_that_is_not_for_a_proxy_is_malformed(endpoints: Endpoints) -> None:

@@ -5,14 +5,13 @@ the proxy has no way to name any other address, so nothing it receives ever leav
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
+from podid.sandbox.proxy.cloudview import ProxiedCloud
 from podid.sandbox.proxy.hosts import HTTP_PORT, HTTPS_PORT, IMDS_HOST, is_azure_host
-
-if TYPE_CHECKING:
-    from podid.sandbox.cloud import Cloud
 
 # AKS API servers: <dns-prefix>-<hash>.hcp.<region>.azmk8s.io (the cluster's ``fqdn``)
 AKS_SUFFIX = ".azmk8s.io"
@@ -39,7 +38,7 @@ def _local(url: str, tls: bool) -> Backend | None:
 class Routes:
     """(host, port, tunnelled?) → the sandbox listener that serves it, or None (refused)."""
 
-    def __init__(self, cloud: Cloud) -> None:
+    def __init__(self, cloud: ProxiedCloud) -> None:
         self._cloud = cloud
 
     def https(self, host: str, port: int) -> Backend | None:
@@ -66,5 +65,5 @@ class Routes:
         return None
 
 
-def _fqdn(doc: dict[str, Any]) -> str:
+def _fqdn(doc: Mapping[str, Any]) -> str:
     return str((doc.get("properties") or {}).get("fqdn") or "").lower()

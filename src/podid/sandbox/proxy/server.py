@@ -1,16 +1,17 @@
 """The sandbox's HTTP proxy on loopback: Azure's own hostnames, played by the sandbox, for unmodified clients.
 
 ``HTTPS_PROXY=http://127.0.0.1:<port>`` makes a client send ``CONNECT management.azure.com:443``; the proxy
-answers 200, terminates TLS with a certificate of the sandbox CA for that name, and splices the plaintext to the
-sandbox listener that serves it over a TLS connection of its own (``routes.Routes``). Plain HTTP requests
-(``GET http://169.254.169.254/…``) reach IMDS, one request per connection. Any other host is refused with 403
-before any connection is opened: every backend is a loopback port of the sandbox (``routes.Backend``).
+answers 200, terminates TLS with a certificate of the sandbox CA for that name, and passes the plaintext to the
+sandbox listener that serves it (``routes.Routes``, ``tunnel``). Plain HTTP requests
+(``GET http://169.254.169.254/…``) reach IMDS, any number on one client connection (``relay``). Any other host
+is refused with 403 before any connection is opened: every backend is a loopback port of the sandbox
+(``routes.Backend``).
 
 A pod's credential (``credentials``) makes the proxy connect from the pod's IP, so each front end sees the pod
 as it does when the pod calls it directly (NMI attributes IMDS requests by source address). Without one the
 request is the machine owner's, from the proxy's own address; a connection from a pod address must carry one.
-The owner's tunnels to the Azure app skip the second hop: the app's aiohttp server takes the decrypted
-connection itself (one TLS layer, no copying: about twice the throughput of splicing).
+Proxy-Authorization belongs to one request (RFC 9110 section 11.7.4): each plain request on a connection is
+judged by its own, and a CONNECT's holds for its tunnel.
 """
 
 from __future__ import annotations
@@ -21,82 +22,33 @@ import ipaddress
 import logging
 import socket
 import ssl
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from podid.sandbox.kube.network.ippool import POD_NETWORK
+from podid.sandbox.proxy import tunnel
+from podid.sandbox.proxy.acks import acknowledge_reads
+from podid.sandbox.proxy.cloudview import ProxiedCloud
 from podid.sandbox.proxy.credentials import BadCredential, PodCredentials
 from podid.sandbox.proxy.hosts import HTTP_PORT, HTTPS_PORT, is_azure_host
+from podid.sandbox.proxy.messages import Body, Head, Refused, bad_request, not_played, request_body, unauthenticated
+from podid.sandbox.proxy.relay import CHUNK, Streams, Upstream, copy_body, origin_form, relay_response
 from podid.sandbox.proxy.routes import Backend, Routes
-
-if TYPE_CHECKING:
-    from podid.sandbox.cloud import Cloud
 
 log = logging.getLogger(__name__)
 
 _HEAD_LIMIT = 64 * 1024
-_HEAD_TIMEOUT = 30.0
-_CHUNK = 256 * 1024
-_HOP_BY_HOP = frozenset({"proxy-authorization", "proxy-connection", "connection", "keep-alive"})
-_REALM = 'Basic realm="podid sandbox"'
+_IDLE_TIMEOUT = 30.0  # for a request head, the first or the next on a kept-alive connection
 _PODS = ipaddress.ip_network(POD_NETWORK)
-
-
-class Refused(Exception):
-    """A request the proxy answers itself (status, reason, body)."""
-
-    def __init__(self, status: int, reason: str, body: str, headers: tuple[str, ...] = ()) -> None:
-        super().__init__(body)
-        self.status, self.reason, self.body, self.headers = status, reason, body, headers
-
-    def response(self) -> bytes:
-        body = self.body.encode() + b"\n"
-        lines = [f"HTTP/1.1 {self.status} {self.reason}", "Content-Type: text/plain; charset=utf-8"]
-        lines += [*self.headers, f"Content-Length: {len(body)}", "Connection: close", "", ""]
-        return "\r\n".join(lines).encode() + body
-
-
-def _unauthenticated(why: str) -> Refused:
-    return Refused(
-        407, "Proxy Authentication Required", f"podid sandbox proxy: {why}", (f"Proxy-Authenticate: {_REALM}",)
-    )
-
-
-def _not_played(target: str) -> Refused:
-    return Refused(403, "Forbidden", f"podid sandbox proxy: {target} is not a host the sandbox plays")
-
-
-@dataclass(frozen=True)
-class Head:
-    """A request line and headers (names lower-cased, the last value of each)."""
-
-    method: str
-    target: str
-    version: str
-    headers: dict[str, str]
-
-    @classmethod
-    def parse(cls, raw: bytes) -> Head:
-        lines = raw.decode("latin-1").split("\r\n")
-        parts = lines[0].split(" ")
-        if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
-            raise Refused(400, "Bad Request", "podid sandbox proxy: malformed request line")
-        headers = {}
-        for line in filter(None, lines[1:]):
-            name, colon, value = line.partition(":")
-            if not colon or not name.strip():
-                raise Refused(400, "Bad Request", "podid sandbox proxy: malformed header line")
-            headers[name.strip().lower()] = value.strip()
-        return cls(parts[0], parts[1], parts[2], headers)
+Peer = tuple[str, int] | None
 
 
 def _host_port(authority: str, default: int) -> tuple[str, int]:
     host, _, port = authority.rpartition(":") if authority.count(":") == 1 else (authority, "", "")
     if not host or (port and not port.isdigit()):
-        raise _not_played(authority)
+        raise not_played(authority)
     return host.lower(), int(port) if port else default
 
 
@@ -104,7 +56,7 @@ class ProxyService:
     """The proxy of one sandbox, started by the runner after every other front end; its address in ``url``,
     the pods' credentials in ``credentials``."""
 
-    def __init__(self, cloud: Cloud, sock: socket.socket) -> None:
+    def __init__(self, cloud: ProxiedCloud, sock: socket.socket) -> None:
         self._cloud = cloud
         self._socket = sock
         self._routes = Routes(cloud)
@@ -135,70 +87,97 @@ class ProxyService:
     # one client connection
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        acknowledge_reads(writer.transport)
+        upstream, peer = Upstream(self._connect), writer.get_extra_info("peername")
         handed_over = False
         try:
-            head = Head.parse(await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), _HEAD_TIMEOUT))
-            source = self._source(head, writer.get_extra_info("peername"))
-            if head.method == "CONNECT":
-                handed_over = await self._tunnel(head, reader, writer, source)
-            else:
-                await self._forward(head, reader, writer, source)
-        except Refused as refused:
-            writer.write(refused.response())
+            while (raw := await _next_head(reader)) is not None:
+                keep_alive, handed_over = await self._request(raw, (reader, writer), peer, upstream)
+                if not keep_alive:
+                    break
         except (TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass  # a client that went away or never finished its request head
-        except (OSError, ssl.SSLError) as error:
+        except (OSError, ssl.SSLError, ValueError) as error:
             log.debug("proxy connection ended: %s", error)
         finally:
+            upstream.close()
             if not handed_over:
                 writer.close()
 
-    def _source(self, head: Head, peer: tuple[str, int] | None) -> str:
+    async def _request(self, raw: bytes, client: Streams, peer: Peer, upstream: Upstream) -> tuple[bool, bool]:
+        """One request: (whether the connection carries another, whether a tunnel took it over)."""
+        head: Head | None = None
+        try:
+            try:
+                head = Head.request(raw)
+            except ValueError:
+                raise bad_request("malformed request head") from None
+            source = self._source(head, peer)
+            if head.start[0] == "CONNECT":
+                return False, await self._tunnel(head, client, source)
+            return await self._forward(head, client, source, upstream), False
+        except Refused as refused:
+            keep_alive = bool(refused.keeps_connection and head and _bodiless(head) and head.keep_alive(head.start[2]))
+            client[1].write(refused.response(keep_alive))
+            return keep_alive, False
+
+    def _source(self, head: Head, peer: Peer) -> str:
         """The address to connect from: the credential's pod, else the proxy's own. Callers from another
         machine are refused, as by every control surface of the sandbox (a sandbox bound to another address)."""
         if peer is None or not ipaddress.ip_address(peer[0]).is_loopback:
             raise Refused(403, "Forbidden", "podid sandbox proxy: loopback callers only")
         try:
-            pod_ip = self.credentials.pod_ip(head.headers.get("proxy-authorization"))
+            pod_ip = self.credentials.pod_ip(head.get("proxy-authorization"))
         except BadCredential:
-            raise _unauthenticated("no such pod credential") from None
+            raise unauthenticated("no such pod credential") from None
         if pod_ip is None and ipaddress.ip_address(peer[0]) in _PODS:
-            raise _unauthenticated("a pod must use its credential")
+            raise unauthenticated("a pod must use its credential")
         return pod_ip or self._cloud.settings.host
 
-    async def _tunnel(
-        self, head: Head, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, source: str
-    ) -> bool:
+    async def _tunnel(self, head: Head, client: Streams, source: str) -> bool:
         """Answer a CONNECT; True when the Azure app's server took the connection over."""
-        host, port = _host_port(head.target, HTTPS_PORT)
+        host, port = _host_port(head.start[1], HTTPS_PORT)
         backend = self._routes.https(host, port)
         if backend is None:
-            raise _not_played(head.target)
+            raise not_played(head.start[1])
         context = self._context(host)
+        writer = client[1]
         writer.write(b"HTTP/1.1 200 Connection Established\r\n\r\n")
         await writer.drain()
         if self._azure_app is not None and is_azure_host(host) and source == self._cloud.settings.host:
-            await _hand_over(writer.transport, context, self._azure_app)
+            await tunnel.hand_over(writer.transport, context, self._azure_app)
             return True
-        await writer.start_tls(context)
-        await _splice(reader, writer, *await self._connect(backend, source))
+        await tunnel.terminate_tls(writer, context)
+        await tunnel.splice(client, await self._connect(backend, source))
         return False
 
-    async def _forward(
-        self, head: Head, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, source: str
-    ) -> None:
-        url = urlsplit(head.target)
+    async def _forward(self, head: Head, client: Streams, source: str, upstream: Upstream) -> bool:
+        """Relay one plain request and its response; True when the client's connection carries another."""
+        method, target, version = head.start
+        url = urlsplit(target)
         if url.scheme.lower() != "http" or not url.netloc:
-            raise Refused(400, "Bad Request", "podid sandbox proxy: send CONNECT or an absolute http:// URL")
-        host, port = _host_port(url.netloc.rpartition("@")[2], HTTP_PORT)
-        backend = self._routes.http(host, port)
+            raise bad_request("send CONNECT or an absolute http:// URL")
+        backend = self._routes.http(*_host_port(url.netloc.rpartition("@")[2], HTTP_PORT))
         if backend is None:
-            raise _not_played(url.netloc)
-        up_reader, up_writer = await self._connect(backend, source)
-        up_writer.write(_origin_form(head, url.path or "/", url.query))
-        await _splice(reader, writer, up_reader, up_writer)
+            raise not_played(url.netloc)
+        body, length = request_body(head)
+        up_reader, up_writer = await upstream.get(backend, source)
+        up_writer.write(origin_form(head, url))
+        sending = None if body is Body.NONE else asyncio.ensure_future(copy_body(body, length, client[0], up_writer))
+        if sending is not None:
+            sending.add_done_callback(_closing_on_failure(up_writer))
+        try:
+            reusable = await relay_response(method, up_reader, client[1])
+            if sending is not None:
+                await sending  # the listener may answer before the body ends: the next request comes after it
+        finally:
+            if sending is not None:
+                sending.cancel()
+        if not reusable:
+            upstream.close()
+        return reusable and head.keep_alive(version)
 
-    async def _connect(self, backend: Backend, source: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    async def _connect(self, backend: Backend, source: str) -> Streams:
         """A connection to a sandbox listener (loopback by construction), from ``source``."""
         tls = self._client if backend.tls else None
         return await asyncio.open_connection(
@@ -207,7 +186,7 @@ class ProxyService:
             ssl=tls,
             server_hostname=backend.host if tls else None,
             local_addr=(source, 0),
-            limit=_CHUNK,
+            limit=CHUNK,
         )
 
     def _context(self, host: str) -> ssl.SSLContext:
@@ -217,68 +196,27 @@ class ProxyService:
         return context
 
 
-async def _hand_over(transport: asyncio.WriteTransport, context: ssl.SSLContext, app: web.Server) -> None:
-    """Terminate TLS on ``transport`` and give the connection to ``app``, as if it had accepted it."""
-    early = _Early()
-    tls = await asyncio.get_running_loop().start_tls(transport, early, context, server_side=True)
-    if tls is None:
-        raise ConnectionResetError("the client left during the TLS handshake")
-    handler = app()
-    tls.set_protocol(handler)
-    handler.connection_made(tls)
-    early.replay(handler)
-
-
-class _Early(asyncio.Protocol):
-    """What arrives between the end of the handshake and the handover, kept for the app's handler."""
-
-    def __init__(self) -> None:
-        self._chunks: list[bytes] = []
-        self._eof = False
-
-    def data_received(self, data: bytes) -> None:
-        self._chunks.append(data)
-
-    def eof_received(self) -> bool | None:
-        self._eof = True
+async def _next_head(reader: asyncio.StreamReader) -> bytes | None:
+    """The next request head, None when the client closed the connection between requests."""
+    try:
+        async with asyncio.timeout(_IDLE_TIMEOUT):
+            return await reader.readuntil(b"\r\n\r\n")
+    except asyncio.IncompleteReadError as error:
+        if error.partial.strip():
+            raise
         return None
 
-    def replay(self, handler: asyncio.Protocol) -> None:
-        for chunk in self._chunks:
-            handler.data_received(chunk)
-        if self._eof:
-            handler.eof_received()
 
+def _closing_on_failure(writer: asyncio.StreamWriter) -> Callable[[asyncio.Future[None]], None]:
+    """A request body that could not be sent in full ends the listener's connection, and with it the wait for
+    its response."""
 
-def _origin_form(head: Head, path: str, query: str) -> bytes:
-    """The request as the listener expects it: origin-form target, no proxy headers, one request only."""
-    target = path + (f"?{query}" if query else "")
-    lines = [f"{head.method} {target} {head.version}"]
-    lines += [f"{name}: {value}" for name, value in head.headers.items() if name not in _HOP_BY_HOP]
-    lines += ["Connection: close", "", ""]
-    return "\r\n".join(lines).encode("latin-1")
-
-
-async def _splice(
-    client_reader: asyncio.StreamReader,
-    client_writer: asyncio.StreamWriter,
-    up_reader: asyncio.StreamReader,
-    up_writer: asyncio.StreamWriter,
-) -> None:
-    try:
-        await asyncio.gather(_pipe(client_reader, up_writer), _pipe(up_reader, client_writer), return_exceptions=True)
-    finally:
-        up_writer.close()
-
-
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """Copy until end of stream, then pass the end on (a half-close where the transport has one)."""
-    try:
-        while chunk := await reader.read(_CHUNK):
-            writer.write(chunk)
-            await writer.drain()
-    finally:
-        if writer.can_write_eof() and not writer.is_closing():
-            writer.write_eof()
-        else:
+    def done(sending: asyncio.Future[None]) -> None:
+        if not sending.cancelled() and sending.exception() is not None:
             writer.close()
+
+    return done
+
+
+def _bodiless(head: Head) -> bool:
+    return head.get("transfer-encoding") is None and head.get("content-length") in (None, "0")
