@@ -2,10 +2,12 @@
 sandbox's own address, and IMDS tokens through the proxy with pods' credentials.
 
 ARM: worker processes (spawned: no GIL shared with the sandbox), each with threads holding one keep-alive
-``requests.Session`` (one CONNECT tunnel each when proxied), list resource groups as the operator for a few
-seconds: back to back for the rate, then paced at ``--rate`` requests/s for the latency. IMDS: one bound pod per
-client, each asking for a token every ``--interval`` seconds, first directly from the pod's IP (keep-alive), then
-through ``http://<pod credential>@proxy`` (the proxy forwards one plain request per connection).
+``requests.Session`` (one CONNECT tunnel each when proxied, opened before the clock starts), list resource groups
+as the operator for a few seconds: back to back for the rate, then paced at ``--rate`` requests/s for the latency.
+One client alone then times what a tunnel adds: a new connection's first GET, and a PUT (a head and a body, which
+urllib3 writes separately with Nagle's algorithm on towards a proxy). IMDS: one bound pod per client, each asking
+for a token every ``--interval`` seconds, first directly from the pod's IP, then through
+``http://<pod credential>@proxy``, keep-alive both.
 
 Targets: ARM through the proxy >= 1,000 GET/s, p99 < 25 ms at 1,000 GET/s; IMDS tokens through the proxy
 p99 <= 10 ms. The sandbox's CPU per request is printed too: it holds however loaded the machine is.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import statistics
 import sys
 import tempfile
@@ -50,24 +53,56 @@ class ArmJob:
     interval: float = 0.0  # between one thread's requests (paced runs); 0: back to back (saturated runs)
 
 
-def _arm_thread(job: ArmJob) -> list[float]:
+def _session(job: ArmJob) -> requests.Session:
     session = requests.Session()
     session.trust_env = False
+    session.headers["Authorization"] = f"Bearer {job.token}"
+    session.verify = job.verify
     if job.proxy:
         session.proxies = {"https": job.proxy}
-    headers = {"Authorization": f"Bearer {job.token}"}
+    return session
+
+
+def _get(session: requests.Session, url: str) -> None:
+    response = session.get(url, timeout=60)
+    if response.status_code != 200:
+        raise SystemExit(f"GET {url}: {response.status_code} {response.text}")
+
+
+def _arm_thread(job: ArmJob) -> list[float]:
+    """One client's GETs, its connection (and tunnel) opened first: a paced schedule that began before it would
+    send a burst to catch up, which measures the catching up."""
+    session = _session(job)
+    _get(session, job.url)
     latencies: list[float] = []
     next_at = time.perf_counter()
     deadline = next_at + job.seconds
     while time.perf_counter() < deadline:
         time.sleep(max(0.0, next_at - time.perf_counter()))
         started = time.perf_counter()
-        response = session.get(job.url, headers=headers, verify=job.verify, timeout=60)
-        if response.status_code != 200:
-            raise SystemExit(f"GET {job.url}: {response.status_code} {response.text}")
+        _get(session, job.url)
         latencies.append(time.perf_counter() - started)
         next_at += job.interval
     return latencies
+
+
+def _single_client(job: ArmJob, count: int) -> tuple[float, float]:
+    """(median ms of a new connection's first GET, median ms of a PUT on an open one)."""
+    firsts, puts = [], []
+    for _ in range(count):
+        with _session(job) as session:
+            started = time.perf_counter()
+            _get(session, job.url)
+            firsts.append(time.perf_counter() - started)
+    group = job.url.replace("/resourcegroups?", "/resourcegroups/bench-put?")
+    with _session(job) as session:
+        for _ in range(count + 1):
+            started = time.perf_counter()
+            response = session.put(group, json={"location": "westus2"}, timeout=60)
+            if response.status_code not in (200, 201):
+                raise SystemExit(f"PUT {group}: {response.status_code} {response.text}")
+            puts.append(time.perf_counter() - started)
+    return statistics.median(firsts) * 1000, statistics.median(puts[1:]) * 1000
 
 
 def _arm_worker(job: ArmJob, threads: int) -> list[float]:
@@ -134,10 +169,11 @@ def describe(name: str, latencies: list[float], seconds: float, cpu_seconds: flo
 
 
 def report(results: dict[str, float]) -> None:
+    print(f"\nload average at the end: {' '.join(f'{n:.2f}' for n in os.getloadavg())} ({os.cpu_count()} CPUs)")
     for key, value in results.items():
         bound, target = TARGETS[key]
         met = {">=": value >= target, "<": value < target, "<=": value <= target}[bound]
-        print(f"{key:>22}: {value:10.2f}   target {bound} {target:g}   {'ok' if met else 'MISSED'}")
+        print(f"{key:>22}: {value:10.2f}   target {bound} {target:g}   {'PASS' if met else 'FAIL'}")
 
 
 def arm_figures(pool: ProcessPoolExecutor, endpoints: Endpoints, args: argparse.Namespace) -> dict[str, float]:
@@ -151,10 +187,13 @@ def arm_figures(pool: ProcessPoolExecutor, endpoints: Endpoints, args: argparse.
     clients = args.workers * args.threads
     figures: dict[str, float] = {}
     for name, job in (("direct", direct), ("through proxy", proxied)):
-        _arm_run(pool, replace(job, seconds=1.0), args)  # warm up: connections, tunnels
+        _arm_run(pool, replace(job, seconds=1.0), args)  # warm up: the workers' imports, the app's caches
         figures["rate"] = describe(f"ARM GET {name}", *_arm_run(pool, job, args))["rate"]
         paced = replace(job, interval=clients / args.rate)
         figures["p99"] = describe(f"at {args.rate:g}/s {name}", *_arm_run(pool, paced, args))["p99"]
+    for name, job in (("direct", direct), ("through proxy", proxied)):
+        first, put = pool.submit(_single_client, job, 20).result()
+        print(f"{'one client ' + name:>22}: new connection's first GET p50 {first:6.2f} ms   PUT p50 {put:6.2f} ms")
     return figures  # the proxied runs'
 
 
@@ -209,6 +248,7 @@ def main() -> None:
     parser.add_argument("--pods", type=int, default=20)
     parser.add_argument("--interval", type=float, default=0.05, help="seconds between one pod's token requests")
     args = parser.parse_args()
+    print(f"load average at start: {' '.join(f'{n:.2f}' for n in os.getloadavg())} ({os.cpu_count()} CPUs)")
     spawn = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory() as tmp, ProcessPoolExecutor(args.workers, mp_context=spawn) as pool:
         workdir = Path(tmp)
