@@ -16,13 +16,14 @@ from podid.sandbox.kube.apiserver.context import ApiContext
 from podid.sandbox.kube.machinery.resources import ResourceType
 from podid.sandbox.kube.machinery.status import method_not_allowed
 from podid.sandbox.kube.storage.cluster import STATUS_KINDS
+from podid.sandbox.kube.streaming import pods as pod_streams
 
 Verb = Callable[[ApiContext, web.Request, rest.Target], Awaitable[web.StreamResponse]]
 ANY = "*"
 
 # The subresources each kind has besides ``status`` (STATUS_KINDS); a path naming any other is a 404.
 SUBRESOURCES = {
-    "Pod": {"log", "binding"},
+    "Pod": {"log", "binding", "exec", "portforward"},
     "ServiceAccount": {"token"},
     "Namespace": {"finalize"},
     "Deployment": {"scale"},
@@ -50,6 +51,12 @@ async def _read(context: ApiContext, request: web.Request, target: rest.Target) 
 async def _finalize(context: ApiContext, request: web.Request, target: rest.Target) -> web.StreamResponse:
     """``PUT namespaces/<name>/finalize``: an update of the namespace itself."""
     return await rest.update(context, request, rest.Target(target.rt, target.namespace, target.name, ""))
+
+
+async def _pod_stream(context: ApiContext, request: web.Request, target: rest.Target) -> web.StreamResponse:
+    """exec and portforward: the connection is upgraded (SPDY or WebSocket) to the pod's process or port."""
+    pod = context.cluster.read(target.rt, target.namespace, target.name)
+    return await pod_streams.serve(request, pod, target.subresource, context.kubelet, streams.pick_container)
 
 
 async def _not_allowed(context: ApiContext, request: web.Request, target: rest.Target) -> web.StreamResponse:
@@ -81,6 +88,7 @@ VERBS: dict[tuple[str, bool, str], Verb] = {
     ("DELETE", False, ""): rest.delete,
     ("DELETE", True, ANY): rest.delete,
     ("DELETE", True, "scale"): _not_allowed,
+    **{(method, True, sub): _pod_stream for method in ("GET", "POST") for sub in pod_streams.SUBRESOURCES},
 }
 
 
