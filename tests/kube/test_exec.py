@@ -6,14 +6,17 @@ vars, the pod root as working directory, its service-account files, the pod's ow
 is root); stdout and stderr arrive apart; a non-zero exit is kubectl's "command terminated with exit code
 N" and its exit status; ``-i`` feeds stdin to its end; a missing command gets containerd's text (wrapped
 once more by the API server's stream translator for v5), a wrong container or pod the API server's 400/404,
-a container that is not running the kubelet's "container not found"; and without RBAC's ``create`` on
-``pods/exec`` the API server's 403.
+a container that is not running the kubelet's "container not found"; without RBAC's ``create`` on
+``pods/exec`` the API server's 403; ``-it`` runs the command on a terminal of its own, whose size follows the
+client's resize events.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import select
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -166,3 +169,46 @@ def test_status_is_the_stream_translators_json(core: k8s.CoreV1Api, namespace: s
         "reason": "NonZeroExitCode",
         "details": {"causes": [{"reason": "ExitCode", "message": "7"}]},
     }
+
+
+def in_terminal(command: list[str], keys: bytes) -> tuple[int, bytes]:
+    """Run ``command`` with a terminal as its stdin, stdout and stderr (as a user at a shell), typing ``keys``."""
+    master, slave = os.openpty()
+    process = subprocess.Popen(command, stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
+    os.close(slave)
+    os.write(master, keys)
+    output = b""
+    while select.select([master], [], [], 60)[0]:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # EIO: kubectl is gone
+            break
+        output += chunk
+    os.close(master)
+    return process.wait(timeout=60), output
+
+
+@pytest.mark.parametrize("version", ["1.29", "1.33"])
+def test_exec_it_gets_a_terminal(version: str, kubectl: Kubectl, core: k8s.CoreV1Api, namespace: str) -> None:
+    running_pod(core, namespace, "shell")
+    command = [VERSIONS[version], f"--kubeconfig={kubectl.kubeconfig}", f"--cache-dir={kubectl.cache_dir}"]
+    command += ["exec", "-it", "shell", "-n", namespace, "--", "sh"]
+    code, output = in_terminal(command, b"tty; echo $((6 * 7)); exit 7\n")
+    assert code == 7
+    assert b"/dev/pts/" in output
+    assert b"\r\n42\r\n" in output
+    assert output.endswith(b"command terminated with exit code 7\r\n")
+
+
+def test_terminal_size_follows_resizes(core: k8s.CoreV1Api, namespace: str) -> None:
+    running_pod(core, namespace, "sized")
+    session = stream(
+        core.connect_get_namespaced_pod_exec, "sized", namespace, command=["sh", "-c", "read go; stty size"],
+        stdin=True, stdout=True, stderr=False, tty=True, _preload_content=False,
+    )  # fmt: skip
+    session.write_channel(4, json.dumps({"Width": 100, "Height": 40}))
+    session.write_stdin("go\n")
+    session.run_forever(timeout=30)
+    assert session.read_stdout().splitlines()[-1] == "40 100"
+    assert session.returncode == 0
+    session.close()

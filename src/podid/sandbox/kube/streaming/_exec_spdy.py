@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from podid.sandbox.kube.streaming import _upgrade, remotecommand
-from podid.sandbox.kube.streaming._spdy import SpdySession, SpdyStream
+from podid.sandbox.kube.streaming._spdy import SpdySession, SpdyStream, serving
 from podid.sandbox.kube.streaming.remotecommand import CommandRunner, ExecIO, ExecOptions
 
 PROTOCOLS = ("v4.channel.k8s.io", "v3.channel.k8s.io", "v2.channel.k8s.io", "channel.k8s.io")
@@ -33,15 +33,10 @@ async def serve(request: web.Request, options: ExecOptions, runner: CommandRunne
     if isinstance(protocol, web.Response):
         return protocol
     response, link = await _upgrade.switch(request, protocol)
-    session = SpdySession(link, _check)
-    serving = asyncio.ensure_future(session.serve())
-    try:
+    async with serving(link, _check) as (session, reading):
         streams = await _gather(session, options.streams())
         if streams is not None:
-            await _run(session, serving, streams, options, runner, protocol)
-    finally:
-        await session.close()
-        serving.cancel()
+            await _run(reading, streams, options, runner, protocol)
     return response
 
 
@@ -59,19 +54,23 @@ async def _gather(session: SpdySession, expected: int) -> dict[str, SpdyStream] 
 
 
 async def _run(
-    session: SpdySession,
-    serving: asyncio.Future[Any],
+    reading: asyncio.Future[Any],
     streams: dict[str, SpdyStream],
     options: ExecOptions,
     runner: CommandRunner,
     protocol: str,
 ) -> None:
     stdin, stdout, stderr = (streams.get(name) for name in ("stdin", "stdout", "stderr"))
+    resize = streams.get("resize")
     io = ExecIO(
-        stdin.read if stdin else None, stdout.write if stdout else None, stderr.write if stderr else None, options.tty
+        stdin.read if stdin else None,
+        stdout.write if stdout else None,
+        stderr.write if stderr else None,
+        options.tty,
+        resize.read if resize else None,
     )
     running = asyncio.ensure_future(remotecommand.run(options, io, runner))
-    await asyncio.wait([running, serving], return_when=asyncio.FIRST_COMPLETED)
+    await asyncio.wait([running, reading], return_when=asyncio.FIRST_COMPLETED)
     if not running.done():  # the client went away: the command goes with it
         running.cancel()
         return

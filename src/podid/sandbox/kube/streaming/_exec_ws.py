@@ -34,7 +34,7 @@ PROTOCOLS = (
     "channel.k8s.io",
     "base64.channel.k8s.io",
 )
-STDIN, STDOUT, STDERR, ERROR, CLOSE = 0, 1, 2, 3, 255
+STDIN, STDOUT, STDERR, ERROR, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
 
 
 class _Channels:
@@ -43,6 +43,7 @@ class _Channels:
         self._base64 = protocol in _BASE64
         self._v5 = protocol == V5
         self.stdin: asyncio.Queue[bytes] = asyncio.Queue()
+        self.resizes: asyncio.Queue[bytes] = asyncio.Queue()
 
     def writer(self, channel: int) -> Writer:
         async def write(data: bytes) -> None:
@@ -55,6 +56,9 @@ class _Channels:
 
     async def read_stdin(self) -> bytes:
         return await self.stdin.get()
+
+    async def read_resize(self) -> bytes:
+        return await self.resizes.get()
 
     async def receive(self) -> None:
         """Move the client's messages to stdin until it closes (then stdin ends)."""
@@ -69,10 +73,13 @@ class _Channels:
                     self._on_message(raw[0], raw[1:])
         finally:
             self.stdin.put_nowait(b"")
+            self.resizes.put_nowait(b"")
 
     def _on_message(self, channel: int, data: bytes) -> None:
         if channel == STDIN and data:
             self.stdin.put_nowait(data)
+        elif channel == RESIZE and data:
+            self.resizes.put_nowait(data)
         elif channel == CLOSE and self._v5 and data[:1] == bytes([STDIN]):
             self.stdin.put_nowait(b"")
 
@@ -107,6 +114,7 @@ async def serve(request: web.Request, options: ExecOptions, runner: CommandRunne
         channels.writer(STDOUT) if options.stdout else None,
         channels.writer(STDERR) if options.stderr else None,
         options.tty,
+        channels.read_resize if options.tty else None,
     )
     running = asyncio.ensure_future(remotecommand.run(options, io, runner))
     try:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 from podid.sandbox.kube.streaming import _spdy_frames as frames
 from podid.sandbox.kube.streaming._links import Link
@@ -138,3 +139,16 @@ class SpdySession:
         if frame.flags & frames.FLAG_FIN:
             stream.feed(b"")
         self.streams.put_nowait(stream)
+
+
+@contextlib.asynccontextmanager
+async def serving(link: Link, check: StreamCheck) -> AsyncIterator[tuple[SpdySession, asyncio.Future[Any]]]:
+    """A session read in the background while the body runs (the future ends when the client goes); then
+    GOAWAY, and the connection closes."""
+    session = SpdySession(link, check)
+    reading = asyncio.ensure_future(session.serve())
+    try:
+        yield session, reading
+    finally:
+        await session.close()
+        reading.cancel()

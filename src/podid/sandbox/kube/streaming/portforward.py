@@ -21,7 +21,7 @@ from aiohttp import web
 
 from podid.sandbox.kube.streaming import _portforward_ws, _upgrade
 from podid.sandbox.kube.streaming._links import Link, WebSocketLink
-from podid.sandbox.kube.streaming._spdy import SpdySession, SpdyStream
+from podid.sandbox.kube.streaming._spdy import SpdySession, SpdyStream, serving
 
 PROTOCOL = "portforward.k8s.io"
 TUNNELED = "SPDY/3.1+" + PROTOCOL  # k8s.io/apimachinery pkg/util/portforward/constants.go
@@ -69,13 +69,8 @@ async def serve(request: web.Request, dial: Dialer, failure: Failure) -> web.Str
         if isinstance(protocol, web.Response):
             return protocol
         response, link = await _upgrade.switch(request, protocol)
-    session = SpdySession(link, _check)
-    serving = asyncio.ensure_future(session.serve())
-    try:
+    async with serving(link, _check) as (session, _):
         await _pairs(session, dial, failure)
-    finally:
-        await session.close()
-        serving.cancel()
     return response
 
 

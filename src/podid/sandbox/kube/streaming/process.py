@@ -3,8 +3,7 @@ command "in" a container is one more process with the container's environment, w
 
 The executable is looked up on the container's ``PATH`` as runc does, and a missing one is refused with
 runc's text before anything runs. The process gets a session of its own and dies with the exec: when the
-client goes, its whole group is killed. Without a pty, a ``tty`` exec gets stderr merged into stdout, as a
-terminal would show them.
+client goes, its whole group is killed. A ``tty`` exec runs on a pseudo-terminal (``_terminal``).
 """
 
 from __future__ import annotations
@@ -19,7 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
+from podid.sandbox.kube.streaming._terminal import Terminal, take_terminal
 from podid.sandbox.kube.streaming.remotecommand import ExecIO, Reader, Writer, start_failure
 
 _CHUNK = 32 * 1024
@@ -35,14 +36,17 @@ class HostCommand:
     gid: int = 0
 
 
-def _become(cwd: Path, uid: int, gid: int) -> None:  # runs in the child between fork and exec
-    """Enter the pod root, then drop to the container's user (the loop's spawn takes no user): the root is
-    reached before the user changes, as the kubelet's zygote does, since the directories above it are closed
-    to that user."""
-    os.chdir(cwd)
-    os.setgroups([])
-    os.setgid(gid)
-    os.setuid(uid)
+def _prepare(cwd: Path, uid: int | None, gid: int, terminal: int | None) -> None:  # in the child, before exec
+    """Take the terminal; enter the pod root, then drop to the container's user (the loop's spawn takes no
+    user): the root is reached before the user changes, as the kubelet's zygote does, since the directories
+    above it are closed to that user."""
+    if terminal is not None:
+        take_terminal(terminal)
+    if uid is not None:
+        os.chdir(cwd)
+        os.setgroups([])
+        os.setgid(gid)
+        os.setuid(uid)
 
 
 def _executable(name: str, command: HostCommand) -> str:
@@ -62,25 +66,23 @@ def _executable(name: str, command: HostCommand) -> str:
 async def run_host(command: HostCommand, argv: Sequence[str], io: ExecIO) -> int:
     """Run ``argv`` for an exec and return its exit code (128 + the signal that ended it)."""
     executable = _executable(argv[0] if argv else "", command)
-    pipe, null = subprocess.PIPE, subprocess.DEVNULL
-    become = None if command.uid is None else partial(_become, command.cwd, command.uid, command.gid)
+    terminal = Terminal() if io.tty else None
     try:
-        process = await asyncio.create_subprocess_exec(
-            executable,
-            *argv[1:],
-            stdin=pipe if io.stdin else null,
-            stdout=pipe if io.stdout else null,
-            stderr=subprocess.STDOUT if io.tty else pipe if io.stderr else null,
-            env=command.env,
-            cwd=command.cwd if command.uid is None else None,
-            start_new_session=True,
-            preexec_fn=become,
-        )
-    except PermissionError:
-        raise start_failure(argv[0], "permission denied") from None
-    feeding = asyncio.ensure_future(_pump_in(io.stdin, process.stdin))
+        process = await _spawn(command, executable, argv, io, terminal)
+    except BaseException:
+        if terminal is not None:
+            terminal.close()
+        raise
+    feeding: asyncio.Future[Any]
+    if terminal is not None:
+        terminal.started()
+        feeding = asyncio.gather(terminal.pump_in(io.stdin), terminal.follow_resizes(io.resize))
+        reading = [terminal.pump_out(io.stdout)]
+    else:
+        feeding = asyncio.gather(_pump_in(io.stdin, process.stdin))
+        reading = [_pump_out(process.stdout, io.stdout), _pump_out(process.stderr, io.stderr)]
     try:
-        await asyncio.gather(_pump_out(process.stdout, io.stdout), _pump_out(process.stderr, io.stderr))
+        await asyncio.gather(*reading)
         code = await process.wait()
         return 128 - code if code < 0 else code
     finally:
@@ -89,6 +91,32 @@ async def run_host(command: HostCommand, argv: Sequence[str], io: ExecIO) -> int
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(process.pid, signal.SIGKILL)
             await process.wait()
+        if terminal is not None:
+            terminal.close()
+
+
+async def _spawn(
+    command: HostCommand, executable: str, argv: Sequence[str], io: ExecIO, terminal: Terminal | None
+) -> asyncio.subprocess.Process:
+    pipe, null = subprocess.PIPE, subprocess.DEVNULL
+    tty = terminal.slave if terminal is not None else None
+    prepare = None
+    if command.uid is not None or tty is not None:
+        prepare = partial(_prepare, command.cwd, command.uid, command.gid, tty)
+    try:
+        return await asyncio.create_subprocess_exec(
+            executable,
+            *argv[1:],
+            stdin=tty if tty is not None else pipe if io.stdin else null,
+            stdout=tty if tty is not None else pipe if io.stdout else null,
+            stderr=tty if tty is not None else pipe if io.stderr else null,
+            env=command.env,
+            cwd=command.cwd if command.uid is None else None,
+            start_new_session=tty is None,  # a terminal's child makes its session itself
+            preexec_fn=prepare,
+        )
+    except PermissionError:
+        raise start_failure(argv[0], "permission denied") from None
 
 
 async def _pump_out(source: asyncio.StreamReader | None, sink: Writer | None) -> None:

@@ -64,6 +64,7 @@ class ExecIO:
     stdout: Writer | None
     stderr: Writer | None
     tty: bool
+    resize: Reader | None = None  # TerminalSize JSON objects, under a tty
 
 
 # Runs the command for the client and returns its exit code; raises ExecFailed when it cannot start.
