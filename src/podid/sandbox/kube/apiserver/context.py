@@ -9,6 +9,7 @@ from podid.sandbox.kube.apiserver.authentication import Authenticator
 from podid.sandbox.kube.identity.tokens import TokenSigner
 from podid.sandbox.kube.kubelet.kubelet import Kubelet
 from podid.sandbox.kube.machinery.encoding import EncodingCache
+from podid.sandbox.kube.openapi import OpenApi
 from podid.sandbox.kube.rbac.authorizer import Authorizer
 from podid.sandbox.kube.storage.cluster import Cluster
 
@@ -24,6 +25,7 @@ class ApiContext:
     server_url: str  # https://127.0.0.1:<port>
     count_write: Callable[[str], None]
     encoding: EncodingCache = field(default_factory=EncodingCache)
+    openapi: OpenApi = field(default_factory=OpenApi)
 
     def version_info(self) -> dict[str, str]:
         """``GET /version``: what kubectl version and the discovery client read."""

@@ -5,7 +5,8 @@ account issuer discovery (``/.well-known/openid-configuration``, ``/openid/v1/jw
 bearer token (401 Status otherwise) and RBAC's leave (``rbac.authorizer``; 403 Status otherwise). Discovery
 answers plain APIVersions/APIGroupList documents whatever the Accept asks, which makes kubectl 1.32 fall back
 from aggregated discovery; ``/openapi/v2`` is an empty protobuf document (200 ``application/octet-stream``), enough for
-validated ``kubectl apply``, and ``/openapi/v3`` is a 404 as kubectl 1.32 tolerates. Every failure is a
+validated ``kubectl apply``, and ``/openapi/v3`` the OpenAPI v3 documents ``kubectl explain`` reads
+(``kube.openapi``). Every failure is a
 Kubernetes Status.
 """
 
@@ -17,8 +18,10 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from podid.sandbox.kube import openapi
 from podid.sandbox.kube.apiserver import rest, verbs
 from podid.sandbox.kube.apiserver.context import ApiContext
+from podid.sandbox.kube.apiserver.crds import CRDS
 from podid.sandbox.kube.identity.users import USER, UserInfo
 from podid.sandbox.kube.machinery.encoding import dumps
 from podid.sandbox.kube.machinery.objects import Obj
@@ -90,6 +93,8 @@ def _authorize(context: ApiContext, request: web.Request, user: UserInfo) -> Non
 
 async def _dispatch(context: ApiContext, request: web.Request) -> web.StreamResponse:
     path = request.path
+    if path == openapi.PATH or path.startswith(openapi.PATH + "/"):
+        return _openapi(context, request)
     fixed = _fixed(context, path)
     if fixed is not None:
         return fixed if request.method in ("GET", "HEAD") else rest.json_response(*_status(method_not_allowed()))
@@ -123,6 +128,15 @@ def _fixed(context: ApiContext, path: str) -> web.Response | None:
     if path == "/openid/v1/jwks":
         return _oidc_document(context.signer.jwks(), "application/jwk-set+json")
     return None
+
+
+def _openapi(context: ApiContext, request: web.Request) -> web.Response:
+    """kube-openapi's handler3 over the catalogue's built-in kinds, the subresources served and the CRDs."""
+    if request.method not in ("GET", "HEAD"):
+        return rest.json_response(*_status(method_not_allowed()))
+    crds = context.cluster.objects.objects(CRDS)
+    served = openapi.Served.of(context.kubernetes_version, context.cluster.catalog.types, verbs.subresources_of, crds)
+    return context.openapi.serve(request, served)
 
 
 def _oidc_document(document: Obj, content_type: str) -> web.Response:
