@@ -17,10 +17,11 @@ from typing import Any
 import yaml
 from aiohttp import web
 
+from podid.sandbox.kube.apiserver import fieldmanager
 from podid.sandbox.kube.apiserver.context import ApiContext
 from podid.sandbox.kube.machinery.encoding import dumps, load_yaml, loads
 from podid.sandbox.kube.machinery.objects import Obj, as_dict, as_str, dig
-from podid.sandbox.kube.machinery.patching import APPLY_PATCH, apply_patch
+from podid.sandbox.kube.machinery.patching import apply_patch
 from podid.sandbox.kube.machinery.protobuf import PROTOBUF, decode_body
 from podid.sandbox.kube.machinery.resources import Catalog, ResourceType
 from podid.sandbox.kube.machinery.status import bad_request, method_not_allowed, path_not_found, unsupported_media_type
@@ -203,7 +204,10 @@ def dry_run(request: web.Request) -> bool:
 async def create(context: ApiContext, request: web.Request, target: Target) -> web.Response:
     body = await read_body(request, target.rt)
     confirm_no_escalation(context.authorizer, request, target.rt, body, None)
-    created = context.cluster.create_object(target.rt, target.namespace, body, dry_run=dry_run(request))
+    manager = fieldmanager.manager_of(request)
+    created = context.cluster.create_object(
+        target.rt, target.namespace, body, dry_run=dry_run(request), manager=manager
+    )
     return object_response(context, request, target, created, 201)
 
 
@@ -214,7 +218,13 @@ async def update(context: ApiContext, request: web.Request, target: Target) -> w
     old = context.cluster.find(target.rt, target.namespace, target.name)
     confirm_no_escalation(context.authorizer, request, target.rt, body, old)
     updated = context.cluster.update_object(
-        target.rt, target.namespace, target.name, body, subresource=target.subresource, dry_run=dry_run(request)
+        target.rt,
+        target.namespace,
+        target.name,
+        body,
+        subresource=target.subresource,
+        dry_run=dry_run(request),
+        manager=fieldmanager.manager_of(request, target.subresource),
     )
     return object_response(context, request, target, updated)
 
@@ -223,21 +233,23 @@ async def patch(context: ApiContext, request: web.Request, target: Target) -> we
     if target.subresource not in ("", _STATUS_SUBRESOURCE):
         raise method_not_allowed()
     cluster = context.cluster
-    body = await request.read()
-    content_type = request.headers.get("Content-Type")
-    current = cluster.find(target.rt, target.namespace, target.name)
     dry = dry_run(request)
-    if current is None and (content_type or "").startswith(APPLY_PATCH):
-        applied = apply_patch({}, body, content_type, target.rt)  # server-side apply of a new object
-        confirm_no_escalation(context.authorizer, request, target.rt, applied, None)
-        created = cluster.create_object(target.rt, target.namespace, applied, dry_run=dry)
-        return object_response(context, request, target, created, 201)
-    if current is None:
-        current = cluster.read(target.rt, target.namespace, target.name)
-    patched = apply_patch(current, body, content_type, target.rt)
+    if fieldmanager.is_apply(request, target.rt):
+        where = (target.namespace, target.name, target.subresource)
+        applied, status = await fieldmanager.server_side_apply(context, request, target.rt, where, dry)
+        return object_response(context, request, target, applied, status)
+    body = await request.read()
+    current = cluster.read(target.rt, target.namespace, target.name)
+    patched = apply_patch(current, body, request.headers.get("Content-Type"), target.rt)
     confirm_no_escalation(context.authorizer, request, target.rt, patched, current)
     updated = cluster.update_object(
-        target.rt, target.namespace, target.name, patched, subresource=target.subresource, dry_run=dry
+        target.rt,
+        target.namespace,
+        target.name,
+        patched,
+        subresource=target.subresource,
+        dry_run=dry,
+        manager=fieldmanager.manager_of(request, target.subresource),
     )
     return object_response(context, request, target, updated)
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from podid.sandbox.kube.apiserver import rest
+from podid.sandbox.kube.apiserver import fieldmanager, rest
 from podid.sandbox.kube.apiserver.context import ApiContext
 from podid.sandbox.kube.controllers.scheduler import bind_pod
 from podid.sandbox.kube.identity.tokens import Binding
@@ -115,4 +115,5 @@ async def scale(context: ApiContext, request: web.Request, target: rest.Target) 
             _SCALE, target.name, [invalid_value("spec.replicas", replicas, "must be greater than or equal to 0")]
         )
     updated = {**current, "spec": {**as_dict(current.get("spec")), "replicas": replicas}}
-    return rest.json_response(_scale_of(cluster.write(target.rt, updated)))
+    written = cluster.write(target.rt, updated, fieldmanager.manager_of(request, "scale"))
+    return rest.json_response(_scale_of(written))

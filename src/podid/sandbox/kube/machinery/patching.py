@@ -6,11 +6,13 @@ Content-Type                               built-in kinds               custom r
 application/json-patch+json                RFC 6902 (``jsonpatch``)     RFC 6902
 application/merge-patch+json               RFC 7386                     RFC 7386 (what kubectl apply sends)
 application/strategic-merge-patch+json     strategic merge (kubectl)    415 UnsupportedMediaType
-application/apply-patch+yaml               applied as strategic merge   applied as merge patch
+application/apply-patch+yaml               server-side apply            server-side apply
 =========================================  ===========================  ==========================================
 
-Server-side apply (``kubectl apply --server-side``) is approximated: the applied configuration is merged into
-the live object, but field ownership is not tracked, so a field dropped from the configuration is not removed.
+Server-side apply (``kubectl apply --server-side``) is ``machinery.apply``, with field ownership
+(``machinery.managedfields``); its body is read by ``applied_configuration``. ``apply_patch`` still merges an
+applied configuration as a strategic merge (a merge patch for custom resources) where no ownership is kept (the
+``scale`` subresource).
 """
 
 from __future__ import annotations
@@ -49,10 +51,7 @@ def apply_patch(obj: Obj, body: bytes | str, content_type: str | None, rt: Resou
     media_type = (content_type or "").split(";", 1)[0].strip().lower()
     if media_type not in accepted_patch_types(rt):
         raise unsupported_media_type(accepted_patch_types(rt))
-    try:
-        text = body.decode("utf-8") if isinstance(body, bytes) else body
-    except UnicodeDecodeError as err:
-        raise bad_request(f"the request body is not UTF-8: {err}") from None
+    text = _text(body)
     if media_type == JSON_PATCH:
         return _json_patch(obj, _decode_json(text))
     if media_type == MERGE_PATCH:
@@ -61,6 +60,18 @@ def apply_patch(obj: Obj, body: bytes | str, content_type: str | None, rt: Resou
         return strategic_merge_patch(obj, _json_object(text), rt.kind)
     applied = _decode_yaml(text)
     return merge_patch(obj, applied) if rt.custom else strategic_merge_patch(obj, applied, rt.kind)
+
+
+def applied_configuration(body: bytes | str) -> Obj:
+    """The object an ``application/apply-patch+yaml`` body holds (YAML or JSON); 400 when it is none."""
+    return _decode_yaml(_text(body))
+
+
+def _text(body: bytes | str) -> str:
+    try:
+        return body.decode("utf-8") if isinstance(body, bytes) else body
+    except UnicodeDecodeError as err:
+        raise bad_request(f"the request body is not UTF-8: {err}") from None
 
 
 def merge_patch(target: Any, patch: Any) -> Any:

@@ -48,6 +48,7 @@ def _merging(key: str | None = None, children: Schema | None = None) -> Field:
 
 
 _META = _obj({"finalizers": _merging(), "ownerReferences": _merging("uid")})
+META_SCHEMA = _META  # every kind's metadata (server-side apply's field types start from these tables too)
 _CONTAINER: Schema = {
     "ports": _merging("containerPort"),
     "env": _merging("name"),

@@ -21,6 +21,8 @@ from typing import TypeVar, cast
 
 from podid.sandbox.core.ids import Clock, IdGenerator
 from podid.sandbox.core.store import Store
+from podid.sandbox.kube.machinery.fieldtypes import shape_of
+from podid.sandbox.kube.machinery.managedfields import UPDATE, FieldManager, Scope, record_update
 from podid.sandbox.kube.machinery.objects import Obj, as_dict, as_list, as_str, dig, labels_of
 from podid.sandbox.kube.machinery.resources import AAD_POD_IDENTITY_TYPES, BUILTIN_TYPES, Catalog, ResourceType
 from podid.sandbox.kube.machinery.selectors import SelectorError, parse_field_selector, parse_label_selector
@@ -66,6 +68,11 @@ Admission = Callable[["Cluster", ResourceType, Obj, Obj | None], None]
 def resource_name(rt: ResourceType) -> str:
     """``pods``, ``apps/deployments``: how kube.api names resources."""
     return f"{rt.group}/{rt.plural}" if rt.group else rt.plural
+
+
+def field_scope(rt: ResourceType) -> Scope:
+    """What server-side apply and managedFields know of ``rt``'s objects."""
+    return Scope(shape_of(rt.kind, rt.custom), rt.api_version, rt.kind, rt.kind in STATUS_KINDS)
 
 
 @dataclass
@@ -161,7 +168,9 @@ class Cluster:
 
     # create
 
-    def create_object(self, rt: ResourceType, namespace: str, body: Obj, *, dry_run: bool = False) -> Obj:
+    def create_object(
+        self, rt: ResourceType, namespace: str, body: Obj, *, dry_run: bool = False, manager: FieldManager | None = None
+    ) -> Obj:
         obj = self._decode(rt, body)
         meta = obj["metadata"]
         self._place(rt, meta, namespace)
@@ -178,13 +187,14 @@ class Cluster:
             self._check_namespace(rt, obj)
         if self.find(rt, as_str(meta.get("namespace")), meta["name"]) is not None:
             raise already_exists(rt, meta["name"])
-        for key in ("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "managedFields", "selfLink"):
+        for key in ("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"):
             meta.pop(key, None)
         meta["uid"] = self._ids.guid()
         meta["creationTimestamp"] = self.now()
         if rt.custom or rt.kind in _GENERATION_KINDS:
             meta["generation"] = 1
         self._admit(rt, obj, None)
+        self._own(rt, None, obj, manager)
         if dry_run:
             return obj
         return self.objects.save(resource_name(rt), obj, None)
@@ -192,7 +202,15 @@ class Cluster:
     # update
 
     def update_object(
-        self, rt: ResourceType, namespace: str, name: str, body: Obj, *, subresource: str = "", dry_run: bool = False
+        self,
+        rt: ResourceType,
+        namespace: str,
+        name: str,
+        body: Obj,
+        *,
+        subresource: str = "",
+        dry_run: bool = False,
+        manager: FieldManager | None = None,
     ) -> Obj:
         """PUT: replace the object (or its status), with the resourceVersion precondition when one is sent."""
         old = self.read(rt, namespace, name)
@@ -205,9 +223,18 @@ class Cluster:
         sent_version = meta.get("resourceVersion")
         if sent_version not in (None, "") and sent_version != dig(old, "metadata", "resourceVersion"):
             raise conflict(rt, name)
-        return self._replace(rt, old, new, subresource=subresource, dry_run=dry_run)
+        return self._replace(rt, old, new, subresource=subresource, dry_run=dry_run, manager=manager)
 
-    def _replace(self, rt: ResourceType, old: Obj, new: Obj, *, subresource: str = "", dry_run: bool = False) -> Obj:
+    def _replace(
+        self,
+        rt: ResourceType,
+        old: Obj,
+        new: Obj,
+        *,
+        subresource: str = "",
+        dry_run: bool = False,
+        manager: FieldManager | None = None,
+    ) -> Obj:
         if rt.custom:
             new = prune(new, rt.kind)
         if subresource == "status":
@@ -228,6 +255,7 @@ class Cluster:
         if "generation" in meta and _spec_of(new) != _spec_of(old):
             meta["generation"] = int(meta["generation"]) + 1
         self._admit(rt, new, old)
+        self._own(rt, old, new, manager)
         if new == old or dry_run:
             return old if new == old else new
         if meta.get("deletionTimestamp") and self._deletable(rt, new):
@@ -248,10 +276,10 @@ class Cluster:
             return old
         return self.objects.save(resource_name(rt), new, old)
 
-    def write(self, rt: ResourceType, obj: Obj) -> Obj:
+    def write(self, rt: ResourceType, obj: Obj, manager: FieldManager | None = None) -> Obj:
         """Controllers' object write without precondition (``obj`` is a changed copy of the stored object)."""
         current = self.read(rt, as_str(dig(obj, "metadata", "namespace")), as_str(dig(obj, "metadata", "name")))
-        return self._replace(rt, current, clone(obj))
+        return self._replace(rt, current, clone(obj), manager=manager)
 
     # delete
 
@@ -380,6 +408,14 @@ class Cluster:
     def _admit(self, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
         for hook in self._admission.get(rt.kind, ()):
             hook(self, rt, obj, old)
+
+    def _own(self, rt: ResourceType, old: Obj | None, new: Obj, manager: FieldManager | None) -> None:
+        """managedFields: an update's manager takes the fields it changed; a server-side apply has set them
+        already; the in-process writers (no manager) keep the stored ones and create objects without."""
+        if manager is None and old is None:
+            new["metadata"].pop("managedFields", None)
+        elif manager is not None and manager.operation == UPDATE:
+            record_update(field_scope(rt), old, new, manager, self.now())
 
 
 def namespace_terminating(rt: ResourceType, name: str, namespace: str) -> KubeApiError:
