@@ -1,12 +1,19 @@
 """The Kubernetes API server of each sandbox cluster, in rooms; each room's ``__init__`` says what lives there.
 
 From the bottom up: ``machinery`` (objects as JSON dicts, names, selectors, Status errors, encodings, patches,
-the catalogue of kinds), ``validation`` (defaults, validation, pruning), ``storage`` (the object store, watches
-and the API semantics of one cluster), ``identity`` (users, groups, service-account tokens), ``rbac``,
-``events``, ``printing`` (server-side tables), ``controllers``, ``kubelet``, ``network`` (address pools) and
-``apiserver`` (the HTTPS front). ``server`` wires one cluster together, ``fleet`` serves every cluster of a
+the catalogue of kinds) and ``network`` (address pools), ``validation`` (defaults, validation, pruning),
+``storage`` (the object store, watches and the API semantics of one cluster), ``identity`` (users, groups,
+service-account tokens), ``rbac``, ``events``, ``printing`` (server-side tables) and ``controllers``,
+``kubelet``, ``streaming`` (the exec and port-forward protocols) and ``openapi`` (the OpenAPI v3 documents),
+and ``apiserver`` (the HTTPS front). ``server`` wires one cluster together, ``fleet`` serves every cluster of a
 sandbox, and ``api`` is the in-process contract with the rest of the sandbox. The layers are an import-linter
 contract in pyproject.toml.
+
+Where a change lands: a new verb or subresource is a row of ``apiserver.verbs`` (its handler in
+``apiserver.rest``, ``apiserver.subresources`` or a module of its own); a new built-in kind is an entry of the
+catalogue (``machinery.resources``), with its checks in ``validation.kinds``, its defaults in
+``validation.defaults``, its ``kubectl get`` row in ``printing.printers`` and, when something acts on it, a
+controller in ``controllers``.
 """
 
 from podid.sandbox.kube.api import (
