@@ -188,7 +188,7 @@ def in_terminal(command: list[str], keys: bytes) -> tuple[int, bytes]:
     return process.wait(timeout=60), output
 
 
-@pytest.mark.parametrize("version", ["1.29", "1.33"])
+@pytest.mark.parametrize("version", sorted(VERSIONS))
 def test_exec_it_gets_a_terminal(version: str, kubectl: Kubectl, core: k8s.CoreV1Api, namespace: str) -> None:
     running_pod(core, namespace, "shell")
     command = [VERSIONS[version], f"--kubeconfig={kubectl.kubeconfig}", f"--cache-dir={kubectl.cache_dir}"]
