@@ -114,9 +114,12 @@ def enter_pod(patch: Any, root: Path, cluster: KubeAccess, endpoints: Endpoints)
         "PODID_POD_ROOT": str(root),
         "KUBERNETES_SERVICE_HOST": server.hostname,
         "KUBERNETES_SERVICE_PORT": str(server.port),
+        # Azure's own names through the sandbox's proxy (as the machine's owner: this process is no pod)
+        "HTTPS_PROXY": endpoints.proxy_url,
+        "HTTP_PROXY": endpoints.proxy_url,
+        "NO_PROXY": f"{server.hostname},localhost",
         "REQUESTS_CA_BUNDLE": endpoints.ca_bundle,
-        "PODID_AUTHORITY": endpoints.authority,
-        "PODID_ARM_URL": endpoints.arm_url,
+        "SSL_CERT_FILE": endpoints.ca_bundle,
     }.items():
         patch.setenv(name, value)
 

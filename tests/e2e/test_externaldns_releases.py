@@ -43,6 +43,7 @@ pytestmark = pytest.mark.slow
 GROUP, ZONE, ZONE_ONLY = "edns-releases", "releases.example.internal", "external-dns-zone-only"
 REPOSITORY = "registry.k8s.io/external-dns/external-dns"
 UP_TO_DATE = "All records are already up to date"
+AUTHORITY, ARM = "https://login.microsoftonline.com/", "https://management.azure.com/"
 
 
 @pytest.fixture(scope="module")
@@ -197,7 +198,10 @@ def azure_json_with(t: Tutorial, name: str, **changes: str) -> str:
 )
 def test_cloud_names_of_the_release(tutorial: Tutorial, tag: str, cloud: str, known: bool) -> None:
     name = f"edns-cloud-{tag.replace('.', '')}"
-    secret_name = azure_json_with(tutorial, name, cloud=cloud)
+    # Azure Stack Hub's endpoints come from azure.json: here Azure's own names, which the pod's proxy reaches
+    stack = {"activeDirectoryAuthorityHost": AUTHORITY, "resourceManagerEndpoint": ARM}
+    stack = stack if cloud == "AzureStackCloud" else {}
+    secret_name = azure_json_with(tutorial, name, cloud=cloud, **stack)
     with external_dns(tutorial, name, args("cloud"), secret_name, image=image(tag)) as pod:
         logged = wait_for_log(tutorial, pod, UP_TO_DATE if known else "unknown cloud name", timeout=90)
     failures = [entry for entry in logged if entry[0] in ("error", "fatal")]

@@ -1,10 +1,11 @@
 """Which endpoints and which credential external-dns builds from azure.json and the pod's environment.
 
-Covers: authority from azure.json, else PODID_AUTHORITY, else the cloud's; ARM from PODID_ARM_URL, else the
-cloud's; the ARM scope; instance discovery only for public clouds; the credential per `credential_kind()`
-with external-dns' log lines; workload identity without its variables and no credential at all fail with
-`failed to get credentials: ...`; cloud names per release (AZURESTACKCLOUD from v0.19.0, from azure.json's
-endpoints; AZUREGERMANCLOUD never) and "unknown cloud name: ...". No request is sent: building a credential is offline.
+Covers: authority from azure.json, else the cloud's (no sandbox-specific variable: in a sandbox pod the proxy
+plays the cloud's own hosts); ARM the cloud's; the ARM scope; instance discovery only for public clouds; the
+credential per `credential_kind()` with external-dns' log lines; workload identity without its variables and no
+credential at all fail with `failed to get credentials: ...`; cloud names per release (AZURESTACKCLOUD from
+v0.19.0, from azure.json's endpoints; AZUREGERMANCLOUD never) and "unknown cloud name: ...". No request is sent:
+building a credential is offline.
 """
 
 import logging
@@ -17,31 +18,29 @@ from podid.workloads.externaldns.errors import ConfigError
 from podid.workloads.externaldns.provider.azure_client import CloudEndpoints, cloud_endpoints, credential
 from podid.workloads.externaldns.release import NEWEST, release_for
 
-SANDBOX_ENV = {"PODID_AUTHORITY": "https://127.0.0.1:8443", "PODID_ARM_URL": "https://127.0.0.1:8443/"}
+# what the sandbox's kubelet adds to a pod's environment: none of it changes the endpoints or the credential
+POD_ENV = {"HTTPS_PROXY": "http://127.244.0.9:key@127.0.0.1:8444", "PODID_AUTHORITY": "https://127.0.0.1:8443"}
 SECRET = AzureConfig(tenant_id="t", subscription_id="s", aad_client_id="c", aad_client_secret="x")
 CLOUDS = NEWEST.clouds
 MANAGED = AzureConfig(tenant_id="t", use_managed_identity_extension=True, user_assigned_identity_id="mi-client")
 
 
 @pytest.mark.parametrize(
-    ("azure", "env", "expected"),
+    ("azure", "expected"),
     [
-        (AzureConfig(), {}, CloudEndpoints("https://login.microsoftonline.com", "https://management.azure.com")),
-        (AzureConfig(), SANDBOX_ENV, CloudEndpoints("https://127.0.0.1:8443", "https://127.0.0.1:8443/")),
+        (AzureConfig(), CloudEndpoints("https://login.microsoftonline.com", "https://management.azure.com")),
         (
             AzureConfig(cloud="AzureUSGovernmentCloud"),
-            {},
             CloudEndpoints("https://login.microsoftonline.us", "https://management.usgovcloudapi.net"),
         ),
         (
             AzureConfig(cloud="AzureChinaCloud", active_directory_authority_host="https://login.example"),
-            SANDBOX_ENV,
-            CloudEndpoints("https://login.example", "https://127.0.0.1:8443/"),
+            CloudEndpoints("https://login.example", "https://management.chinacloudapi.cn"),
         ),
     ],
 )
-def test_cloud_endpoints(azure, env, expected):
-    assert cloud_endpoints(azure, env, CLOUDS) == expected
+def test_cloud_endpoints(azure, expected):
+    assert cloud_endpoints(azure, CLOUDS) == expected
 
 
 @pytest.mark.parametrize(
@@ -59,12 +58,12 @@ def test_cloud_names_per_release(tag, cloud, known):
     assert release is not None
     azure = AzureConfig(cloud=cloud)
     if known:
-        cloud_endpoints(azure, {}, release.clouds)
+        cloud_endpoints(azure, release.clouds)
         return
     upper = cloud.upper()
     expected = f"failed to get credentials: failed to get cloud configuration: unknown cloud name: {upper}"
     with pytest.raises(ConfigError) as raised:
-        cloud_endpoints(azure, {}, release.clouds)
+        cloud_endpoints(azure, release.clouds)
     assert str(raised.value) == expected
 
 
@@ -75,14 +74,17 @@ def test_azure_stack_cloud_endpoints_come_from_azure_json():
         resource_manager_endpoint="https://management.stack.example",
     )
     expected = CloudEndpoints("https://login.stack.example", "https://management.stack.example")
-    assert cloud_endpoints(stack, {}, CLOUDS) == expected
+    assert cloud_endpoints(stack, CLOUDS) == expected
 
 
 def test_scope_and_instance_discovery():
-    sandbox = cloud_endpoints(AzureConfig(), SANDBOX_ENV, CLOUDS)
-    assert sandbox.arm_scope == "https://127.0.0.1:8443/.default"
-    assert not sandbox.is_public_cloud
-    assert cloud_endpoints(AzureConfig(cloud="AzureChinaCloud"), {}, CLOUDS).is_public_cloud
+    public = cloud_endpoints(AzureConfig(), CLOUDS)
+    assert public.arm_scope == "https://management.azure.com/.default"
+    assert public.is_public_cloud
+    assert cloud_endpoints(AzureConfig(cloud="AzureChinaCloud"), CLOUDS).is_public_cloud
+    assert not cloud_endpoints(
+        AzureConfig(active_directory_authority_host="https://login.example"), CLOUDS
+    ).is_public_cloud
 
 
 def ours(caplog) -> list[str]:
@@ -91,14 +93,14 @@ def ours(caplog) -> list[str]:
 
 def test_client_secret(caplog):
     with caplog.at_level(logging.INFO):
-        built = credential(SECRET, cloud_endpoints(SECRET, SANDBOX_ENV, CLOUDS), SANDBOX_ENV)
+        built = credential(SECRET, cloud_endpoints(SECRET, CLOUDS), POD_ENV)
     assert isinstance(built, ClientSecretCredential)
     assert ours(caplog) == ["Using client_id+client_secret to retrieve access token for Azure API."]
 
 
 def test_managed_identity_for_pod_identity(caplog):
     with caplog.at_level(logging.INFO):
-        built = credential(MANAGED, cloud_endpoints(MANAGED, SANDBOX_ENV, CLOUDS), SANDBOX_ENV)
+        built = credential(MANAGED, cloud_endpoints(MANAGED, CLOUDS), POD_ENV)
     assert isinstance(built, ManagedIdentityCredential)
     assert ours(caplog) == [
         "Using managed identity extension to retrieve access token for Azure API.",
@@ -109,7 +111,7 @@ def test_managed_identity_for_pod_identity(caplog):
 def test_system_assigned_managed_identity(caplog):
     azure = AzureConfig(use_managed_identity_extension=True, aad_client_id="msi", aad_client_secret="msi")
     with caplog.at_level(logging.INFO):
-        assert isinstance(credential(azure, cloud_endpoints(azure, {}, CLOUDS), {}), ManagedIdentityCredential)
+        assert isinstance(credential(azure, cloud_endpoints(azure, CLOUDS), {}), ManagedIdentityCredential)
     assert ours(caplog)[-1] == "Resolving to system assigned identity."
 
 
@@ -119,18 +121,18 @@ def test_workload_identity_from_the_webhook_variables():
         "AZURE_TENANT_ID": "t",
         "AZURE_CLIENT_ID": "c",
         "AZURE_FEDERATED_TOKEN_FILE": "/var/run/secrets/azure/tokens/azure-identity-token",
-        **SANDBOX_ENV,
+        **POD_ENV,
     }
-    assert isinstance(credential(azure, cloud_endpoints(azure, env, CLOUDS), env), WorkloadIdentityCredential)
+    assert isinstance(credential(azure, cloud_endpoints(azure, CLOUDS), env), WorkloadIdentityCredential)
 
 
 def test_workload_identity_without_its_variables():
     azure = AzureConfig(use_workload_identity_extension=True, tenant_id="t")
     with pytest.raises(ConfigError, match=r"^failed to get credentials: .*Missing required arguments: 'client_id'"):
-        credential(azure, cloud_endpoints(azure, {}, CLOUDS), {})
+        credential(azure, cloud_endpoints(azure, CLOUDS), {})
 
 
 def test_no_credentials():
     azure = AzureConfig(tenant_id="t", subscription_id="s")
     with pytest.raises(ConfigError, match=r"^failed to get credentials: no credentials provided for Azure API$"):
-        credential(azure, cloud_endpoints(azure, {}, CLOUDS), {})
+        credential(azure, cloud_endpoints(azure, CLOUDS), {})

@@ -45,7 +45,8 @@ def script(monkeypatch: pytest.MonkeyPatch) -> Iterator[Script]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            scripted.seen.append((self.command, self.path, self.headers.get("Metadata")))
+            path = self.path.removeprefix("http://169.254.169.254")  # the endpoint adal asks, through HTTP_PROXY
+            scripted.seen.append((self.command, path, self.headers.get("Metadata")))
             status, body = scripted.replies[min(len(scripted.seen), len(scripted.replies)) - 1]
             self.send_response(status)
             self.send_header("Content-Length", str(len(body)))
@@ -58,7 +59,7 @@ def script(monkeypatch: pytest.MonkeyPatch) -> Iterator[Script]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
-    monkeypatch.setenv("AZURE_POD_IDENTITY_AUTHORITY_HOST", f"http://127.0.0.1:{server.server_address[1]}")
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{server.server_address[1]}")
     monkeypatch.delenv("PODID_POD_IP", raising=False)
     yield scripted
     server.shutdown()
@@ -114,10 +115,9 @@ def test_autorest_texts(script: Script, monkeypatch: pytest.MonkeyPatch) -> None
         "virtualMachines?api-version=2019-12-01: StatusCode=403 -- Original Error: adal: Refresh request failed. "
         "Status Code = '403'. Response body: no\n"
     )
-    monkeypatch.setenv("PODID_ARM_URL", os.environ["AZURE_POD_IDENTITY_AUTHORITY_HOST"])
     script.replies = [(403, b'{"error":{"code":"AuthorizationFailed","message":"The client \'x\' may \\"not\\"."}}')]
     with pytest.raises(compute.ListFailed) as refused:
-        compute.count_vms(lambda: Token("t", "", "", "", "", "", ""), "sub", "rg")
+        compute.count_vms(lambda: Token("t", "", "", "", "", "", ""), "sub", "rg", os.environ["HTTP_PROXY"])
     assert str(refused.value) == (
         "compute.VirtualMachinesClient#List: Failure responding to request: StatusCode=403 -- Original Error: "
         'autorest/azure: Service returned an error. Status=403 Code="AuthorizationFailed" '
@@ -127,8 +127,7 @@ def test_autorest_texts(script: Script, monkeypatch: pytest.MonkeyPatch) -> None
 
 def test_a_connection_that_cannot_be_made_is_retried_with_the_same_pauses(monkeypatch: pytest.MonkeyPatch) -> None:
     """retryForIMDS retries when the send failed too, sleeping as for a 404: a demo that cannot connect waits."""
-    monkeypatch.setenv("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:9")  # the discard port: nothing listens
-    monkeypatch.setenv("PODID_POD_IP", "127.0.0.1")  # connections through the pod's adapter, as in a sandbox pod
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # the discard port: nothing listens
     slept: list[float] = []
     with pytest.raises(RefreshError) as caught:
         adal.refresh(ARM, sleep=slept.append)

@@ -68,7 +68,7 @@ def test_a_labelled_pod_is_stored_mutated(wi_cluster: WiCluster, namespace: str,
         "AZURE_CLIENT_ID": CLIENT_ID,
         "AZURE_TENANT_ID": endpoints.tenant_id,
         "AZURE_FEDERATED_TOKEN_FILE": "/var/run/secrets/azure/tokens/azure-identity-token",
-        "AZURE_AUTHORITY_HOST": endpoints.authority + "/",
+        "AZURE_AUTHORITY_HOST": "https://login.microsoftonline.com/",
     }
     assert {"name": "azure-identity-token", "readOnly": True, "mountPath": "/var/run/secrets/azure/tokens"} in app[
         "volumeMounts"
@@ -93,7 +93,7 @@ def test_no_client_id_variable_without_a_client_id(wi_cluster: WiCluster, namesp
     assert env_of(pod["spec"]["containers"][0]) == {
         "AZURE_TENANT_ID": endpoints.tenant_id,
         "AZURE_FEDERATED_TOKEN_FILE": "/var/run/secrets/azure/tokens/azure-identity-token",
-        "AZURE_AUTHORITY_HOST": endpoints.authority + "/",
+        "AZURE_AUTHORITY_HOST": "https://login.microsoftonline.com/",
     }
 
 

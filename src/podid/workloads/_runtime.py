@@ -1,12 +1,15 @@
-"""What a workload needs from the pod it runs in: its files and its network identity.
+"""What a workload needs from the pod it runs in: its files, and (for callers that bind it) its address.
 
-The sandbox kubelet starts each workload with the pod's environment plus:
+The sandbox kubelet starts each workload with the pod's environment plus what a node gives a container:
 
-* ``PODID_POD_IP``: the pod's own loopback address. Every connection a workload opens must leave from it,
-  because NMI tells pods apart by the request's source address, exactly as on a node.
+* ``HTTP_PROXY`` / ``HTTPS_PROXY``: the sandbox's proxy with this pod's credential, ``NO_PROXY`` sparing the API
+  server and loopback, and the sandbox CA (``REQUESTS_CA_BUNDLE``, ``SSL_CERT_FILE``). Azure's own hostnames
+  and IMDS at 169.254.169.254 are then reached with every SDK's defaults, and the proxy acts as this pod (NMI
+  sees the pod's address): workloads need no sandbox-specific endpoint or transport.
 * ``PODID_POD_ROOT``: a private directory standing in for the container's filesystem; mounted files such as
-  ``/etc/kubernetes/azure.json`` live under it.
-* ``REQUESTS_CA_BUNDLE``: the sandbox CA, for ARM over TLS.
+  ``/etc/kubernetes/azure.json`` live under it. A process cannot be given a filesystem of its own here.
+* ``PODID_POD_IP``: the pod's own loopback address, for a caller that reaches a sandbox address directly and
+  must be seen as the pod (NMI and the control surface tell direct callers apart by source address).
 
 The workload identity webhook's ``AZURE_FEDERATED_TOKEN_FILE`` names a container path too: azure-identity opens
 whatever path it is given, so a workload hands it ``federated_token_file()``, never the variable itself.
@@ -18,14 +21,12 @@ given, and connections from any local address.
 from __future__ import annotations
 
 import os
-import ssl
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import requests
-from azure.core.pipeline.transport import AioHttpTransport, RequestsTransport
+from azure.core.pipeline.transport import RequestsTransport
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
@@ -64,7 +65,7 @@ class _SourceAddressAdapter(HTTPAdapter):
 
     def __init__(self, source_ip: str) -> None:
         self._source_address = (source_ip, 0)
-        # azure-core retries itself; urllib3 must not retry underneath it (as azure-core's own adapter does).
+        # the caller retries as its client would; urllib3 must not retry underneath it (as azure-core's adapter)
         super().__init__(max_retries=Retry(total=False, redirect=False, raise_on_status=False))
 
     def init_poolmanager(self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any) -> None:
@@ -73,9 +74,9 @@ class _SourceAddressAdapter(HTTPAdapter):
 
 
 def pod_session() -> requests.Session:
-    """A requests session whose connections leave from the pod IP (when running in a sandbox pod).
-
-    ``trust_env`` is off so that no proxy from the environment hides the pod's address from NMI.
+    """A requests session whose connections leave from the pod IP (when running in a sandbox pod): a direct
+    caller of a sandbox address, seen as the pod. ``trust_env`` is off: the proxy in the pod's environment would
+    carry the request instead (as the pod too, by its credential, but from the proxy's side).
     """
     session = requests.Session()
     session.trust_env = False
@@ -88,27 +89,12 @@ def pod_session() -> requests.Session:
 
 
 def pod_transport() -> RequestsTransport:
-    """A fresh azure-core transport for one client or credential, e.g.
-    ``ManagedIdentityCredential(transport=pod_transport())`` or ``ComputeManagementClient(..., transport=...)``.
-
-    Each caller gets its own session, because a client closes its transport when it is closed.
-    """
+    """``pod_session`` for one azure-core client or credential, e.g.
+    ``ManagedIdentityCredential(transport=pod_transport())``, trusting REQUESTS_CA_BUNDLE. Each caller gets its
+    own session, because a client closes its transport when it is closed."""
     return RequestsTransport(
         session=pod_session(),
         session_owner=True,
         connection_verify=os.environ.get(CA_BUNDLE) or True,
         use_env_settings=False,
     )
-
-
-def pod_aio_transport() -> AioHttpTransport:
-    """``pod_transport`` for an asyncio client (``azure.mgmt.*.aio``): connections from the pod IP, trusting
-    REQUESTS_CA_BUNDLE, no proxy from the environment. Call it on the event loop that will use it."""
-    ip = pod_ip()
-    tls = ssl.create_default_context(cafile=os.environ.get(CA_BUNDLE) or None)
-    connector = aiohttp.TCPConnector(ssl=tls, local_addr=(ip, 0) if ip else None)
-    # the session azure-core would build: no cookies, bodies left compressed (azure-core decompresses them)
-    session = aiohttp.ClientSession(
-        connector=connector, trust_env=False, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False
-    )
-    return AioHttpTransport(session=session, session_owner=True)

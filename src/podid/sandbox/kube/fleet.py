@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar, cast
 
 import podid
 from podid.sandbox.core.ids import Clock, IdGenerator
@@ -39,6 +39,9 @@ from podid.sandbox.kube.machinery.objects import Obj, dig
 from podid.sandbox.kube.network.ippool import LOAD_BALANCER_NETWORK, POD_NETWORK, AddressPool
 from podid.sandbox.kube.server import ClusterServer, ServerSettings
 from podid.sandbox.kube.storage.cluster import Admission, Cluster, clone
+
+if TYPE_CHECKING:
+    from podid.sandbox.proxy import ProxyService
 
 CLUSTER_KIND = "kubeCluster"
 _PORT_RANGE = 1000
@@ -246,7 +249,9 @@ class KubeFleet:
         )
 
     def _kubelet_settings(self, directory: Path, port: int) -> KubeletSettings:
-        return KubeletSettings(directory / "pods", _WORKLOAD_ENV, lambda: self._sandbox_env(str(port)), self._zygote)
+        return KubeletSettings(
+            directory / "pods", _WORKLOAD_ENV, lambda pod: self._sandbox_env(str(port), pod), self._zygote
+        )
 
     def _signing_key(self) -> str:
         """The spare key made ahead, and the next one started; a new one when there is no spare."""
@@ -260,21 +265,27 @@ class KubeFleet:
         spare, self._spare_zygote = self._spare_zygote, None
         return spare or Zygote(sys.executable, _WORKLOAD_ENV)
 
-    def _sandbox_env(self, port: str) -> dict[str, str]:
-        """What workloads need to reach the sandbox: read at each container start (IMDS publishes late)."""
-        settings = self._cloud.settings
-        host = settings.host
-        return {
+    def _sandbox_env(self, port: str, pod: tuple[str, str] | None) -> dict[str, str]:
+        """What a workload process gets from its node, read at each container start: the API server, and Azure's
+        own names (IMDS at 169.254.169.254 too) through the sandbox's proxy acting as the pod ``(IP, UID)``: its
+        credential is in the proxy URL (a hostNetwork pod, the node's, has none). NO_PROXY keeps the API server
+        and loopback direct. Nothing of it is in the pod spec, as a node's proxy settings are not."""
+        host = self._cloud.settings.host
+        env = {
             "KUBERNETES_SERVICE_HOST": host,
             "KUBERNETES_SERVICE_PORT": port,
             "KUBERNETES_SERVICE_PORT_HTTPS": port,
             "KUBERNETES_PORT": f"tcp://{host}:{port}",
-            "AZURE_POD_IDENTITY_AUTHORITY_HOST": str(self._cloud.published.get("imds_url", "")),
-            "PODID_ARM_URL": settings.arm_url,
-            "PODID_AUTHORITY": settings.authority,
             # the sandbox CA alone: pods reach only the sandbox, and each TLS connection loads the whole file
             "REQUESTS_CA_BUNDLE": str(self._cloud.ca.ca_path),
         }
+        proxy = cast("ProxyService | None", self._cloud.published.get("proxy"))
+        if proxy is not None:
+            userinfo = f"{proxy.credentials.for_pod(*pod)}@" if pod is not None else ""
+            url = proxy.url.replace("http://", f"http://{userinfo}", 1)
+            direct = ",".join(dict.fromkeys((host, "127.0.0.1", "localhost")))
+            env |= {"HTTP_PROXY": url, "HTTPS_PROXY": url, "NO_PROXY": direct}
+        return env
 
     def _on_loop(self, call: Callable[[], T]) -> T:
         """Run ``call`` on the sandbox loop, waiting for it when the caller is another thread."""

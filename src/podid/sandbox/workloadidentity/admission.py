@@ -37,8 +37,9 @@ class WebhookAdmission:
         self, settings: CloudSettings, clusters: ClusterDocuments, deny: Callable[[KubeObject], Exception]
     ) -> None:
         self._tenant_id, self._clusters, self._deny = settings.tenant_id, clusters, deny
-        # The webhook's AZURE_ENVIRONMENT endpoint, with the trailing slash go-autorest gives it.
-        self._authority_host = settings.authority.rstrip("/") + "/"
+        # The webhook's AZURE_ENVIRONMENT endpoint as on AKS: AzurePublicCloud's, with go-autorest's trailing
+        # slash (pods reach it through the sandbox's proxy)
+        self._authority_host = "https://login.microsoftonline.com/"
 
     def __call__(self, cluster: KubeCluster, _type: object, pod: KubeObject, old: KubeObject | None) -> None:
         if old is not None or not selected(pod):

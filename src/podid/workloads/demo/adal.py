@@ -7,8 +7,9 @@ error or 404, 408, 410, 429 and every 5xx; sleeping 2, 6, 14, 30, then 60 s: the
 at 60 s, and is slept after the last attempt too). Failures carry adal's own texts; a connection that cannot be
 made is Go's ``dial tcp`` error.
 
-In a sandbox pod the request goes to ``AZURE_POD_IDENTITY_AUTHORITY_HOST``, the sandbox's stand-in for
-169.254.169.254 (as NMI's iptables rule stands in for it on a node); every message names ``MSI_ENDPOINT``.
+The request goes to ``MSI_ENDPOINT`` as Go's default transport sends it: through ``HTTP_PROXY`` when the
+environment names one (``http.ProxyFromEnvironment``), which in a sandbox pod is the sandbox's proxy acting for
+the pod, as NMI's iptables rule catches the request on a node.
 """
 
 from __future__ import annotations
@@ -23,8 +24,6 @@ from urllib.parse import urlencode
 import requests
 import urllib3.exceptions
 
-from podid.workloads._runtime import pod_session
-
 MSI_ENDPOINT = "http://169.254.169.254/metadata/identity/oauth2/token"  # adal.GetMSIVMEndpoint()
 IMDS_ADDRESS = "169.254.169.254:80"
 USER_AGENT = "Go/go1.15 (amd64-linux) go-autorest/adal/v1.0.0"  # adal.UserAgent() in the golang:1.15 build
@@ -32,8 +31,7 @@ MAX_ATTEMPTS = 5  # defaultMaxMSIRefreshAttempts
 MAX_DELAY_SECONDS = 60
 RETRY_CODES = frozenset({408, 429, 500, 502, 503, 504, 404, 410, 501, 505, 506, 507, 508, 510, 511})
 _TIMEOUT_SECONDS = 30.0
-# pod_session leaves urllib3's retries off (as azure-core does), so requests passes urllib3's connection errors
-# on unwrapped: either kind is a request that could not be sent
+# a request that could not be sent: requests' errors, and urllib3's, which requests does not wrap everywhere
 SEND_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError)
 
 
@@ -72,7 +70,7 @@ def refresh(resource: str, client_id: str | None = None, sleep: Sleep = time.sle
     """One ``Refresh()``: the token, or ``RefreshError`` with adal's message."""
     query = {"api-version": "2018-02-01", "resource": resource, **({"client_id": client_id} if client_id else {})}
     path = "?" + urlencode(sorted(query.items()))  # url.Values.Encode sorts by key
-    response, failure = _retry_for_imds(_local_endpoint() + path, sleep)
+    response, failure = _retry_for_imds(MSI_ENDPOINT + path, sleep)
     if response is None:
         raise RefreshError(f"adal: Failed to execute the refresh request. Error = '{_go_url_error(path, failure)}'")
     if response.status_code != 200:
@@ -81,11 +79,6 @@ def refresh(resource: str, client_id: str | None = None, sleep: Sleep = time.sle
             response.status_code,
         )
     return _token(response.text)
-
-
-def _local_endpoint() -> str:
-    host = os.environ.get("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://169.254.169.254").rstrip("/")
-    return host + "/metadata/identity/oauth2/token"
 
 
 def _retry_for_imds(url: str, sleep: Sleep) -> tuple[requests.Response | None, OSError | None]:
@@ -105,8 +98,7 @@ def _retry_for_imds(url: str, sleep: Sleep) -> tuple[requests.Response | None, O
 def _send(url: str) -> tuple[requests.Response | None, OSError | None]:
     headers = {"Metadata": "true", "User-Agent": USER_AGENT}
     try:
-        with pod_session() as session:
-            return session.get(url, headers=headers, timeout=_TIMEOUT_SECONDS), None
+        return requests.get(url, headers=headers, timeout=_TIMEOUT_SECONDS), None
     except SEND_ERRORS as error:
         return None, OSError(go_dial_error(error))
 

@@ -22,7 +22,7 @@ from types import TracebackType
 from azure.core.exceptions import AzureError
 from azure.identity import WorkloadIdentityCredential
 
-from podid.workloads._runtime import federated_token_file, pod_transport
+from podid.workloads._runtime import federated_token_file
 from podid.workloads.demo import adal
 from podid.workloads.demo.adal import RefreshError, Sleep, Token
 
@@ -76,8 +76,7 @@ class RoundCredentials:
             credential = WorkloadIdentityCredential(
                 tenant_id=self._env.get("AZURE_TENANT_ID"),
                 client_id=chosen,
-                token_file_path=self._token_file,
-                transport=pod_transport(),
+                token_file_path=self._token_file,  # the authority: AZURE_AUTHORITY_HOST, as the webhook set it
             )
             self._federated[chosen] = FederatedToken(credential)
         return self._federated[chosen]

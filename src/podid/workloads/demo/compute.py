@@ -9,20 +9,19 @@
   Error: autorest/azure: Service returned an error. Status=<s> Code="…" Message="…"``.
 * The request cannot be sent: ``… Failure sending request: StatusCode=0 -- Original Error: <the error>``.
 
-The URL in messages is the public one (``compute.DefaultBaseURI``); a sandbox pod sends the request to
-``PODID_ARM_URL``, trusting ``REQUESTS_CA_BUNDLE``.
+The demo's client is ``compute.NewVirtualMachinesClient``: ``DefaultBaseURI``, https://management.azure.com,
+reached as Go reaches it (``HTTPS_PROXY``, the CA from the environment); ``base_uri`` is
+``NewVirtualMachinesClientWithBaseURI``'s. Messages name the URL the request was sent to.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from typing import Any
 
 import requests
 
-from podid.workloads._runtime import CA_BUNDLE, pod_session
 from podid.workloads.demo.adal import SEND_ERRORS, RefreshError, Token
 
 DEFAULT_BASE_URI = "https://management.azure.com"
@@ -35,7 +34,9 @@ class ListFailed(Exception):
     """The error the Go SDK returns, as ``%+v`` prints it."""
 
 
-def count_vms(token: Callable[[], Token], subscription_id: str, resource_group: str) -> int:
+def count_vms(
+    token: Callable[[], Token], subscription_id: str, resource_group: str, base_uri: str = DEFAULT_BASE_URI
+) -> int:
     """The number of VMs on the first page of the resource group's list."""
     path = (
         f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/Microsoft.Compute/"
@@ -46,17 +47,12 @@ def count_vms(token: Callable[[], Token], subscription_id: str, resource_group: 
     except RefreshError as error:
         raise ListFailed(
             f"azure.BearerAuthorizer#WithAuthorization: Failed to refresh the Token for request to "
-            f"{DEFAULT_BASE_URI}{path}: StatusCode={error.status or 0} -- Original Error: {error.message}"
+            f"{base_uri}{path}: StatusCode={error.status or 0} -- Original Error: {error.message}"
         ) from error
-    base = os.environ.get("PODID_ARM_URL", DEFAULT_BASE_URI).rstrip("/")
     try:
-        with pod_session() as session:
-            response = session.get(
-                base + path,
-                headers={"Authorization": f"Bearer {bearer}"},
-                verify=os.environ.get(CA_BUNDLE) or True,
-                timeout=_TIMEOUT_SECONDS,
-            )
+        response = requests.get(
+            base_uri + path, headers={"Authorization": f"Bearer {bearer}"}, timeout=_TIMEOUT_SECONDS
+        )
     except SEND_ERRORS as error:
         raise ListFailed(f"{_CLIENT}: Failure sending request: StatusCode=0 -- Original Error: {error}") from error
     if response.status_code != 200:

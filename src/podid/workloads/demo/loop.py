@@ -25,7 +25,6 @@ from collections.abc import Callable
 import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
-from podid.workloads._runtime import pod_session
 from podid.workloads.demo import compute
 from podid.workloads.demo.adal import MSI_ENDPOINT, SEND_ERRORS, RefreshError, Token, go_dial_error
 from podid.workloads.demo.auth import RoundCredentials, TokenSource
@@ -138,13 +137,8 @@ class Demo:
         return token
 
     def test_instance_metadata_requests(self) -> None:
-        host = os.environ.get("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://169.254.169.254").rstrip("/")
         try:
-            with pod_session() as session:
-                response = session.get(
-                    host + INSTANCE_PATH, headers={"Metadata": "true"}, timeout=INSTANCE_TIMEOUT_SECONDS
-                )
-                body = response.content
+            body = requests.get(INSTANCE_URL, headers={"Metadata": "true"}, timeout=INSTANCE_TIMEOUT_SECONDS).content
         except SEND_ERRORS as error:
             self.log.error(_INSTANCE_FAILED, f'Get "{INSTANCE_URL}": {_instance_error(error)}')
             return

@@ -62,7 +62,7 @@ def build_provider(
     if config.provider == "inmemory":
         return InMemoryProvider(config.inmemory_zones)
     azure = load_azure_config(config)
-    cloud = cloud_endpoints(azure, env, config.release.clouds)
+    cloud = cloud_endpoints(azure, config.release.clouds)
     dns = resources.enter_context(closing(DnsClient(azure, credential(azure, cloud, env), cloud)))
     zones, record_sets = dns.client.zones, dns.client.record_sets
     return AzureProvider(

@@ -12,6 +12,9 @@ library only. Actions:
   the token itself is never printed;
 * ``reach <url>``: GET the url with no credential.
 
+Requests go as the standard library sends them: through the proxy the environment names, which in a sandbox pod
+is the sandbox's proxy acting for the pod (IMDS at 169.254.169.254 is NMI's, as on a node).
+
 Tokens come from the workload identity exchange when the webhook mutated the pod (``AZURE_FEDERATED_TOKEN_FILE``),
 otherwise from the node's identity endpoint, which on AKS with pod identity is NMI; an empty client id asks for the
 pod's own identity. The report is ``{"action", "status", "code", "message", "undone"}`` (for ``token``: the token
@@ -24,7 +27,9 @@ import json
 import os
 import ssl
 import sys
+import urllib.error
 import urllib.parse
+import urllib.request
 from collections.abc import Callable
 from typing import Any
 
@@ -41,29 +46,46 @@ class NoToken(Exception):
     pass
 
 
+class _FromPod(urllib.request.HTTPHandler):
+    """Plain connections from PODID_POD_IP when set: the sandbox tells direct callers (NO_PROXY's) apart by their
+    address, as NMI does on a node."""
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(http.client.HTTPConnection, req, source_address=_source())
+
+
+class _FromPodTls(urllib.request.HTTPSHandler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tls = ssl.create_default_context(cafile=os.environ.get("REQUESTS_CA_BUNDLE") or None)
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(http.client.HTTPSConnection, req, context=self.tls, source_address=_source())
+
+
+def _source() -> tuple[str, int] | None:
+    return (os.environ["PODID_POD_IP"], 0) if os.environ.get("PODID_POD_IP") else None
+
+
 def send(method: str, url: str, headers: dict[str, str], body: str | None = None) -> Reply:
-    """(status, JSON body). Connections leave from PODID_POD_IP when set (the sandbox tells pods apart by their
-    address, as NMI does on a node) and trust REQUESTS_CA_BUNDLE when set, the system roots otherwise."""
-    parts = urllib.parse.urlsplit(url)
-    host, port = str(parts.hostname), parts.port
-    source = (os.environ["PODID_POD_IP"], 0) if os.environ.get("PODID_POD_IP") else None
-    connection: http.client.HTTPConnection
-    if parts.scheme == "https":
-        tls = ssl.create_default_context(cafile=os.environ.get("REQUESTS_CA_BUNDLE") or None)
-        connection = http.client.HTTPSConnection(host, port, timeout=TIMEOUT, source_address=source, context=tls)
-    else:
-        connection = http.client.HTTPConnection(host, port, timeout=TIMEOUT, source_address=source)
+    """(status, JSON body), through the proxy the environment names (HTTP_PROXY, HTTPS_PROXY, NO_PROXY), trusting
+    REQUESTS_CA_BUNDLE when set, the system roots otherwise."""
+    opener = urllib.request.build_opener(_FromPod, _FromPodTls)
+    request = urllib.request.Request(url, body.encode() if body is not None else None, headers, method=method)
     try:
-        connection.request(method, parts.path + ("?" + parts.query if parts.query else ""), body, headers)
-        response = connection.getresponse()
-        text = response.read().decode("utf-8", "replace")
-    finally:
-        connection.close()
+        with opener.open(request, timeout=TIMEOUT) as response:
+            status, text = response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as error:
+        status, text = error.code, error.read().decode("utf-8", "replace")
+    except urllib.error.URLError as error:  # the connection's own error, as main reports it
+        if isinstance(error.reason, OSError):
+            raise error.reason from None
+        raise
     try:
         found = json.loads(text) if text else {}
     except ValueError:
         found = {"message": text[:300]}
-    return response.status, found if isinstance(found, dict) else {}
+    return status, found if isinstance(found, dict) else {}
 
 
 def send_json(method: str, url: str, token: str, body: dict[str, Any] | None = None) -> Reply:
@@ -80,8 +102,7 @@ def token_reply(resource: str, client_id: str) -> Reply:
     query = urllib.parse.urlencode(
         {"api-version": "2018-02-01", "resource": resource, **({"client_id": client_id} if client_id else {})}
     )
-    host = os.environ.get("AZURE_POD_IDENTITY_AUTHORITY_HOST", IMDS_HOST).rstrip("/")
-    return send("GET", f"{host}{TOKEN_PATH}?{query}", {"Metadata": "true"})
+    return send("GET", f"{IMDS_HOST}{TOKEN_PATH}?{query}", {"Metadata": "true"})
 
 
 def token(resource: str, client_id: str) -> str:
@@ -124,9 +145,7 @@ def report(action: str, reply: Reply, undone: bool = False) -> dict[str, Any]:
 
 def write(arm_url: str, record_set: str, client_id: str) -> dict[str, Any]:
     bearer = token(ARM_RESOURCE, client_id)
-    # the sandbox's pods reach ARM at PODID_ARM_URL (as the demo does), whichever URL the target names
-    base = os.environ.get("PODID_ARM_URL") or arm_url
-    url = f"{base.rstrip('/')}{record_set}?api-version={DNS_API_VERSION}"
+    url = f"{arm_url.rstrip('/')}{record_set}?api-version={DNS_API_VERSION}"
     reply = send_json("PUT", url, bearer, {"properties": {"TTL": 60, "ARecords": [{"ipv4Address": "192.0.2.1"}]}})
     undone = reply[0] in (200, 201) and send_json("DELETE", url, bearer)[0] in (200, 204)
     return report("write", reply, undone)

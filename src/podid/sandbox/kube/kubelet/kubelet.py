@@ -41,6 +41,7 @@ CONFIG_RETRY_SECONDS = 2.0
 BACKOFF_START, BACKOFF_MAX, BACKOFF_RESET = 10.0, 300.0, 600.0
 STOP_SECONDS = 3.0
 CA_BUNDLE = "REQUESTS_CA_BUNDLE"  # a host path in the sandbox's env: the pod gets a copy in its root
+CERT_FILE = "SSL_CERT_FILE"  # OpenSSL's (and Go's) name for the same trust: the pod's copy
 
 Key = tuple[str, str]
 
@@ -51,7 +52,9 @@ class KubeletSettings:
 
     pods_dir: Path  # <data dir>/kube/<cluster>/pods
     default_env: dict[str, str]  # PATH, locale, Python settings: a container's env may override them
-    sandbox_env: Callable[[], dict[str, str]]  # the API server and sandbox URLs (read at each start), set last
+    # the API server, the proxy acting as the pod (its IP and UID; None: a hostNetwork pod, the node's) and the CA,
+    # read at each start and set last
+    sandbox_env: Callable[[tuple[str, str] | None], dict[str, str]]
     zygote: Callable[[], Zygote]  # this kubelet's fork server (maybe already warm)
 
 
@@ -196,14 +199,17 @@ class Kubelet:
         self._events.started(pod, container)
 
     def _full_env(self, pod: Obj, run: PodRun, env: dict[str, str], user: User | None) -> dict[str, str]:
-        """The container's env with what the kubelet adds: the sandbox's URLs, the pod root as ``user`` reaches
-        it, the CA bundle (copied into the root), the pod IP."""
+        """The container's env with what the kubelet adds: the API server and the proxy as this pod, the pod root as
+        ``user`` reaches it, the CA bundle (copied into the root), the pod IP."""
         root = run.files.root_for(user)
+        own_address = dig(pod, "spec", "hostNetwork") is not True
         full_env = {**self._settings.default_env, "HOME": root, "HOSTNAME": _key(pod)[1], **env}
-        full_env |= {**self._settings.sandbox_env(), "PODID_POD_ROOT": root}
+        sandbox_env = self._settings.sandbox_env((run.ip, run.uid) if own_address else None)
+        full_env |= {**sandbox_env, "PODID_POD_ROOT": root}
         if CA_BUNDLE in full_env:
-            full_env[CA_BUNDLE] = root + run.files.install_trust(Path(full_env[CA_BUNDLE]))
-        if dig(pod, "spec", "hostNetwork") is not True:
+            trust = root + run.files.install_trust(Path(full_env[CA_BUNDLE]))
+            full_env |= {CA_BUNDLE: trust, CERT_FILE: trust}
+        if own_address:
             full_env["PODID_POD_IP"] = run.ip
         return full_env
 

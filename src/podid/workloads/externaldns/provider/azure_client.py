@@ -1,15 +1,15 @@
 """The credential and the azure-mgmt-dns client external-dns builds from azure.json (`provider/azure/config.go`).
 
-Where Entra ID and ARM are: azure.json's `activeDirectoryAuthorityHost` wins, then the sandbox's
-`PODID_AUTHORITY` / `PODID_ARM_URL` (unset on Azure), then the endpoints of azure.json's `cloud`, which must be
-a name the release played knows (`getCloudConfiguration`; AZURESTACKCLOUD, from v0.19.0, takes both from
-azure.json's `activeDirectoryAuthorityHost` and `resourceManagerEndpoint`).
+Where Entra ID and ARM are: azure.json's `activeDirectoryAuthorityHost` wins, then the endpoints of azure.json's
+`cloud`, which must be a name the release played knows (`getCloudConfiguration`; AZURESTACKCLOUD, from v0.19.0,
+takes both from azure.json's `activeDirectoryAuthorityHost` and `resourceManagerEndpoint`). In a sandbox pod they
+are Azure's own names too: the pod's `HTTPS_PROXY` / `HTTP_PROXY` (the sandbox's proxy, acting for the pod) reach
+them, and IMDS at 169.254.169.254, with the SDKs' default transports.
 
 The credential follows `AzureConfig.credential_kind()`, logging what external-dns logs for each kind:
 client secret; workload identity (the `AZURE_*` variables the webhook injects, azure.json's tenant and
 `userAssignedIdentityID` overriding them); managed identity (`userAssignedIdentityID` as client id) through
-IMDS, which in a pod-identity cluster is NMI. Every connection leaves from the pod's IP (`_runtime`), because
-that is how NMI tells pods apart.
+IMDS, which in a pod-identity cluster is NMI.
 
 `DnsClient` is azure-mgmt-dns' asyncio client (over aiohttp) with the event loop it runs on, for the synchronous
 controller. Tens of thousands of record-set writes are bound by the client's CPU: a write in flight per thread
@@ -19,12 +19,15 @@ stays synchronous (its token is cached; a refresh runs in a worker thread so the
 
 import asyncio
 import logging
+import ssl
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, TypeVar
 
+import aiohttp
 from azure.core.credentials import AccessToken, TokenCredential
+from azure.core.pipeline.transport import AioHttpTransport
 from azure.identity import (
     AzureAuthorityHosts,
     ClientSecretCredential,
@@ -33,7 +36,7 @@ from azure.identity import (
 )
 from azure.mgmt.dns.aio import DnsManagementClient
 
-from podid.workloads._runtime import pod_aio_transport, pod_path, pod_transport
+from podid.workloads._runtime import pod_path
 
 from ..config import AzureConfig, CredentialKind
 from ..errors import ConfigError
@@ -41,8 +44,6 @@ from ..errors import ConfigError
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-AUTHORITY_ENV = "PODID_AUTHORITY"
-ARM_URL_ENV = "PODID_ARM_URL"
 MAX_RETRIES = 3  # `--azure-maxretries-count`'s default; azure-core still waits out each Retry-After
 _PUBLIC_AUTHORITIES = frozenset(
     {AzureAuthorityHosts.AZURE_PUBLIC_CLOUD, AzureAuthorityHosts.AZURE_GOVERNMENT, AzureAuthorityHosts.AZURE_CHINA}
@@ -83,13 +84,10 @@ def _named_cloud(azure: AzureConfig, known: frozenset[str]) -> CloudEndpoints:
     return _CLOUDS.get(name, PUBLIC_CLOUD)
 
 
-def cloud_endpoints(azure: AzureConfig, env: Mapping[str, str], known: frozenset[str]) -> CloudEndpoints:
+def cloud_endpoints(azure: AzureConfig, known: frozenset[str]) -> CloudEndpoints:
     """The endpoints of azure.json's cloud; `known`: the cloud names the release played accepts."""
     cloud = _named_cloud(azure, known)
-    return CloudEndpoints(
-        authority=azure.active_directory_authority_host or env.get(AUTHORITY_ENV) or cloud.authority,
-        arm_url=env.get(ARM_URL_ENV) or cloud.arm_url,
-    )
+    return CloudEndpoints(authority=azure.active_directory_authority_host or cloud.authority, arm_url=cloud.arm_url)
 
 
 def _workload_identity(azure: AzureConfig, cloud: CloudEndpoints, env: Mapping[str, str]) -> TokenCredential:
@@ -101,7 +99,6 @@ def _workload_identity(azure: AzureConfig, cloud: CloudEndpoints, env: Mapping[s
             token_file_path=str(pod_path(token_file)) if token_file else None,  # a container path
             authority=cloud.authority,
             disable_instance_discovery=not cloud.is_public_cloud,
-            transport=pod_transport(),
         )
     except ValueError as err:  # a variable the webhook should have set is missing
         raise ConfigError(f"failed to get credentials: {err}") from None
@@ -121,7 +118,6 @@ def credential(azure: AzureConfig, cloud: CloudEndpoints, env: Mapping[str, str]
             azure.aad_client_secret,
             authority=cloud.authority,
             disable_instance_discovery=not cloud.is_public_cloud,
-            transport=pod_transport(),
         )
     if kind is CredentialKind.WORKLOAD_IDENTITY:
         log.info("Using workload identity extension to retrieve access token for Azure API.")
@@ -131,7 +127,7 @@ def credential(azure: AzureConfig, cloud: CloudEndpoints, env: Mapping[str, str]
         log.info("Resolving to user assigned identity, client id is %s.", azure.user_assigned_identity_id)
     else:
         log.info("Resolving to system assigned identity.")
-    return ManagedIdentityCredential(client_id=azure.user_assigned_identity_id or None, transport=pod_transport())
+    return ManagedIdentityCredential(client_id=azure.user_assigned_identity_id or None)
 
 
 class _AsyncCredential:
@@ -168,6 +164,18 @@ class _AsyncCredential:
         return None
 
 
+def _transport() -> AioHttpTransport:
+    """azure-core's default aiohttp transport (proxies from the environment, no cookies, bodies left compressed
+    for azure-core), with a TLS context made now. aiohttp's default one is made when aiohttp is imported, and a
+    sandbox workload, forked warm, imported it before it had its pod's environment: its SSL_CERT_FILE, which
+    Go's crypto/x509 reads at the first handshake (golang/go src/crypto/x509/root_unix.go), would be missed."""
+    connector = aiohttp.TCPConnector(ssl=ssl.create_default_context())
+    session = aiohttp.ClientSession(
+        connector=connector, trust_env=True, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False
+    )
+    return AioHttpTransport(session=session, session_owner=True)
+
+
 class DnsClient:
     """azure-mgmt-dns' async client on an event loop of its own. `run(coroutine)` runs the loop until the
     coroutine is done; between calls the loop (and the client's pooled connections) wait. Close it after use."""
@@ -182,7 +190,7 @@ class DnsClient:
                 base_url=cloud.arm_url,
                 credential_scopes=[cloud.arm_scope],
                 retry_total=MAX_RETRIES,
-                transport=pod_aio_transport(),
+                transport=_transport(),
             )
 
         self.client = self._runner.run(build())
