@@ -22,7 +22,7 @@ from podid.sandbox.kube.machinery.objects import Obj, as_dict, as_list, as_str, 
 from podid.sandbox.kube.machinery.resources import AAD_POD_IDENTITY_TYPES, ALL_VERBS, PrinterColumn, ResourceType
 from podid.sandbox.kube.machinery.status import invalid, invalid_value
 from podid.sandbox.kube.storage.cluster import Cluster
-from podid.sandbox.kube.validation.pruning import Schema, _type_errors
+from podid.sandbox.kube.validation.pruning import Schema, type_errors
 
 CRDS = "apiextensions.k8s.io/customresourcedefinitions"
 _KIND = "CustomResourceDefinition"
@@ -155,7 +155,7 @@ def _check_types(cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | None) 
         e
         for key in ("spec", "status")
         if key in obj and key in schema.properties
-        for e in _type_errors(obj[key], schema.properties[key], key)
+        for e in type_errors(obj[key], schema.properties[key], key)
     ]
     if errors:
         raise invalid(rt, as_str(dig(obj, "metadata", "name")), errors)

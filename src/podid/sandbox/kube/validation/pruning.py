@@ -123,10 +123,11 @@ def schema_errors(obj: Obj, kind: str) -> list[FieldError]:
     schema = SCHEMAS.get(kind)
     if schema is None:
         return []
-    return [e for key in ("spec", "status") if key in obj for e in _type_errors(obj[key], schema.properties[key], key)]
+    return [e for key in ("spec", "status") if key in obj for e in type_errors(obj[key], schema.properties[key], key)]
 
 
-def _type_errors(value: Any, schema: Schema, path: str) -> list[FieldError]:
+def type_errors(value: Any, schema: Schema, path: str) -> list[FieldError]:
+    """The type errors of ``value`` against ``schema``, with field paths below ``path``."""
     actual = _json_type(value)
     if actual == "null" and schema.nullable:
         return []
@@ -134,7 +135,7 @@ def _type_errors(value: Any, schema: Schema, path: str) -> list[FieldError]:
         detail = f"{path} in body must be of type {schema.type}: {json.dumps(actual)}"
         return [invalid_value(path, actual, detail)]
     if isinstance(value, list) and schema.items is not None:
-        return [e for i, v in enumerate(value) for e in _type_errors(v, schema.items, f"{path}[{i}]")]
+        return [e for i, v in enumerate(value) for e in type_errors(v, schema.items, f"{path}[{i}]")]
     if isinstance(value, dict):
         return [e for key, v in value.items() for e in _child_errors(key, v, schema, path)]
     return []
@@ -144,7 +145,7 @@ def _child_errors(key: str, value: Any, schema: Schema, path: str) -> list[Field
     child = schema.properties.get(key, schema.additional)
     if child is None or (schema.embedded and key in _RESOURCE_META):
         return []
-    return _type_errors(value, child, f"{path}.{key}")
+    return type_errors(value, child, f"{path}.{key}")
 
 
 def _json_type(value: Any) -> str:
