@@ -4,6 +4,7 @@ the proxy has no way to name any other address, so nothing it receives ever leav
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ class Backend:
             raise ValueError(f"a proxy backend must be a loopback address, not {self.host}")
 
 
+@functools.cache  # a handful of listeners, asked on every request
 def _local(url: str, tls: bool) -> Backend | None:
     parts = urlsplit(url)
     return Backend(parts.hostname, parts.port, tls) if parts.hostname and parts.port else None

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import ipaddress
 import logging
 import socket
@@ -124,13 +125,14 @@ class ProxyService:
     def _source(self, head: Head, peer: Peer) -> str:
         """The address to connect from: the credential's pod, else the proxy's own. Callers from another
         machine are refused, as by every control surface of the sandbox (a sandbox bound to another address)."""
-        if peer is None or not ipaddress.ip_address(peer[0]).is_loopback:
+        loopback, from_pod = _address_kind(peer[0]) if peer is not None else (False, False)
+        if not loopback:
             raise Refused(403, "Forbidden", "podid sandbox proxy: loopback callers only")
         try:
             pod_ip = self.credentials.pod_ip(head.get("proxy-authorization"))
         except BadCredential:
             raise unauthenticated("no such pod credential") from None
-        if pod_ip is None and ipaddress.ip_address(peer[0]) in _PODS:
+        if pod_ip is None and from_pod:
             raise unauthenticated("a pod must use its credential")
         return pod_ip or self._cloud.settings.host
 
@@ -216,6 +218,13 @@ def _closing_on_failure(writer: asyncio.StreamWriter) -> Callable[[asyncio.Futur
             writer.close()
 
     return done
+
+
+@functools.lru_cache(maxsize=1024)  # asked on every request, of a few addresses
+def _address_kind(address: str) -> tuple[bool, bool]:
+    """(a loopback address?, a pod's?)"""
+    ip = ipaddress.ip_address(address)
+    return ip.is_loopback, ip in _PODS
 
 
 def _bodiless(head: Head) -> bool:
