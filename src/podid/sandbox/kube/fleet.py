@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TypeVar, cast
+from typing import Protocol, TypeVar, cast
 
 import podid
 from podid.sandbox.core.ids import Clock, IdGenerator
@@ -39,9 +39,6 @@ from podid.sandbox.kube.machinery.objects import Obj, dig
 from podid.sandbox.kube.network.ippool import LOAD_BALANCER_NETWORK, POD_NETWORK, AddressPool
 from podid.sandbox.kube.server import ClusterServer, ServerSettings
 from podid.sandbox.kube.storage.cluster import Admission, Cluster, clone
-
-if TYPE_CHECKING:
-    from podid.sandbox.proxy import ProxyService
 
 CLUSTER_KIND = "kubeCluster"
 _PORT_RANGE = 1000
@@ -66,6 +63,19 @@ _WORKLOAD_ENV = {
 }
 
 
+class PodCredentials(Protocol):
+    def for_pod(self, ip: str, uid: str) -> str: ...  # the userinfo of the pod's proxy URL
+
+
+class PodProxy(Protocol):
+    """The sandbox's HTTP proxy as a pod's environment names it (``proxy.ProxyService`` is one)."""
+
+    @property
+    def url(self) -> str: ...
+    @property
+    def credentials(self) -> PodCredentials: ...
+
+
 class Sandbox(Protocol):
     """What the fleet reads of the sandbox it serves in; the sandbox's composition root (``cloud.Cloud``) is one."""
 
@@ -82,7 +92,7 @@ class Sandbox(Protocol):
     @property
     def metrics(self) -> Metrics: ...
     @property
-    def published(self) -> Mapping[str, object]: ...  # what other services announce (imds_url), read late
+    def published(self) -> Mapping[str, object]: ...  # what other services announce: ``proxy``, a PodProxy
 
 
 class KubeFleet:
@@ -279,7 +289,7 @@ class KubeFleet:
             # the sandbox CA alone: pods reach only the sandbox, and each TLS connection loads the whole file
             "REQUESTS_CA_BUNDLE": str(self._cloud.ca.ca_path),
         }
-        proxy = cast("ProxyService | None", self._cloud.published.get("proxy"))
+        proxy = cast("PodProxy | None", self._cloud.published.get("proxy"))
         if proxy is not None:
             userinfo = f"{proxy.credentials.for_pod(*pod)}@" if pod is not None else ""
             url = proxy.url.replace("http://", f"http://{userinfo}", 1)
