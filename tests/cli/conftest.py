@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,3 +40,14 @@ def podid(endpoints: Endpoints, capsys: pytest.CaptureFixture[str]) -> PodidRunn
         return Run(code, captured.out, captured.err)
 
     return run
+
+
+def data_dir_with(endpoints: Endpoints, tmp_path: Path, **fields: Any) -> Path:
+    """A data dir whose endpoints.json is the session sandbox's with some fields replaced (an endpoint that is
+    silent, say): podid commands given it talk to the sandbox except there."""
+    directory = tmp_path / "data"
+    directory.mkdir()
+    shutil.copy(Path(endpoints.data_dir) / "endpoints.json", directory / "endpoints.json")
+    document = json.loads((directory / "endpoints.json").read_text()) | fields
+    (directory / "endpoints.json").write_text(json.dumps(document))
+    return directory

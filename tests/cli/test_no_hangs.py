@@ -9,8 +9,6 @@ number of seconds is refused before any request.
 
 from __future__ import annotations
 
-import json
-import shutil
 import socket
 import ssl
 import subprocess
@@ -28,7 +26,7 @@ from podid.provision.kube import Kube
 from podid.provision.target import SANDBOX_CHECK
 from podid.sandbox import Endpoints
 from podid.sandbox.core.pki import load_or_create
-from tests.cli.conftest import PodidRunner
+from tests.cli.conftest import PodidRunner, data_dir_with
 
 CHECK = "check that the cluster is running and that the kubeconfig names its API server"
 
@@ -164,16 +162,6 @@ def listen(endpoints: Endpoints) -> Iterator[Callable[[bytes | None], Listener]]
     yield make
     for listener in made:
         listener.close()
-
-
-def data_dir_with(endpoints: Endpoints, tmp_path: Path, **urls: str) -> Path:
-    """A copy of the sandbox's endpoints.json with some of its URLs replaced."""
-    directory = tmp_path / "data"
-    directory.mkdir()
-    shutil.copy(Path(endpoints.data_dir) / "endpoints.json", directory / "endpoints.json")
-    document = json.loads((directory / "endpoints.json").read_text()) | urls
-    (directory / "endpoints.json").write_text(json.dumps(document))
-    return directory
 
 
 def status(data_dir: Path, unique: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:

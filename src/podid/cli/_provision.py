@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any, TypeVar
 
 from rich.console import Console
 from rich.table import Table
@@ -187,16 +189,33 @@ def _report(state: State) -> dict[str, Any]:
     }
 
 
+T = TypeVar("T")
+
+
+def _in_background(work: Callable[[], T]) -> Future[T]:
+    """``work`` on a daemon thread: Ctrl-C ends the command at once instead of waiting for it (an executor's
+    worker would be waited for, when the ``with`` closes it and again at interpreter exit)."""
+    future: Future[T] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(work())
+        except BaseException as error:  # handed to whoever waits for the result
+            future.set_exception(error)
+
+    threading.Thread(target=run, name="up-report", daemon=True).start()
+    return future
+
+
 def _summary(state: State, reports: list[StepReport]) -> tuple[dict[str, Any], Verdict]:
     """The four parts `up` shows. The report (which waits for the hello name) and the probes overlap: both
     mostly wait, for pods and for the sandbox."""
     # probes write (pods, records, a zone): act when this run changed the system, so that a second `up`
     # writes nothing; otherwise the read-only checks stand and `podid verify` acts on demand
     changed = any(item.changes for item in reports)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        shown = pool.submit(_report, state)
-        verdict = verify(state, act=changed)
-        data = {"steps": _steps(reports), **shown.result()}
+    shown = _in_background(lambda: _report(state))
+    verdict = verify(state, act=changed)
+    data = {"steps": _steps(reports), **shown.result()}
     data["verification"] = {**verdict.as_dict(), "acted": changed}
     return data, verdict
 
