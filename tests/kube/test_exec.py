@@ -83,6 +83,21 @@ def test_what_cannot_run_gets_upstreams_texts(versioned: Kubectl, core: k8s.Core
     assert pod.stderr == 'Error from server (NotFound): pods "ghost" not found\n'
 
 
+def test_unscheduled_pod_and_plain_request(kubectl: Kubectl, core: k8s.CoreV1Api, namespace: str) -> None:
+    """The API server's 400s: a pod on no node, and a request that asks for no upgrade."""
+    spec = {"containers": [{"name": "main", "image": "nginx:1.25"}], "nodeSelector": {"nowhere": "true"}}
+    core.create_namespaced_pod(namespace, {"metadata": {"name": "pending"}, "spec": spec})
+    for version in ("1.29", "1.33"):
+        versioned = Kubectl(kubectl.kubeconfig, kubectl.cache_dir, VERSIONS[version])
+        result = versioned.run("exec", "pending", "-n", namespace, "--", "true", check=False)
+        assert result.stderr == "Error from server (BadRequest): pod pending does not have a host assigned\n"
+    running_pod(core, namespace, "plain")
+    with pytest.raises(k8s.ApiException) as refused:
+        core.connect_post_namespaced_pod_exec("plain", namespace, command=["true"], stdout=True)
+    assert refused.value.status == 400
+    assert json.loads(refused.value.body)["message"] == "Upgrade request required"
+
+
 def test_a_container_that_is_not_running(kubectl: Kubectl, core: k8s.CoreV1Api, namespace: str) -> None:
     """A container waiting on a missing Secret: the kubelet has nothing to exec in."""
     ref = {"secretKeyRef": {"name": "absent", "key": "k"}}

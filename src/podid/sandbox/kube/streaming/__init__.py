@@ -1,34 +1,24 @@
-"""The streaming subresources' protocols: ``pods/exec`` (and ``pods/attach``'s shape) and
-``pods/portforward``, over SPDY/3.1 and WebSockets, as the kubelet's streaming server speaks them.
+"""The streaming subresources, ``pods/exec`` and ``pods/portforward``, over SPDY/3.1 and WebSockets as the
+kubelet's streaming server (and the API server's stream translator) speak them.
 
-It knows nothing of pods: the API server hands it the request with a ``CommandRunner`` (``process.run_host``
-with the container's environment) or a ``Dialer`` to the pod's address.
+The protocols know nothing of pods: ``pods`` is the API server's side (the pod's checks, the container's
+command from the kubelet, the pod's address), which hands the upgraded request to ``serve_exec`` with a
+``CommandRunner`` (``process.run_host``) or to ``portforward.serve`` with a ``Dialer``.
 """
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from podid.sandbox.kube.streaming import _exec_spdy, _exec_ws, portforward
-from podid.sandbox.kube.streaming._upgrade import NotUpgraded, wants_spdy, wants_websocket
-from podid.sandbox.kube.streaming.process import HostCommand, run_host
-from podid.sandbox.kube.streaming.remotecommand import CommandRunner, ExecFailed, ExecIO, ExecOptions
+from podid.sandbox.kube.streaming import _exec_spdy, _exec_ws
+from podid.sandbox.kube.streaming._upgrade import wants_spdy, wants_websocket
+from podid.sandbox.kube.streaming.remotecommand import CommandRunner, ExecOptions
 
-__all__ = [
-    "CommandRunner",
-    "ExecFailed",
-    "ExecIO",
-    "ExecOptions",
-    "HostCommand",
-    "NotUpgraded",
-    "portforward",
-    "run_host",
-    "serve_exec",
-    "upgrade_requested",
-]
+__all__ = ["serve_exec", "upgrade_requested"]
 
 
 def upgrade_requested(request: web.Request) -> bool:
+    """Whether the request asks for WebSockets or SPDY/3.1 (else the API server's 400 "Upgrade request required")."""
     return wants_websocket(request) or wants_spdy(request)
 
 
@@ -42,6 +32,4 @@ async def serve_exec(request: web.Request, options: ExecOptions, runner: Command
         return web.Response(status=500, text=runner)
     if wants_websocket(request):
         return await _exec_ws.serve(request, options, runner)
-    if wants_spdy(request):
-        return await _exec_spdy.serve(request, options, runner)
-    raise NotUpgraded()
+    return await _exec_spdy.serve(request, options, runner)  # the caller checked that an upgrade was asked for

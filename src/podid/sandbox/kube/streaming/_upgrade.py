@@ -18,10 +18,6 @@ ACCEPTED_HEADER = "X-Accepted-Stream-Protocol-Versions"
 SPDY = "SPDY/3.1"
 
 
-class NotUpgraded(Exception):
-    """A streaming subresource asked without an upgrade: the API server's 400 "Upgrade request required"."""
-
-
 def wants_websocket(request: web.Request) -> bool:
     connection = request.headers.get("Connection", "").lower()
     return request.headers.get("Upgrade", "").lower() == "websocket" and "upgrade" in connection
