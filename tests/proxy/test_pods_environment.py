@@ -2,8 +2,10 @@
 environment (not into the pod spec): the sandbox's proxy with the pod's credential, a NO_PROXY that keeps the API
 server direct, and the sandbox CA.
 
-Covers: podid verify's probe, standard-library code asking IMDS at 169.254.169.254, gets a token as a bound pod
-and NMI's 404 as an unbound one, with no proxy or CA in the pod spec; external-dns with azure.json's managed
+Covers: an unmodified program run in a pod (``kubectl exec``, the container's environment) with
+``ManagedIdentityCredential()`` gets its pod identity's token through 169.254.169.254, and a raw IMDS request from
+an unbound pod gets NMI's 404; podid verify's probe, standard-library code asking IMDS, gets a token as a bound
+pod and NMI's 404 as an unbound one, with no proxy or CA in the pod spec; external-dns with azure.json's managed
 identity and no client id builds ``ManagedIdentityCredential()``, gets the bound identity's token through IMDS,
 reaches management.azure.com (ARM's 403 names that identity), while it reads Services from the API server
 directly; a credential is its own pod's alone: with another pod's address, or after its pod is deleted, the
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
 from typing import Any
 
 import pytest
@@ -28,11 +31,12 @@ from tests.podidentity.conftest import (
     Clients,
     Cluster,
     add_identity,
+    pod_ip,
     run_pod,
     update_profile,
     wait_for,
 )
-from tests.proxy.conftest import run_program
+from tests.proxy.conftest import PROGRAMS, run_program
 
 NAMESPACE = "pods-env"
 BINDING = "pods-env"
@@ -81,6 +85,30 @@ def imds_through(proxy: ProxyService, userinfo: str) -> dict[str, Any]:
     url = proxy.url.replace("http://", f"http://{userinfo}@")
     result: dict[str, Any] = run_program("imds_token.py", {"HTTP_PROXY": url})
     return result
+
+
+def exec_program(cluster: Cluster, pod: str, labels: dict[str, str], name: str) -> Any:
+    """``kubectl exec`` the program ``programs/<name>``, as it is, in a new idle pod, with this interpreter (it has
+    azure-identity); the JSON it prints. The pod runs as root (``runAsUser: 0``): the interpreter lives in
+    root's home, which the pod's own user could not enter (an image would bring its own)."""
+    container = {"name": "main", "image": "busybox:1.36", "securityContext": {"runAsUser": 0}}
+    manifest = {"metadata": {"name": pod, "labels": labels}, "spec": {"containers": [container]}}
+    cluster.core.create_namespaced_pod(NAMESPACE, manifest)
+    pod_ip(cluster, NAMESPACE, pod)
+    source = (PROGRAMS / name).read_text()
+    done = cluster.kubectl("exec", "-n", NAMESPACE, pod, "--", sys.executable, "-c", source)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_an_unmodified_program_in_a_pod_gets_its_identitys_token(proxy_cluster: Cluster, identity: Any) -> None:
+    labels = {"aadpodidbinding": BINDING}
+    assert exec_program(proxy_cluster, "sdk-bound", labels, "managed_identity.py") == {"oid": identity.principal_id}
+
+
+def test_an_unmodified_program_in_an_unbound_pod_is_refused(proxy_cluster: Cluster, identity: Any) -> None:
+    result = exec_program(proxy_cluster, "sdk-unbound", {"aadpodidbinding": "nobody"}, "imds_token.py")
+    assert (result["status"], result["body"]) == (404, "no azure identity found for request clientID \n")
 
 
 def test_a_bound_pods_probe_gets_its_token_from_169_254_169_254(proxy_cluster: Cluster, identity: Any) -> None:
