@@ -229,6 +229,8 @@ class Kubelet:
             return None
         if not run.files.root.exists():  # an idle pod's files are written on first need
             self._files.materialize(pod, run.files)
+        elif run.files.refresh_at is not None and run.files.refresh_at <= time.time():  # the tick skips idle pods
+            self._files.refresh_tokens(pod, run.files)
         return self._full_env(pod, run, env, user), run.files.root, user
 
     def _pod_files(self, pod: Obj, ip: str) -> PodFiles:
