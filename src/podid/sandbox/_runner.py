@@ -16,13 +16,13 @@ import ssl
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import uvloop
 from aiohttp import web
 
 from podid.sandbox import _bootstrap, _cloudapp, _control
-from podid.sandbox._config import Endpoints, SandboxConfig
+from podid.sandbox._config import Endpoints, Operator, SandboxConfig
 from podid.sandbox.cloud import Cloud
 from podid.sandbox.core import pki
 from podid.sandbox.core.files import private_dir
@@ -45,6 +45,49 @@ def _ca_bundle(data_dir: Path, ca_pem: bytes) -> Path:
     roots = system.read_bytes() if system.is_file() else b""
     bundle.write_bytes(roots.rstrip(b"\n") + b"\n" + ca_pem)
     return bundle
+
+
+def _settings(config: SandboxConfig, ident: dict[str, Any], arm_url: str) -> CloudSettings:
+    """The cloud's settings: its tenant and subscription (bootstrapped once, kept in the store) and the config's."""
+    return CloudSettings(
+        ident["tenantId"],
+        ident["subscriptionId"],
+        ident["subscriptionName"],
+        arm_url,
+        arm_url.rstrip("/"),
+        host=config.host,
+        imds_port=config.imds_port,
+        dns_port=config.dns_port,
+        kube_port_base=config.kube_port_base,
+        data_dir=config.data_dir,
+        dns_rate_limits=config.dns_rate_limits,
+        nmi_wait=config.nmi_wait,
+        nmi_mode=config.nmi_mode,
+        nmi_retry_after=config.nmi_retry_after,
+    )
+
+
+def _endpoints(
+    config: SandboxConfig, cloud: Cloud, operator: Operator, control_token: str, proxy_url: str
+) -> Endpoints:
+    """What a running sandbox publishes (``endpoints.json``), once its services have bound their ports."""
+    settings, ca = cloud.settings, cloud.ca
+    return Endpoints(
+        arm_url=settings.arm_url,
+        authority=settings.authority,
+        tenant_id=settings.tenant_id,
+        subscription_id=settings.subscription_id,
+        operator=operator,
+        ca_cert=str(ca.ca_path),
+        ca_bundle=str(_ca_bundle(config.data_dir, ca.ca_pem)),
+        imds_url=str(cloud.published.get("imds_url", "")),
+        dns_host=config.host,
+        dns_port=int(str(cloud.published.get("dns_port", 0))),
+        data_dir=str(config.data_dir),
+        control_token=control_token,
+        pid=os.getpid(),
+        proxy_url=proxy_url,
+    )
 
 
 class Sandbox:
@@ -132,30 +175,13 @@ class Sandbox:
         arm_socket = bind_tcp(config.host, config.arm_port)
         arm_url = f"https://{config.host}:{arm_socket.getsockname()[1]}/"
         proxy_socket = bind_tcp(config.host, config.proxy_port)
-        authority = arm_url.rstrip("/")
         ca = pki.load_or_create(config.data_dir / "pki")
         store = Store(config.data_dir / "state.db")
         ids, clock = IdGenerator(), Clock()
         if config.seed is not None:
             _bootstrap.seed(store, ids, config.seed)
-        ident = _bootstrap.identity(store, ids)
-        settings = CloudSettings(
-            ident["tenantId"],
-            ident["subscriptionId"],
-            ident["subscriptionName"],
-            arm_url,
-            authority,
-            host=config.host,
-            imds_port=config.imds_port,
-            dns_port=config.dns_port,
-            kube_port_base=config.kube_port_base,
-            data_dir=config.data_dir,
-            dns_rate_limits=config.dns_rate_limits,
-            nmi_wait=config.nmi_wait,
-            nmi_mode=config.nmi_mode,
-            nmi_retry_after=config.nmi_retry_after,
-        )
-        tokens = TokenService(config.data_dir / "signing.pem", authority, clock, ids)
+        settings = _settings(config, _bootstrap.identity(store, ids), arm_url)
+        tokens = TokenService(config.data_dir / "signing.pem", settings.authority, clock, ids)
         cloud = Cloud(settings, store, tokens, ids, clock, ca)
         self.cloud = cloud
         operator = _bootstrap.ensure_operator(cloud, config.data_dir)
@@ -166,22 +192,7 @@ class Sandbox:
             for service in cloud.services:
                 await service.start()
             await proxy.start(azure.server)
-            self.endpoints = Endpoints(
-                arm_url=arm_url,
-                authority=authority,
-                tenant_id=settings.tenant_id,
-                subscription_id=settings.subscription_id,
-                operator=operator,
-                ca_cert=str(ca.ca_path),
-                ca_bundle=str(_ca_bundle(config.data_dir, ca.ca_pem)),
-                imds_url=str(cloud.published.get("imds_url", "")),
-                dns_host=config.host,
-                dns_port=int(str(cloud.published.get("dns_port", 0))),
-                data_dir=str(config.data_dir),
-                control_token=control_token,
-                pid=os.getpid(),
-                proxy_url=proxy.url,
-            )
+            self.endpoints = _endpoints(config, cloud, operator, control_token, proxy.url)
             self.endpoints.save(config.data_dir)
             ready.set()
             await self._stopped.wait()

@@ -1,6 +1,7 @@
-"""What ARM providers ask of each other, as small Protocols: a backend names a sibling (a keyword-only parameter
-of its factory, ``provider.Provider``) and types it with one of these, never with the sibling's class, so the
-provider packages stay independent of each other."""
+"""What ARM providers ask of each other, as small Protocols. A backend names a sibling as a keyword-only parameter
+of its factory (``provider.Provider``); another provider's backend is typed with one of these, or with a Protocol
+of the consumer's own package (``containerservice.siblings``), never with its class, so the provider packages stay
+independent of each other."""
 
 from __future__ import annotations
 
