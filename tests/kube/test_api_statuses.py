@@ -2,18 +2,16 @@
 
 Covers: objects, lists, Tables, discovery and Status errors end in a newline as the apiserver's JSON serializer
 writes them, while ``/version`` (indented, as WriteRawJSON writes it) and the OIDC documents (json.Marshal) do
-not; an unserved resource, group or subresource (exec, portforward) and OpenAPI v3 are a 404 NotFound Status, a
-method a path does not take a 405 MethodNotAllowed Status (never a plain-text body), and ``kubectl exec``
-reports the Status's message.
+not; an unserved resource, group or subresource (attach) is a 404 NotFound Status, and a method a path does not
+take a 405 MethodNotAllowed Status (never a plain-text body).
 """
 
 from __future__ import annotations
 
 import pytest
 import requests
-from kubernetes import client as k8s
 
-from tests.kube.conftest import KubeCluster, Kubectl, eventually
+from tests.kube.conftest import KubeCluster
 
 
 def call(kube: KubeCluster, method: str, path: str, accept: str = "application/json") -> requests.Response:
@@ -56,17 +54,9 @@ def test_oidc_documents_have_no_newline(kube: KubeCluster) -> None:
     [
         ("GET", "/apis/batch/v1/cronjobs", 404, "NotFound", "the server could not find the requested resource"),
         ("GET", "/apis/policy/v1", 404, "NotFound", "the server could not find the requested resource"),
-        ("GET", "/openapi/v3", 404, "NotFound", "the server could not find the requested resource"),
         (
             "POST",
-            "/api/v1/namespaces/default/pods/p/exec",
-            404,
-            "NotFound",
-            "the server could not find the requested resource",
-        ),
-        (
-            "POST",
-            "/api/v1/namespaces/default/pods/p/portforward",
+            "/api/v1/namespaces/default/pods/p/attach",
             404,
             "NotFound",
             "the server could not find the requested resource",
@@ -89,12 +79,3 @@ def test_what_is_not_served_is_a_status(
     body = response.json()
     assert (response.status_code, body["kind"], body["status"], body["code"]) == (code, "Status", "Failure", code)
     assert (body["reason"], body["message"]) == (reason, message)
-
-
-def test_kubectl_exec_gets_the_status(kubectl: Kubectl, core: k8s.CoreV1Api, namespace: str) -> None:
-    core.create_namespaced_pod(
-        namespace, {"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "nginx:1.25"}]}}
-    )
-    eventually(lambda: core.read_namespaced_pod("p", namespace).status.phase == "Running")
-    refused = kubectl.run("exec", "p", "-n", namespace, "--", "true", check=False)
-    assert refused.returncode == 1 and "the server could not find the requested resource" in refused.stderr
