@@ -4,29 +4,41 @@ Upstream (k8s.io/apiextensions-apiserver) runs a naming controller (pkg/controll
 ``NamesAccepted``), an establishing controller (pkg/controller/establish/establishing_controller.go:
 ``Established``), a finalizer controller that deletes the custom objects before the CRD goes
 (pkg/controller/finalizer/crd_finalizer.go) and one REST handler per served version
-(pkg/apiserver/customresource_handler.go). Here the CRD's status is written by admission on every write (so
-``kubectl wait --for condition=established`` never waits), the catalogue follows every CRD change through the
-watch hub, and deleting a CRD deletes its objects (watchers see them DELETED) and stops serving the kind (404).
+(pkg/apiserver/customresource_handler.go). Here the CRD's status is written by admission on every write
+(``crd_status``: names accepted or in conflict, Established at once, so ``kubectl wait --for
+condition=established`` never waits), the catalogue follows every CRD change through the watch hub, and deleting
+a CRD goes through the cleanup finalizer (``crd_finalizer``) before its kind stops being served (404).
 
-Objects are stored as given except for type checks against the served version's ``openAPIV3Schema``
-(``spec.x in body must be of type integer: "string"``); no pruning, defaults, formats, enums or CEL rules, no
-``status``/``scale`` subresources and no conversion between versions (each object keeps the apiVersion it was
-written with).
+A served version's ``subresources`` are served: ``status`` (the object's writes keep its status, ``/status``
+writes only it) and ``scale`` (``crd_scale``). Objects are stored as given except for type checks against the
+served version's ``openAPIV3Schema`` (``spec.x in body must be of type integer: "string"``); no pruning,
+defaults, formats, enums or CEL rules, and no conversion between versions (each object keeps the apiVersion it
+was written with).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from podid.sandbox.kube.apiserver import crd_finalizer
+from podid.sandbox.kube.apiserver.crd_status import is_true, named_status
 from podid.sandbox.kube.machinery.objects import Obj, as_dict, as_list, as_str, dig
-from podid.sandbox.kube.machinery.resources import AAD_POD_IDENTITY_TYPES, ALL_VERBS, PrinterColumn, ResourceType
+from podid.sandbox.kube.machinery.resources import (
+    AAD_POD_IDENTITY_TYPES,
+    ALL_VERBS,
+    PrinterColumn,
+    ResourceType,
+    Subresource,
+)
 from podid.sandbox.kube.machinery.status import invalid, invalid_value
 from podid.sandbox.kube.storage.cluster import Cluster
 from podid.sandbox.kube.validation.pruning import Schema, type_errors
 
-CRDS = "apiextensions.k8s.io/customresourcedefinitions"
+CRDS = crd_finalizer.CRDS
 _KIND = "CustomResourceDefinition"
 _STATIC = frozenset((t.group, t.plural) for t in AAD_POD_IDENTITY_TYPES)  # served with their pruning schemas
+# customresource_discovery_controller.go: what discovery lists of each subresource
+_SUBRESOURCE_VERBS = ("get", "patch", "update")
 
 
 def install(cluster: Cluster) -> None:
@@ -45,10 +57,16 @@ def install(cluster: Cluster) -> None:
             return
         if event_type == "DELETED":
             _remove_objects(cluster, obj)
+            _rename_group(cluster, obj)
         refresh()
+
+    def crd_of(obj: Obj) -> str:
+        rt = cluster.type_of(obj)
+        return f"{rt.plural}.{rt.group}" if rt is not None and rt.custom else ""
 
     cluster.add_admission(_KIND, _admit_crd)
     cluster.hub.listen(on_event)
+    cluster.hub.listen(crd_finalizer.watch_deletions(cluster, crd_of))
     refresh()
 
 
@@ -56,7 +74,7 @@ def custom_types(crd: Obj) -> list[ResourceType]:
     """One served type per served version of an established CRD (none for the add-on's built-in CRDs)."""
     spec, names = as_dict(crd.get("spec")), as_dict(dig(crd, "status", "acceptedNames"))
     group = as_str(spec.get("group"))
-    if not _established(crd) or (group, as_str(names.get("plural"))) in _STATIC:
+    if not is_true(crd, "Established") or (group, as_str(names.get("plural"))) in _STATIC:
         return []
     return [
         ResourceType(
@@ -72,15 +90,15 @@ def custom_types(crd: Obj) -> list[ResourceType]:
             tuple(as_list(names.get("categories"))),
             custom=True,
             printer_columns=tuple(_column(c) for c in as_list(version.get("additionalPrinterColumns"))),
+            subresources=tuple(
+                Subresource(name, _SUBRESOURCE_VERBS)
+                for name in ("status", "scale")
+                if isinstance(dig(version, "subresources", name), dict)
+            ),
         )
         for version in map(as_dict, as_list(spec.get("versions")))
         if version.get("served")
     ]
-
-
-def _established(crd: Obj) -> bool:
-    conditions = as_list(dig(crd, "status", "conditions"))
-    return any(dig(c, "type") == "Established" and dig(c, "status") == "True" for c in conditions)
 
 
 def _column(column: Any) -> PrinterColumn:
@@ -96,10 +114,19 @@ def _column(column: Any) -> PrinterColumn:
 
 
 def _remove_objects(cluster: Cluster, crd: Obj) -> None:
-    """The finalizer controller's work: every custom object of the CRD is deleted (crd_finalizer.go)."""
-    resource = f"{dig(crd, 'spec', 'group')}/{dig(crd, 'spec', 'names', 'plural')}"
-    for obj in cluster.objects.objects(resource):
+    """A CRD removed without its finalizer (a collection delete, an in-process client) leaves no objects behind."""
+    resource = f"{dig(crd, 'spec', 'group')}/{dig(crd, 'status', 'acceptedNames', 'plural')}"
+    for obj in list(cluster.objects.objects(resource)):
         cluster.objects.remove(resource, obj)
+
+
+def _rename_group(cluster: Cluster, gone: Obj) -> None:
+    """requeueAllOtherGroupCRDs: a removed CRD frees its names for the others of its group still waiting for them."""
+    rt, group = cluster.resource_type(CRDS), dig(gone, "spec", "group")
+    for crd in list(cluster.objects.objects(CRDS)):
+        if dig(crd, "spec", "group") == group and dig(crd, "status", "acceptedNames") != dig(crd, "spec", "names"):
+            others = [c for c in cluster.objects.objects(CRDS) if dig(c, "spec", "group") == group]
+            cluster.write_status(rt, crd, named_status(crd, others, cluster.now()))
 
 
 # the CRD's defaults and status
@@ -116,37 +143,21 @@ def _admit_crd(cluster: Cluster, rt: ResourceType, crd: Obj, old: Obj | None) ->
     if name != expected:
         detail = 'must be spec.names.plural+"."+spec.group'
         raise invalid(rt, name, [invalid_value("metadata.name", name, detail)])
-    crd["status"] = _status(cluster, spec, as_dict(old.get("status")) if old else {})
-
-
-def _status(cluster: Cluster, spec: Obj, old: Obj) -> Obj:
-    """NamesAccepted (naming_controller.go) and Established (establishing_controller.go), both True."""
-    before = {as_str(dig(c, "type")): as_dict(c) for c in as_list(old.get("conditions"))}
-    now = cluster.now()
-
-    def condition(kind: str, reason: str, message: str) -> Obj:
-        since = as_str(before.get(kind, {}).get("lastTransitionTime")) or now
-        return {"type": kind, "status": "True", "lastTransitionTime": since, "reason": reason, "message": message}
-
-    stored = [as_str(v.get("name")) for v in map(as_dict, as_list(spec.get("versions"))) if v.get("storage")]
-    return {
-        "acceptedNames": dict(as_dict(spec.get("names"))),
-        "conditions": [
-            condition("NamesAccepted", "NoConflicts", "no conflicts found"),
-            condition("Established", "InitialNamesAccepted", "the initial names have been accepted"),
-        ],
-        "storedVersions": list(dict.fromkeys([*as_list(old.get("storedVersions")), *stored])),
-    }
+    group = [c for c in cluster.objects.objects(CRDS) if dig(c, "spec", "group") == spec.get("group")]
+    crd["status"] = named_status(crd, group, cluster.now())
 
 
 # the custom objects' type checks
 
 
 def _check_types(cluster: Cluster, rt: ResourceType, obj: Obj, old: Obj | None) -> None:
-    """422 when a field has another type than the served version's openAPIV3Schema says (the validator's text)."""
+    """422 when a field has another type than the served version's openAPIV3Schema says (the validator's text);
+    405 for a new object of a CRD being deleted."""
     crd = cluster.find(cluster.resource_type(CRDS), "", f"{rt.plural}.{rt.group}")
     if crd is None or not rt.custom:
         return
+    if old is None and is_true(crd, "Terminating"):
+        raise crd_finalizer.terminating_error(rt)
     versions = [as_dict(v) for v in as_list(dig(crd, "spec", "versions")) if dig(v, "name") == rt.version]
     schema = _schema(as_dict(dig(versions[0] if versions else {}, "schema", "openAPIV3Schema")))
     if schema is None:

@@ -4,7 +4,8 @@
 * TokenRequest (POST) mints a bound service-account token (``kubectl create token``), optionally bound to a
   pod; at least ten minutes long.
 * Scale (GET/PUT/PATCH, ``autoscaling/v1``) reads and writes a Deployment's, ReplicaSet's or
-  ReplicationController's replicas (``kubectl scale``, ``patch_namespaced_deployment_scale``).
+  ReplicationController's replicas (``kubectl scale``, ``patch_namespaced_deployment_scale``), and a custom
+  kind's at the paths its CRD names (``crd_scale``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from podid.sandbox.kube.apiserver import fieldmanager, rest
+from podid.sandbox.kube.apiserver import crd_scale, fieldmanager, rest
 from podid.sandbox.kube.apiserver.context import ApiContext
 from podid.sandbox.kube.controllers.scheduler import bind_pod
 from podid.sandbox.kube.identity.tokens import Binding
@@ -94,16 +95,28 @@ def _scale_of(obj: Obj) -> Obj:
     }
 
 
+def _with_replicas(obj: Obj, replicas: int) -> Obj:
+    return {**obj, "spec": {**as_dict(obj.get("spec")), "replicas": replicas}}
+
+
+def _scale_accessors(context: ApiContext, rt: ResourceType) -> crd_scale.Accessors:
+    """A built-in kind's Scale is its spec.replicas; a custom kind's is at the paths its CRD names."""
+    if rt.custom:
+        return crd_scale.accessors(crd_scale.scale_paths(context.cluster, rt))
+    return _scale_of, _with_replicas
+
+
 async def scale(context: ApiContext, request: web.Request, target: rest.Target) -> web.Response:
     cluster = context.cluster
     current = cluster.read(target.rt, target.namespace, target.name)
+    to_scale, with_replicas = _scale_accessors(context, target.rt)
     if request.method == "GET":
-        return rest.json_response(_scale_of(current))
+        return rest.json_response(to_scale(current))
     if request.method == "PUT":
         wanted = await rest.read_body(request)
     elif request.method == "PATCH":
         body = await request.read()
-        wanted = apply_patch(_scale_of(current), body, request.headers.get("Content-Type"), target.rt)
+        wanted = apply_patch(to_scale(current), body, request.headers.get("Content-Type"), target.rt)
     else:
         raise method_not_allowed()
     sent_version = dig(wanted, "metadata", "resourceVersion")
@@ -114,6 +127,5 @@ async def scale(context: ApiContext, request: web.Request, target: rest.Target) 
         raise invalid(
             _SCALE, target.name, [invalid_value("spec.replicas", replicas, "must be greater than or equal to 0")]
         )
-    updated = {**current, "spec": {**as_dict(current.get("spec")), "replicas": replicas}}
-    written = cluster.write(target.rt, updated, fieldmanager.manager_of(request, "scale"))
-    return rest.json_response(_scale_of(written))
+    written = cluster.write(target.rt, with_replicas(current, replicas), fieldmanager.manager_of(request, "scale"))
+    return rest.json_response(to_scale(written))

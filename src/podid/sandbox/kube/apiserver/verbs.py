@@ -11,17 +11,17 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from podid.sandbox.kube.apiserver import events_api, rest, reviews, streams, subresources
+from podid.sandbox.kube.apiserver import crd_finalizer, events_api, rest, reviews, streams, subresources
 from podid.sandbox.kube.apiserver.context import ApiContext
 from podid.sandbox.kube.machinery.resources import ResourceType
 from podid.sandbox.kube.machinery.status import method_not_allowed
-from podid.sandbox.kube.storage.cluster import STATUS_KINDS
+from podid.sandbox.kube.storage.cluster import has_status
 from podid.sandbox.kube.streaming import pods as pod_streams
 
 Verb = Callable[[ApiContext, web.Request, rest.Target], Awaitable[web.StreamResponse]]
 ANY = "*"
 
-# The subresources each kind has besides ``status`` (STATUS_KINDS); a path naming any other is a 404.
+# The subresources each built-in kind has besides ``status`` (has_status); a path naming any other is a 404.
 SUBRESOURCES = {
     "Pod": {"log", "binding", "exec", "portforward"},
     "ServiceAccount": {"token"},
@@ -33,8 +33,10 @@ SUBRESOURCES = {
 
 
 def subresources_of(rt: ResourceType) -> set[str]:
-    """What may follow an object's name in a path of this kind: its subresources, and ``status`` when it has one."""
-    return SUBRESOURCES.get(rt.kind, set()) | ({"status"} if rt.kind in STATUS_KINDS else set())
+    """What may follow an object's name in a path of this kind: its subresources (a custom kind's: those of its
+    CRD version), and ``status`` when it has one."""
+    custom = {sub.name for sub in rt.subresources} if rt.custom else set()
+    return SUBRESOURCES.get(rt.kind, set()) | custom | ({"status"} if has_status(rt) else set())
 
 
 async def _list_or_watch(context: ApiContext, request: web.Request, target: rest.Target) -> web.StreamResponse:
@@ -71,6 +73,8 @@ _CREATED: dict[str, Verb] = {
     "SelfSubjectRulesReview": reviews.self_subject_rules_review,
     "SelfSubjectReview": reviews.self_subject_review,
 }
+# Kinds whose registry deletes an object its own way
+_DELETED: dict[str, Verb] = {"CustomResourceDefinition": crd_finalizer.delete}
 # (method, names an object, subresource) -> handler, for every other resource; ANY: any subresource of the kind
 VERBS: dict[tuple[str, bool, str], Verb] = {
     ("GET", False, ""): _list_or_watch,
@@ -106,6 +110,8 @@ def _handler(method: str, target: rest.Target) -> Verb:
         return _GROUPS[rt.group]
     if rt.verbs == ("create",):  # reviews are created, never stored: nothing to read, change or delete
         handler = _CREATED.get(rt.kind) if method == "POST" else None
+    elif method == "DELETE" and target.name and not target.subresource and rt.kind in _DELETED:
+        handler = _DELETED[rt.kind]
     else:
         key = (method, bool(target.name))
         handler = VERBS.get((*key, target.subresource)) or VERBS.get((*key, ANY))

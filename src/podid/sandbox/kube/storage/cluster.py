@@ -54,6 +54,14 @@ STATUS_KINDS = frozenset(
         "CustomResourceDefinition",
     }
 )
+
+
+def has_status(rt: ResourceType) -> bool:
+    """Whether ``rt``'s status is written only through ``/status``: a built-in with one, or a custom kind whose CRD
+    version enables ``subresources.status`` (customresource strategy.go PrepareForCreate/PrepareForUpdate)."""
+    return rt.kind in STATUS_KINDS or any(sub.name == "status" for sub in rt.subresources)
+
+
 _GENERATION_KINDS = frozenset(
     {"Deployment", "ReplicaSet", "ReplicationController", "DaemonSet", "Job", "CustomResourceDefinition", "Ingress"}
 )
@@ -72,7 +80,7 @@ def resource_name(rt: ResourceType) -> str:
 
 def field_scope(rt: ResourceType) -> Scope:
     """What server-side apply and managedFields know of ``rt``'s objects."""
-    return Scope(shape_of(rt.kind, rt.custom), rt.api_version, rt.kind, rt.kind in STATUS_KINDS)
+    return Scope(shape_of(rt.kind, rt.custom), rt.api_version, rt.kind, has_status(rt))
 
 
 @dataclass
@@ -179,7 +187,7 @@ class Cluster:
         if rt.custom:
             obj = prune(obj, rt.kind)
             meta = obj["metadata"]
-        if rt.kind in STATUS_KINDS and rt.kind != "Node":
+        if has_status(rt) and rt.kind != "Node":
             obj.pop("status", None)  # PrepareForCreate: status is the system's (a kubelet registers its node's)
         apply_defaults(obj, rt.kind, creating=True)
         validate(obj, rt)
@@ -239,7 +247,7 @@ class Cluster:
             new = prune(new, rt.kind)
         if subresource == "status":
             new = {**clone(old), "status": new.get("status")}
-        elif rt.kind in STATUS_KINDS:
+        elif has_status(rt):
             new["status"] = clone(old.get("status"))
         if new.get("status") is None:
             new.pop("status", None)
