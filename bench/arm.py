@@ -219,7 +219,14 @@ def set_up(arm: Arm) -> tuple[str, str]:
 def add_assignments(arm: Arm, pool: ProcessPoolExecutor, args: argparse.Namespace, zone: str, pid: int) -> Figures:
     """``--assignments`` Reader assignments for fresh principals, a third each at subscription, group, zone."""
     subscription = f"/subscriptions/{arm.endpoints.subscription_id}"
-    body = {"properties": {"roleDefinitionId": arm.definition_id(READER), "principalId": ""}}
+    # principalType given: Azure then skips the directory lookup, so fresh ids of no principal are accepted
+    body = {
+        "properties": {
+            "roleDefinitionId": arm.definition_id(READER),
+            "principalId": "",
+            "principalType": "ServicePrincipal",
+        }
+    }
     figures: list[Figures] = []
     for scope in (subscription, f"{subscription}/resourceGroups/{GROUP}", zone):
         count = -(-args.assignments // (3 * args.workers))  # round up: at least --assignments in all
@@ -250,6 +257,8 @@ def run(args: argparse.Namespace, target: Target, pool: ProcessPoolExecutor) -> 
     with profiled(target, args.profile):
         baseline = load(pool, get, args.workers, args.threads, target.pid)
         created = add_assignments(arm, pool, args, zone, target.pid)
+        if set(created.statuses) != {201}:  # the figures below would be measured without the assignments
+            raise SystemExit(f"role assignments refused: {dict(created.statuses)}")
         gets = load(pool, get, args.workers, args.threads, target.pid)
         puts = load(pool, put, args.workers, args.threads, target.pid)
     after = resident_mb(target.pid)
