@@ -10,9 +10,13 @@ to find a node's scale set.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import re
 import uuid
+from importlib import resources
+
+import yaml
 
 from podid.sandbox.kube.api import ClusterSpec, NodeSpec
 from podid.sandbox.kube.machinery.objects import Obj, dig
@@ -146,23 +150,21 @@ def _remove_node(cluster: Cluster, name: str) -> None:
         )
 
 
+@functools.cache
+def _aad_pod_identity_crds() -> dict[str, Obj]:
+    """The pinned release's CRDs by name, as its chart ships them (structural schemas with descriptions, printer
+    columns), less the chart's Helm labels and the empty status (``aad_pod_identity_crds.yaml``)."""
+    text = resources.files(__package__).joinpath("aad_pod_identity_crds.yaml").read_text()
+    crds = {}
+    for document in yaml.safe_load_all(text):
+        metadata = {k: v for k, v in document["metadata"].items() if k != "labels"}
+        crds[metadata["name"]] = {**{k: document[k] for k in ("apiVersion", "kind", "spec")}, "metadata": metadata}
+    return crds
+
+
 def crd_object(rt: ResourceType) -> Obj:
-    version = {"name": rt.version, "served": True, "storage": True, "schema": {"openAPIV3Schema": {"type": "object"}}}
-    if rt.printer_columns:
-        version["additionalPrinterColumns"] = [
-            {"name": c.name, "type": c.type, "jsonPath": c.json_path} for c in rt.printer_columns
-        ]
-    return {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"{rt.plural}.{rt.group}"},
-        "spec": {
-            "group": rt.group,
-            "names": {"kind": rt.kind, "listKind": rt.list_kind, "plural": rt.plural, "singular": rt.singular},
-            "scope": "Namespaced" if rt.namespaced else "Cluster",
-            "versions": [version],
-        },
-    }
+    """The CRD of an aad-pod-identity kind, as the pinned release ships it."""
+    return copy.deepcopy(_aad_pod_identity_crds()[f"{rt.plural}.{rt.group}"])
 
 
 def bootstrap(cluster: Cluster, server_port: int) -> None:
@@ -173,8 +175,11 @@ def bootstrap(cluster: Cluster, server_port: int) -> None:
             cluster.create_object(namespaces, "", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
     crds = cluster.resource_type("apiextensions.k8s.io/customresourcedefinitions")
     for rt in AAD_POD_IDENTITY_TYPES:
-        if cluster.find(crds, "", f"{rt.plural}.{rt.group}") is None:
-            cluster.create_object(crds, "", crd_object(rt))
+        wanted, found = crd_object(rt), cluster.find(crds, "", f"{rt.plural}.{rt.group}")
+        if found is None:
+            cluster.create_object(crds, "", wanted)
+        elif found.get("spec") != wanted["spec"]:  # a cluster stored before the schemas were the release's
+            cluster.write(crds, {**found, "spec": wanted["spec"]})
     bootstrap_rbac(cluster)
     _kubernetes_service(cluster, server_port)
 
