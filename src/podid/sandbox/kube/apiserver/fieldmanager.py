@@ -26,7 +26,6 @@ from podid.sandbox.kube.machinery.status import (
     unsupported_media_type,
 )
 from podid.sandbox.kube.rbac.escalation import confirm_no_escalation
-from podid.sandbox.kube.storage.cluster import field_scope
 
 MAX_LENGTH = 128  # validation.FieldManagerMaxLength
 _PATCH_OPTIONS = ResourceType("meta.k8s.io", "v1", "patchoptions", "PatchOptions", False)
@@ -80,7 +79,7 @@ async def server_side_apply(
     current = cluster.find(rt, namespace, name)
     if current is None and subresource:
         cluster.read(rt, namespace, name)  # the 404: a subresource's object must exist
-    applied = apply(field_scope(rt), current, config, manager, force, cluster.now())
+    applied = apply(cluster.field_scope(rt), current, config, manager, force, cluster.now())
     sent = as_str(as_dict(applied.get("metadata")).get("name"))
     if sent != name:  # handlers/rest.go checkName
         raise bad_request(f"the name of the object ({sent}) does not match the name on the URL ({name})")

@@ -24,13 +24,16 @@ import json
 from typing import Any
 
 from podid.sandbox.kube.machinery.fieldpath import (
-    FieldSet,
+    Fields,
     MissingKey,
     compare,
+    contains,
+    difference,
     fields_of,
     keyed_items,
-    prefixes,
+    removable,
     remove,
+    union,
 )
 from podid.sandbox.kube.machinery.fieldtypes import Shape
 from podid.sandbox.kube.machinery.managedfields import (
@@ -68,8 +71,10 @@ def apply(scope: Scope, live: Obj | None, config: Obj, manager: FieldManager, fo
     managed[applier.identity] = applier
     merged: Obj = merge(copy.deepcopy(base), config, scope.shape)  # pruning below changes it in place
     if previous is not None:  # what it applied before and leaves out now, unless it holds fields of others
-        owned = set().union(*(entry.fields for entry in managed.values()))
-        remove(merged, previous.fields - owned - prefixes(owned), scope.shape)
+        owned: Fields = {}
+        for entry in managed.values():
+            owned = union(owned, entry.fields)
+        remove(merged, removable(previous.fields, owned), scope.shape)
     _settle(scope, base, merged, managed, applier, force)
     if manager.name == _KUBECTL and LAST_APPLIED in as_dict(dig(merged, "metadata", "annotations")):
         merged["metadata"]["annotations"][LAST_APPLIED] = _last_applied(config)
@@ -98,25 +103,26 @@ def _settle(scope: Scope, base: Obj, merged: Obj, managed: Managed, applier: Ent
     conflicts = conflicts_of(managed, applier.identity, changed)
     if conflicts and not force and applier.manager == _KUBECTL:
         allowed = _client_side_applied(scope, base)
-        conflicts = [(entry, path) for entry, path in conflicts if path not in allowed]
+        conflicts = [(entry, path) for entry, path in conflicts if not contains(allowed, path)]
     if conflicts and not force:
         raise conflict_error(conflicts)
+    taken = union(changed, removed)
     for identity, entry in managed.items():
         if identity != applier.identity:
-            entry.fields -= changed | removed
+            entry.fields = difference(entry.fields, taken)
 
 
-def _client_side_applied(scope: Scope, live: Obj) -> FieldSet:
+def _client_side_applied(scope: Scope, live: Obj) -> Fields:
     """The fields of the last-applied-configuration annotation that still hold its values."""
     try:
         last = json.loads(as_dict(dig(live, "metadata", "annotations")).get(LAST_APPLIED) or "null")
         if not isinstance(last, dict) or last.get("apiVersion") != scope.api_version:
-            return set()
+            return {}
         fields = fields_of(last, scope.shape)
     except (ValueError, MissingKey):
-        return set()
+        return {}
     differ = compare(last, live, scope.shape)
-    return fields - differ.changed() - differ.removed
+    return difference(fields, union(differ.changed(), differ.removed))
 
 
 def _last_applied(config: Obj) -> str:

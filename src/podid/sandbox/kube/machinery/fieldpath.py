@@ -1,35 +1,124 @@
 """Field sets, as sigs.k8s.io/structured-merge-diff/v4's ``fieldpath`` and ``typed`` packages keep them.
 
-A path is a tuple of path elements written as ``managedFields`` writes them (FieldsV1): ``f:<field>``, ``k:<keys
-as compact JSON>`` (an item of a list keyed by ``x-kubernetes-list-map-keys``), ``v:<JSON value>`` (an item of a
-set) and ``i:<index>``. A set of paths is a Python set; the walkers below read an object with its ``Shape``
-(``machinery.fieldtypes``):
+A set is held as its FieldsV1 tree (fieldpath/serialize.go), the form ``managedFields`` stores: a dict of path
+elements, ``f:<field>``, ``k:<keys as compact JSON>`` (an item of a list keyed by ``x-kubernetes-list-map-keys``),
+``v:<JSON value>`` (an item of a set) and ``i:<index>``, each to its node: ``{}`` for a member without children,
+``{".": {}, …children}`` for a member with some, ``{…children}`` for a path that only leads to members. The
+operations never change their operands (results may share their nodes); ``encode`` writes a fresh, sorted tree.
+The walkers read an object with its ``Shape`` (``machinery.fieldtypes``):
 
 * ``fields_of`` is ``TypedValue.ToFieldSet`` (typed/tofieldset.go): every scalar, atomic value, list item and
   empty or null field is a member; a struct with fields is not, its fields are.
 * ``compare`` is ``TypedValue.Compare`` (typed/compare.go): the paths added, modified and removed between two
   objects, a whole subtree when a field appears or disappears.
-* ``encode``/``decode`` are FieldsV1 (fieldpath/serialize.go): members as ``{}``, a member that has children
-  marks itself with ``"."``, elements in PathElement order.
 * ``remove`` is ``TypedValue.RemoveItems`` (typed/remove.go): each member is removed with its subtree.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from podid.sandbox.kube.machinery.fieldtypes import Shape
 from podid.sandbox.kube.machinery.objects import Obj
 
+Fields = dict[str, Any]  # one level of a FieldsV1 tree: element → node
 Path = tuple[str, ...]
-FieldSet = set[Path]
 _SELF = "."
 
 
 class MissingKey(ValueError):
     """A keyed list's item without one of its keys (and no default for it)."""
+
+
+# nodes
+
+
+def is_member(node: Fields) -> bool:
+    return not node or _SELF in node
+
+
+def children(node: Fields) -> Fields:
+    return {k: v for k, v in node.items() if k != _SELF} if _SELF in node else node
+
+
+def _node(member: bool, kids: Fields) -> Fields | None:
+    """A node, or None for a path that is neither a member nor leads to one."""
+    if not kids:
+        return {} if member else None
+    return {_SELF: {}, **kids} if member else kids
+
+
+# set operations (on levels: the root, or a node's children)
+
+
+def union(a: Fields, b: Fields) -> Fields:
+    if not a or not b:
+        return a or b
+    out = dict(a)
+    for element, node in b.items():
+        mine = out.get(element)
+        if mine is None:
+            out[element] = node
+        elif mine is not node:
+            both = _node(is_member(mine) or is_member(node), union(children(mine), children(node)))
+            out[element] = both if both is not None else {}
+    return out
+
+
+def difference(a: Fields, b: Fields) -> Fields:
+    """``a`` without the members of ``b``; ``a`` itself when they share none."""
+    out = None
+    for element, other in b.items():
+        node = a.get(element)
+        if node is None:
+            continue
+        kids = children(node)
+        rest_kids, member = difference(kids, children(other)), is_member(node) and not is_member(other)
+        if rest_kids is kids and member == is_member(node):
+            continue
+        out = dict(a) if out is None else out
+        rest = _node(member, rest_kids)
+        if rest is None:
+            del out[element]
+        else:
+            out[element] = rest
+    return a if out is None else out
+
+
+def intersection(a: Fields, b: Fields) -> Fields:
+    out = {}
+    for element, node in a.items():
+        other = b.get(element)
+        if other is not None:
+            both = _node(is_member(node) and is_member(other), intersection(children(node), children(other)))
+            if both is not None:
+                out[element] = both
+    return out
+
+
+def removable(previous: Fields, kept: Fields) -> Fields:
+    """The members of ``previous`` that ``kept`` neither holds nor holds anything below."""
+    out = {}
+    for element, node in previous.items():
+        other = kept.get(element)
+        if other is None:
+            out[element] = node
+        elif (rest := _node(False, removable(children(node), children(other)))) is not None:
+            out[element] = rest
+    return out
+
+
+def contains(fields: Fields, path: Path) -> bool:
+    node: Fields | None = {_SELF: {}, **fields}
+    for element in path:
+        node = children(node).get(element) if node is not None else None
+    return node is not None and is_member(node)
+
+
+# path elements
 
 
 def item_element(item: Any, shape: Shape) -> str:
@@ -45,149 +134,177 @@ def item_element(item: Any, shape: Shape) -> str:
     return "k:" + _compact(dict(sorted(keys.items())))
 
 
-def _element_or_none(item: Any, shape: Shape) -> str | None:
-    try:
-        return item_element(item, shape)
-    except MissingKey:
-        return None
-
-
 def _compact(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def _granular_list(value: Any, shape: Shape) -> bool:
-    return isinstance(value, list) and (bool(shape.keys) or shape.is_set)
-
-
 def keyed_items(value: list[Any], shape: Shape, strict: bool = False) -> dict[str, Any]:
-    """A keyed list or set's items by path element (a later duplicate wins). A stored object's item without its
-    key goes by its index; an applied configuration's is an error (``strict``)."""
-    found = {}
+    """A keyed list or set's items by path element (a later duplicate wins)."""
+    return dict(zip(_elements(value, shape, strict), value, strict=True))
+
+
+def _elements(value: list[Any], shape: Shape, strict: bool = False) -> list[str]:
+    """Each item's path element. A stored object's item without its key goes by its index; an applied
+    configuration's is an error (``strict``)."""
+    elements = []
     for index, item in enumerate(value):
         try:
-            found[item_element(item, shape)] = item
+            elements.append(item_element(item, shape))
         except MissingKey:
             if strict:
                 raise
-            found[f"i:{index}"] = item
-    return found
+            elements.append(f"i:{index}")
+    return elements
+
+
+def _children_of(value: Any, shape: Shape, strict: bool = False) -> dict[str, tuple[Any, Shape]] | None:
+    """A granular value's children by path element with their shapes; None for a leaf (scalar or atomic)."""
+    if shape.atomic:
+        return None
+    if isinstance(value, dict):
+        return {"f:" + key: (child, shape.child(key)) for key, child in value.items()}
+    if isinstance(value, list) and (shape.keys or shape.is_set):
+        item = shape.item()
+        return {element: (child, item) for element, child in keyed_items(value, shape, strict).items()}
+    return None
 
 
 # ToFieldSet
 
 
-def fields_of(value: Any, shape: Shape, prefix: Path = ()) -> FieldSet:
-    """The paths ``value`` sets (the fields an applied configuration claims)."""
-    found: FieldSet = set()
-    _collect(value, shape, prefix, found)
-    return found
+def fields_of(value: Any, shape: Shape) -> Fields:
+    """The paths ``value`` sets (the fields an applied configuration claims); MissingKey for a keyless item."""
+    node = _claimed(value, shape, item=False)
+    return children(node) if node else {}
 
 
-def _collect(value: Any, shape: Shape, path: Path, found: FieldSet) -> None:
-    if isinstance(value, dict) and not shape.atomic:
-        for key, child in value.items():
-            child_path, child_shape = (*path, "f:" + key), shape.child(key)
-            if child is None or child == {} or _leaf(child, child_shape):
-                found.add(child_path)
-            _collect(child, child_shape, child_path, found)
-    elif _granular_list(value, shape) and not shape.atomic:
-        item_shape = shape.item()
-        for element, item in keyed_items(value, shape, strict=True).items():
-            found.add((*path, element))
-            if shape.keys:
-                _collect(item, item_shape, (*path, element), found)
-
-
-def _leaf(value: Any, shape: Shape) -> bool:
-    """Scalars and atomic values; an empty keyed list or set is neither a leaf nor a member."""
-    if shape.atomic:
-        return True
-    return not isinstance(value, dict) and not _granular_list(value, shape)
+def _claimed(value: Any, shape: Shape, item: bool) -> Fields | None:
+    found = None if value is None else _children_of(value, shape, strict=True)
+    if found is None:
+        return {}
+    in_list = not isinstance(value, dict)
+    kids = {e: n for e, (child, s) in found.items() if (n := _claimed(child, s, in_list)) is not None}
+    return _node(item or value == {}, kids)
 
 
 # Compare
 
 
+@dataclass
 class Changes:
     """Paths added, modified and removed from one object to the next."""
 
-    def __init__(self) -> None:
-        self.added: FieldSet = set()
-        self.modified: FieldSet = set()
-        self.removed: FieldSet = set()
+    added: Fields = field(default_factory=dict)
+    modified: Fields = field(default_factory=dict)
+    removed: Fields = field(default_factory=dict)
 
-    def changed(self) -> FieldSet:
-        return self.added | self.modified
+    def changed(self) -> Fields:
+        return union(self.added, self.modified)
 
 
 def compare(old: Any, new: Any, shape: Shape) -> Changes:
     changes = Changes()
-    _compare(old, new, shape, (), changes)
+    _compare_children(old, new, shape, changes)
     return changes
 
 
-def _compare(old: Any, new: Any, shape: Shape, path: Path, changes: Changes) -> None:
-    if old is None and new is None:
+def _compare_children(old: Any, new: Any, shape: Shape, changes: Changes) -> bool:
+    """Compare two granular values of the same kind child by child; False when they are not such a pair."""
+    if shape.atomic:
+        return False
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in old.keys() | new.keys():
+            _compare("f:" + key, old.get(key), new.get(key), shape.child(key), changes)
+        return True
+    if isinstance(old, list) and isinstance(new, list) and (shape.keys or shape.is_set):
+        before, after, item = keyed_items(old, shape), keyed_items(new, shape), shape.item()
+        for element in before.keys() | after.keys():
+            _compare(element, before.get(element), after.get(element), item, changes)
+        return True
+    return False
+
+
+def _compare(element: str, old: Any, new: Any, shape: Shape, changes: Changes) -> None:
+    if old == new:  # also both None; equal subtrees are skipped at C speed
         return
     if old is None or new is None:
-        side, target = (new, changes.added) if old is None else (old, changes.removed)
-        target.add(path)
-        _subtree(side, shape, path, target)
+        target = changes.added if old is None else changes.removed
+        target[element] = _everything(new if old is None else old, shape)
         return
-    if isinstance(old, dict) and isinstance(new, dict) and not shape.atomic:
-        for key in {**old, **new}:
-            _compare(old.get(key), new.get(key), shape.child(key), (*path, "f:" + key), changes)
-    elif _granular_list(old, shape) and _granular_list(new, shape) and not shape.atomic:
-        before, after, item_shape = keyed_items(old, shape), keyed_items(new, shape), shape.item()
-        for element in {**before, **after}:
-            _compare(before.get(element), after.get(element), item_shape, (*path, element), changes)
+    below = Changes()
+    if _compare_children(old, new, shape, below):
+        for mine, theirs in ((changes.added, below.added), (changes.modified, below.modified)):
+            if theirs:
+                mine[element] = theirs
+        if below.removed:
+            changes.removed[element] = below.removed
     elif old != new:
-        changes.modified.add(path)
+        changes.modified[element] = {}
 
 
-def _subtree(value: Any, shape: Shape, path: Path, target: FieldSet) -> None:
-    """Every path below a field that appeared or disappeared (null fields read as absent, as zero values do)."""
-    if isinstance(value, dict) and not shape.atomic:
-        for key, child in value.items():
-            if child is not None:
-                child_path = (*path, "f:" + key)
-                target.add(child_path)
-                _subtree(child, shape.child(key), child_path, target)
-    elif _granular_list(value, shape) and not shape.atomic:
-        item_shape = shape.item()
-        for element, item in keyed_items(value, shape).items():
-            target.add((*path, element))
-            _subtree(item, item_shape, (*path, element), target)
+def _everything(value: Any, shape: Shape) -> Fields:
+    """A member node with every path below ``value`` (null fields read as absent, as zero values do)."""
+    if shape.atomic:
+        return {}
+    if isinstance(value, dict):
+        kids = {"f:" + k: _everything(v, shape.child(k)) for k, v in value.items() if v is not None}
+    elif isinstance(value, list) and (shape.keys or shape.is_set):
+        item = shape.item()
+        kids = {e: _everything(v, item) for e, v in keyed_items(value, shape).items() if v is not None}
+    else:
+        return {}
+    return {_SELF: {}, **kids} if kids else {}
 
 
 # FieldsV1
 
 
-def encode(fields: Iterable[Path]) -> Obj:
-    """FieldsV1 JSON of a set of paths."""
-    tree: Obj = {}
-    members: set[Path] = set(fields)
-    for path in members:
-        node = tree
-        for element in path:
-            node = node.setdefault(element, {})
-    return _sorted_tree(tree, (), members)
+def encode(fields: Fields) -> Obj:
+    """A fresh FieldsV1 tree, elements in PathElement order."""
+    return {element: _encode(fields[element]) for element in _sorted(fields)}
 
 
-def _sorted_tree(node: Obj, path: Path, members: set[Path]) -> Obj:
-    out: Obj = {_SELF: {}} if node and path in members and path else {}
-    for element in sorted(node, key=_element_order):
-        out[element] = _sorted_tree(node[element], (*path, element), members)
-    return out
+def _sorted(fields: Fields) -> list[str]:
+    """Elements in PathElement order. A map's level holds fields only, whose names sort as strings."""
+    if all(element.startswith("f:") for element in fields):
+        return sorted(fields)
+    return sorted(fields, key=_element_order)
 
 
+def _encode(node: Fields) -> Obj:
+    kids = children(node)
+    return {_SELF: {}, **encode(kids)} if kids and _SELF in node else encode(kids)
+
+
+def decode(raw: Any) -> Fields:
+    """The set a FieldsV1 tree holds: the tree itself when it is well formed (operations never change it), else a
+    copy without its malformed parts."""
+    if not isinstance(raw, dict):
+        return {}
+    return raw if _well_formed(raw) else _cleaned(raw)
+
+
+def _well_formed(level: Obj) -> bool:
+    return all(isinstance(node, dict) and _well_formed(node) for node in level.values())
+
+
+def _cleaned(raw: Obj) -> Fields:
+    level = {}
+    for element, node in raw.items():
+        if element != _SELF and isinstance(node, dict):
+            cleaned = _node(is_member(node), _cleaned(node))
+            if cleaned is not None:
+                level[element] = cleaned
+    return level
+
+
+@lru_cache(maxsize=4096)
 def _element_order(element: str) -> tuple[int, Any]:
     """PathElement.Compare: fields, then keys, then values, then indexes; numbers compare as numbers."""
     prefix, rest = element[:2], element[2:]
     rank = "f:k:v:i:".find(prefix) // 2
     if prefix == "i:":
-        return rank, int(rest)
+        return rank, (int(rest) if rest.isdigit() else 0)
     if prefix in ("k:", "v:"):
         return rank, _value_order(json.loads(rest))
     return rank, rest
@@ -203,38 +320,13 @@ def _value_order(value: Any) -> Any:
     return (2, str(value))
 
 
-def iterate(fields: Iterable[Path]) -> list[Path]:
+def iterate(fields: Fields, path: Path = ()) -> list[Path]:
     """Set.Iterate's order: a level's members first, then each child's paths, elements in PathElement order."""
-    members = set(fields)
-    found: list[Path] = []
-    _iterate(encode(members), (), members, found)
-    return found
-
-
-def _iterate(node: Obj, path: Path, members: set[Path], found: list[Path]) -> None:
-    elements = [e for e in node if e != _SELF]
-    found += [(*path, e) for e in elements if (*path, e) in members]
+    elements = _sorted(fields)
+    found = [(*path, e) for e in elements if is_member(fields[e])]
     for element in elements:
-        if node[element]:
-            _iterate(node[element], (*path, element), members, found)
-
-
-def decode(fields: Any) -> FieldSet:
-    """The set of paths in FieldsV1 JSON (anything malformed reads as empty)."""
-    found: FieldSet = set()
-    if isinstance(fields, dict):
-        _decode(fields, (), found)
+        found += iterate(children(fields[element]), (*path, element))
     return found
-
-
-def _decode(node: Obj, path: Path, found: FieldSet) -> None:
-    for element, child in node.items():
-        if element == _SELF:
-            found.add(path)
-        elif isinstance(child, dict):
-            if not child:
-                found.add((*path, element))
-            _decode(child, (*path, element), found)
 
 
 def path_string(path: Path) -> str:
@@ -257,32 +349,24 @@ def path_string(path: Path) -> str:
 # RemoveItems
 
 
-def remove(obj: Obj, paths: Iterable[Path], shape: Shape) -> None:
-    """Remove each path (with what is below it) from ``obj`` in place; maps and lists it empties go too. A path
-    goes before the paths below it, which an item's key may be among."""
-    for path in sorted(paths, key=len):
-        _remove(obj, path, shape)
-
-
-def prefixes(paths: Iterable[Path]) -> FieldSet:
-    """Every path that has a path of ``paths`` below it."""
-    return {path[:end] for path in paths for end in range(1, len(path))}
-
-
-def _remove(node: Any, path: Path, shape: Shape) -> bool:
-    """Remove ``path`` below ``node``; True when ``node`` is left empty by it."""
-    element, rest = path[0], path[1:]
-    if isinstance(node, dict) and element.startswith("f:"):
-        key = element[2:]
-        if key not in node or (rest and not _remove(node[key], rest, shape.child(key))):
-            return False
-        del node[key]
-        return not node
-    if _granular_list(node, shape):
-        for index, item in enumerate(node):
-            if _element_or_none(item, shape) == element:
-                if rest and not _remove(item, rest, shape.item()):
-                    return False
-                del node[index]
-                return not node
-    return False
+def remove(obj: Any, fields: Fields, shape: Shape) -> bool:
+    """Remove each member (with what is below it) from ``obj`` in place; maps and lists it empties go too. True
+    when ``obj`` itself was emptied so."""
+    found = _children_of(obj, shape)
+    if not found or not fields:
+        return False
+    gone = set()
+    for element, node in fields.items():
+        if element in found:
+            child, child_shape = found[element]
+            if is_member(node) or remove(child, node, child_shape):
+                gone.add(element)
+    if not gone:
+        return False
+    if isinstance(obj, dict):
+        for element in gone:
+            del obj[element[2:]]
+    else:
+        elements = _elements(obj, shape)
+        obj[:] = [item for item, element in zip(obj, elements, strict=True) if element not in gone]
+    return not obj

@@ -6,7 +6,8 @@ is derived here from the strategic-merge patch metadata (``machinery.strategic``
 keyed map, a merging list without one a set, any other list atomic. Where the list map keys differ from the
 patch merge key (``ports``: ``containerPort`` and ``protocol``), and for the atomic structs and maps
 (``+structType=atomic``/``+mapType=atomic`` in k8s.io/api: label selectors, ``nodeSelector``, ``roleRef``, the
-``valueFrom`` references), the table below says so. Custom resources: lists atomic, objects granular.
+``valueFrom`` references), the table below says so. Custom resources follow their CRD's structural schema (the
+same extensions; a list without ``x-kubernetes-list-type`` is atomic), objects without one are granular.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from podid.sandbox.kube.machinery.objects import Obj, as_dict, as_list, as_str, dig
 from podid.sandbox.kube.machinery.strategic import KIND_SCHEMAS, META_SCHEMA, Field
 
 # x-kubernetes-list-map-keys where a list has more than its patch merge key, with the keys' OpenAPI defaults
@@ -57,11 +59,12 @@ class Shape:
     is_set: bool = False
     fields: Mapping[str, Shape] = field(default_factory=dict)  # a struct's fields
     items: Shape | None = None  # a keyed list's items
+    values: Shape | None = None  # a map's values (additionalProperties)
     builtin: bool = False  # unknown fields follow the built-in kinds' rules (atomic by name)
     defaults: Mapping[str, Any] = field(default_factory=dict)  # the list map keys' defaults
 
     def child(self, name: str) -> Shape:
-        found = self.fields.get(name)
+        found = self.fields.get(name) or self.values
         if found is not None:
             return found
         if self.builtin:
@@ -98,3 +101,29 @@ def shape_of(kind: str, custom: bool = False) -> Shape:
     schema = KIND_SCHEMAS.get("Deployment" if kind in _TEMPLATE_KINDS else kind, {})
     fields = {key: _from_strategic(spec, key) for key, spec in {"metadata": META_SCHEMA, **schema}.items()}
     return Shape(fields=fields, builtin=True)
+
+
+def custom_shape(crd: Obj, version: str) -> Shape:
+    """The shape of a custom resource of ``version`` of ``crd`` (its served openAPIV3Schema)."""
+    for served in as_list(dig(crd, "spec", "versions")):
+        if dig(served, "name") == version:
+            return _from_openapi(as_dict(dig(served, "schema", "openAPIV3Schema")))
+    return _CUSTOM
+
+
+def _from_openapi(schema: Obj) -> Shape:
+    if schema.get("type") == "array":
+        items = as_dict(schema.get("items"))
+        if schema.get("x-kubernetes-list-type") == "set":
+            return Shape(is_set=True)
+        if schema.get("x-kubernetes-list-type") != "map":
+            return _ATOMIC
+        keys = tuple(as_str(k) for k in as_list(schema.get("x-kubernetes-list-map-keys")))
+        properties = as_dict(items.get("properties"))
+        defaults = {k: dig(properties, k, "default") for k in keys if dig(properties, k, "default") is not None}
+        return Shape(keys=keys, items=_from_openapi(items), defaults=defaults)
+    if schema.get("x-kubernetes-map-type") == "atomic":
+        return _ATOMIC
+    fields = {key: _from_openapi(as_dict(child)) for key, child in as_dict(schema.get("properties")).items()}
+    additional = schema.get("additionalProperties")
+    return Shape(fields=fields, values=_from_openapi(additional) if isinstance(additional, dict) else None)

@@ -18,34 +18,43 @@ updates the apiVersion, plus the subresource; managedfields.go BuildManagerIdent
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from podid.sandbox.kube.machinery.fieldpath import FieldSet, Path, compare, decode, encode, iterate, path_string
+from podid.sandbox.kube.machinery.fieldpath import (
+    Fields,
+    Path,
+    children,
+    compare,
+    decode,
+    difference,
+    encode,
+    intersection,
+    iterate,
+    path_string,
+    union,
+)
 from podid.sandbox.kube.machinery.fieldtypes import Shape
 from podid.sandbox.kube.machinery.objects import Obj, as_dict, as_list
 from podid.sandbox.kube.machinery.status import KubeApiError
 
 APPLY, UPDATE = "Apply", "Update"
-_STRIPPED: frozenset[Path] = frozenset(
-    {("f:apiVersion",), ("f:kind",), ("f:metadata",)}
-    | {
-        ("f:metadata", "f:" + name)
-        for name in (
-            "name",
-            "namespace",
-            "creationTimestamp",
-            "selfLink",
-            "uid",
-            "clusterName",
-            "generation",
-            "managedFields",
-            "resourceVersion",
-            "deletionTimestamp",
-            "deletionGracePeriodSeconds",
-        )
-    }
+_SYSTEM_METADATA = frozenset(
+    "f:" + name
+    for name in (
+        "name",
+        "namespace",
+        "creationTimestamp",
+        "selfLink",
+        "uid",
+        "clusterName",
+        "generation",
+        "managedFields",
+        "resourceVersion",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+    )
 )
 _TEMPLATE_ZERO: Obj = {"metadata": {}, "spec": {"containers": []}}
 # Go's zero value of the kinds whose spec holds structs that are never omitted
@@ -76,12 +85,18 @@ class Scope:
     kind: str
     reset_status: bool  # status is written through /status only: the object's writers never own it
 
-    def owned(self, paths: Iterable[Path], subresource: str = "") -> FieldSet:
-        """The paths a manager can own through ``subresource``."""
+    def owned(self, fields: Fields, subresource: str = "") -> Fields:
+        """The part of ``fields`` a manager can own through ``subresource``."""
+        out = {e: node for e, node in fields.items() if e not in ("f:apiVersion", "f:kind", "f:metadata")}
+        meta = {e: node for e, node in children(fields.get("f:metadata", {})).items() if e not in _SYSTEM_METADATA}
+        if meta:
+            out["f:metadata"] = meta
         if not self.reset_status:
-            return {p for p in paths if p and p not in _STRIPPED}
-        status = subresource == "status"
-        return {p for p in paths if p and p not in _STRIPPED and (p[0] == "f:status") == status}
+            return out
+        if subresource == "status":
+            return {e: node for e, node in out.items() if e == "f:status"}
+        out.pop("f:status", None)
+        return out
 
     def zero(self) -> Obj:
         """The object before a create, as far as ownership looks at it."""
@@ -94,18 +109,13 @@ class Entry:
     operation: str
     api_version: str
     time: str | None
-    fields: FieldSet
+    fields: Fields
     subresource: str = ""
+    stored: Obj | None = None  # the fieldsV1 read, written back as is while ``fields`` is still it
 
     @property
     def identity(self) -> str:
-        """BuildManagerIdentifier: the entry's JSON without fields and time (and, for appliers, apiVersion)."""
-        shown: Obj = {"manager": self.manager, "operation": self.operation}
-        if self.operation == UPDATE:
-            shown["apiVersion"] = self.api_version
-        if self.subresource:
-            shown["subresource"] = self.subresource
-        return json.dumps(shown, separators=(",", ":"))
+        return _identity(self.manager, self.operation, self.api_version, self.subresource)
 
     def describe(self) -> str:
         """printManager (internal/conflict.go): ``"kubectl" with subresource "scale" using apps/v1``."""
@@ -118,13 +128,25 @@ class Entry:
         entry: Obj = {"manager": self.manager, "operation": self.operation, "apiVersion": self.api_version}
         if self.time:
             entry["time"] = self.time
-        entry |= {"fieldsType": "FieldsV1", "fieldsV1": encode(self.fields)}
+        fields = self.stored if self.fields is self.stored and self.stored is not None else encode(self.fields)
+        entry |= {"fieldsType": "FieldsV1", "fieldsV1": fields}
         if self.subresource:
             entry["subresource"] = self.subresource
         return entry
 
 
 Managed = dict[str, Entry]
+
+
+@lru_cache(maxsize=1024)
+def _identity(manager: str, operation: str, api_version: str, subresource: str) -> str:
+    """BuildManagerIdentifier: the entry's JSON without fields and time (and, for appliers, apiVersion)."""
+    shown: Obj = {"manager": manager, "operation": operation}
+    if operation == UPDATE:
+        shown["apiVersion"] = api_version
+    if subresource:
+        shown["subresource"] = subresource
+    return json.dumps(shown, separators=(",", ":"))
 
 
 def decode_entries(value: Any) -> Managed | None:
@@ -137,8 +159,8 @@ def decode_entries(value: Any) -> Managed | None:
         if operation not in (APPLY, UPDATE) or not isinstance(manager, str):
             return None
         time = raw.get("time") if isinstance(raw.get("time"), str) else None
-        fields = decode(raw.get("fieldsV1"))
-        entry = Entry(manager, operation, str(raw.get("apiVersion", "")), time, fields, str(raw.get("subresource", "")))
+        fields, version = decode(raw.get("fieldsV1")), str(raw.get("apiVersion", ""))
+        entry = Entry(manager, operation, version, time, fields, str(raw.get("subresource", "")), fields)
         managed[entry.identity] = entry
     return managed
 
@@ -174,13 +196,13 @@ def record_update(scope: Scope, old: Obj | None, new: Obj, manager: FieldManager
     managed = live_or_sent(old, new)
     changes = compare(old if old is not None else scope.zero(), new, scope.shape)
     changed = scope.owned(changes.changed(), manager.subresource)
-    taken = changed | scope.owned(changes.removed, manager.subresource)
+    taken = union(changed, scope.owned(changes.removed, manager.subresource))
     for entry in managed.values():
-        entry.fields -= taken
+        entry.fields = difference(entry.fields, taken)
     if changed:
-        mine = Entry(manager.name, UPDATE, scope.api_version, now, set(), manager.subresource)
+        mine = Entry(manager.name, UPDATE, scope.api_version, now, {}, manager.subresource)
         mine = managed.setdefault(mine.identity, mine)
-        mine.fields |= changed
+        mine.fields = union(mine.fields, changed)
         mine.time = now
     store(new, managed)
 
@@ -205,10 +227,10 @@ def conflict_error(conflicts: list[tuple[Entry, Path]]) -> KubeApiError:
     return KubeApiError(status | {"reason": "Conflict", "details": {"causes": causes}, "code": 409})
 
 
-def conflicts_of(managed: Managed, mine: str, changed: FieldSet) -> list[tuple[Entry, Path]]:
+def conflicts_of(managed: Managed, mine: str, changed: Fields) -> list[tuple[Entry, Path]]:
     """Fields that other managers own and a change touches, by manager identity then path (Set.Iterate)."""
     found = []
     for identity in sorted(k for k in managed if k != mine):
         entry = managed[identity]
-        found += [(entry, path) for path in iterate(entry.fields & changed)]
+        found += [(entry, path) for path in iterate(intersection(entry.fields, changed))]
     return found

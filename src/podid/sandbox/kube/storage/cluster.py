@@ -21,7 +21,7 @@ from typing import TypeVar, cast
 
 from podid.sandbox.core.ids import Clock, IdGenerator
 from podid.sandbox.core.store import Store
-from podid.sandbox.kube.machinery.fieldtypes import shape_of
+from podid.sandbox.kube.machinery.fieldtypes import custom_shape, shape_of
 from podid.sandbox.kube.machinery.managedfields import UPDATE, FieldManager, Scope, record_update
 from podid.sandbox.kube.machinery.objects import Obj, as_dict, as_list, as_str, dig, labels_of
 from podid.sandbox.kube.machinery.resources import AAD_POD_IDENTITY_TYPES, BUILTIN_TYPES, Catalog, ResourceType
@@ -66,6 +66,7 @@ _GENERATION_KINDS = frozenset(
     {"Deployment", "ReplicaSet", "ReplicationController", "DaemonSet", "Job", "CustomResourceDefinition", "Ingress"}
 )
 _SYSTEM_METADATA = ("uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds")
+_CRDS = "apiextensions.k8s.io/customresourcedefinitions"  # where a custom kind's schema is
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # utilrand.String: no vowels, no confusable characters
 
 J = TypeVar("J")
@@ -76,11 +77,6 @@ Admission = Callable[["Cluster", ResourceType, Obj, Obj | None], None]
 def resource_name(rt: ResourceType) -> str:
     """``pods``, ``apps/deployments``: how kube.api names resources."""
     return f"{rt.group}/{rt.plural}" if rt.group else rt.plural
-
-
-def field_scope(rt: ResourceType) -> Scope:
-    """What server-side apply and managedFields know of ``rt``'s objects."""
-    return Scope(shape_of(rt.kind, rt.custom), rt.api_version, rt.kind, has_status(rt))
 
 
 @dataclass
@@ -131,6 +127,14 @@ class Cluster:
 
     def type_of(self, obj: Obj) -> ResourceType | None:
         return self.catalog.for_kind(as_str(obj.get("apiVersion")), as_str(obj.get("kind")))
+
+    def field_scope(self, rt: ResourceType) -> Scope:
+        """What server-side apply and managedFields know of ``rt``'s objects (a CRD's kinds: its schema's)."""
+        shape = shape_of(rt.kind, rt.custom)
+        crd = self.objects.get(_CRDS, "", f"{rt.plural}.{rt.group}") if rt.custom else None
+        if crd is not None:
+            shape = custom_shape(crd, rt.version)
+        return Scope(shape, rt.api_version, rt.kind, has_status(rt))
 
     def add_admission(self, kind: str, hook: Admission) -> None:
         self._admission.setdefault(kind, []).append(hook)
@@ -423,7 +427,7 @@ class Cluster:
         if manager is None and old is None:
             new["metadata"].pop("managedFields", None)
         elif manager is not None and manager.operation == UPDATE:
-            record_update(field_scope(rt), old, new, manager, self.now())
+            record_update(self.field_scope(rt), old, new, manager, self.now())
 
 
 def namespace_terminating(rt: ResourceType, name: str, namespace: str) -> KubeApiError:
