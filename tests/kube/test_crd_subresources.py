@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from kubernetes import client as k8s
 
-from tests.kube.conftest import Kubectl
+from tests.kube.conftest import KubeCluster, Kubectl
+from tests.kube.test_openapi_http import get
 
 
 def crd_with_subresources(group: str, subresources: dict[str, Any]) -> dict[str, Any]:
@@ -131,3 +132,19 @@ def test_without_subresources_status_is_part_of_the_object(
         with pytest.raises(k8s.ApiException) as missing:
             read(group, "v1", namespace, "crontabs", "daily")
         assert missing.value.status == 404
+
+
+def test_openapi_document_has_the_subresource_operations(kube: KubeCluster, kubectl: Kubectl, group: str) -> None:
+    document = get(kube, f"/openapi/v3/apis/{group}/v1", kube.access.user_token).json()
+    root = f"/apis/{group}/v1/namespaces/{{namespace}}/crontabs/{{name}}"
+    status, scale = document["paths"][f"{root}/status"], document["paths"][f"{root}/scale"]
+    assert sorted(k for k in status if k != "parameters") == ["get", "patch", "put"]
+    operation = status["get"]["operationId"]
+    assert operation.startswith("read") and operation.endswith("V1NamespacedCronTabStatus"), operation
+    assert status["patch"]["description"] == "partially update status of the specified CronTab"
+    assert scale["put"]["description"] == "replace scale of the specified CronTab"
+    scale_ref = scale["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    assert scale_ref == "#/components/schemas/io.k8s.api.autoscaling.v1.Scale"
+    assert "io.k8s.api.autoscaling.v1.ScaleSpec" in document["components"]["schemas"]
+    explained = kubectl("explain", f"crontabs.{group}.status.selector")
+    assert "selector" in explained and "<string>" in explained, explained

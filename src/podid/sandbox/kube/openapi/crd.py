@@ -16,6 +16,7 @@ from typing import Any
 
 from podid.sandbox.kube.machinery.objects import Obj, as_dict, as_list, as_str, dig
 from podid.sandbox.kube.openapi import builtin
+from podid.sandbox.kube.openapi.crd_paths import SCALE_MODEL
 from podid.sandbox.kube.openapi.paths import Names
 
 _META = "io.k8s.apimachinery.pkg.apis.meta.v1."
@@ -74,6 +75,13 @@ def namespaced(crd: Obj) -> bool:
     return bool(dig(crd, "spec", "scope") == "Namespaced")
 
 
+def subresources(crd: Obj, version: str) -> tuple[str, ...]:
+    """The subresources ``version`` enables (GetSubresourcesForVersion): ``status``, ``scale``."""
+    found = [as_dict(v) for v in as_list(dig(crd, "spec", "versions")) if dig(v, "name") == version]
+    enabled = as_dict(dig(found[0] if found else {}, "subresources"))
+    return tuple(name for name in ("status", "scale") if isinstance(enabled.get(name), dict))
+
+
 def schemas(crd: Obj, version: str, release: str) -> dict[str, str]:
     """Name → schema (JSON text) of the CRD's kind and list in ``version``, with the meta types they use."""
     named = names(crd, version)
@@ -85,7 +93,14 @@ def schemas(crd: Obj, version: str, release: str) -> dict[str, str]:
     list_kind = named.list_model.rsplit(".", 1)[1]
     listed = _list_schema(named, list_kind, type_meta)
     listed["x-kubernetes-group-version-kind"] = [{"group": named.group, "kind": list_kind, "version": version}]
-    return {**_meta_types(release), named.model: _dumps(custom), named.list_model: _dumps(listed)}
+    scale = _scale_types(release) if "scale" in subresources(crd, version) else {}
+    return {**_meta_types(release), **scale, named.model: _dumps(custom), named.list_model: _dumps(listed)}
+
+
+def _scale_types(release: str) -> dict[str, str]:
+    """autoscaling/v1 Scale and its parts, for the scale operations (as the release's apps/v1 document has them)."""
+    known = builtin.schemas(release, "apis/apps/v1")
+    return {name: known[name] for name in (SCALE_MODEL, SCALE_MODEL + "Spec", SCALE_MODEL + "Status") if name in known}
 
 
 def _model_name(group: str, version: str, kind: str) -> str:

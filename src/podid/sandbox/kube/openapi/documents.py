@@ -98,7 +98,8 @@ def _crd_builder(crds: list[tuple[Obj, str]], release: str) -> Callable[[], str]
         paths: dict[str, str] = {}
         schemas: dict[str, str] = {}
         for definition, version in crds:
-            paths |= crd_paths.paths(crd.names(definition, version), crd.namespaced(definition), parameters)
+            named, subresources = crd.names(definition, version), crd.subresources(definition, version)
+            paths |= crd_paths.paths(named, crd.namespaced(definition), parameters, subresources)
             schemas |= crd.schemas(definition, version, release)
         return _text(paths, schemas, _CRD_INFO, "")
 
