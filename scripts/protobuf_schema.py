@@ -28,7 +28,8 @@ SOURCES = {
     "authorization": (0, ["authorization/v1/types.go"], "k8s.io/api/authorization/v1"),
     "authentication": (0, ["authentication/v1/types.go"], "k8s.io/api/authentication/v1"),
     "autoscaling": (0, ["autoscaling/v1/types.go"], "k8s.io/api/autoscaling/v1"),
-    "meta": (1, ["pkg/apis/meta/v1/types.go"], "k8s.io/apimachinery/pkg/apis/meta/v1"),
+    "events": (0, ["events/v1/types.go"], "k8s.io/api/events/v1"),
+    "meta": (1, ["pkg/apis/meta/v1/types.go", "pkg/apis/meta/v1/watch.go"], "k8s.io/apimachinery/pkg/apis/meta/v1"),
     "apiextensions": (
         2,
         ["pkg/apis/apiextensions/v1/types.go", "pkg/apis/apiextensions/v1/types_jsonschema.go"],
@@ -68,6 +69,7 @@ GROUPS = {
     "authentication": "authentication.k8s.io/v1",
     "autoscaling": "autoscaling/v1",
     "apiextensions": "apiextensions.k8s.io/v1",
+    "events": "events.k8s.io/v1",
     "meta": "meta.k8s.io/v1",
 }
 # The served kinds (_resources.BUILTIN_TYPES) and the bodies of subresources and deletes.
@@ -99,7 +101,10 @@ ROOTS = [
     "authentication.SelfSubjectReview",
     "autoscaling.Scale",
     "meta.DeleteOptions",
+    "events.Event",  # events.k8s.io/v1, the core events in another version
 ]
+# What responses carry besides objects: Status failures and watch events (and each root's list, when it has one).
+RESPONSES = ["meta.Status", "meta.WatchEvent"]
 FIELD_LINE = re.compile(r"^\t(?:(\w+)\s+)?([\w.\[\]*]+)\s+`([^`]*)`")
 
 
@@ -181,12 +186,19 @@ def row(types: Types, message: str, go_field: tuple[str | None, str, str]) -> tu
     pointer, omitempty = go_type.startswith("*"), "omitempty" in json_parts[1:]
     if (pointer or not omitempty) and not container and kind not in types.structs:
         flags.append("KEEP")
+    if pointer and not container:
+        flags.append("POINTER")
     return number, "" if inline else json_parts[0] or name or "", kind, " | ".join(flags) or "0"
 
 
-def closure(types: Types) -> dict[str, list[tuple[int, str, str, str]]]:
+def all_roots(types: Types) -> list[str]:
+    """The served kinds, their lists, then what else responses carry."""
+    return [*ROOTS, *(f"{root}List" for root in ROOTS if f"{root}List" in types.structs), *RESPONSES]
+
+
+def closure(types: Types, roots: list[str]) -> dict[str, list[tuple[int, str, str, str]]]:
     messages: dict[str, list[tuple[int, str, str, str]]] = {}
-    todo = list(ROOTS)
+    todo = list(roots)
     while todo:
         message = todo.pop()
         if message in messages:
@@ -205,9 +217,9 @@ Each message maps a field number to (JSON name, type, flags), read from the ``pr
 struct tags of the Go types in
   github.com/kubernetes/api@{0}
     core/v1, apps/v1, batch/v1, rbac/v1, networking/v1, authorization/v1, authentication/v1, autoscaling/v1,
-    scheduling/v1alpha3 (types.go),
+    scheduling/v1alpha3, events/v1 (types.go),
   github.com/kubernetes/apimachinery@{1}
-    pkg/apis/meta/v1/types.go,
+    pkg/apis/meta/v1/types.go and watch.go,
   github.com/kubernetes/apiextensions-apiserver@{2}
     pkg/apis/apiextensions/v1/types.go and types_jsonschema.go.
 The Go types, not the tags' wire types, decide how a field decodes (some tags say "bytes" for a double or "rep" for
@@ -222,6 +234,7 @@ LIST: Final = 1  # repeated
 MAP: Final = 2  # map entries: messages with key = 1, value = 2
 INLINE: Final = 4  # an embedded struct: its fields are the parent's in JSON
 KEEP: Final = 8  # a pointer, or a field without omitempty: its zero value is kept, as encoding/json keeps it
+POINTER: Final = 16  # a pointer: absent (nil) unless set, where Go's marshallers write every other field
 
 Field = tuple[str, str, int]
 
@@ -236,11 +249,12 @@ def main(checkouts: list[str]) -> None:
         for path in files:
             parse(types, package, git(checkouts[index], "show", f"HEAD:{path}"))
     out = [HEADER.format(*(git(c, "rev-parse", "HEAD").strip() for c in checkouts))]
-    for root in ROOTS:
+    roots = all_roots(types)
+    for root in roots:
         package, _, kind = root.partition(".")
         out.append(f'    ("{GROUPS[package]}", "{kind}"): "{root}",\n')
     out.append("}\n\nMESSAGES: Final[dict[str, dict[int, Field]]] = {\n")
-    for message, rows in sorted(closure(types).items()):
+    for message, rows in sorted(closure(types, roots).items()):
         out.append(f'    "{message}": {{\n')
         out += [f'        {number}: ("{name}", "{kind}", {flags}),\n' for number, name, kind, flags in rows]
         out.append("    },\n")

@@ -58,19 +58,19 @@ def build_app(context: ApiContext) -> web.Application:
                 context.count_write(request.method)
             return response
         except KubeApiError as error:
-            return rest.json_response(error.status, error.code)
+            return rest.status_response(request, error.status, error.code)
         except web.HTTPRequestEntityTooLarge:  # aiohttp's client_max_size, met while reading the body
             refused = request_entity_too_large(_MAX_BODY)
-            return rest.json_response(refused.status, refused.code)
+            return rest.status_response(request, refused.status, refused.code)
         except web.HTTPException as error:
             if error.status < 400:
                 raise
             refused = unknown_error(error.reason, error.status)
-            return rest.json_response(refused.status, refused.code)
+            return rest.status_response(request, refused.status, refused.code)
         except Exception as error:
             log.exception("%s %s failed", request.method, request.path_qs)
             failure = internal_error(str(error))
-            return rest.json_response(failure.status, failure.code)
+            return rest.status_response(request, failure.status, failure.code)
 
     async def dispatch(request: web.Request) -> web.StreamResponse:
         return await _dispatch(context, request)

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from podid.sandbox.kube.apiserver import fieldmanager
+from podid.sandbox.kube.apiserver import fieldmanager, negotiation
 from podid.sandbox.kube.apiserver.context import ApiContext
 from podid.sandbox.kube.machinery.encoding import dumps, load_yaml, loads
 from podid.sandbox.kube.machinery.objects import Obj, as_dict, as_str, dig
@@ -85,6 +85,15 @@ def json_response(body: Obj, status: int = 200) -> web.Response:
     return _bytes_response(dumps(body), status)
 
 
+def status_response(request: web.Request, body: Obj, status: int = 200) -> web.Response:
+    """A Status in the encoding the client prefers (JSON or protobuf)."""
+    return (
+        negotiation.protobuf_response(body, status)
+        if negotiation.prefers_protobuf(request)
+        else json_response(body, status)
+    )
+
+
 def _bytes_response(body: bytes, status: int = 200) -> web.Response:
     """An API object's JSON as the apiserver's serializer writes it: encoding/json's Encoder ends it with a newline
     (k8s.io/apimachinery pkg/runtime/serializer/json/json.go)."""
@@ -150,6 +159,8 @@ def list_response(context: ApiContext, request: web.Request, target: Target, vie
         body = {"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1", "metadata": metadata}
         return json_response({**body, "items": partial})
     head = {"kind": shown.list_kind, "apiVersion": shown.api_version, "metadata": metadata}
+    if negotiation.prefers_protobuf(request):
+        return negotiation.protobuf_response({**head, "items": result.items})
     return _bytes_response(context.encoding.document(head, result.items))
 
 
@@ -188,6 +199,8 @@ def object_response(
         )
     if _accepts(request, "PartialObjectMetadata"):
         return json_response(_partial(obj), status)
+    if negotiation.prefers_protobuf(request):
+        return negotiation.protobuf_response(obj, status)
     return _bytes_response(context.encoding.encode(obj), status)
 
 
@@ -271,7 +284,7 @@ async def delete(context: ApiContext, request: web.Request, target: Target) -> w
         "uid": deleted["metadata"]["uid"],
     }
     success = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success"}
-    return json_response({**success, "details": {k: v for k, v in details.items() if v}})
+    return status_response(request, {**success, "details": {k: v for k, v in details.items() if v}})
 
 
 def _delete_collection(

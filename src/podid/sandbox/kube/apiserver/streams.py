@@ -15,6 +15,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from podid.sandbox.kube.apiserver import negotiation
 from podid.sandbox.kube.apiserver.context import ApiContext
 from podid.sandbox.kube.apiserver.rest import JSON, Target, View, flag
 from podid.sandbox.kube.machinery.encoding import dumps
@@ -61,7 +62,9 @@ async def watch(
     timeout = query.get("timeoutSeconds", "")
     seconds = int(timeout) if timeout.isdigit() else DEFAULT_WATCH_SECONDS
     table = "as=Table" in request.headers.get("Accept", "").replace(" ", "")
-    response = web.StreamResponse(headers={"Content-Type": JSON, "Cache-Control": "no-cache, private"})
+    binary = not table and negotiation.prefers_protobuf(request)
+    content_type = negotiation.WATCH_STREAM if binary else JSON
+    response = web.StreamResponse(headers={"Content-Type": content_type, "Cache-Control": "no-cache, private"})
     response.enable_chunked_encoding()
     await response.prepare(request)
     deadline = asyncio.get_running_loop().time() + seconds
@@ -75,7 +78,12 @@ async def watch(
                 continue
             except StopAsyncIteration:
                 break
-            await response.write(_line(context, target, event, table, view))
+            if not binary:
+                await response.write(_line(context, target, event, table, view))
+            elif (frame := negotiation.watch_frame(event, view.convert if view else None)) is not None:
+                await response.write(frame)
+            else:
+                break
     except (ConnectionResetError, asyncio.CancelledError):
         pass
     finally:
