@@ -70,9 +70,6 @@ def addon_cluster(clients: Clients, tmp_path_factory: pytest.TempPathFactory) ->
     return create_cluster(clients, group, "aks", tmp_path_factory.mktemp("kube"), podIdentityProfile=profile)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the pod environment has no http_proxy, the only name curl reads for http:// URLs"
-)
 def test_exec_curl_gets_the_pods_identity_token(clients: Clients, addon_cluster: Cluster) -> None:
     identity = clients.msi.user_assigned_identities.create_or_update(
         addon_cluster.group, "exec-imds-identity", {"location": LOCATION}

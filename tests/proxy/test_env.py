@@ -28,6 +28,9 @@ def test_the_exports(endpoints: Endpoints, capsys: pytest.CaptureFixture[str]) -
         "HTTPS_PROXY": endpoints.proxy_url,
         "HTTP_PROXY": endpoints.proxy_url,
         "NO_PROXY": "127.0.0.1,localhost",
+        "https_proxy": endpoints.proxy_url,
+        "http_proxy": endpoints.proxy_url,  # curl's only name for http:// URLs such as IMDS's
+        "no_proxy": "127.0.0.1,localhost",
         "REQUESTS_CA_BUNDLE": endpoints.ca_bundle,
         "SSL_CERT_FILE": endpoints.ca_bundle,
         "CURL_CA_BUNDLE": endpoints.ca_bundle,

@@ -343,10 +343,16 @@ def proxy_exports(endpoints: dict[str, Any]) -> str:
     if not endpoints.get("proxy_url"):
         raise CliError("this sandbox runs no proxy (it was started by an older podid): restart it")
     bundle, operator = endpoints["ca_bundle"], endpoints["operator"]
-    variables = {
+    proxies = {
         "HTTPS_PROXY": endpoints["proxy_url"],
         "HTTP_PROXY": endpoints["proxy_url"],
-        "NO_PROXY": "127.0.0.1,localhost",  # the sandbox's own addresses stay direct
+        "NO_PROXY": "127.0.0.1,localhost",
+    }
+    variables = {
+        # both spellings: curl reads only http_proxy for http:// URLs such as IMDS's (the sandbox's own
+        # addresses stay direct), https://everything.curl.dev/usingcurl/proxies/env
+        **proxies,
+        **{name.lower(): value for name, value in proxies.items()},
         "REQUESTS_CA_BUNDLE": bundle,
         "SSL_CERT_FILE": bundle,
         "CURL_CA_BUNDLE": bundle,

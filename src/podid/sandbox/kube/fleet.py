@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import hashlib
 import os
 import random
@@ -203,7 +204,7 @@ class KubeFleet:
         tokens = {doc["adminToken"]: "clusterAdmin", doc["userToken"]: "clusterUser"}
         directory = self._files / hashlib.sha256(key.encode()).hexdigest()[:16]
         kubelet = self._kubelet_settings(directory, doc["port"])
-        server = ClusterServer(self._settings(), spec, sock, doc["signingKey"], tokens, kubelet)
+        server = ClusterServer(self._settings(key), spec, sock, doc["signingKey"], tokens, kubelet)
         for kind, hook in self._admission:
             server.cluster.add_admission(kind, hook)
         self._servers[key] = server
@@ -244,7 +245,7 @@ class KubeFleet:
                 continue
         raise OSError(f"no free port for the Kubernetes API server of {key} in {base}-{base + _PORT_RANGE - 1}")
 
-    def _settings(self) -> ServerSettings:
+    def _settings(self, cluster_id: str) -> ServerSettings:
         cloud = self._cloud
         ca_pem = cloud.ca.ca_pem.decode()
         return ServerSettings(
@@ -255,7 +256,7 @@ class KubeFleet:
             cloud.ca.server_context,
             self.pod_ips,
             self.lb_ips,
-            cloud.metrics.count_kube_write,
+            functools.partial(cloud.metrics.count_kube_write, cluster_id),  # counted per cluster
         )
 
     def _kubelet_settings(self, directory: Path, port: int) -> KubeletSettings:
@@ -294,7 +295,10 @@ class KubeFleet:
             userinfo = f"{proxy.credentials.for_pod(*pod)}@" if pod is not None else ""
             url = proxy.url.replace("http://", f"http://{userinfo}", 1)
             direct = ",".join(dict.fromkeys((host, "127.0.0.1", "localhost")))
-            env |= {"HTTP_PROXY": url, "HTTPS_PROXY": url, "NO_PROXY": direct}
+            # both spellings, as distributions set them: curl reads only http_proxy for http:// URLs (such as
+            # IMDS), https://everything.curl.dev/usingcurl/proxies/env, and Go and Python read either
+            for name, value in (("HTTP_PROXY", url), ("HTTPS_PROXY", url), ("NO_PROXY", direct)):
+                env |= {name: value, name.lower(): value}
         return env
 
     def _on_loop(self, call: Callable[[], T]) -> T:
