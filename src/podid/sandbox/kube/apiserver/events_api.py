@@ -1,5 +1,5 @@
 """events.k8s.io/v1 Events: the core/v1 Events, in the other version (``events.versions``), as the apiserver serves
-one storage under both groups.
+one storage under both groups. Each function is a row of the verb table (``apiserver.verbs``).
 
 Reads, lists (field selectors in events.k8s.io's names: ``regarding.name``, ``reportingController``...) and
 watches convert the stored events; writes convert the body to core/v1 and store it, after the checks the
@@ -19,56 +19,56 @@ from podid.sandbox.kube.apiserver.context import ApiContext
 from podid.sandbox.kube.events.versions import EVENTS_API_VERSION, FIELD_LABELS, to_core, to_events_v1
 from podid.sandbox.kube.machinery.objects import Obj, as_str, dig
 from podid.sandbox.kube.machinery.patching import apply_patch
-from podid.sandbox.kube.machinery.status import (
-    FieldError,
-    bad_request,
-    invalid,
-    invalid_value,
-    method_not_allowed,
-    required,
-)
+from podid.sandbox.kube.machinery.status import FieldError, bad_request, invalid, invalid_value, required
 
 _TERM = re.compile(r"(^|,)([^,=!]*)(?=!=|==|=)")
 _DEPRECATED = ("deprecatedSource", "deprecatedFirstTimestamp", "deprecatedLastTimestamp", "deprecatedCount")
 
 
-async def serve(context: ApiContext, request: web.Request, target: rest.Target) -> web.StreamResponse:
-    """Every verb on ``/apis/events.k8s.io/v1/[namespaces/<ns>/]events[/<name>]``."""
-    if target.subresource:
-        return rest.not_found_path()
-    cluster, method = context.cluster, request.method
-    stored = rest.Target(cluster.resource_type("events"), target.namespace, target.name, "")
+def _stored(context: ApiContext, target: rest.Target) -> rest.Target:
+    """The core/v1 events the request's events.k8s.io/v1 ones are stored as."""
+    return rest.Target(context.cluster.resource_type("events"), target.namespace, target.name, "")
+
+
+async def list_or_watch(context: ApiContext, request: web.Request, target: rest.Target) -> web.StreamResponse:
+    request, stored = _core_field_names(request), _stored(context, target)
     view = rest.View(target.rt, to_events_v1)
-    if method == "GET" and not target.name:
-        request = _core_field_names(request)
-        if rest.flag(request, "watch"):
-            return await streams.watch(context, request, stored, view)
-        return rest.list_response(context, request, stored, view)
-    if method == "GET":
-        found = cluster.read(stored.rt, target.namespace, target.name)
-        return rest.object_response(context, request, target, to_events_v1(found))
-    if method == "POST" and not target.name:
-        body = _checked(target, await rest.read_body(request))
-        created = cluster.create_object(stored.rt, target.namespace, to_core(body), dry_run=rest.dry_run(request))
-        return rest.object_response(context, request, target, to_events_v1(created), 201)
-    if method in ("PUT", "PATCH") and target.name:
-        return await _write(context, request, target, stored)
-    if method == "DELETE":
-        return await rest.delete(context, request, stored)
-    raise method_not_allowed()
+    if rest.flag(request, "watch"):
+        return await streams.watch(context, request, stored, view)
+    return rest.list_response(context, request, stored, view)
 
 
-async def _write(
-    context: ApiContext, request: web.Request, target: rest.Target, stored: rest.Target
-) -> web.StreamResponse:
-    cluster = context.cluster
-    if request.method == "PUT":
-        body = await rest.read_body(request)
-    else:
-        current = to_events_v1(cluster.read(stored.rt, target.namespace, target.name))
-        body = apply_patch(current, await request.read(), request.headers.get("Content-Type"), target.rt)
+async def read(context: ApiContext, request: web.Request, target: rest.Target) -> web.StreamResponse:
+    found = context.cluster.read(_stored(context, target).rt, target.namespace, target.name)
+    return rest.object_response(context, request, target, to_events_v1(found))
+
+
+async def create(context: ApiContext, request: web.Request, target: rest.Target) -> web.StreamResponse:
+    event = to_core(_checked(target, await rest.read_body(request)))
     dry_run = rest.dry_run(request)
-    updated = cluster.update_object(stored.rt, target.namespace, target.name, to_core(body), dry_run=dry_run)
+    created = context.cluster.create_object(_stored(context, target).rt, target.namespace, event, dry_run=dry_run)
+    return rest.object_response(context, request, target, to_events_v1(created), 201)
+
+
+async def update(context: ApiContext, request: web.Request, target: rest.Target) -> web.StreamResponse:
+    return await _store(context, request, target, await rest.read_body(request))
+
+
+async def patch(context: ApiContext, request: web.Request, target: rest.Target) -> web.StreamResponse:
+    current = to_events_v1(context.cluster.read(_stored(context, target).rt, target.namespace, target.name))
+    body = apply_patch(current, await request.read(), request.headers.get("Content-Type"), target.rt)
+    return await _store(context, request, target, body)
+
+
+async def delete(context: ApiContext, request: web.Request, target: rest.Target) -> web.StreamResponse:
+    return await rest.delete(context, request, _stored(context, target))
+
+
+async def _store(context: ApiContext, request: web.Request, target: rest.Target, event: Obj) -> web.StreamResponse:
+    """An update of the stored event to ``event`` (events.k8s.io/v1), answered in events.k8s.io/v1."""
+    dry_run = rest.dry_run(request)
+    stored = _stored(context, target)
+    updated = context.cluster.update_object(stored.rt, target.namespace, target.name, to_core(event), dry_run=dry_run)
     return rest.object_response(context, request, target, to_events_v1(updated))
 
 

@@ -1,8 +1,8 @@
 """Which handler serves a request on a resource: the subresources of each kind, and one table of the verbs.
 
-A request reaches a handler by ``(method, whether it names an object, subresource)``; ``ANY`` stands for any
-subresource of the kind without a row of its own. API groups and kinds with a module of their own come first. A
-new verb or subresource is one entry here.
+A request reaches a handler by ``(method, whether it names an object, subresource)``, in the rows of its API group
+(``GROUPS``) or the common ones (``VERBS``); ``ANY`` stands for any subresource of the kind without a row of its
+own. Kinds that are only created, or deleted their own way, come first. A new verb or subresource is one entry here.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from podid.sandbox.kube.storage.cluster import has_status
 from podid.sandbox.kube.streaming import pods as pod_streams
 
 Verb = Callable[[ApiContext, web.Request, rest.Target], Awaitable[web.StreamResponse]]
+Rows = dict[tuple[str, bool, str], Verb]
 ANY = "*"
 
 # The subresources each built-in kind has besides ``status`` (has_status); a path naming any other is a 404.
@@ -65,8 +66,6 @@ async def _not_allowed(context: ApiContext, request: web.Request, target: rest.T
     raise method_not_allowed()
 
 
-# API groups served by a module of their own, whatever the verb
-_GROUPS: dict[str, Verb] = {"events.k8s.io": events_api.serve}
 # Kinds that are only created, never stored (reviews): POST answers, every other method is refused
 _CREATED: dict[str, Verb] = {
     "SelfSubjectAccessReview": reviews.self_subject_access_review,
@@ -76,7 +75,7 @@ _CREATED: dict[str, Verb] = {
 # Kinds whose registry deletes an object its own way
 _DELETED: dict[str, Verb] = {"CustomResourceDefinition": crd_finalizer.delete}
 # (method, names an object, subresource) -> handler, for every other resource; ANY: any subresource of the kind
-VERBS: dict[tuple[str, bool, str], Verb] = {
+VERBS: Rows = {
     ("GET", False, ""): _list_or_watch,
     ("GET", True, ANY): _read,
     ("GET", True, "log"): streams.logs,
@@ -94,6 +93,19 @@ VERBS: dict[tuple[str, bool, str], Verb] = {
     ("DELETE", True, "scale"): _not_allowed,
     **{(method, True, sub): _pod_stream for method in ("GET", "POST") for sub in pod_streams.SUBRESOURCES},
 }
+# API groups whose kinds have rows of their own instead of VERBS
+GROUPS: dict[str, Rows] = {
+    # core/v1 Events stored, served in events.k8s.io/v1
+    "events.k8s.io": {
+        ("GET", False, ""): events_api.list_or_watch,
+        ("GET", True, ""): events_api.read,
+        ("POST", False, ""): events_api.create,
+        ("PUT", True, ""): events_api.update,
+        ("PATCH", True, ""): events_api.patch,
+        ("DELETE", False, ""): events_api.delete,
+        ("DELETE", True, ""): events_api.delete,
+    },
+}
 
 
 async def serve(context: ApiContext, request: web.Request, target: rest.Target) -> web.StreamResponse:
@@ -101,20 +113,19 @@ async def serve(context: ApiContext, request: web.Request, target: rest.Target) 
     method, rt = request.method, target.rt
     if method in ("POST", "DELETE") and not target.name and rt.namespaced and not target.namespace:
         raise method_not_allowed()  # namespaced kinds are created and deleted in bulk per namespace only
-    return await _handler(method, target)(context, request, target)
+    return await handler(method, target)(context, request, target)
 
 
-def _handler(method: str, target: rest.Target) -> Verb:
+def handler(method: str, target: rest.Target) -> Verb:
+    """The handler of ``method`` on what ``target`` names; a method it has none for is refused with 405."""
     rt = target.rt
-    if rt.group in _GROUPS:
-        return _GROUPS[rt.group]
     if rt.verbs == ("create",):  # reviews are created, never stored: nothing to read, change or delete
-        handler = _CREATED.get(rt.kind) if method == "POST" else None
+        found = _CREATED.get(rt.kind) if method == "POST" else None
     elif method == "DELETE" and target.name and not target.subresource and rt.kind in _DELETED:
-        handler = _DELETED[rt.kind]
+        found = _DELETED[rt.kind]
     else:
-        key = (method, bool(target.name))
-        handler = VERBS.get((*key, target.subresource)) or VERBS.get((*key, ANY))
-    if handler is None:
+        rows, key = GROUPS.get(rt.group, VERBS), (method, bool(target.name))
+        found = rows.get((*key, target.subresource)) or rows.get((*key, ANY))
+    if found is None:
         raise method_not_allowed()
-    return handler
+    return found
