@@ -10,17 +10,17 @@ condition=established`` never waits), the catalogue follows every CRD change thr
 a CRD goes through the cleanup finalizer (``crd_finalizer``) before its kind stops being served (404).
 
 A served version's ``subresources`` are served: ``status`` (the object's writes keep its status, ``/status``
-writes only it) and ``scale`` (``crd_scale``). Objects are stored as given except for type checks against the
-served version's ``openAPIV3Schema`` (``spec.x in body must be of type integer: "string"``); no pruning,
-defaults, formats, enums or CEL rules, and no conversion between versions (each object keeps the apiVersion it
-was written with).
+writes only it) and ``scale`` (``crd_scale``). Objects are stored in the storage version and served in the
+version asked for (``crd_versions``), otherwise as given except for type checks against the served version's
+``openAPIV3Schema`` (``spec.x in body must be of type integer: "string"``): no pruning, defaults, formats,
+enums or CEL rules.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from podid.sandbox.kube.apiserver import crd_finalizer
+from podid.sandbox.kube.apiserver import crd_finalizer, crd_versions
 from podid.sandbox.kube.apiserver.crd_status import is_true, named_status
 from podid.sandbox.kube.machinery.objects import Obj, as_dict, as_list, as_str, dig
 from podid.sandbox.kube.machinery.resources import (
@@ -51,6 +51,7 @@ def install(cluster: Cluster) -> None:
         for kind in {t.kind for t in types} - checked:
             checked.add(kind)
             cluster.add_admission(kind, _check_types)
+            cluster.add_admission(kind, crd_versions.to_storage)  # after the checks against the version written
 
     def on_event(event_type: str, obj: Obj) -> None:
         if obj.get("kind") != _KIND or obj.get("apiVersion") != "apiextensions.k8s.io/v1":

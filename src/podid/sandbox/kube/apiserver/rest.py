@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from podid.sandbox.kube.apiserver import fieldmanager, negotiation
+from podid.sandbox.kube.apiserver import crd_versions, fieldmanager, negotiation
 from podid.sandbox.kube.apiserver.context import ApiContext
 from podid.sandbox.kube.machinery.encoding import dumps, load_yaml, loads
 from podid.sandbox.kube.machinery.objects import Obj, as_dict, as_str, dig
@@ -51,6 +51,16 @@ class View:
 
     rt: ResourceType
     convert: Callable[[Obj], Obj]
+
+
+def custom_view(context: ApiContext, target: Target) -> tuple[Target, View | None]:
+    """A custom kind asked for in another version than its storage version: its stored objects' target, and the
+    view that converts them (``crd_versions``); ``target`` itself otherwise."""
+    stored = crd_versions.storage_type(context.cluster, target.rt)
+    if stored is None:
+        return target, None
+    convert = lambda obj: crd_versions.served(context.cluster, target.rt, obj)  # noqa: E731
+    return Target(stored, target.namespace, target.name, target.subresource), View(target.rt, convert)
 
 
 @dataclass
@@ -129,6 +139,8 @@ def _accepts(request: web.Request, kind: str) -> bool:
 
 def list_response(context: ApiContext, request: web.Request, target: Target, view: View | None = None) -> web.Response:
     """The objects of ``target`` (as ``view`` shows them, when given)."""
+    if view is None:
+        target, view = custom_view(context, target)
     cluster = context.cluster
     items = cluster.list_objects(
         target.rt,
@@ -192,6 +204,7 @@ def _partial(obj: Obj) -> Obj:
 def object_response(
     context: ApiContext, request: web.Request, target: Target, obj: Obj, status: int = 200
 ) -> web.Response:
+    obj = crd_versions.served(context.cluster, target.rt, obj)
     if _accepts(request, "Table"):
         now = context.cluster.clock.utcnow()
         return json_response(
@@ -252,7 +265,7 @@ async def patch(context: ApiContext, request: web.Request, target: Target) -> we
         applied, status = await fieldmanager.server_side_apply(context, request, target.rt, where, dry)
         return object_response(context, request, target, applied, status)
     body = await request.read()
-    current = cluster.read(target.rt, target.namespace, target.name)
+    current = crd_versions.served(cluster, target.rt, cluster.read(target.rt, target.namespace, target.name))
     patched = apply_patch(current, body, request.headers.get("Content-Type"), target.rt)
     confirm_no_escalation(context.authorizer, request, target.rt, patched, current)
     updated = cluster.update_object(

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from podid.sandbox.kube.apiserver import negotiation
 from podid.sandbox.kube.apiserver.context import ApiContext
-from podid.sandbox.kube.apiserver.rest import JSON, Target, View, flag
+from podid.sandbox.kube.apiserver.rest import JSON, Target, View, custom_view, flag
 from podid.sandbox.kube.machinery.encoding import dumps
 from podid.sandbox.kube.machinery.objects import Obj, as_dict, as_list, as_str, dig, labels_of
 from podid.sandbox.kube.machinery.selectors import SelectorError, parse_field_selector, parse_label_selector
@@ -53,6 +53,8 @@ async def watch(
     context: ApiContext, request: web.Request, target: Target, view: View | None = None
 ) -> web.StreamResponse:
     """Changes to the objects of ``target`` (as ``view`` shows them, when given)."""
+    if view is None:
+        target, view = custom_view(context, target)
     cluster = context.cluster
     query = request.query
     matches = _matcher(target, query.get("labelSelector", ""), query.get("fieldSelector", ""))
