@@ -13,7 +13,8 @@ import yaml
 from kubernetes import client as k8s
 from kubernetes import watch as k8s_watch
 
-from tests.kube.conftest import Kubectl, eventually
+from tests.kube.conftest import VERSIONED_KUBECTL, KubeCluster, Kubectl, eventually
+from tests.kube.test_crd_subresources import SCALE, crd_with_subresources, crontab
 from tests.kube.test_crds import crd_yaml, widget
 
 FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
@@ -176,3 +177,24 @@ def test_a_taken_short_name_is_a_short_names_conflict(api_client: k8s.ApiClient,
     )
     assert conditions(second)["NamesAccepted"] == ("False", "ShortNamesConflict", f'"wd{unique}" is already in use')
     assert second.status.accepted_names.kind == "Doodad" and second.status.accepted_names.short_names is None
+
+
+@pytest.mark.skipif(not VERSIONED_KUBECTL, reason="no versioned kubectl binaries beside the dispatcher")
+@pytest.mark.parametrize("binary", VERSIONED_KUBECTL, ids=lambda p: p.name)
+def test_every_kubectl_scales_a_custom_resource_and_deletes_its_crd(
+    binary: Path, kube: KubeCluster, namespace: str, tmp_path: Path, unique: str
+) -> None:
+    kubectl = Kubectl(kube.kubeconfig, tmp_path / "cache", binary=str(binary))
+    group = f"{unique}.kubectl.example.com"
+    (tmp_path / "crd.json").write_text(json.dumps(crd_with_subresources(group, {"status": {}, "scale": SCALE})))
+    kubectl("apply", "-f", str(tmp_path / "crd.json"))
+    kubectl("wait", "--for", "condition=established", "--timeout=10s", f"crd/crontabs.{group}")
+    (tmp_path / "c.json").write_text(json.dumps(crontab(group, "nightly", replicas=1)))
+    kubectl("apply", "-n", namespace, "-f", str(tmp_path / "c.json"))
+    scaled = kubectl("scale", "-n", namespace, f"crontabs.{group}/nightly", "--replicas=2")
+    assert scaled.strip() == f"crontab.{group}/nightly scaled"
+    assert kubectl("get", "-n", namespace, f"crontabs.{group}/nightly", "-o", "jsonpath={.spec.replicas}") == "2"
+    deleted = kubectl("delete", "crd", f"crontabs.{group}")
+    assert deleted.strip() == f'customresourcedefinition.apiextensions.k8s.io "crontabs.{group}" deleted'
+    gone = kubectl.run("get", "crd", f"crontabs.{group}", check=False)
+    assert gone.returncode == 1 and "NotFound" in gone.stderr, gone.stderr
