@@ -22,7 +22,8 @@ from kubernetes import config as k8s_config
 
 from podid.sandbox import Endpoints, Sandbox
 from podid.sandbox.kube.machinery.protobuf import PROTOBUF, decode_body
-from tests.kube.conftest import KUBECTL, KubeCluster, Kubectl, cluster_spec, write_kubeconfig
+from tests.kube.conftest import KUBECTL, KubeCluster, Kubectl
+from tests.kube.extra_clusters import extra_cluster
 from tests.kube.protobuf_wire import decode_status, frames, unwrap
 
 KUBECTL_ACCEPT = f"{PROTOBUF},application/json"
@@ -30,11 +31,7 @@ KUBECTL_ACCEPT = f"{PROTOBUF},application/json"
 
 @pytest.fixture(scope="module")
 def kube133(sandbox: Sandbox, endpoints: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> KubeCluster:
-    assert sandbox.cloud is not None
-    spec = cluster_spec(endpoints, "protobuf133", "1.33.3")
-    access = sandbox.cloud.kube.ensure_cluster(spec)
-    kubeconfig = write_kubeconfig(tmp_path_factory.mktemp("kube133") / "config", access, endpoints.ca_cert)
-    return KubeCluster(spec, access, kubeconfig, endpoints.ca_cert)
+    return extra_cluster(sandbox, endpoints, tmp_path_factory.mktemp("kube133"), "protobuf133", "1.33.3")
 
 
 @pytest.fixture(scope="module")

@@ -33,6 +33,7 @@ from podid.sandbox.kube.controllers.workloads import REPLICATIONCONTROLLERS, Dep
 from podid.sandbox.kube.events.recorder import EventRecorder
 from podid.sandbox.kube.identity.tokens import DEFAULT_ISSUER, TokenSigner
 from podid.sandbox.kube.kubelet.kubelet import Kubelet, KubeletSettings
+from podid.sandbox.kube.kubelet.node_events import NodeEvents
 from podid.sandbox.kube.machinery.objects import Obj
 from podid.sandbox.kube.machinery.workqueue import WorkQueue
 from podid.sandbox.kube.network.ippool import AddressPool
@@ -89,6 +90,7 @@ class ClusterServer:
         self.kubelet = Kubelet(self.cluster, self.queue, self.signer, settings.pod_ips, kubelet_settings, self.events)
         self._controllers = self._wire(settings)
         self._unlisten = self.cluster.hub.listen(self._dispatch)
+        self.cluster.hub.listen(NodeEvents(self.events).on_event)  # nodes created or removed, not replayed
         authenticator = Authenticator(self.cluster, self.signer, tokens)
         self.context = ApiContext(
             self.cluster,
