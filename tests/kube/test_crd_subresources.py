@@ -115,9 +115,9 @@ def test_kubectl_scale_a_custom_resource(kubectl: Kubectl, namespace: str, group
 
 
 def test_discovery_lists_the_subresources(custom: k8s.CustomObjectsApi, group: str) -> None:
-    resources = {r.name: r.verbs for r in custom.get_api_resources(group, "v1").resources}
-    assert resources["crontabs/status"] == ["get", "patch", "update"]
-    assert resources["crontabs/scale"] == ["get", "patch", "update"]
+    resources = {r.name: (r.group, r.version, r.kind, r.verbs) for r in custom.get_api_resources(group, "v1").resources}
+    assert resources["crontabs/status"] == (None, None, "CronTab", ["get", "patch", "update"])
+    assert resources["crontabs/scale"] == ("autoscaling", "v1", "Scale", ["get", "patch", "update"])
 
 
 def test_without_subresources_status_is_part_of_the_object(

@@ -38,7 +38,10 @@ CRDS = crd_finalizer.CRDS
 _KIND = "CustomResourceDefinition"
 _STATIC = frozenset((t.group, t.plural) for t in AAD_POD_IDENTITY_TYPES)  # served with their pruning schemas
 # customresource_discovery_controller.go: what discovery lists of each subresource
-_SUBRESOURCE_VERBS = ("get", "patch", "update")
+_SUBRESOURCES = (
+    Subresource("status", ("get", "patch", "update")),
+    Subresource("scale", ("get", "patch", "update"), "Scale", "autoscaling", "v1"),
+)
 
 
 def install(cluster: Cluster) -> None:
@@ -92,9 +95,7 @@ def custom_types(crd: Obj) -> list[ResourceType]:
             custom=True,
             printer_columns=tuple(_column(c) for c in as_list(version.get("additionalPrinterColumns"))),
             subresources=tuple(
-                Subresource(name, _SUBRESOURCE_VERBS)
-                for name in ("status", "scale")
-                if isinstance(dig(version, "subresources", name), dict)
+                sub for sub in _SUBRESOURCES if isinstance(dig(version, "subresources", sub.name), dict)
             ),
         )
         for version in map(as_dict, as_list(spec.get("versions")))

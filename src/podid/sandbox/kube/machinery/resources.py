@@ -36,6 +36,9 @@ class Subresource:
 
     name: str
     verbs: tuple[str, ...] = ("get",)
+    kind: str = ""  # when not the parent's: a custom kind's ``scale`` is autoscaling/v1 Scale
+    group: str = ""
+    version: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,8 @@ class ResourceType:
                 "name": f"{self.plural}/{sub.name}",
                 "singularName": "",
                 "namespaced": self.namespaced,
-                "kind": self.kind,
+                **({"group": sub.group, "version": sub.version} if sub.version else {}),
+                "kind": sub.kind or self.kind,
                 "verbs": list(sub.verbs),
             }
             for sub in self.subresources
