@@ -58,7 +58,7 @@ def apply(scope: Scope, live: Obj | None, config: Obj, manager: FieldManager, fo
     """The object ``manager``'s configuration makes of ``live`` (None: create), its managedFields updated."""
     _check(scope, config)
     base: Obj = live if live is not None else {}
-    managed: Managed = decode_entries(dig(base, "metadata", "managedFields")) or {}
+    managed: Managed = decode_entries(dig(base, "metadata", "managedFields"), trusted=True) or {}
     try:
         claimed = scope.owned(fields_of(config, scope.shape), manager.subresource)
     except MissingKey as err:

@@ -259,9 +259,13 @@ def _everything(value: Any, shape: Shape) -> Fields:
 # FieldsV1
 
 
-def encode(fields: Fields) -> Obj:
-    """A fresh FieldsV1 tree, elements in PathElement order."""
-    return {element: _encode(fields[element]) for element in _sorted(fields)}
+def encode(fields: Fields, written: Obj | None = None) -> Obj:
+    """The FieldsV1 tree of ``fields``, elements in PathElement order: fresh, except for the nodes it still shares
+    with ``written`` (the tree it was read from, written as is)."""
+    if fields is written:
+        return written
+    before = written or {}
+    return {element: _encode(fields[element], before.get(element)) for element in _sorted(fields)}
 
 
 def _sorted(fields: Fields) -> list[str]:
@@ -271,17 +275,19 @@ def _sorted(fields: Fields) -> list[str]:
     return sorted(fields, key=_element_order)
 
 
-def _encode(node: Fields) -> Obj:
+def _encode(node: Fields, written: Obj | None) -> Obj:
+    if node is written:
+        return node
     kids = children(node)
-    return {_SELF: {}, **encode(kids)} if kids and _SELF in node else encode(kids)
+    return {_SELF: {}, **encode(kids, written)} if kids and _SELF in node else encode(kids, written)
 
 
-def decode(raw: Any) -> Fields:
-    """The set a FieldsV1 tree holds: the tree itself when it is well formed (operations never change it), else a
-    copy without its malformed parts."""
+def decode(raw: Any, trusted: bool = False) -> Fields:
+    """The set a FieldsV1 tree holds: the tree itself when it is well formed (operations never change it; a
+    ``trusted`` one was written here), else a copy without its malformed parts."""
     if not isinstance(raw, dict):
         return {}
-    return raw if _well_formed(raw) else _cleaned(raw)
+    return raw if trusted or _well_formed(raw) else _cleaned(raw)
 
 
 def _well_formed(level: Obj) -> bool:

@@ -128,8 +128,7 @@ class Entry:
         entry: Obj = {"manager": self.manager, "operation": self.operation, "apiVersion": self.api_version}
         if self.time:
             entry["time"] = self.time
-        fields = self.stored if self.fields is self.stored and self.stored is not None else encode(self.fields)
-        entry |= {"fieldsType": "FieldsV1", "fieldsV1": fields}
+        entry |= {"fieldsType": "FieldsV1", "fieldsV1": encode(self.fields, self.stored)}
         if self.subresource:
             entry["subresource"] = self.subresource
         return entry
@@ -149,8 +148,9 @@ def _identity(manager: str, operation: str, api_version: str, subresource: str) 
     return json.dumps(shown, separators=(",", ":"))
 
 
-def decode_entries(value: Any) -> Managed | None:
-    """The entries of ``metadata.managedFields``; None when they are malformed (DecodeManagedFields fails)."""
+def decode_entries(value: Any, trusted: bool = False) -> Managed | None:
+    """The entries of ``metadata.managedFields``; None when they are malformed (DecodeManagedFields fails). A
+    stored object's are ``trusted``: written here, their trees are not checked again."""
     managed: Managed = {}
     for raw in as_list(value):
         if not isinstance(raw, dict) or raw.get("fieldsType") != "FieldsV1":
@@ -159,7 +159,7 @@ def decode_entries(value: Any) -> Managed | None:
         if operation not in (APPLY, UPDATE) or not isinstance(manager, str):
             return None
         time = raw.get("time") if isinstance(raw.get("time"), str) else None
-        fields, version = decode(raw.get("fieldsV1")), str(raw.get("apiVersion", ""))
+        fields, version = decode(raw.get("fieldsV1"), trusted), str(raw.get("apiVersion", ""))
         entry = Entry(manager, operation, version, time, fields, str(raw.get("subresource", "")), fields)
         managed[entry.identity] = entry
     return managed
@@ -188,7 +188,7 @@ def live_or_sent(old: Obj | None, new: Obj) -> Managed:
     decoded = decode_entries(sent) if sent else None
     if decoded:
         return decoded
-    return (decode_entries(as_dict(old.get("metadata")).get("managedFields")) if old else None) or {}
+    return (decode_entries(as_dict(old.get("metadata")).get("managedFields"), trusted=True) if old else None) or {}
 
 
 def record_update(scope: Scope, old: Obj | None, new: Obj, manager: FieldManager, now: str) -> None:
