@@ -17,8 +17,8 @@ names do not fit, the names are spread evenly over more zones of the same resour
    window of questions in flight), again for those without an answer. The time is taken when the last name
    answered.
 3. Steady state: the ARM requests and writes between two consecutive "All records are already up to date" log
-   lines (one full resync), from `/_sandbox/metrics`, against 1 zone list + the pages of each zone's record-set
-   list.
+   lines (one full resync), from `/_sandbox/metrics` in the resource group of the zones, against 1 zone list + the
+   pages of each zone's record-set list.
 4. Resident memory of the sandbox process and of the external-dns process.
 
 Targets (issue 5): 1,000 names within 10 s, 10,000 within 60 s; a steady-state cycle writes nothing and lists
@@ -138,7 +138,9 @@ def workload_pid(pod: str) -> int | None:
 
 
 def metrics(endpoints: Endpoints) -> dict[str, int]:
-    response = control_call(endpoints, "GET", "/metrics")
+    """The ARM requests and writes in the tutorial's resource group, where every zone is."""
+    query = {"subscriptionId": endpoints.subscription_id, "resourceGroup": GROUP}
+    response = control_call(endpoints, "GET", "/metrics", params=query)
     response.raise_for_status()
     return {"requests": int(response.json()["requests"]), "writes": int(response.json()["totalWrites"])}
 

@@ -6,7 +6,9 @@ wrong token → 403; a request from a pod's address → 403 even with the right 
 the state dump of every kind shows neither the operator's secret, nor the control token, nor a cluster's
 tokens or signing key, nor a Secret's values (the Secret's keys and the counts by kind stay); the clock moves
 forward only (400 InvalidClockMove); bodies that are no JSON object → 400; reseeding with the same seed, the
-measured way to make a new application take an existing one's id, hands out fresh ids and overwrites nothing.
+measured way to make a new application take an existing one's id, hands out fresh ids and overwrites nothing;
+the counters: a write in one resource group moves its counters and no other group's, groups compared in any
+casing; a write at the subscription is in its scope and in no group's; the totals count every write.
 """
 
 from __future__ import annotations
@@ -97,6 +99,81 @@ def test_the_owner_is_answered(endpoints: Endpoints) -> None:
 def test_the_token_is_published_to_the_owner_only(endpoints: Endpoints) -> None:
     assert len(endpoints.control_token) >= 43  # secrets.token_urlsafe(32)
     assert endpoints.control_token not in repr(endpoints)
+
+
+# counters
+
+
+def _metrics(endpoints: Endpoints, **query: str) -> dict[str, Any]:
+    response = control_call(endpoints, "GET", "/metrics", params=query)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def _in_group(endpoints: Endpoints, group: str) -> dict[str, Any]:
+    return _metrics(endpoints, subscriptionId=endpoints.subscription_id, resourceGroup=group)
+
+
+def _scope(endpoints: Endpoints, group: str = "") -> str:
+    return f"/subscriptions/{endpoints.subscription_id}{f'/resourceGroups/{group}' if group else ''}".lower()
+
+
+@pytest.fixture
+def two_groups(
+    endpoints: Endpoints, operator_credential: ClientSecretCredential, unique: str
+) -> Iterator[tuple[ResourceManagementClient, str, str]]:
+    resources = mgmt_client(ResourceManagementClient, endpoints, operator_credential)
+    names = (f"{unique}-a", f"{unique}-b")
+    for name in names:
+        resources.resource_groups.create_or_update(name, {"location": LOCATION})
+    yield resources, *names
+    for name in names:
+        resources.resource_groups.begin_delete(name).result()
+
+
+def test_a_write_moves_its_resource_groups_counters_alone(
+    endpoints: Endpoints, two_groups: tuple[ResourceManagementClient, str, str]
+) -> None:
+    resources, mine, other = two_groups
+    before, other_before = _in_group(endpoints, mine), _in_group(endpoints, other)
+    assert (before["writes"], before["requests"]) == ({"PUT": 1}, 1)
+    resources.resource_groups.update(mine, {"tags": {"counted": "yes"}})
+    resources.resource_groups.create_or_update(mine.upper(), {"location": LOCATION})  # ARM's names ignore case
+    assert resources.resource_groups.get(mine.upper()).name == mine  # the same group, not a second one
+    after = _in_group(endpoints, mine.upper())  # and so does the filter
+    assert (after["writes"], after["totalWrites"], after["requests"]) == ({"PUT": 2, "PATCH": 1}, 3, 4)
+    assert list(after["scopes"]) == [_scope(endpoints, mine)]
+    assert _metrics(endpoints)["scopes"][_scope(endpoints, mine)] == after["scopes"][_scope(endpoints, mine)]
+    assert _in_group(endpoints, other) == other_before
+
+
+def test_a_subscription_write_is_in_no_resource_group(
+    endpoints: Endpoints, two_groups: tuple[ResourceManagementClient, str, str]
+) -> None:
+    resources, mine, _ = two_groups
+    at_subscription = _metrics(endpoints)["scopes"].get(_scope(endpoints), {}).get("totalWrites", 0)
+    in_group = _in_group(endpoints, mine)
+    resources.providers.register("Microsoft.Network")  # POST /subscriptions/<id>/providers/<namespace>/register
+    whole = _metrics(endpoints, subscriptionId=endpoints.subscription_id.upper())
+    assert whole["scopes"][_scope(endpoints)]["totalWrites"] == at_subscription + 1
+    assert whole["totalWrites"] == sum(scope["totalWrites"] for scope in whole["scopes"].values())
+    assert _scope(endpoints, mine) in whole["scopes"]  # a subscription holds its resource groups
+    assert _in_group(endpoints, mine) == in_group
+
+
+def test_the_totals_count_every_write(
+    endpoints: Endpoints, two_groups: tuple[ResourceManagementClient, str, str]
+) -> None:
+    resources, mine, other = two_groups
+    before = _metrics(endpoints)
+    for group in (mine, other):
+        resources.resource_groups.update(group, {"tags": {"counted": "yes"}})
+    after = _metrics(endpoints)
+    assert after["totalWrites"] >= before["totalWrites"] + 2  # other setups may write meanwhile
+    assert after["writes"]["PATCH"] >= before["writes"].get("PATCH", 0) + 2
+    assert after["totalWrites"] >= sum(scope["totalWrites"] for scope in after["scopes"].values())
+    assert after["totalKubeWrites"] == sum(cluster["totalKubeWrites"] for cluster in after["clusters"].values())
+    assert after["requests"] > before["requests"]
 
 
 # the state dump

@@ -110,14 +110,15 @@ def test_up_twice_plan_repair_and_down(
     assert result["verification"]["ok"] is True and result["verification"]["acted"] is True
     assert resolve(endpoints, f"hello.{unique}.internal") == result["dns"]["addresses"] == [result["dns"]["expected"]]
 
-    writes, marks = arm_writes(endpoints), kube_snapshot(tmp_path / "kubeconfig", f"aks-{unique}")
-    kube_before = kube_writes(endpoints)
+    mine = (endpoints, unique, f"aks-{unique}")  # this setup's groups: other setups keep writing in theirs
+    writes, marks = arm_writes(*mine), kube_snapshot(tmp_path / "kubeconfig", f"aks-{unique}")
+    kube_before = kube_writes(endpoints, unique)
     second = podid("up", *settings, "-o", "json")
     assert second.code == 0, second.err
     assert {step["outcome"] for step in second.json["steps"]} == {"unchanged"}
     assert second.json["verification"] == {**second.json["verification"], "ok": True, "acted": False}
-    assert arm_writes(endpoints) == writes
-    assert kube_writes(endpoints) == kube_before
+    assert arm_writes(*mine) == writes
+    assert kube_writes(endpoints, unique) == kube_before
     assert kube_snapshot(tmp_path / "kubeconfig", f"aks-{unique}") == marks
 
     state = fresh_state(endpoints, unique, tmp_path / "kubeconfig")
@@ -217,13 +218,13 @@ def test_verify_finds_the_anti_pattern_and_unlabelled_pods(
     ],
 )
 def test_bad_settings_fail_before_any_change(
-    podid: PodidRunner, endpoints: Endpoints, settings: list[str], flag: str, value: str, message: str
+    podid: PodidRunner, endpoints: Endpoints, settings: list[str], unique: str, flag: str, value: str, message: str
 ) -> None:
-    writes = arm_writes(endpoints)
+    writes = arm_writes(endpoints, unique, f"aks-{unique}")
     failed = podid("up", *settings, flag, value)
     assert failed.code == 2 and failed.out == ""
     assert failed.err.startswith(f"ERROR: {message}") and failed.err.count("\n") == 1
-    assert arm_writes(endpoints) == writes
+    assert arm_writes(endpoints, unique, f"aks-{unique}") == writes
 
 
 def test_proxy_variables_do_not_apply_to_the_sandbox(

@@ -5,22 +5,25 @@ on a stale resourceVersion and AlreadyExists on a duplicate; 404 NotFound; label
 set-based) and field selectors; strategic merge, JSON merge (custom resources) and JSON patch; watch streams
 with ADDED, MODIFIED and DELETED, resumed from a list's resourceVersion; pagination with limit/continue;
 CRD pruning of wrongly-cased fields; finalizers holding a deleted object; TokenRequest; client writes counted in
-the sandbox's metrics.
+the sandbox's metrics for their cluster alone (and its resource group), an exec (SPDY or WebSocket) counted as none.
 """
 
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
 from kubernetes import client as k8s
+from kubernetes import config as k8s_config
 from kubernetes import watch
 from kubernetes.client.rest import ApiException
 
-from podid.sandbox import Endpoints
+from podid.sandbox import Endpoints, Sandbox
 from tests.conftest import control_call
-from tests.kube.conftest import eventually, pod_dict
+from tests.kube.conftest import KubeCluster, Kubectl, cluster_spec, eventually, pod_dict, write_kubeconfig
+from tests.kube.test_exec import VERSIONS, running_pod
 
 GROUP, VERSION = "aadpodidentity.k8s.io", "v1"
 
@@ -213,13 +216,54 @@ def test_token_request(core: k8s.CoreV1Api, namespace: str) -> None:
     assert issued.spec.audiences == ["api://AzureADTokenExchange"]
 
 
-def test_client_writes_are_counted_by_the_sandbox(core: k8s.CoreV1Api, namespace: str, endpoints: Endpoints) -> None:
-    def total() -> int:
-        metrics = control_call(endpoints, "GET", "/metrics")
-        return int(metrics.json()["totalKubeWrites"])
+def cluster_writes(endpoints: Endpoints, cluster_id: str) -> int:
+    """The client writes the sandbox counted for one cluster (other clusters of the session keep writing)."""
+    clusters = control_call(endpoints, "GET", "/metrics").json()["clusters"]
+    return int(clusters.get(cluster_id.lower(), {}).get("totalKubeWrites", 0))
 
-    before = total()
+
+def test_client_writes_are_counted_by_the_sandbox(
+    core: k8s.CoreV1Api, namespace: str, endpoints: Endpoints, kube: KubeCluster
+) -> None:
+    before = cluster_writes(endpoints, kube.spec.cluster_id)
     core.create_namespaced_config_map(namespace, {"metadata": {"name": "counted"}, "data": {"a": "1"}})
     core.read_namespaced_config_map("counted", namespace)
     core.delete_namespaced_config_map("counted", namespace)
-    assert total() == before + 2
+    assert cluster_writes(endpoints, kube.spec.cluster_id) == before + 2
+
+
+def test_a_clusters_writes_are_counted_for_it_alone(
+    sandbox: Sandbox, core: k8s.CoreV1Api, namespace: str, endpoints: Endpoints, kube: KubeCluster, tmp_path: Path
+) -> None:
+    assert sandbox.cloud is not None
+    spec = cluster_spec(endpoints, f"{namespace}-other")
+    access = sandbox.cloud.kube.ensure_cluster(spec)
+    client = k8s_config.new_client_from_config(str(write_kubeconfig(tmp_path / "config", access, kube.ca_cert)))
+    try:
+        other = k8s.CoreV1Api(client)
+        mine = cluster_writes(endpoints, kube.spec.cluster_id)
+        assert cluster_writes(endpoints, spec.cluster_id) == 0  # its controllers' writes are no client's
+        core.create_namespaced_config_map(namespace, {"metadata": {"name": "mine"}})
+        assert cluster_writes(endpoints, spec.cluster_id) == 0
+        other.create_namespaced_config_map("default", {"metadata": {"name": "theirs"}})
+        other.delete_namespaced_config_map("theirs", "default")
+        assert cluster_writes(endpoints, kube.spec.cluster_id) == mine + 1
+        # the cluster's resource group (in any casing) holds its writes alone
+        query = {"subscriptionId": endpoints.subscription_id, "resourceGroup": f"rg-{namespace}-other".upper()}
+        group = control_call(endpoints, "GET", "/metrics", params=query).json()
+        assert (group["kubeWrites"], group["totalKubeWrites"]) == ({"POST": 1, "DELETE": 1}, 2)
+        assert list(group["clusters"]) == [spec.cluster_id.lower()]
+    finally:
+        client.close()
+        sandbox.cloud.kube.delete_cluster(spec.cluster_id)
+
+
+@pytest.mark.parametrize("version", ["1.29", "1.33"])  # SPDY's POST, answered 101; WebSocket's GET
+def test_an_exec_is_no_write(
+    version: str, kubectl: Kubectl, core: k8s.CoreV1Api, namespace: str, endpoints: Endpoints, kube: KubeCluster
+) -> None:
+    running_pod(core, namespace, "idle")
+    before = cluster_writes(endpoints, kube.spec.cluster_id)
+    versioned = Kubectl(kubectl.kubeconfig, kubectl.cache_dir, VERSIONS[version])
+    assert versioned("exec", "idle", "-n", namespace, "--", "echo", "ran") == "ran\n"
+    assert cluster_writes(endpoints, kube.spec.cluster_id) == before

@@ -47,17 +47,23 @@ def state(endpoints: Endpoints, unique: str, kubeconfig: Path) -> State:
     return fresh_state(endpoints, unique, kubeconfig)
 
 
-def _metric(endpoints: Endpoints, name: str) -> int:
-    response = control_call(endpoints, "GET", "/metrics")
+def arm_writes(endpoints: Endpoints, group: str, cluster: str) -> int:
+    """Successful ARM writes the sandbox has answered so far in a setup's resource group, its cluster's node
+    resource group and the subscription itself (feature and provider registrations): not those of other setups,
+    whose external-dns keeps writing records in their own groups."""
+    response = control_call(endpoints, "GET", "/metrics", params={"subscriptionId": endpoints.subscription_id})
     response.raise_for_status()
-    return int(response.json()[name])
+    scopes = response.json()["scopes"]
+    subscription = f"/subscriptions/{endpoints.subscription_id}"
+    node_group = Settings(resource_group=group, cluster_name=cluster).node_resource_group
+    mine = (subscription, f"{subscription}/resourceGroups/{group}", f"{subscription}/resourceGroups/{node_group}")
+    return sum(int(scopes.get(scope.lower(), {}).get("totalWrites", 0)) for scope in mine)
 
 
-def arm_writes(endpoints: Endpoints) -> int:
-    """Successful ARM writes the sandbox has answered so far (its control surface counts them)."""
-    return _metric(endpoints, "totalWrites")
-
-
-def kube_writes(endpoints: Endpoints) -> int:
-    """Successful client writes (POST/PUT/PATCH/DELETE) that any cluster's API server has answered so far."""
-    return _metric(endpoints, "totalKubeWrites")
+def kube_writes(endpoints: Endpoints, group: str) -> int:
+    """Successful client writes (POST/PUT/PATCH/DELETE) that the API servers of the clusters in ``group`` have
+    answered so far."""
+    query = {"subscriptionId": endpoints.subscription_id, "resourceGroup": group}
+    response = control_call(endpoints, "GET", "/metrics", params=query)
+    response.raise_for_status()
+    return int(response.json()["totalKubeWrites"])

@@ -41,10 +41,10 @@ def test_first_run_creates_second_run_writes_nothing(
     assert outcomes["DNS identity"] == "created" and outcomes["pod identities"] == "created"
     assert outcomes["pod identity add-on"] == "unchanged"  # a new cluster starts with the add-on on
 
-    before = arm_writes(endpoints)
+    before = arm_writes(endpoints, unique, f"aks-{unique}")
     again = fresh_state(endpoints, unique, kubeconfig)
     assert set(apply(again).values()) == {"unchanged"}
-    assert arm_writes(endpoints) == before
+    assert arm_writes(endpoints, unique, f"aks-{unique}") == before
 
 
 def test_a_deleted_role_assignment_is_planned_and_repaired(

@@ -44,11 +44,12 @@ def test_after_migrate_plan_and_up_keep_workload_identity(
     pending = [(step["step"], change["what"]) for step in planned.json["steps"] for change in step["changes"]]
     assert (planned.json["changes"], pending) == (0, [])
     assert podid("status", *settings, "-o", "json").json["inSync"] is True
-    writes, kube = arm_writes(endpoints), kube_writes(endpoints)
+    mine = (endpoints, unique, f"aks-{unique}")  # this setup's groups: other setups keep writing in theirs
+    writes, kube = arm_writes(*mine), kube_writes(endpoints, unique)
     again = podid("up", *settings, "-o", "json")
     assert again.code == 0, again.err
     assert {step["outcome"] for step in again.json["steps"]} == {"unchanged"}
-    assert (arm_writes(endpoints), kube_writes(endpoints)) == (writes, kube)
+    assert (arm_writes(*mine), kube_writes(endpoints, unique)) == (writes, kube)
     clusters = mgmt_client(ContainerServiceClient, endpoints, operator_credential).managed_clusters
     cluster = clusters.get(unique, f"aks-{unique}")
     assert not (cluster.pod_identity_profile and cluster.pod_identity_profile.enabled)

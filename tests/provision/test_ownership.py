@@ -48,6 +48,11 @@ def names(unique: str, tmp_path: Path) -> dict[str, Any]:
     return {"group": unique, "cluster": f"aks-{unique}", "domain": f"{unique}.example", "kubeconfig": tmp_path / "kc"}
 
 
+def own_writes(endpoints: Endpoints, names: dict[str, Any]) -> int:
+    """ARM writes in this setup's groups: other setups' external-dns keep writing records in theirs."""
+    return arm_writes(endpoints, names["group"], names["cluster"])
+
+
 @pytest.fixture
 def settings(names: dict[str, Any]) -> list[str]:
     return [
@@ -108,11 +113,11 @@ def test_a_zone_made_beforehand_survives_up_and_down(
     ]
     assert not dns.zones.get(names["group"], names["domain"]).tags  # reused, not claimed
 
-    writes = arm_writes(endpoints)
+    writes = own_writes(endpoints, names)
     refused = podid("down", *settings)  # stdin is not a TTY under pytest
     assert (refused.code, refused.out) == (1, "")
     assert refused.err == "ERROR: Unable to prompt for confirmation as no tty available. Use --yes.\n"
-    assert arm_writes(endpoints) == writes and names["kubeconfig"].exists()
+    assert own_writes(endpoints, names) == writes and names["kubeconfig"].exists()
 
     down = podid("down", *settings, "--yes", "-o", "json")
     assert down.code == 0, down.err
@@ -180,14 +185,14 @@ def test_another_clusters_kubeconfig_entry_is_not_overwritten(
 ) -> None:
     path: Path = names["kubeconfig"]
     path.write_text(yaml.safe_dump(foreign_kubeconfig(names["cluster"])))
-    before, writes = path.read_text(), arm_writes(endpoints)
+    before, writes = path.read_text(), own_writes(endpoints, names)
     refused = podid("up", *settings)
     assert (refused.code, refused.out) == (1, "")
     assert refused.err == (
         f"ERROR: A different object named {names['cluster']} already exists in clusters in your kubeconfig file. "
         f"({path}; `podid up --overwrite-existing` replaces it)\n"
     )
-    assert arm_writes(endpoints) == writes and path.read_text() == before
+    assert own_writes(endpoints, names) == writes and path.read_text() == before
     planned = podid("plan", *settings, "-o", "json").json
     [kube_step] = [step for step in planned["steps"] if step["step"] == "kubeconfig"]
     assert kube_step["changes"][0]["blocked"].startswith("A different object named")
@@ -258,11 +263,11 @@ def test_a_new_location_is_refused_before_any_write(
         f"{advice}",
         f"managed identity application-identity: cannot change location westus2 → eastus {advice}",
     ]
-    writes = arm_writes(endpoints)
+    writes = own_writes(endpoints, names)
     refused = podid("up", *settings)
     assert (refused.code, refused.out) == (1, "")
     assert refused.err == f"ERROR: {blocked[0]}\n"
-    assert arm_writes(endpoints) == writes
+    assert own_writes(endpoints, names) == writes
     monkeypatch.delenv("AZ_LOCATION")
     assert podid("down", *settings, "--yes", "-o", "none").code == 0
 
@@ -304,10 +309,10 @@ def test_a_kubenet_cluster_made_beforehand_is_refused_before_any_write(
         f"AKS cluster {names['cluster']}: cannot change network plugin kubenet → azure in place: "
         "it is not podid's: choose another name"
     ]
-    writes = arm_writes(endpoints)
+    writes = own_writes(endpoints, names)
     refused = podid("up", *settings)
     assert (refused.code, refused.err) == (1, f"ERROR: {blocked[0]}\n")
-    assert arm_writes(endpoints) == writes and not names["kubeconfig"].exists()
+    assert own_writes(endpoints, names) == writes and not names["kubeconfig"].exists()
     groups.resource_groups.begin_delete(names["group"]).result()
 
 

@@ -5,6 +5,15 @@ Like moto's moto-api, it is not part of Azure; tests and benchmarks use it to ma
 forward so that tokens expire without waiting, and to take the sandbox back to its state after bootstrap
 between tests (``podid.sandbox._reset``).
 
+``GET /_sandbox/metrics`` counts ARM requests (``requests``) and successful ARM writes (``writes`` by method,
+``totalWrites``) and the successful client writes of every cluster's API server (``kubeWrites``,
+``totalKubeWrites``; an exec or port-forward stream is no write): in total, in ``scopes`` (each ARM write and
+request under the narrowest scope holding its path: ``/subscriptions/<id>/resourceGroups/<name>``, else
+``/subscriptions/<id>``), and in ``clusters`` (by managedCluster id), keys lower-cased as ARM compares them.
+``?subscriptionId=<id>&resourceGroup=<name>`` (either alone too) keeps the scopes and clusters inside it, the
+totals summed over them: a test compares its own resource group's counters while other setups' external-dns
+keep writing elsewhere (``podid.sandbox.core.metrics``).
+
 Only the sandbox's owner may use it. Every request must carry ``Authorization: Bearer <control token>``,
 the token being ``control_token`` in endpoints.json (also the file ``control-token`` in the data directory,
 both 0600, made at first start and kept across restarts): 401 without it, 403 with another one. Requests
@@ -32,6 +41,7 @@ from aiohttp import web
 from podid.sandbox import _bootstrap, _reset
 from podid.sandbox._redaction import redact
 from podid.sandbox.core.files import PRIVATE_FILE_MODE, write_private
+from podid.sandbox.core.metrics import Within
 from podid.sandbox.kube.network.ippool import POD_NETWORK
 
 if TYPE_CHECKING:
@@ -144,7 +154,9 @@ class _Handlers:
         return web.json_response({"kinds": {name: len(store.keys(name)) for name in store.kinds()}})
 
     async def metrics(self, request: web.Request) -> web.Response:
-        return web.json_response(self._cloud.metrics.snapshot())
+        subscription, group = request.query.get("subscriptionId"), request.query.get("resourceGroup")
+        within = Within(subscription, group) if subscription or group else None
+        return web.json_response(self._cloud.metrics.snapshot(within))
 
     async def settings(self, request: web.Request) -> web.Response:
         polls = (await json_object(request)).get("lroPolls", {})

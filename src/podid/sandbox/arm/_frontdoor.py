@@ -90,7 +90,7 @@ class FrontDoor:
             )
         if request.method in _WRITE_METHODS and 200 <= response.status < 300:
             self.metrics.count_write(request.method, request.path)
-        self.metrics.observe(time.perf_counter() - started)
+        self.metrics.observe(time.perf_counter() - started, request.path)
         return self._to_web(request, response, correlation)
 
     def refuse(self, request: web.Request, error: ArmError) -> web.Response:

@@ -50,7 +50,7 @@ class Controller(Protocol):
 
 @dataclass(frozen=True)
 class ServerSettings:
-    """What every cluster shares: the sandbox's state, clock, CA and address pools."""
+    """What a cluster is served with: the sandbox's state, clock, CA and address pools, and its write counter."""
 
     store: Store
     clock: Clock
@@ -59,7 +59,7 @@ class ServerSettings:
     tls: Callable[[], ssl.SSLContext]
     pod_ips: AddressPool
     lb_ips: AddressPool
-    count_write: Callable[[str], None]  # a client's successful write, counted by the sandbox's metrics
+    count_write: Callable[[str], None]  # a client's successful write to this cluster, for the sandbox's metrics
 
 
 def _version_tuple(version: str) -> tuple[int, ...]:

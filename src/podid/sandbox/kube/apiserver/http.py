@@ -54,7 +54,10 @@ def build_app(context: ApiContext) -> web.Application:
                 request[USER] = context.authenticator.user(request.headers.get("Authorization"))
                 _authorize(context, request, request[USER])
             response = await handler(request)
-            if request.method in _WRITES and response.status < 300:
+            # Only a 2xx counts. An exec or port-forward stream (answered 101) changes no object, and its request is
+            # a POST over SPDY but a GET over WebSocket (kubectl 1.30+, the Python client): counted, the same `exec`
+            # would be a write or not by transport, though kube-apiserver's audit logs both as `create` pods/exec.
+            if request.method in _WRITES and 200 <= response.status < 300:
                 context.count_write(request.method)
             return response
         except KubeApiError as error:
