@@ -27,7 +27,7 @@ from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 
 from podid.sandbox import Endpoints
-from podid.workloads._runtime import pod_session
+from podid.sandbox.testing import pod_session
 from tests.aks.conftest import LOCATION, cluster_body, lro_polls
 from tests.conftest import control_call, credential_for, graph_call, mgmt_client, start_sandbox
 
@@ -74,9 +74,8 @@ def test_other_schemes_are_no_credential(endpoints: Endpoints) -> None:
     assert response.status_code == 401
 
 
-def test_a_pod_is_refused_even_with_the_token(endpoints: Endpoints, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PODID_POD_IP", POD_ADDRESS)  # what the sandbox kubelet sets: connections leave from it
-    with pod_session() as session:
+def test_a_pod_is_refused_even_with_the_token(endpoints: Endpoints) -> None:
+    with pod_session(POD_ADDRESS) as session:  # connections leave from the pod's address
         response = session.get(
             f"{endpoints.arm_url}_sandbox/state",
             headers={"Authorization": f"Bearer {endpoints.control_token}"},

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from podid.workloads._runtime import pod_session
+from podid.sandbox.testing import pod_session
 from tests.conftest import start_sandbox
 from tests.e2e.edns import NOERROR, NXDOMAIN, PREFIX, eventually, resolve
 from tests.e2e.edns_tutorial import (
@@ -180,19 +180,13 @@ def stop_at_once(tutorial: Tutorial, deployment: str, pod: str) -> None:
 def token_as_pod(tutorial: Tutorial, pod: str, client_id: str) -> requests.Response:
     """A token request for the client id from the pod's address, which NMI tells pods apart by."""
     ip = tutorial.cluster.core.read_namespaced_pod(pod, NAMESPACE).status.pod_ip
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PODID_POD_IP", ip)
-        with pod_session() as session:
-            return session.get(
-                tutorial.endpoints.imds_url + "/metadata/identity/oauth2/token",
-                params={
-                    "api-version": "2018-02-01",
-                    "resource": "https://management.azure.com",
-                    "client_id": client_id,
-                },
-                headers={"Metadata": "true"},
-                timeout=10,
-            )
+    with pod_session(ip) as session:
+        return session.get(
+            tutorial.endpoints.imds_url + "/metadata/identity/oauth2/token",
+            params={"api-version": "2018-02-01", "resource": "https://management.azure.com", "client_id": client_id},
+            headers={"Metadata": "true"},
+            timeout=10,
+        )
 
 
 def test_a_service_account_without_its_cluster_role_cannot_list_services(tutorial: Tutorial) -> None:

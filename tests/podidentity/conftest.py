@@ -30,7 +30,7 @@ from kubernetes import config as k8s_config
 
 from podid.sandbox import Endpoints
 from podid.sandbox.testing import eventually as wait_for
-from podid.workloads._runtime import pod_transport
+from podid.sandbox.testing import pod_transport
 from tests.conftest import control_call, mgmt_client
 
 LOCATION = "westus2"
@@ -241,8 +241,15 @@ def as_pod(ip: str, endpoints: Endpoints, monkeypatch: pytest.MonkeyPatch) -> It
 
 def pod_credential(client_id: str | None = None, **options: Any) -> ManagedIdentityCredential:
     """ManagedIdentityCredential as a pod builds it (use inside ``as_pod``); ``options`` are its pipeline's."""
-    return ManagedIdentityCredential(client_id=client_id, transport=pod_transport(), **options)
+    return ManagedIdentityCredential(
+        client_id=client_id, transport=pod_transport(os.environ["PODID_POD_IP"]), **options
+    )
 
 
 def pod_dns_client(endpoints: Endpoints, credential: Any) -> DnsManagementClient:
-    return mgmt_client(DnsManagementClient, endpoints, credential, transport=pod_transport())
+    return mgmt_client(
+        DnsManagementClient,
+        endpoints,
+        credential,
+        transport=pod_transport(os.environ["PODID_POD_IP"], endpoints.ca_bundle),
+    )

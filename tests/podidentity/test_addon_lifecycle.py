@@ -18,7 +18,7 @@ from azure.identity import ClientSecretCredential
 from azure.mgmt.compute import ComputeManagementClient
 
 from podid.sandbox import Endpoints
-from podid.workloads._runtime import pod_session
+from podid.sandbox.testing import pod_session
 from tests.conftest import mgmt_client
 from tests.podidentity.conftest import LOCATION, Clients, Cluster, add_identity, run_pod, update_profile
 
@@ -41,15 +41,13 @@ def custom(cluster: Cluster, plural: str, namespace: str) -> list[dict[str, Any]
 
 def token(endpoints: Endpoints, ip: str) -> requests.Response:
     """A token request from the pod at ``ip``, as a pod's process makes it."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PODID_POD_IP", ip)
-        with pod_session() as session:
-            return session.get(
-                endpoints.imds_url + "/metadata/identity/oauth2/token",
-                params={"api-version": "2018-02-01", "resource": "https://management.azure.com/"},
-                headers={"Metadata": "true"},
-                timeout=10,
-            )
+    with pod_session(ip) as session:
+        return session.get(
+            endpoints.imds_url + "/metadata/identity/oauth2/token",
+            params={"api-version": "2018-02-01", "resource": "https://management.azure.com/"},
+            headers={"Metadata": "true"},
+            timeout=10,
+        )
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from azure.mgmt.compute import ComputeManagementClient
 from kubernetes import client as k8s
 
 from podid.sandbox import Endpoints
-from podid.workloads._runtime import pod_session
+from podid.sandbox.testing import pod_session
 from podid.workloads.demo.adal import RETRY_CODES, USER_AGENT
 from tests.conftest import mgmt_client
 from tests.podidentity.conftest import (
@@ -195,15 +195,13 @@ def test_pods_without_the_binding_get_nmis_404_and_sit_in_adals_retries(
         pod = addon_cluster.core.read_namespaced_pod(name, namespace)
         assert klog_lines(log) == [("I", 33, f"starting demo pod {namespace}/{name} {pod.status.pod_ip}")]
         assert pod.status.phase == "Running"
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setenv("PODID_POD_IP", pod.status.pod_ip)  # the demo's first request, from the pod's address
-            with pod_session() as session:
-                response = session.get(
-                    endpoints.imds_url + "/metadata/identity/oauth2/token",
-                    params={"api-version": "2018-02-01", "resource": "https://management.azure.com/"},
-                    headers={"Metadata": "true", "User-Agent": USER_AGENT},
-                    timeout=10,
-                )
+        with pod_session(pod.status.pod_ip) as session:  # the demo's first request, from the pod's address
+            response = session.get(
+                endpoints.imds_url + "/metadata/identity/oauth2/token",
+                params={"api-version": "2018-02-01", "resource": "https://management.azure.com/"},
+                headers={"Metadata": "true", "User-Agent": USER_AGENT},
+                timeout=10,
+            )
         assert (response.status_code, response.text) == (404, "no azure identity found for request clientID \n")
         assert response.status_code in RETRY_CODES  # what retryForIMDS retries
     listed = addon_cluster.kubectl("get", "azureassignedidentities", "-A", "-o", "name")

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from podid.sandbox import Endpoints
-from podid.workloads._runtime import pod_session
+from podid.sandbox.testing import pod_session
 from tests.podidentity.conftest import LOCATION, Clients, Cluster, add_identity, run_pod, update_profile
 
 NAMESPACE, ARM = "nmi-http", "https://management.azure.com/"
@@ -33,9 +33,7 @@ def identity(clients: Clients, addon_cluster: Cluster) -> Any:
 @pytest.fixture(scope="module")
 def bound_session(addon_cluster: Cluster, identity: Any) -> Iterator[requests.Session]:
     ip = run_pod(addon_cluster, NAMESPACE, "bound", {"aadpodidbinding": "nmi-http"})
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PODID_POD_IP", ip)
-        session = pod_session()
+    session = pod_session(ip)
     yield session
     session.close()
 
@@ -128,10 +126,8 @@ def test_client_and_resource_ids_are_compared_exactly(
 def test_an_unbound_pod_gets_404_at_once(endpoints: Endpoints, addon_cluster: Cluster, identity: Any) -> None:
     """Managed mode has no AzureAssignedIdentity to wait for: the answer comes on the first request."""
     ip = run_pod(addon_cluster, NAMESPACE, "unbound", {"aadpodidbinding": "someone-else"})
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PODID_POD_IP", ip)
-        with pod_session() as session:
-            response = token(endpoints, session, resource=ARM)
+    with pod_session(ip) as session:
+        response = token(endpoints, session, resource=ARM)
     assert_go_error(response, 404, "no azure identity found for request clientID \n")
 
 

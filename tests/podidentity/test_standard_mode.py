@@ -20,7 +20,7 @@ import requests
 from azure.identity import CredentialUnavailableError
 
 from podid.sandbox import Endpoints
-from podid.workloads._runtime import pod_session
+from podid.sandbox.testing import pod_session
 from tests.conftest import credential_for, start_sandbox
 from tests.podidentity.conftest import (
     LOCATION,
@@ -70,15 +70,13 @@ def standard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 
 def token(endpoints: Endpoints, ip: str, **query: str) -> requests.Response:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PODID_POD_IP", ip)
-        with pod_session() as session:
-            return session.get(
-                endpoints.imds_url + "/metadata/identity/oauth2/token",
-                params={"api-version": "2018-02-01", "resource": ARM, **query},
-                headers={"Metadata": "true"},
-                timeout=10,
-            )
+    with pod_session(ip) as session:
+        return session.get(
+            endpoints.imds_url + "/metadata/identity/oauth2/token",
+            params={"api-version": "2018-02-01", "resource": ARM, **query},
+            headers={"Metadata": "true"},
+            timeout=10,
+        )
 
 
 def assignments(cluster: Cluster) -> list[dict[str, Any]]:

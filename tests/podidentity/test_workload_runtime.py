@@ -1,8 +1,10 @@
-"""Workload runtime helpers and the demo's command line (pure or against a local socket).
+"""Workload runtime helpers, the testing module's pod connections, and the demo's command line (pure or against
+a local socket).
 
-Covers: connections from pod_session/pod_transport leave from PODID_POD_IP (what NMI identifies pods by);
-PODID_POD_ROOT-relative files; the image registry (`python -m podid.workloads <image>`); the demo's flags in
-both pflag spellings and its klog line format (no second newline after a message ending in one).
+Covers: connections from pod_session/pod_transport leave from the pod IP they are given (what NMI identifies pods
+by), bypassing a proxy in the environment; PODID_POD_ROOT-relative files; the image registry
+(`python -m podid.workloads <image>`); the demo's flags in both pflag spellings and its klog line format (no second
+newline after a message ending in one).
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from pathlib import Path
 import pytest
 from azure.core.rest import HttpRequest
 
+from podid.sandbox.testing import pod_session, pod_transport
 from podid.workloads import __main__ as workloads_main
-from podid.workloads._runtime import pod_path, pod_session, pod_transport, read_pod_file
+from podid.workloads._runtime import pod_path
 from podid.workloads.demo import Klog, parse_args
 from podid.workloads.images import workload_module
 
@@ -48,31 +51,34 @@ def echo_url() -> Iterator[str]:
     server.server_close()
 
 
-def test_session_connections_leave_from_the_pod_ip(echo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PODID_POD_IP", POD_IP)
-    with pod_session() as session:
+@pytest.fixture
+def proxy_in_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pod's proxy variables, pointing at the discard port (nothing listens): a request that took them fails."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.usefixtures("proxy_in_env")
+def test_session_connections_leave_from_the_pod_ip(echo_url: str) -> None:
+    with pod_session(POD_IP) as session:
         assert session.get(echo_url, timeout=5).text == POD_IP
 
 
-def test_transport_connections_leave_from_the_pod_ip(echo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PODID_POD_IP", POD_IP)
-    with pod_transport() as transport:
+@pytest.mark.usefixtures("proxy_in_env")
+def test_transport_connections_leave_from_the_pod_ip(echo_url: str) -> None:
+    with pod_transport(POD_IP) as transport:
         response = transport.send(HttpRequest("GET", echo_url))
         assert response.text() == POD_IP
-
-
-def test_without_a_pod_ip_connections_are_ordinary(echo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("PODID_POD_IP", raising=False)
-    with pod_session() as session:
-        assert session.get(echo_url, timeout=5).text == "127.0.0.1"
 
 
 def test_pod_files_live_under_the_pod_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PODID_POD_ROOT", str(tmp_path))
     (tmp_path / "etc/kubernetes").mkdir(parents=True)
     (tmp_path / "etc/kubernetes/azure.json").write_text("{}")
-    assert pod_path("/etc/kubernetes/azure.json") == tmp_path / "etc/kubernetes/azure.json"
-    assert read_pod_file("/etc/kubernetes/azure.json") == "{}"
+    assert pod_path("/etc/kubernetes/azure.json").read_text() == "{}"
+    assert pod_path("etc/kubernetes/azure.json") == tmp_path / "etc/kubernetes/azure.json"
     monkeypatch.delenv("PODID_POD_ROOT")
     assert pod_path("/etc/kubernetes/azure.json") == Path("/etc/kubernetes/azure.json")
 

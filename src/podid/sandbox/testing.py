@@ -1,6 +1,6 @@
 """What tests and benchmarks need to drive a sandbox through real clients: start one on free ports, sign in to
-it, build azure-mgmt-* clients, call Microsoft Graph and the control surface, wait for what happens
-asynchronously, and reset its state between tests.
+it, build azure-mgmt-* clients, call Microsoft Graph and the control surface, call a sandbox address as a pod,
+wait for what happens asynchronously, and reset its state between tests.
 
 It imports no test framework, so benchmarks and scripts use it as the tests do.
 """
@@ -14,7 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import requests
+from azure.core.pipeline.transport import RequestsTransport
 from azure.identity import ClientSecretCredential
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from podid.sandbox._config import Endpoints, SandboxConfig
 
@@ -90,6 +93,41 @@ def control_call(endpoints: Endpoints, method: str, path: str, **kwargs: Any) ->
         verify=endpoints.ca_bundle,
         timeout=_REQUEST_TIMEOUT,
         **kwargs,
+    )
+
+
+class _SourceAddressAdapter(HTTPAdapter):
+    """An adapter whose connections are bound to one local address (a pod IP)."""
+
+    def __init__(self, source_ip: str) -> None:
+        self._source_address = (source_ip, 0)
+        # the caller retries as its client would; urllib3 must not retry underneath it (as azure-core's adapter)
+        super().__init__(max_retries=Retry(total=False, redirect=False, raise_on_status=False))
+
+    def init_poolmanager(self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any) -> None:
+        pool_kwargs["source_address"] = self._source_address
+        super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
+
+
+def pod_session(pod_ip: str) -> requests.Session:
+    """A requests session whose connections leave from ``pod_ip``: a direct caller of a sandbox address (NMI,
+    the control surface), which tells pods apart by source address, seen as that pod. ``trust_env`` is off: a
+    proxy in this process's environment would carry the request instead, as whoever its credential names."""
+    session = requests.Session()
+    session.trust_env = False
+    adapter = _SourceAddressAdapter(pod_ip)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def pod_transport(pod_ip: str, verify: str | bool = True) -> RequestsTransport:
+    """``pod_session`` for one azure-core client or credential, e.g.
+    ``ManagedIdentityCredential(transport=pod_transport(ip))``, trusting ``verify`` (a CA bundle's path). A
+    client given a transport ignores its own ``connection_verify``. Each caller gets its own session, because a
+    client closes its transport when it is closed."""
+    return RequestsTransport(
+        session=pod_session(pod_ip), session_owner=True, connection_verify=verify, use_env_settings=False
     )
 
 

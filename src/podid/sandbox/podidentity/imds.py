@@ -1,8 +1,10 @@
-"""The metadata endpoint pods reach (``AZURE_POD_IDENTITY_AUTHORITY_HOST``): NMI where the add-on runs, IMDS elsewhere.
+"""The metadata endpoint pods reach at 169.254.169.254: NMI where the add-on runs, IMDS elsewhere.
 
 One plain-HTTP listener on ``settings.imds_port`` stands for 169.254.169.254 on every node. The caller is
-the pod that owns the request's source address (``kube.pod_by_ip``); workloads bind their sockets to their
-pod IP so that this works as NMI's iptables redirection does on a node.
+the pod that owns the request's source address (``kube.pod_by_ip``), as NMI's iptables redirection makes it on
+a node. The kubelet gives each workload process ``HTTP_PROXY``/``HTTPS_PROXY`` (and lowercase) with the pod's
+credential, and the sandbox's proxy carries 169.254.169.254 to this listener from the pod's IP; a direct caller
+from a pod address (tests, the probe's direct connections) is identified by that address the same way.
 
 * Pod in a cluster with the add-on: NMI as the add-on runs it, managed mode with ``--forceNamespaced`` and
   ``--metadata-header-required`` (aad-pod-identity deploy/infra/managed-mode-deployment.yaml): an identity that
