@@ -54,6 +54,7 @@ SERVED: dict[str, dict[str, str]] = {
     "apis/events.k8s.io/v1": {"events": "Event"},
     "apis/apiextensions.k8s.io/v1": {"customresourcedefinitions": "CustomResourceDefinition"},
     "apis/networking.k8s.io/v1": {"ingresses": "Ingress"},
+    "apis/apiregistration.k8s.io/v1": {"apiservices": "APIService"},
     "apis/rbac.authorization.k8s.io/v1": {
         "clusterroles": "ClusterRole",
         "clusterrolebindings": "ClusterRoleBinding",

@@ -164,6 +164,16 @@ BUILTIN_TYPES: tuple[ResourceType, ...] = (
         ("crd", "crds"),
         categories=("api-extensions",),
     ),
+    # stored only: nothing serves an APIService's group (kube-aggregator's registry, its "api-extensions" category)
+    ResourceType(
+        "apiregistration.k8s.io",
+        "v1",
+        "apiservices",
+        "APIService",
+        False,
+        categories=("api-extensions",),
+        subresources=(Subresource("status", ("get", "patch", "update")),),
+    ),
     ResourceType("networking.k8s.io", "v1", "ingresses", "Ingress", True, ("ing",)),
     ResourceType(RBAC_GROUP, "v1", "clusterroles", "ClusterRole", False),
     ResourceType(RBAC_GROUP, "v1", "clusterrolebindings", "ClusterRoleBinding", False),
