@@ -51,10 +51,11 @@ SERVED: dict[str, dict[str, str]] = {
     },
     "apis/apps/v1": {"deployments": "Deployment", "replicasets": "ReplicaSet", "daemonsets": "DaemonSet"},
     "apis/batch/v1": {"jobs": "Job"},
+    "apis/coordination.k8s.io/v1": {"leases": "Lease"},
     "apis/events.k8s.io/v1": {"events": "Event"},
     "apis/apiextensions.k8s.io/v1": {"customresourcedefinitions": "CustomResourceDefinition"},
-    "apis/networking.k8s.io/v1": {"ingresses": "Ingress"},
     "apis/apiregistration.k8s.io/v1": {"apiservices": "APIService"},
+    "apis/networking.k8s.io/v1": {"ingresses": "Ingress"},
     "apis/rbac.authorization.k8s.io/v1": {
         "clusterroles": "ClusterRole",
         "clusterrolebindings": "ClusterRoleBinding",

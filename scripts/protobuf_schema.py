@@ -22,6 +22,7 @@ SOURCES = {
     "core": (0, ["core/v1/types.go"], "k8s.io/api/core/v1"),
     "apps": (0, ["apps/v1/types.go"], "k8s.io/api/apps/v1"),
     "batch": (0, ["batch/v1/types.go"], "k8s.io/api/batch/v1"),
+    "coordination": (0, ["coordination/v1/types.go"], "k8s.io/api/coordination/v1"),
     "scheduling": (0, ["scheduling/v1alpha3/types.go"], "k8s.io/api/scheduling/v1alpha3"),  # a Job's pod groups
     "rbac": (0, ["rbac/v1/types.go"], "k8s.io/api/rbac/v1"),
     "networking": (0, ["networking/v1/types.go"], "k8s.io/api/networking/v1"),
@@ -62,6 +63,7 @@ GROUPS = {
     "core": "v1",
     "apps": "apps/v1",
     "batch": "batch/v1",
+    "coordination": "coordination.k8s.io/v1",
     "scheduling": "scheduling.k8s.io/v1alpha3",
     "rbac": "rbac.authorization.k8s.io/v1",
     "networking": "networking.k8s.io/v1",
@@ -89,6 +91,7 @@ ROOTS = [
     "apps.ReplicaSet",
     "apps.DaemonSet",
     "batch.Job",
+    "coordination.Lease",
     "apiextensions.CustomResourceDefinition",
     "networking.Ingress",
     "rbac.ClusterRole",
@@ -217,7 +220,7 @@ Each message maps a field number to (JSON name, type, flags), read from the ``pr
 struct tags of the Go types in
   github.com/kubernetes/api@{0}
     core/v1, apps/v1, batch/v1, rbac/v1, networking/v1, authorization/v1, authentication/v1, autoscaling/v1,
-    scheduling/v1alpha3, events/v1 (types.go),
+    scheduling/v1alpha3, events/v1, coordination/v1 (types.go),
   github.com/kubernetes/apimachinery@{1}
     pkg/apis/meta/v1/types.go and watch.go,
   github.com/kubernetes/apiextensions-apiserver@{2}

@@ -73,8 +73,8 @@ def test_api_versions_and_group_list():
     assert (groups["kind"], groups["apiVersion"]) == ("APIGroupList", "v1")
     names = [g["name"] for g in groups["groups"]]
     assert names == [
-        "apps", "batch", "events.k8s.io", "apiextensions.k8s.io", "apiregistration.k8s.io",
-        "networking.k8s.io", "rbac.authorization.k8s.io",
+        "apps", "batch", "coordination.k8s.io", "events.k8s.io", "apiextensions.k8s.io",
+        "apiregistration.k8s.io", "networking.k8s.io", "rbac.authorization.k8s.io",
         "authorization.k8s.io", "authentication.k8s.io", "aadpodidentity.k8s.io",
     ]  # fmt: skip
     aad = groups["groups"][-1]

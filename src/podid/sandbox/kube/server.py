@@ -26,6 +26,7 @@ from podid.sandbox.kube.apiserver.http import build_app
 from podid.sandbox.kube.controllers.bootstrap import bootstrap, sync_nodes
 from podid.sandbox.kube.controllers.daemonsets import DaemonSetController
 from podid.sandbox.kube.controllers.jobs import JobController, admit_job
+from podid.sandbox.kube.controllers.leases import LeaseHolders
 from podid.sandbox.kube.controllers.lifecycle import GarbageCollector, NamespaceController, TokenController
 from podid.sandbox.kube.controllers.scheduler import Scheduler
 from podid.sandbox.kube.controllers.services import EndpointsController, LoadBalancerController, ServiceAllocator
@@ -127,6 +128,7 @@ class ClusterServer:
             EndpointsController(cluster, queue),
             GarbageCollector(cluster, queue),
             ClusterRoleAggregator(cluster, queue),
+            LeaseHolders(cluster, queue),
         ]
         if _version_tuple(self.spec.kubernetes_version) < LEGACY_TOKEN_SECRETS_BEFORE:
             controllers.append(TokenController(cluster, queue, self.signer, settings.ca_pem))

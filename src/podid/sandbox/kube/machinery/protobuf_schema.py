@@ -4,7 +4,7 @@ Each message maps a field number to (JSON name, type, flags), read from the ``pr
 struct tags of the Go types in
   github.com/kubernetes/api@10b39a39bcee995dfe7cd5e8e7b922be5e46f1e2
     core/v1, apps/v1, batch/v1, rbac/v1, networking/v1, authorization/v1, authentication/v1, autoscaling/v1,
-    scheduling/v1alpha3, events/v1 (types.go),
+    scheduling/v1alpha3, events/v1, coordination/v1 (types.go),
   github.com/kubernetes/apimachinery@eed236ceee2c19c2753a3d93ac0631dc20750454
     pkg/apis/meta/v1/types.go and watch.go,
   github.com/kubernetes/apiextensions-apiserver@1aa2717a552ee6ca1e2a18f1f8ffccde981db923
@@ -42,6 +42,7 @@ KINDS: Final[dict[tuple[str, str], str]] = {
     ("apps/v1", "ReplicaSet"): "apps.ReplicaSet",
     ("apps/v1", "DaemonSet"): "apps.DaemonSet",
     ("batch/v1", "Job"): "batch.Job",
+    ("coordination.k8s.io/v1", "Lease"): "coordination.Lease",
     ("apiextensions.k8s.io/v1", "CustomResourceDefinition"): "apiextensions.CustomResourceDefinition",
     ("networking.k8s.io/v1", "Ingress"): "networking.Ingress",
     ("rbac.authorization.k8s.io/v1", "ClusterRole"): "rbac.ClusterRole",
@@ -69,6 +70,7 @@ KINDS: Final[dict[tuple[str, str], str]] = {
     ("apps/v1", "ReplicaSetList"): "apps.ReplicaSetList",
     ("apps/v1", "DaemonSetList"): "apps.DaemonSetList",
     ("batch/v1", "JobList"): "batch.JobList",
+    ("coordination.k8s.io/v1", "LeaseList"): "coordination.LeaseList",
     ("apiextensions.k8s.io/v1", "CustomResourceDefinitionList"): "apiextensions.CustomResourceDefinitionList",
     ("networking.k8s.io/v1", "IngressList"): "networking.IngressList",
     ("rbac.authorization.k8s.io/v1", "ClusterRoleList"): "rbac.ClusterRoleList",
@@ -542,6 +544,23 @@ MESSAGES: Final[dict[str, dict[int, Field]]] = {
     "batch.UncountedTerminatedPods": {
         1: ("succeeded", "string", LIST),
         2: ("failed", "string", LIST),
+    },
+    "coordination.Lease": {
+        1: ("metadata", "meta.ObjectMeta", 0),
+        2: ("spec", "coordination.LeaseSpec", 0),
+    },
+    "coordination.LeaseList": {
+        1: ("metadata", "meta.ListMeta", 0),
+        2: ("items", "coordination.Lease", LIST),
+    },
+    "coordination.LeaseSpec": {
+        1: ("holderIdentity", "string", KEEP | POINTER),
+        2: ("leaseDurationSeconds", "int", KEEP | POINTER),
+        3: ("acquireTime", "microtime", KEEP | POINTER),
+        4: ("renewTime", "microtime", KEEP | POINTER),
+        5: ("leaseTransitions", "int", KEEP | POINTER),
+        6: ("strategy", "string", KEEP | POINTER),
+        7: ("preferredHolder", "string", KEEP | POINTER),
     },
     "core.AWSElasticBlockStoreVolumeSource": {
         1: ("volumeID", "string", KEEP),

@@ -154,6 +154,7 @@ BUILTIN_TYPES: tuple[ResourceType, ...] = (
     ResourceType("apps", "v1", "replicasets", "ReplicaSet", True, ("rs",), categories=_ALL),
     ResourceType("apps", "v1", "daemonsets", "DaemonSet", True, ("ds",), categories=_ALL),
     ResourceType("batch", "v1", "jobs", "Job", True, categories=_ALL),
+    ResourceType("coordination.k8s.io", "v1", "leases", "Lease", True),  # node heartbeats, leader election
     ResourceType("events.k8s.io", "v1", "events", "Event", True, ("ev",)),  # the core events, another version
     ResourceType(
         "apiextensions.k8s.io",

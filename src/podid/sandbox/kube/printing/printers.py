@@ -209,6 +209,10 @@ def _secret_row(secret: Obj, now: datetime) -> list[Any]:
     return [name_of(secret), as_str(secret.get("type")), data, created(secret, now)]
 
 
+def _lease_row(lease: Obj, now: datetime) -> list[Any]:
+    return [name_of(lease), as_str(dig(lease, "spec", "holderIdentity")), created(lease, now)]
+
+
 def _serviceaccount_row(account: Obj, now: datetime) -> list[Any]:
     return [name_of(account), len(as_list(account.get("secrets"))), created(account, now)]
 
@@ -352,6 +356,19 @@ PRINTERS: Mapping[str, Printer] = {
     "ServiceAccount": Printer(
         (NAME, Column("Secrets", description="Secrets is a list of the secrets pods of this account may use."), AGE),
         _serviceaccount_row,
+    ),
+    "Lease": Printer(
+        (
+            NAME,
+            Column(
+                "Holder",
+                description="holderIdentity contains the identity of the holder of a current lease. If Coordinated "
+                "Leader Election is used, the holder identity must be equal to the elected "
+                "LeaseCandidate.metadata.name field.",
+            ),
+            AGE,
+        ),
+        _lease_row,
     ),
     "Endpoints": Printer(
         (NAME, Column("Endpoints", description="The set of all endpoints is the union of all subsets."), AGE),

@@ -17,6 +17,7 @@ GROUP_VERSION = f"{RBAC_GROUP}/v1"
 _DISCOVERY_URLS = ["/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi", "/openapi/*", "/readyz"]
 _PUBLIC_URLS = ["/healthz", "/livez", "/readyz", "/version", "/version/"]
 _REVIEWS = ["selfsubjectaccessreviews", "selfsubjectrulesreviews", "selfsubjectreviews"]
+_NODE_LEASE_VERBS = ["get", "create", "update", "patch", "delete"]
 
 CLUSTER_ROLES: dict[str, list[Obj]] = {
     "cluster-admin": [
@@ -29,6 +30,10 @@ CLUSTER_ROLES: dict[str, list[Obj]] = {
         {"apiGroups": ["authentication.k8s.io"], "resources": _REVIEWS[2:], "verbs": ["create"]},
     ],
     "system:public-info-viewer": [{"nonResourceURLs": _PUBLIC_URLS, "verbs": ["get"]}],
+    # NodeRules' node-lease rule (bootstrappolicy/policy.go); the Node authorizer grants it to system:nodes
+    "system:node": [
+        {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": _NODE_LEASE_VERBS},
+    ],
 }
 # binding name -> (role, groups)
 CLUSTER_ROLE_BINDINGS: dict[str, tuple[str, list[str]]] = {
@@ -36,6 +41,7 @@ CLUSTER_ROLE_BINDINGS: dict[str, tuple[str, list[str]]] = {
     "system:discovery": ("system:discovery", [AUTHENTICATED]),
     "system:basic-user": ("system:basic-user", [AUTHENTICATED]),
     "system:public-info-viewer": ("system:public-info-viewer", [AUTHENTICATED, "system:unauthenticated"]),
+    "system:node": ("system:node", []),  # kept without subjects since the Node authorizer (policy.go)
 }
 
 
@@ -60,4 +66,6 @@ def bootstrap_rbac(cluster: Cluster) -> None:
             subjects = [{"apiGroup": RBAC_GROUP, "kind": "Group", "name": group} for group in groups]
             ref = {"apiGroup": RBAC_GROUP, "kind": "ClusterRole", "name": role_name}
             binding = _object("ClusterRoleBinding", name)
-            cluster.create_object(bindings, "", {**binding, "roleRef": ref, "subjects": subjects})
+            cluster.create_object(
+                bindings, "", {**binding, "roleRef": ref, **({"subjects": subjects} if subjects else {})}
+            )

@@ -185,6 +185,14 @@ def _namespace(namespace: Obj, creating: bool) -> None:
         namespace["status"] = {"phase": "Active"}
 
 
+def _lease(lease: Obj, _creating: bool) -> None:
+    """The lease strategy's PrepareForCreate/PrepareForUpdate drop the coordinated leader election fields while
+    the CoordinatedLeaderElection feature gate is off, as it is by default and on AKS
+    (pkg/registry/coordination/lease/strategy.go)."""
+    for key in ("strategy", "preferredHolder"):
+        as_dict(lease.get("spec")).pop(key, None)
+
+
 def _secret(secret: Obj, _creating: bool) -> None:
     """``stringData`` is write-only: it is merged into ``data`` (base64) and dropped."""
     secret.setdefault("type", "Opaque")
@@ -205,6 +213,7 @@ DEFAULTERS: dict[str, Callable[[Obj, bool], None]] = {
     "Service": _service,
     "Namespace": _namespace,
     "Secret": _secret,
+    "Lease": _lease,
 }
 
 

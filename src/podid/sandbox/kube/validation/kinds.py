@@ -221,9 +221,25 @@ def _service_errors(spec: Obj) -> list[FieldError]:
     return errors
 
 
+# --- leases -------------------------------------------------------------------------------------------------------
+
+
+def _lease_errors(spec: Obj) -> list[FieldError]:
+    """ValidateLeaseSpec (pkg/apis/coordination/validation); strategy and preferredHolder never get here, since
+    they are dropped while CoordinatedLeaderElection is off (validation.defaults)."""
+    errors: list[FieldError] = []
+    duration, transitions = spec.get("leaseDurationSeconds"), spec.get("leaseTransitions")
+    if isinstance(duration, int) and duration <= 0:
+        errors.append(invalid_value("spec.leaseDurationSeconds", duration, "must be greater than 0"))
+    if isinstance(transitions, int) and transitions < 0:
+        errors.append(invalid_value("spec.leaseTransitions", transitions, "must be greater than or equal to 0"))
+    return errors
+
+
 _KIND_CHECKS: dict[str, Callable[[Obj], list[FieldError]]] = {
     "Pod": pod_spec_errors,
     "Deployment": _workload_errors,
     "ReplicaSet": _workload_errors,
     "Service": _service_errors,
+    "Lease": _lease_errors,
 }
