@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from podid.sandbox.kube.apiserver import crd_finalizer, events_api, rest, reviews, streams, subresources
+from podid.sandbox.kube.apiserver import crd_finalizer, events_api, metrics_api, rest, reviews, streams, subresources
 from podid.sandbox.kube.apiserver.context import ApiContext
 from podid.sandbox.kube.machinery.resources import ResourceType
 from podid.sandbox.kube.machinery.status import method_not_allowed
@@ -105,6 +105,8 @@ GROUPS: dict[str, Rows] = {
         ("DELETE", False, ""): events_api.delete,
         ("DELETE", True, ""): events_api.delete,
     },
+    # metrics-server's NodeMetrics and PodMetrics, computed at each read
+    "metrics.k8s.io": {("GET", False, ""): metrics_api.list_metrics, ("GET", True, ""): metrics_api.read_metrics},
 }
 
 

@@ -43,6 +43,9 @@ class Process(Protocol):
 
     def signal_group(self, signum: int) -> None: ...
 
+    def process_id(self) -> int | None:
+        """The process's id, while there is one (what metrics read of it in /proc)."""
+
 
 class DirectProcess:
     """A workload started as its own ``python -m podid.workloads`` process."""
@@ -61,6 +64,9 @@ class DirectProcess:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.popen.pid, signum)
 
+    def process_id(self) -> int | None:
+        return self.popen.pid
+
 
 class FailedStart:
     """A workload process that could not be started (its executable is closed to the pod's user, say): it
@@ -74,6 +80,9 @@ class FailedStart:
 
     def signal_group(self, signum: int) -> None:
         pass
+
+    def process_id(self) -> None:
+        return None
 
 
 def direct_spawn(

@@ -29,6 +29,7 @@ from podid.sandbox.kube.kubelet.podenv import ContainerConfigError, command_line
 from podid.sandbox.kube.kubelet.podfiles import Materializer, PodFiles
 from podid.sandbox.kube.kubelet.podstatus import PodRun, pod_status
 from podid.sandbox.kube.kubelet.runas import User, container_user, files_owner, pod_user, switches_users
+from podid.sandbox.kube.kubelet.usage import UsageMeter
 from podid.sandbox.kube.kubelet.zygote_client import Zygote
 from podid.sandbox.kube.machinery.objects import Obj, as_dict, as_int, as_list, as_str, dig
 from podid.sandbox.kube.machinery.workqueue import WorkQueue
@@ -81,6 +82,7 @@ class Kubelet:
         self._ticker: asyncio.Task[None] | None = None
         self._zygote = settings.zygote()
         self._switch_users = switches_users()
+        self.usage = UsageMeter()  # what metrics-server reads of this kubelet's containers
 
     def owner(self, pod: Obj) -> tuple[str, str, str, str]:
         """Who holds a pod IP in the sandbox-wide pool."""

@@ -52,6 +52,9 @@ class ZygoteChild:
         elif self.pid is None:
             self._zygote.send({"op": "signal", "id": self.request["id"], "signum": int(signum)})
 
+    def process_id(self) -> int | None:
+        return self.direct.process_id() if self.direct is not None else self.pid
+
 
 class Zygote:
     """One zygote process per kubelet, started by ``start`` or else on the first ``spawn``."""

@@ -214,6 +214,13 @@ AAD_POD_IDENTITY_TYPES: tuple[ResourceType, ...] = (
     _aad("azurepodidentityexceptions", "AzurePodIdentityException"),
 )
 
+# Served by metrics-server through the aggregator on every AKS cluster, not by kube-apiserver (so not in its
+# OpenAPI documents): read and listed, never stored (kubernetes-sigs/metrics-server pkg/api/install.go).
+METRICS_TYPES: tuple[ResourceType, ...] = (
+    ResourceType("metrics.k8s.io", "v1beta1", "nodes", "NodeMetrics", False, verbs=("get", "list")),
+    ResourceType("metrics.k8s.io", "v1beta1", "pods", "PodMetrics", True, verbs=("get", "list")),
+)
+
 
 class Catalog:
     """An immutable set of served types with lookups and the discovery documents kubectl needs."""

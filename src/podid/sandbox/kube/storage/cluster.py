@@ -24,7 +24,13 @@ from podid.sandbox.core.store import Store
 from podid.sandbox.kube.machinery.fieldtypes import custom_shape, shape_of
 from podid.sandbox.kube.machinery.managedfields import UPDATE, FieldManager, Scope, record_update
 from podid.sandbox.kube.machinery.objects import Obj, as_dict, as_list, as_str, dig, labels_of
-from podid.sandbox.kube.machinery.resources import AAD_POD_IDENTITY_TYPES, BUILTIN_TYPES, Catalog, ResourceType
+from podid.sandbox.kube.machinery.resources import (
+    AAD_POD_IDENTITY_TYPES,
+    BUILTIN_TYPES,
+    METRICS_TYPES,
+    Catalog,
+    ResourceType,
+)
 from podid.sandbox.kube.machinery.selectors import SelectorError, parse_field_selector, parse_label_selector
 from podid.sandbox.kube.machinery.status import (
     KubeApiError,
@@ -116,7 +122,7 @@ class Cluster:
 
     def serve_custom(self, types: Iterable[ResourceType]) -> None:
         """Serve the built-in kinds plus ``types`` (the established CRDs' kinds, ``apiserver.crds``) from now on."""
-        self.catalog = Catalog(BUILTIN_TYPES + AAD_POD_IDENTITY_TYPES + tuple(types))
+        self.catalog = Catalog(BUILTIN_TYPES + AAD_POD_IDENTITY_TYPES + METRICS_TYPES + tuple(types))
         self._by_name = {resource_name(t): t for t in self.catalog.types}
 
     def resource_type(self, resource: str) -> ResourceType:
