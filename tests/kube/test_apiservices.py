@@ -4,7 +4,9 @@ create-from-YAML utility and kubectl.
 Covers: an APIService is created, read, listed, patched and deleted; creating it again is the apiserver's 409
 AlreadyExists Status, which ``utils.create_from_yaml`` prints as kubernetes-client/python's e2e suite expects
 (``test_create_apiservice_from_yaml_with_conflict``); discovery lists ``apiservices`` (and its ``status``) in
-the ``api-extensions`` category; ``kubectl get apiservices`` and ``kubectl explain apiservice.spec`` find it.
+the ``api-extensions`` category; ``kubectl get apiservices`` and ``kubectl explain apiservice.spec`` find it,
+and ``kubectl get`` prints kube-aggregator's columns: the service (or ``Local``) and the ``Available`` condition
+with its reason (``Unknown`` without one).
 """
 
 from __future__ import annotations
@@ -96,3 +98,32 @@ def test_discovery_and_kubectl_find_api_services(api_client: k8s.ApiClient, kube
     assert listed in kubectl("get", "apiservices", "-o", "name").split()
     assert listed in kubectl("get", "api-extensions", "-o", "name").split()
     assert "groupPriorityMinimum" in kubectl("explain", "apiservice.spec")
+
+
+def test_kubectl_prints_the_service_and_availability(
+    registration: k8s.ApiregistrationV1Api, kubectl: Kubectl, group: str
+) -> None:
+    name = f"v1alpha1.{group}"
+    registration.create_api_service(api_service(group))
+    assert kubectl("get", "apiservice", name).split()[:7] == [
+        "NAME",
+        "SERVICE",
+        "AVAILABLE",
+        "AGE",
+        name,
+        "wardle/api",
+        "Unknown",
+    ]
+    condition = {
+        "type": "Available",
+        "status": "False",
+        "reason": "ServiceNotFound",
+        "message": 'service/api in "wardle" is not present',
+    }
+    registration.patch_api_service_status(name, {"status": {"conditions": [condition]}})
+    assert kubectl("get", "apiservice", name).split()[5:8] == ["wardle/api", "False", "(ServiceNotFound)"]
+    registration.patch_api_service(name, {"spec": {"service": None}})
+    registration.patch_api_service_status(
+        name, {"status": {"conditions": [{**condition, "status": "True", "reason": "Local"}]}}
+    )
+    assert kubectl("get", "apiservice", name).split()[5:7] == ["Local", "True"]

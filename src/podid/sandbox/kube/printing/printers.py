@@ -199,6 +199,20 @@ def _namespace_row(namespace: Obj, now: datetime) -> list[Any]:
     return [name_of(namespace), as_str(dig(namespace, "status", "phase")), created(namespace, now)]
 
 
+def _apiservice_row(service: Obj, now: datetime) -> list[Any]:
+    """k8s.io/kube-aggregator pkg/registry/apiservice/etcd/etcd.go ConvertToTable: no service is ``Local``; the
+    ``Available`` condition's status, with its reason unless True, else ``Unknown``."""
+    backend = dig(service, "spec", "service")
+    where = f"{as_str(dig(backend, 'namespace'))}/{as_str(dig(backend, 'name'))}" if backend is not None else "Local"
+    conditions = [as_dict(c) for c in as_list(dig(service, "status", "conditions"))]
+    available = next((c for c in conditions if c.get("type") == "Available"), None)
+    status = "Unknown"
+    if available is not None:
+        status, reason = as_str(available.get("status")), as_str(available.get("reason"))
+        status = f"{status} ({reason})" if status != "True" and reason else status
+    return [name_of(service), where, status, created(service, now)]
+
+
 def _configmap_row(configmap: Obj, now: datetime) -> list[Any]:
     data = len(as_dict(configmap.get("data"))) + len(as_dict(configmap.get("binaryData")))
     return [name_of(configmap), data, created(configmap, now)]
@@ -326,6 +340,15 @@ PRINTERS: Mapping[str, Printer] = {
         _node_row,
     ),
     "Namespace": Printer((NAME, Column("Status", description="The status of the namespace"), AGE), _namespace_row),
+    "APIService": Printer(
+        (
+            NAME,
+            Column("Service", description="The reference to the service that hosts the API endpoint."),
+            Column("Available", description="Whether this service is available."),
+            AGE,
+        ),
+        _apiservice_row,
+    ),
     "Event": Printer(
         (
             Column("Last Seen", description="The time at which the most recent occurrence of this event was recorded."),
