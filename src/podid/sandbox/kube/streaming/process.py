@@ -87,6 +87,8 @@ async def run_host(command: HostCommand, argv: Sequence[str], io: ExecIO) -> int
         return 128 - code if code < 0 else code
     finally:
         feeding.cancel()
+        # a cancelled gather finishes with CancelledError as its exception: retrieve it, or asyncio logs it
+        feeding.add_done_callback(lambda done: done.cancelled() or done.exception())
         if process.returncode is None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(process.pid, signal.SIGKILL)
