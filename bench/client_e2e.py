@@ -59,8 +59,10 @@ def export_suite(source: str | None, ref: str, into: Path) -> Path:
         subprocess.run(["git", "clone", "--quiet", "--bare", "--filter=blob:none", UPSTREAM, source], check=True)
     root = into / "suite"
     root.mkdir()
-    archive = subprocess.run(["git", "-C", source, "archive", ref, SUITE], check=True, capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(root)], input=archive, check=True)
+    archive = subprocess.run(["git", "-C", source, "archive", ref, SUITE], check=False, capture_output=True)
+    if archive.returncode != 0:  # e.g. a release whose tag the checkout lacks
+        raise SystemExit(f"{source} has no {SUITE} at {ref!r} ({archive.stderr.decode().strip()}); pass --ref")
+    subprocess.run(["tar", "-x", "-C", str(root)], input=archive.stdout, check=True)
     (root / "conftest.py").write_text(PATH_HOOK)
     return root
 
