@@ -50,7 +50,10 @@ SERVED: dict[str, dict[str, str]] = {
         "replicationcontrollers": "ReplicationController",
     },
     "apis/apps/v1": {"deployments": "Deployment", "replicasets": "ReplicaSet", "daemonsets": "DaemonSet"},
-    "apis/batch/v1": {"jobs": "Job"},
+    "apis/batch/v1": {"jobs": "Job", "cronjobs": "CronJob"},
+    "apis/policy/v1": {"poddisruptionbudgets": "PodDisruptionBudget"},
+    "apis/autoscaling/v2": {"horizontalpodautoscalers": "HorizontalPodAutoscaler"},
+    "apis/autoscaling/v1": {"horizontalpodautoscalers": "HorizontalPodAutoscaler"},
     "apis/coordination.k8s.io/v1": {"leases": "Lease"},
     "apis/events.k8s.io/v1": {"events": "Event"},
     "apis/apiextensions.k8s.io/v1": {"customresourcedefinitions": "CustomResourceDefinition"},
@@ -70,7 +73,9 @@ SERVED: dict[str, dict[str, str]] = {
     "apis/authentication.k8s.io/v1beta1": {"selfsubjectreviews": "SelfSubjectReview"},
 }
 # Subresources whose operations are kept; the API server lists those it serves (and no others) at run time.
-SUBRESOURCES = frozenset({"status", "scale", "log", "binding", "token", "finalize", "exec", "attach", "portforward"})
+SUBRESOURCES = frozenset(
+    {"status", "scale", "log", "binding", "eviction", "token", "finalize", "exec", "attach", "portforward"}
+)
 _META = "io.k8s.apimachinery.pkg.apis.meta.v1."
 COMMON = tuple(_META + n for n in ("APIResourceList", "DeleteOptions", "Patch", "Status", "WatchEvent"))
 

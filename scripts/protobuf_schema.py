@@ -29,6 +29,7 @@ SOURCES = {
     "authorization": (0, ["authorization/v1/types.go"], "k8s.io/api/authorization/v1"),
     "authentication": (0, ["authentication/v1/types.go"], "k8s.io/api/authentication/v1"),
     "autoscaling": (0, ["autoscaling/v1/types.go"], "k8s.io/api/autoscaling/v1"),
+    "policy": (0, ["policy/v1/types.go"], "k8s.io/api/policy/v1"),
     "events": (0, ["events/v1/types.go"], "k8s.io/api/events/v1"),
     "meta": (1, ["pkg/apis/meta/v1/types.go", "pkg/apis/meta/v1/watch.go"], "k8s.io/apimachinery/pkg/apis/meta/v1"),
     "apiextensions": (
@@ -70,6 +71,7 @@ GROUPS = {
     "authorization": "authorization.k8s.io/v1",
     "authentication": "authentication.k8s.io/v1",
     "autoscaling": "autoscaling/v1",
+    "policy": "policy/v1",
     "apiextensions": "apiextensions.k8s.io/v1",
     "events": "events.k8s.io/v1",
     "meta": "meta.k8s.io/v1",
@@ -91,6 +93,7 @@ ROOTS = [
     "apps.ReplicaSet",
     "apps.DaemonSet",
     "batch.Job",
+    "batch.CronJob",
     "coordination.Lease",
     "apiextensions.CustomResourceDefinition",
     "networking.Ingress",
@@ -103,6 +106,9 @@ ROOTS = [
     "authentication.TokenRequest",
     "authentication.SelfSubjectReview",
     "autoscaling.Scale",
+    "autoscaling.HorizontalPodAutoscaler",  # served in v1 too; kubectl autoscale creates it there
+    "policy.PodDisruptionBudget",
+    "policy.Eviction",
     "meta.DeleteOptions",
     "events.Event",  # events.k8s.io/v1, the core events in another version
 ]
@@ -219,7 +225,7 @@ HEADER = '''"""The protobuf messages of the built-in kinds the sandbox serves (g
 Each message maps a field number to (JSON name, type, flags), read from the ``protobuf:"..."`` and ``json:"..."``
 struct tags of the Go types in
   github.com/kubernetes/api@{0}
-    core/v1, apps/v1, batch/v1, rbac/v1, networking/v1, authorization/v1, authentication/v1, autoscaling/v1,
+    core/v1, apps/v1, batch/v1, rbac/v1, networking/v1, authorization/v1, authentication/v1, autoscaling/v1, policy/v1,
     scheduling/v1alpha3, events/v1, coordination/v1 (types.go),
   github.com/kubernetes/apimachinery@{1}
     pkg/apis/meta/v1/types.go and watch.go,

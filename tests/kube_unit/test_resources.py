@@ -75,7 +75,7 @@ def test_api_versions_and_group_list():
     assert names == [
         "apps", "batch", "coordination.k8s.io", "events.k8s.io", "apiextensions.k8s.io",
         "apiregistration.k8s.io", "networking.k8s.io", "rbac.authorization.k8s.io",
-        "authorization.k8s.io", "authentication.k8s.io", "aadpodidentity.k8s.io",
+        "authorization.k8s.io", "authentication.k8s.io", "policy", "autoscaling", "aadpodidentity.k8s.io",
     ]  # fmt: skip
     aad = groups["groups"][-1]
     assert aad["versions"] == [{"groupVersion": "aadpodidentity.k8s.io/v1", "version": "v1"}]
@@ -86,10 +86,11 @@ def test_api_group_and_unknown_group_versions():
     group = CATALOG.api_group("apps")
     assert group is not None
     assert (group["kind"], group["name"]) == ("APIGroup", "apps")
-    assert CATALOG.api_group("policy") is None
+    assert CATALOG.api_group("storage.k8s.io") is None
     assert CATALOG.api_resource_list("apps", "v1beta1") is None
     assert CATALOG.api_resource_list("batch", "v1beta1") is None
-    assert CATALOG.api_resource_list("policy", "v1") is None
+    assert CATALOG.api_resource_list("policy", "v1beta1") is None
+    assert CATALOG.api_resource_list("storage.k8s.io", "v1") is None
 
 
 def test_lookups():

@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from podid.sandbox.kube import openapi
-from podid.sandbox.kube.apiserver import rest, verbs
+from podid.sandbox.kube.apiserver import impersonation, rest, verbs
 from podid.sandbox.kube.apiserver.context import ApiContext
 from podid.sandbox.kube.apiserver.crds import CRDS
 from podid.sandbox.kube.identity.users import USER, UserInfo
@@ -51,7 +51,8 @@ def build_app(context: ApiContext) -> web.Application:
     async def statuses(request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
             if request.path not in _PUBLIC:
-                request[USER] = context.authenticator.user(request.headers.get("Authorization"))
+                caller = context.authenticator.user(request.headers.get("Authorization"))
+                request[USER] = impersonation.acting_as(context, request, caller)
                 _authorize(context, request, request[USER])
             response = await handler(request)
             # Only a 2xx counts. An exec or port-forward stream (answered 101) changes no object, and its request is

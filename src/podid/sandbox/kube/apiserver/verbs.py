@@ -8,10 +8,21 @@ own. Kinds that are only created, or deleted their own way, come first. A new ve
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from aiohttp import web
 
-from podid.sandbox.kube.apiserver import crd_finalizer, events_api, metrics_api, rest, reviews, streams, subresources
+from podid.sandbox.kube.apiserver import (
+    crd_finalizer,
+    events_api,
+    eviction,
+    hpa_v1,
+    metrics_api,
+    rest,
+    reviews,
+    streams,
+    subresources,
+)
 from podid.sandbox.kube.apiserver.context import ApiContext
 from podid.sandbox.kube.machinery.resources import ResourceType
 from podid.sandbox.kube.machinery.status import method_not_allowed
@@ -24,7 +35,7 @@ ANY = "*"
 
 # The subresources each built-in kind has besides ``status`` (has_status); a path naming any other is a 404.
 SUBRESOURCES = {
-    "Pod": {"log", "binding", "exec", "portforward"},
+    "Pod": {"log", "binding", "eviction", "exec", "portforward"},
     "ServiceAccount": {"token"},
     "Namespace": {"finalize"},
     "Deployment": {"scale"},
@@ -82,6 +93,7 @@ VERBS: Rows = {
     ("GET", True, "scale"): subresources.scale,
     ("POST", False, ""): rest.create,
     ("POST", True, "binding"): subresources.binding,
+    ("POST", True, "eviction"): eviction.evict,
     ("POST", True, "token"): subresources.token_request,
     ("PUT", True, ANY): rest.update,
     ("PUT", True, "finalize"): _finalize,
@@ -93,18 +105,41 @@ VERBS: Rows = {
     ("DELETE", True, "scale"): _not_allowed,
     **{(method, True, sub): _pod_stream for method in ("GET", "POST") for sub in pod_streams.SUBRESOURCES},
 }
-# API groups whose kinds have rows of their own instead of VERBS
+
+
+class OtherVersion(Protocol):
+    """A module serving a kind stored in another version (events_api, hpa_v1): each verb converts."""
+
+    @property
+    def list_or_watch(self) -> Verb: ...
+    @property
+    def read(self) -> Verb: ...
+    @property
+    def create(self) -> Verb: ...
+    @property
+    def update(self) -> Verb: ...
+    @property
+    def patch(self) -> Verb: ...
+    @property
+    def delete(self) -> Verb: ...
+
+
+def _other_version(served: OtherVersion) -> Rows:
+    return {
+        ("GET", False, ""): served.list_or_watch,
+        ("GET", True, ""): served.read,
+        ("POST", False, ""): served.create,
+        ("PUT", True, ""): served.update,
+        ("PATCH", True, ""): served.patch,
+        ("DELETE", False, ""): served.delete,
+        ("DELETE", True, ""): served.delete,
+    }
+
+
+# API groups (or group-versions) whose kinds have rows of their own instead of VERBS
 GROUPS: dict[str, Rows] = {
-    # core/v1 Events stored, served in events.k8s.io/v1
-    "events.k8s.io": {
-        ("GET", False, ""): events_api.list_or_watch,
-        ("GET", True, ""): events_api.read,
-        ("POST", False, ""): events_api.create,
-        ("PUT", True, ""): events_api.update,
-        ("PATCH", True, ""): events_api.patch,
-        ("DELETE", False, ""): events_api.delete,
-        ("DELETE", True, ""): events_api.delete,
-    },
+    "events.k8s.io": _other_version(events_api),  # core/v1 Events stored, served in events.k8s.io/v1
+    "autoscaling/v1": _other_version(hpa_v1),  # autoscaling/v2 HorizontalPodAutoscalers stored, served in v1 too
     # metrics-server's NodeMetrics and PodMetrics, computed at each read
     "metrics.k8s.io": {("GET", False, ""): metrics_api.list_metrics, ("GET", True, ""): metrics_api.read_metrics},
 }
@@ -126,7 +161,7 @@ def handler(method: str, target: rest.Target) -> Verb:
     elif method == "DELETE" and target.name and not target.subresource and rt.kind in _DELETED:
         found = _DELETED[rt.kind]
     else:
-        rows, key = GROUPS.get(rt.group, VERBS), (method, bool(target.name))
+        rows, key = GROUPS.get(rt.api_version, GROUPS.get(rt.group, VERBS)), (method, bool(target.name))
         found = rows.get((*key, target.subresource)) or rows.get((*key, ANY))
     if found is None:
         raise method_not_allowed()

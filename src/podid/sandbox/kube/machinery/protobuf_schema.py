@@ -3,7 +3,7 @@
 Each message maps a field number to (JSON name, type, flags), read from the ``protobuf:"..."`` and ``json:"..."``
 struct tags of the Go types in
   github.com/kubernetes/api@10b39a39bcee995dfe7cd5e8e7b922be5e46f1e2
-    core/v1, apps/v1, batch/v1, rbac/v1, networking/v1, authorization/v1, authentication/v1, autoscaling/v1,
+    core/v1, apps/v1, batch/v1, rbac/v1, networking/v1, authorization/v1, authentication/v1, autoscaling/v1, policy/v1,
     scheduling/v1alpha3, events/v1, coordination/v1 (types.go),
   github.com/kubernetes/apimachinery@eed236ceee2c19c2753a3d93ac0631dc20750454
     pkg/apis/meta/v1/types.go and watch.go,
@@ -42,6 +42,7 @@ KINDS: Final[dict[tuple[str, str], str]] = {
     ("apps/v1", "ReplicaSet"): "apps.ReplicaSet",
     ("apps/v1", "DaemonSet"): "apps.DaemonSet",
     ("batch/v1", "Job"): "batch.Job",
+    ("batch/v1", "CronJob"): "batch.CronJob",
     ("coordination.k8s.io/v1", "Lease"): "coordination.Lease",
     ("apiextensions.k8s.io/v1", "CustomResourceDefinition"): "apiextensions.CustomResourceDefinition",
     ("networking.k8s.io/v1", "Ingress"): "networking.Ingress",
@@ -54,6 +55,9 @@ KINDS: Final[dict[tuple[str, str], str]] = {
     ("authentication.k8s.io/v1", "TokenRequest"): "authentication.TokenRequest",
     ("authentication.k8s.io/v1", "SelfSubjectReview"): "authentication.SelfSubjectReview",
     ("autoscaling/v1", "Scale"): "autoscaling.Scale",
+    ("autoscaling/v1", "HorizontalPodAutoscaler"): "autoscaling.HorizontalPodAutoscaler",
+    ("policy/v1", "PodDisruptionBudget"): "policy.PodDisruptionBudget",
+    ("policy/v1", "Eviction"): "policy.Eviction",
     ("meta.k8s.io/v1", "DeleteOptions"): "meta.DeleteOptions",
     ("events.k8s.io/v1", "Event"): "events.Event",
     ("v1", "NamespaceList"): "core.NamespaceList",
@@ -70,6 +74,7 @@ KINDS: Final[dict[tuple[str, str], str]] = {
     ("apps/v1", "ReplicaSetList"): "apps.ReplicaSetList",
     ("apps/v1", "DaemonSetList"): "apps.DaemonSetList",
     ("batch/v1", "JobList"): "batch.JobList",
+    ("batch/v1", "CronJobList"): "batch.CronJobList",
     ("coordination.k8s.io/v1", "LeaseList"): "coordination.LeaseList",
     ("apiextensions.k8s.io/v1", "CustomResourceDefinitionList"): "apiextensions.CustomResourceDefinitionList",
     ("networking.k8s.io/v1", "IngressList"): "networking.IngressList",
@@ -77,6 +82,8 @@ KINDS: Final[dict[tuple[str, str], str]] = {
     ("rbac.authorization.k8s.io/v1", "ClusterRoleBindingList"): "rbac.ClusterRoleBindingList",
     ("rbac.authorization.k8s.io/v1", "RoleList"): "rbac.RoleList",
     ("rbac.authorization.k8s.io/v1", "RoleBindingList"): "rbac.RoleBindingList",
+    ("autoscaling/v1", "HorizontalPodAutoscalerList"): "autoscaling.HorizontalPodAutoscalerList",
+    ("policy/v1", "PodDisruptionBudgetList"): "policy.PodDisruptionBudgetList",
     ("events.k8s.io/v1", "EventList"): "events.EventList",
     ("meta.k8s.io/v1", "Status"): "meta.Status",
     ("meta.k8s.io/v1", "WatchEvent"): "meta.WatchEvent",
@@ -450,6 +457,33 @@ MESSAGES: Final[dict[str, dict[int, Field]]] = {
         3: ("incomplete", "bool", KEEP),
         4: ("evaluationError", "string", 0),
     },
+    "autoscaling.CrossVersionObjectReference": {
+        1: ("kind", "string", KEEP),
+        2: ("name", "string", KEEP),
+        3: ("apiVersion", "string", 0),
+    },
+    "autoscaling.HorizontalPodAutoscaler": {
+        1: ("metadata", "meta.ObjectMeta", 0),
+        2: ("spec", "autoscaling.HorizontalPodAutoscalerSpec", 0),
+        3: ("status", "autoscaling.HorizontalPodAutoscalerStatus", 0),
+    },
+    "autoscaling.HorizontalPodAutoscalerList": {
+        1: ("metadata", "meta.ListMeta", 0),
+        2: ("items", "autoscaling.HorizontalPodAutoscaler", LIST),
+    },
+    "autoscaling.HorizontalPodAutoscalerSpec": {
+        1: ("scaleTargetRef", "autoscaling.CrossVersionObjectReference", 0),
+        2: ("minReplicas", "int", KEEP | POINTER),
+        3: ("maxReplicas", "int", KEEP),
+        4: ("targetCPUUtilizationPercentage", "int", KEEP | POINTER),
+    },
+    "autoscaling.HorizontalPodAutoscalerStatus": {
+        1: ("observedGeneration", "int", KEEP | POINTER),
+        2: ("lastScaleTime", "time", KEEP | POINTER),
+        3: ("currentReplicas", "int", KEEP),
+        4: ("desiredReplicas", "int", KEEP),
+        5: ("currentCPUUtilizationPercentage", "int", KEEP | POINTER),
+    },
     "autoscaling.Scale": {
         1: ("metadata", "meta.ObjectMeta", 0),
         2: ("spec", "autoscaling.ScaleSpec", 0),
@@ -461,6 +495,30 @@ MESSAGES: Final[dict[str, dict[int, Field]]] = {
     "autoscaling.ScaleStatus": {
         1: ("replicas", "int", KEEP),
         2: ("selector", "string", 0),
+    },
+    "batch.CronJob": {
+        1: ("metadata", "meta.ObjectMeta", 0),
+        2: ("spec", "batch.CronJobSpec", 0),
+        3: ("status", "batch.CronJobStatus", 0),
+    },
+    "batch.CronJobList": {
+        1: ("metadata", "meta.ListMeta", 0),
+        2: ("items", "batch.CronJob", LIST),
+    },
+    "batch.CronJobSpec": {
+        1: ("schedule", "string", KEEP),
+        2: ("startingDeadlineSeconds", "int", KEEP | POINTER),
+        3: ("concurrencyPolicy", "string", 0),
+        4: ("suspend", "bool", KEEP | POINTER),
+        5: ("jobTemplate", "batch.JobTemplateSpec", 0),
+        6: ("successfulJobsHistoryLimit", "int", KEEP | POINTER),
+        7: ("failedJobsHistoryLimit", "int", KEEP | POINTER),
+        8: ("timeZone", "string", KEEP | POINTER),
+    },
+    "batch.CronJobStatus": {
+        1: ("active", "core.ObjectReference", LIST),
+        4: ("lastScheduleTime", "time", KEEP | POINTER),
+        5: ("lastSuccessfulTime", "time", KEEP | POINTER),
     },
     "batch.Job": {
         1: ("metadata", "meta.ObjectMeta", 0),
@@ -516,6 +574,10 @@ MESSAGES: Final[dict[str, dict[int, Field]]] = {
         9: ("ready", "int", KEEP | POINTER),
         10: ("failedIndexes", "string", KEEP | POINTER),
         11: ("terminating", "int", KEEP | POINTER),
+    },
+    "batch.JobTemplateSpec": {
+        1: ("metadata", "meta.ObjectMeta", 0),
+        2: ("spec", "batch.JobSpec", 0),
     },
     "batch.PodFailurePolicy": {
         1: ("rules", "batch.PodFailurePolicyRule", LIST),
@@ -1952,6 +2014,34 @@ MESSAGES: Final[dict[str, dict[int, Field]]] = {
     "networking.ServiceBackendPort": {
         1: ("name", "string", 0),
         2: ("number", "int", 0),
+    },
+    "policy.Eviction": {
+        1: ("metadata", "meta.ObjectMeta", 0),
+        2: ("deleteOptions", "meta.DeleteOptions", POINTER),
+    },
+    "policy.PodDisruptionBudget": {
+        1: ("metadata", "meta.ObjectMeta", 0),
+        2: ("spec", "policy.PodDisruptionBudgetSpec", 0),
+        3: ("status", "policy.PodDisruptionBudgetStatus", 0),
+    },
+    "policy.PodDisruptionBudgetList": {
+        1: ("metadata", "meta.ListMeta", 0),
+        2: ("items", "policy.PodDisruptionBudget", LIST),
+    },
+    "policy.PodDisruptionBudgetSpec": {
+        1: ("minAvailable", "intorstring", KEEP | POINTER),
+        2: ("selector", "meta.LabelSelector", POINTER),
+        3: ("maxUnavailable", "intorstring", KEEP | POINTER),
+        4: ("unhealthyPodEvictionPolicy", "string", KEEP | POINTER),
+    },
+    "policy.PodDisruptionBudgetStatus": {
+        1: ("observedGeneration", "int", 0),
+        2: ("disruptedPods", "time", MAP),
+        3: ("disruptionsAllowed", "int", KEEP),
+        4: ("currentHealthy", "int", KEEP),
+        5: ("desiredHealthy", "int", KEEP),
+        6: ("expectedPods", "int", KEEP),
+        7: ("conditions", "meta.Condition", LIST),
     },
     "rbac.AggregationRule": {
         1: ("clusterRoleSelectors", "meta.LabelSelector", LIST),

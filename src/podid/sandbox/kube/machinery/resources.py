@@ -138,22 +138,31 @@ _AGE_DESCRIPTION = (
     "It is represented in RFC3339 form and is in UTC."
 )
 _AGE = PrinterColumn("Age", "date", ".metadata.creationTimestamp", _AGE_DESCRIPTION)
+# kubectl autoscale finds a kind's scale subresource in discovery (autoscale.go: "could not find scale subresource")
+_SCALED = (Subresource("scale", ("get", "patch", "update"), "Scale", "autoscaling", "v1"),)
 
 BUILTIN_TYPES: tuple[ResourceType, ...] = (
     _core("namespaces", "Namespace", "ns", namespaced=False, verbs=NAMESPACE_VERBS),
     _core("nodes", "Node", "no", namespaced=False),
-    _core("pods", "Pod", "po", categories=_ALL, subresources=(Subresource("log"),)),
+    _core(
+        "pods",
+        "Pod",
+        "po",
+        categories=_ALL,
+        subresources=(Subresource("eviction", ("create",), "Eviction", "policy", "v1"), Subresource("log")),
+    ),
     _core("services", "Service", "svc", categories=_ALL),
     _core("endpoints", "Endpoints", "ep", singular="endpoints"),
     _core("serviceaccounts", "ServiceAccount", "sa"),
     _core("secrets", "Secret"),
     _core("configmaps", "ConfigMap", "cm"),
     _core("events", "Event", "ev"),
-    _core("replicationcontrollers", "ReplicationController", "rc", categories=_ALL),
-    ResourceType("apps", "v1", "deployments", "Deployment", True, ("deploy",), categories=_ALL),
-    ResourceType("apps", "v1", "replicasets", "ReplicaSet", True, ("rs",), categories=_ALL),
+    _core("replicationcontrollers", "ReplicationController", "rc", categories=_ALL, subresources=_SCALED),
+    ResourceType("apps", "v1", "deployments", "Deployment", True, ("deploy",), categories=_ALL, subresources=_SCALED),
+    ResourceType("apps", "v1", "replicasets", "ReplicaSet", True, ("rs",), categories=_ALL, subresources=_SCALED),
     ResourceType("apps", "v1", "daemonsets", "DaemonSet", True, ("ds",), categories=_ALL),
     ResourceType("batch", "v1", "jobs", "Job", True, categories=_ALL),
+    ResourceType("batch", "v1", "cronjobs", "CronJob", True, ("cj",), categories=_ALL),
     ResourceType("coordination.k8s.io", "v1", "leases", "Lease", True),  # node heartbeats, leader election
     ResourceType("events.k8s.io", "v1", "events", "Event", True, ("ev",)),  # the core events, another version
     ResourceType(
@@ -190,6 +199,14 @@ BUILTIN_TYPES: tuple[ResourceType, ...] = (
     ResourceType("authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", False, verbs=("create",)),
     ResourceType(
         "authentication.k8s.io", "v1beta1", "selfsubjectreviews", "SelfSubjectReview", False, verbs=("create",)
+    ),
+    ResourceType("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", True, ("pdb",)),
+    # one storage (v2, the preferred version, first) served in two versions (apiserver.hpa_v1)
+    ResourceType(
+        "autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", True, ("hpa",), categories=_ALL
+    ),
+    ResourceType(
+        "autoscaling", "v1", "horizontalpodautoscalers", "HorizontalPodAutoscaler", True, ("hpa",), categories=_ALL
     ),
 )
 
@@ -229,7 +246,7 @@ class Catalog:
         self._types = tuple(types)
         self._by_path = {(t.group, t.version, t.plural): t for t in self._types}
         self._by_kind = {(t.api_version, t.kind): t for t in self._types}
-        self._by_name = {t.resource_name: t for t in self._types}
+        self._by_name = {t.resource_name: t for t in reversed(self._types)}  # a kind in two versions: the first
 
     @property
     def types(self) -> tuple[ResourceType, ...]:

@@ -55,6 +55,9 @@ STATUS_KINDS = frozenset(
         "ReplicationController",
         "DaemonSet",
         "Job",
+        "CronJob",
+        "PodDisruptionBudget",
+        "HorizontalPodAutoscaler",
         "Node",
         "Namespace",
         "CustomResourceDefinition",
@@ -69,7 +72,10 @@ def has_status(rt: ResourceType) -> bool:
 
 
 _GENERATION_KINDS = frozenset(
-    {"Deployment", "ReplicaSet", "ReplicationController", "DaemonSet", "Job", "CustomResourceDefinition", "Ingress"}
+    {
+        *("Deployment", "ReplicaSet", "ReplicationController", "DaemonSet", "Job", "CronJob", "PodDisruptionBudget"),
+        *("HorizontalPodAutoscaler", "CustomResourceDefinition", "Ingress"),
+    }
 )
 _SYSTEM_METADATA = ("uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds")
 _CRDS = "apiextensions.k8s.io/customresourcedefinitions"  # where a custom kind's schema is
@@ -123,7 +129,7 @@ class Cluster:
     def serve_custom(self, types: Iterable[ResourceType]) -> None:
         """Serve the built-in kinds plus ``types`` (the established CRDs' kinds, ``apiserver.crds``) from now on."""
         self.catalog = Catalog(BUILTIN_TYPES + AAD_POD_IDENTITY_TYPES + METRICS_TYPES + tuple(types))
-        self._by_name = {resource_name(t): t for t in self.catalog.types}
+        self._by_name = {resource_name(t): t for t in reversed(self.catalog.types)}  # two versions: the first
 
     def resource_type(self, resource: str) -> ResourceType:
         rt = self._by_name.get(resource)
@@ -393,6 +399,9 @@ class Cluster:
             raise bad_request(f"{kind} in version {json.dumps(rt.version)} cannot be handled as a {rt.kind}")
         if not isinstance(obj.get("metadata"), dict):
             obj["metadata"] = {}
+        for key in ("labels", "annotations"):  # ObjectMeta's omitempty maps: a patch removing the last key drops them
+            if obj["metadata"].get(key) == {}:
+                del obj["metadata"][key]
         return obj
 
     @staticmethod

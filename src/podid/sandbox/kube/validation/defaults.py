@@ -162,6 +162,27 @@ def _job(job: Obj, _creating: bool) -> None:
     job.setdefault("status", {})
 
 
+def _cronjob(cronjob: Obj, _creating: bool) -> None:
+    """SetDefaults_CronJob (pkg/apis/batch/v1/defaults.go); the job template's JobSpec gets no Job defaults, its
+    pod template the pod's."""
+    spec = cronjob.setdefault("spec", {})
+    _setdefaults(spec, concurrencyPolicy="Allow", suspend=False, successfulJobsHistoryLimit=3)
+    _setdefaults(spec, failedJobsHistoryLimit=1)
+    _template_spec(spec.setdefault("jobTemplate", {}))
+    cronjob.setdefault("status", {})
+
+
+def _hpa(hpa: Obj, _creating: bool) -> None:
+    """SetDefaults_HorizontalPodAutoscaler (pkg/apis/autoscaling/v2/defaults.go): one replica at least, and 80% CPU
+    utilization when no metric is named."""
+    spec = hpa.setdefault("spec", {})
+    spec.setdefault("minReplicas", 1)
+    if not spec.get("metrics"):
+        utilization = {"type": "Utilization", "averageUtilization": 80}
+        spec["metrics"] = [{"type": "Resource", "resource": {"name": "cpu", "target": utilization}}]
+    hpa.setdefault("status", {})
+
+
 def _service(service: Obj, _creating: bool) -> None:
     """SetDefaults_Service; the cluster IP and node ports are allocated by the cluster."""
     spec = service.setdefault("spec", {})
@@ -213,6 +234,8 @@ DEFAULTERS: dict[str, Callable[[Obj, bool], None]] = {
     "Service": _service,
     "Namespace": _namespace,
     "Secret": _secret,
+    "CronJob": _cronjob,
+    "HorizontalPodAutoscaler": _hpa,
     "Lease": _lease,
 }
 
