@@ -108,12 +108,13 @@ def test_down_removes_what_up_created(
 @pytest.mark.parametrize(
     "change",
     [
-        {"HTTPS_PROXY": None, "HTTP_PROXY": None},
-        {"NO_PROXY": "127.0.0.1,localhost,login.microsoftonline.com"},
-        {"NO_PROXY": ".azure.com"},
+        {"HTTPS_PROXY": None, "HTTP_PROXY": None, "https_proxy": None, "http_proxy": None},
+        {"https_proxy": ""},  # the lower-case spelling wins, even empty, as requests reads it
+        {"no_proxy": "127.0.0.1,localhost,login.microsoftonline.com"},
+        {"NO_PROXY": ".azure.com", "no_proxy": None},
         {"REQUESTS_CA_BUNDLE": None, "CURL_CA_BUNDLE": None, "SSL_CERT_FILE": None},
     ],
-    ids=["no-proxy", "entra-exempt", "arm-exempt", "system-ca"],
+    ids=["no-proxy", "lower-case-unset", "entra-exempt", "arm-exempt", "system-ca"],
 )
 def test_sandbox_credentials_without_its_proxy_are_refused(
     proxied: dict[str, str], change: dict[str, str | None]
@@ -132,7 +133,7 @@ def test_another_proxy_is_refused_without_a_request(
 ) -> None:
     url, connections = listener
     proxy = url.replace("https://", "http://")
-    environment = {**proxied, "HTTPS_PROXY": proxy, "HTTP_PROXY": proxy}
+    environment = {**proxied, "https_proxy": proxy, "http_proxy": proxy}  # the spelling requests prefers
     done = podid("up", "--target", "azure", "--mode", "workload-identity", env=environment)
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith("ERROR: --target azure refused: ") and done.stderr.count("\n") == 1

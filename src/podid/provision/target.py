@@ -217,11 +217,19 @@ _AZURE_HOSTS = (PUBLIC_AUTHORITY + "/", PUBLIC_ARM_URL)
 
 
 def _first(environ: Mapping[str, str], *names: str) -> str:
-    """The first of these variables that is set, upper then lower case, as requests reads proxy variables."""
+    """The first of these variables that is set, as requests reads its CA bundle variables."""
     for name in names:
-        if value := environ.get(name) or environ.get(name.lower()):
+        if value := environ.get(name):
             return value.rstrip("/")
     return ""
+
+
+def _proxy_setting(environ: Mapping[str, str], name: str) -> str:
+    """A proxy variable as requests reads it (urllib's getproxies_environment): the lower-case spelling wins
+    whenever it is present, even empty, over the upper-case one
+    (https://github.com/python/cpython/blob/3.11/Lib/urllib/request.py)."""
+    value = environ[name.lower()] if name.lower() in environ else environ.get(name, "")
+    return value.rstrip("/")
 
 
 def proxied_sandbox(environ: Mapping[str, str], sandboxes: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] | None:
@@ -230,12 +238,12 @@ def proxied_sandbox(environ: Mapping[str, str], sandboxes: Iterable[Mapping[str,
     then only reach the sandbox, and one that reached Azure would fail its TLS check)."""
     from requests.utils import should_bypass_proxies
 
-    no_proxy = _first(environ, "NO_PROXY") or None
+    no_proxy = _proxy_setting(environ, "NO_PROXY") or None
     if any(should_bypass_proxies(url, no_proxy) for url in _AZURE_HOSTS):
         return None
     for endpoints in sandboxes:
         proxy, bundle = _field(endpoints, "proxy_url"), _field(endpoints, "ca_bundle")
-        proxied = bool(proxy) and _first(environ, "HTTPS_PROXY").lower() == proxy
+        proxied = bool(proxy) and _proxy_setting(environ, "HTTPS_PROXY").lower() == proxy
         if proxied and bool(bundle) and _first(environ, "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE").lower() == bundle:
             return endpoints
     return None
