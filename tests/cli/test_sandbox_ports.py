@@ -120,6 +120,7 @@ def test_a_restarted_sandbox_keeps_its_kube_port_base(data_dir: Path) -> None:
     assert started.returncode == 0, started.stderr
     assert podid("sandbox", "stop", "--data-dir", str(data_dir), "-o", "none").returncode == 0
 
-    restarted = podid("sandbox", "start", "--data-dir", str(data_dir), "-o", "none")
+    # the other ports free again: between the runs another process may take a port the first run had
+    restarted = podid("sandbox", "start", "--data-dir", str(data_dir), *free, "-o", "none")
     assert restarted.returncode == 0, restarted.stderr
     assert base <= api_server_port(data_dir) < base + 100
