@@ -183,7 +183,9 @@ def test_random_requests_never_get_a_server_error(
 
     send()
     assert len(sent) >= EXAMPLES
-    assert len(set(sent)) > 5  # the requests reached many different outcomes, not one early rejection
+    # the requests reached many different outcomes, not one early rejection (which of 200 and 201 a PUT gets
+    # depends on what earlier tests of the session left in the group)
+    assert len(set(sent)) >= 5
     # still serving, and consistent: what the zone list shows can be read one by one
     for zone in dns_client.zones.list():
         group = zone.id.split("/")[4]
