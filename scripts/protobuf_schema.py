@@ -30,6 +30,7 @@ SOURCES = {
     "authentication": (0, ["authentication/v1/types.go"], "k8s.io/api/authentication/v1"),
     "autoscaling": (0, ["autoscaling/v1/types.go"], "k8s.io/api/autoscaling/v1"),
     "policy": (0, ["policy/v1/types.go"], "k8s.io/api/policy/v1"),
+    "discovery": (0, ["discovery/v1/types.go"], "k8s.io/api/discovery/v1"),
     "events": (0, ["events/v1/types.go"], "k8s.io/api/events/v1"),
     "meta": (1, ["pkg/apis/meta/v1/types.go", "pkg/apis/meta/v1/watch.go"], "k8s.io/apimachinery/pkg/apis/meta/v1"),
     "apiextensions": (
@@ -72,6 +73,7 @@ GROUPS = {
     "authentication": "authentication.k8s.io/v1",
     "autoscaling": "autoscaling/v1",
     "policy": "policy/v1",
+    "discovery": "discovery.k8s.io/v1",
     "apiextensions": "apiextensions.k8s.io/v1",
     "events": "events.k8s.io/v1",
     "meta": "meta.k8s.io/v1",
@@ -92,6 +94,7 @@ ROOTS = [
     "apps.Deployment",
     "apps.ReplicaSet",
     "apps.DaemonSet",
+    "apps.StatefulSet",
     "batch.Job",
     "batch.CronJob",
     "coordination.Lease",
@@ -109,6 +112,7 @@ ROOTS = [
     "autoscaling.HorizontalPodAutoscaler",  # served in v1 too; kubectl autoscale creates it there
     "policy.PodDisruptionBudget",
     "policy.Eviction",
+    "discovery.EndpointSlice",
     "meta.DeleteOptions",
     "events.Event",  # events.k8s.io/v1, the core events in another version
 ]
@@ -226,6 +230,7 @@ Each message maps a field number to (JSON name, type, flags), read from the ``pr
 struct tags of the Go types in
   github.com/kubernetes/api@{0}
     core/v1, apps/v1, batch/v1, rbac/v1, networking/v1, authorization/v1, authentication/v1, autoscaling/v1, policy/v1,
+    discovery/v1,
     scheduling/v1alpha3, events/v1, coordination/v1 (types.go),
   github.com/kubernetes/apimachinery@{1}
     pkg/apis/meta/v1/types.go and watch.go,

@@ -52,7 +52,7 @@ def test_oidc_documents_have_no_newline(kube: KubeCluster) -> None:
 @pytest.mark.parametrize(
     ("method", "path", "code", "reason", "message"),
     [
-        ("GET", "/apis/apps/v1/statefulsets", 404, "NotFound", "the server could not find the requested resource"),
+        ("GET", "/api/v1/persistentvolumes", 404, "NotFound", "the server could not find the requested resource"),
         ("GET", "/apis/storage.k8s.io/v1", 404, "NotFound", "the server could not find the requested resource"),
         (
             "POST",

@@ -176,13 +176,17 @@ def test_describe(kc: Kubectl, ns: str, flows_cluster: KubeCluster) -> None:
     assert re.search(r"Ready\s+True", kc("describe", "node", node))
 
 
-def test_describe_service(kc: Kubectl, ns: str, flows_cluster: KubeCluster, request: pytest.FixtureRequest) -> None:
-    if flows_cluster.spec.kubernetes_version.startswith("1.33"):  # describe.go reads EndpointSlices since 1.32
-        request.applymarker(pytest.mark.xfail(strict=True, reason="EndpointSlices are not served"))
+def test_describe_service(kc: Kubectl, ns: str) -> None:
+    """kubectl 1.27 describes a service's Endpoints, 1.32 and later its EndpointSlices (describe.go)."""
     ready_deployment(kc, ns, replicas=1)
     kc("-n", ns, "expose", "deployment", "web", "--port=80")
     endpoint = r"Endpoints:\s+\d+\.\d+\.\d+\.\d+:80"  # the endpoints controller fills them in shortly after
     eventually(lambda: re.search(endpoint, kc("-n", ns, "describe", "service", "web")), "the service's endpoints")
+    slices = json.loads(kc("-n", ns, "get", "endpointslices", "-l", "kubernetes.io/service-name=web", "-o", "json"))
+    [found] = slices["items"]
+    assert found["metadata"]["name"].startswith("web-") and found["addressType"] == "IPv4"
+    assert found["ports"] == [{"name": "", "port": 80, "protocol": "TCP"}]
+    assert [e["conditions"] for e in found["endpoints"]] == [{"ready": True, "serving": True, "terminating": False}]
 
 
 def test_events(kc: Kubectl, ns: str) -> None:
@@ -361,13 +365,23 @@ def test_set_env_and_resources(kc: Kubectl, ns: str) -> None:
     assert json.loads(limits) == {"cpu": "200m", "memory": "128Mi"}
 
 
-@pytest.mark.xfail(strict=True, reason="StatefulSets are not served (test_not_served_answers)")
 def test_statefulset(kc: Kubectl, ns: str) -> None:
     manifest = deployment_yaml("db", replicas=2).replace("kind: Deployment", "kind: StatefulSet")
     manifest = manifest.replace("spec:\n  replicas", "spec:\n  serviceName: db\n  replicas", 1)
     assert kc("-n", ns, "apply", "-f", "-", stdin=manifest) == "statefulset.apps/db created\n"
-    kc("-n", ns, "rollout", "status", "statefulset/db", "--timeout=60s")
+    # rollout_status.go: the default RollingUpdate has partition 0, so kubectl reports a partitioned roll out
+    done = kc("-n", ns, "rollout", "status", "statefulset/db", "--timeout=60s")
+    assert done.endswith("partitioned roll out complete: 2 new pods have been updated...\n")
     assert kc("-n", ns, "get", "pods", "-l", "app=db", "-o", "name").split() == ["pod/db-0", "pod/db-1"]
+    pod = json.loads(kc("-n", ns, "get", "pod", "db-1", "-o", "json"))
+    assert (pod["spec"]["hostname"], pod["spec"]["subdomain"]) == ("db-1", "db")
+    assert pod["metadata"]["labels"]["statefulset.kubernetes.io/pod-name"] == "db-1"
+    assert kc("-n", ns, "scale", "statefulset", "db", "--replicas=1") == "statefulset.apps/db scaled\n"
+    eventually(lambda: kc("-n", ns, "get", "pods", "-l", "app=db", "-o", "name") == "pod/db-0\n", "db-1 removed")
+    kc("-n", ns, "set", "image", "statefulset/db", "db=nginx:1.26")
+    kc("-n", ns, "rollout", "status", "statefulset/db", "--timeout=60s")
+    image = kc("-n", ns, "get", "pod", "db-0", "-o", "jsonpath={.spec.containers[0].image}")
+    assert image == "nginx:1.26"
 
 
 # --- metadata and patches ------------------------------------------------------------------------------------------
@@ -560,6 +574,5 @@ def test_not_served_answers(kc: Kubectl, ns: str) -> None:
     attached = kc.run("-n", ns, "attach", "box", check=False)
     assert attached.returncode == 1
     assert attached.stderr.endswith("Error from server (NotFound): the server could not find the requested resource\n")
-    stateful = deployment_yaml("db").replace("kind: Deployment", "kind: StatefulSet")
-    applied = kc.run("-n", ns, "apply", "-f", "-", stdin=stateful, check=False)
-    assert 'no matches for kind "StatefulSet" in version "apps/v1"' in applied.stderr
+    claims = kc.run("-n", ns, "get", "pvc", check=False)
+    assert claims.stderr == 'error: the server doesn\'t have a resource type "pvc"\n'

@@ -75,7 +75,8 @@ def test_api_versions_and_group_list():
     assert names == [
         "apps", "batch", "coordination.k8s.io", "events.k8s.io", "apiextensions.k8s.io",
         "apiregistration.k8s.io", "networking.k8s.io", "rbac.authorization.k8s.io",
-        "authorization.k8s.io", "authentication.k8s.io", "policy", "autoscaling", "aadpodidentity.k8s.io",
+        "authorization.k8s.io", "authentication.k8s.io", "discovery.k8s.io", "policy",
+        "autoscaling", "aadpodidentity.k8s.io",
     ]  # fmt: skip
     aad = groups["groups"][-1]
     assert aad["versions"] == [{"groupVersion": "aadpodidentity.k8s.io/v1", "version": "v1"}]

@@ -25,11 +25,13 @@ from podid.sandbox.kube.apiserver.context import ApiContext
 from podid.sandbox.kube.apiserver.http import build_app
 from podid.sandbox.kube.controllers.bootstrap import bootstrap, sync_nodes
 from podid.sandbox.kube.controllers.daemonsets import DaemonSetController
+from podid.sandbox.kube.controllers.endpointslices import EndpointSliceController
 from podid.sandbox.kube.controllers.jobs import JobController, admit_job
 from podid.sandbox.kube.controllers.leases import LeaseHolders
 from podid.sandbox.kube.controllers.lifecycle import GarbageCollector, NamespaceController, TokenController
 from podid.sandbox.kube.controllers.scheduler import Scheduler
 from podid.sandbox.kube.controllers.services import EndpointsController, LoadBalancerController, ServiceAllocator
+from podid.sandbox.kube.controllers.statefulsets import StatefulSetController
 from podid.sandbox.kube.controllers.workloads import REPLICATIONCONTROLLERS, DeploymentController, ReplicaSetController
 from podid.sandbox.kube.events.recorder import EventRecorder
 from podid.sandbox.kube.identity.tokens import DEFAULT_ISSUER, TokenSigner
@@ -121,11 +123,13 @@ class ClusterServer:
             ReplicaSetController(cluster, queue, self.events),
             ReplicaSetController(cluster, queue, self.events, REPLICATIONCONTROLLERS),
             DaemonSetController(cluster, queue, self.events),
+            StatefulSetController(cluster, queue, self.events),
             JobController(cluster, queue, self.events),
             Scheduler(cluster, queue, self.events),
             self.kubelet,
             LoadBalancerController(cluster, queue, settings.lb_ips, allocator),
             EndpointsController(cluster, queue),
+            EndpointSliceController(cluster, queue),
             GarbageCollector(cluster, queue),
             ClusterRoleAggregator(cluster, queue),
             LeaseHolders(cluster, queue),

@@ -40,6 +40,7 @@ SUBRESOURCES = {
     "Namespace": {"finalize"},
     "Deployment": {"scale"},
     "ReplicaSet": {"scale"},
+    "StatefulSet": {"scale"},
     "ReplicationController": {"scale"},
 }
 

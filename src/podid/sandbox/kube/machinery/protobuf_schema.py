@@ -4,6 +4,7 @@ Each message maps a field number to (JSON name, type, flags), read from the ``pr
 struct tags of the Go types in
   github.com/kubernetes/api@10b39a39bcee995dfe7cd5e8e7b922be5e46f1e2
     core/v1, apps/v1, batch/v1, rbac/v1, networking/v1, authorization/v1, authentication/v1, autoscaling/v1, policy/v1,
+    discovery/v1,
     scheduling/v1alpha3, events/v1, coordination/v1 (types.go),
   github.com/kubernetes/apimachinery@eed236ceee2c19c2753a3d93ac0631dc20750454
     pkg/apis/meta/v1/types.go and watch.go,
@@ -41,6 +42,7 @@ KINDS: Final[dict[tuple[str, str], str]] = {
     ("apps/v1", "Deployment"): "apps.Deployment",
     ("apps/v1", "ReplicaSet"): "apps.ReplicaSet",
     ("apps/v1", "DaemonSet"): "apps.DaemonSet",
+    ("apps/v1", "StatefulSet"): "apps.StatefulSet",
     ("batch/v1", "Job"): "batch.Job",
     ("batch/v1", "CronJob"): "batch.CronJob",
     ("coordination.k8s.io/v1", "Lease"): "coordination.Lease",
@@ -58,6 +60,7 @@ KINDS: Final[dict[tuple[str, str], str]] = {
     ("autoscaling/v1", "HorizontalPodAutoscaler"): "autoscaling.HorizontalPodAutoscaler",
     ("policy/v1", "PodDisruptionBudget"): "policy.PodDisruptionBudget",
     ("policy/v1", "Eviction"): "policy.Eviction",
+    ("discovery.k8s.io/v1", "EndpointSlice"): "discovery.EndpointSlice",
     ("meta.k8s.io/v1", "DeleteOptions"): "meta.DeleteOptions",
     ("events.k8s.io/v1", "Event"): "events.Event",
     ("v1", "NamespaceList"): "core.NamespaceList",
@@ -73,6 +76,7 @@ KINDS: Final[dict[tuple[str, str], str]] = {
     ("apps/v1", "DeploymentList"): "apps.DeploymentList",
     ("apps/v1", "ReplicaSetList"): "apps.ReplicaSetList",
     ("apps/v1", "DaemonSetList"): "apps.DaemonSetList",
+    ("apps/v1", "StatefulSetList"): "apps.StatefulSetList",
     ("batch/v1", "JobList"): "batch.JobList",
     ("batch/v1", "CronJobList"): "batch.CronJobList",
     ("coordination.k8s.io/v1", "LeaseList"): "coordination.LeaseList",
@@ -84,6 +88,7 @@ KINDS: Final[dict[tuple[str, str], str]] = {
     ("rbac.authorization.k8s.io/v1", "RoleBindingList"): "rbac.RoleBindingList",
     ("autoscaling/v1", "HorizontalPodAutoscalerList"): "autoscaling.HorizontalPodAutoscalerList",
     ("policy/v1", "PodDisruptionBudgetList"): "policy.PodDisruptionBudgetList",
+    ("discovery.k8s.io/v1", "EndpointSliceList"): "discovery.EndpointSliceList",
     ("events.k8s.io/v1", "EventList"): "events.EventList",
     ("meta.k8s.io/v1", "Status"): "meta.Status",
     ("meta.k8s.io/v1", "WatchEvent"): "meta.WatchEvent",
@@ -360,6 +365,62 @@ MESSAGES: Final[dict[str, dict[int, Field]]] = {
     "apps.RollingUpdateDeployment": {
         1: ("maxUnavailable", "intorstring", KEEP | POINTER),
         2: ("maxSurge", "intorstring", KEEP | POINTER),
+    },
+    "apps.RollingUpdateStatefulSetStrategy": {
+        1: ("partition", "int", KEEP | POINTER),
+        2: ("maxUnavailable", "intorstring", KEEP | POINTER),
+    },
+    "apps.StatefulSet": {
+        1: ("metadata", "meta.ObjectMeta", 0),
+        2: ("spec", "apps.StatefulSetSpec", 0),
+        3: ("status", "apps.StatefulSetStatus", 0),
+    },
+    "apps.StatefulSetCondition": {
+        1: ("type", "string", KEEP),
+        2: ("status", "string", KEEP),
+        3: ("lastTransitionTime", "time", 0),
+        4: ("reason", "string", 0),
+        5: ("message", "string", 0),
+    },
+    "apps.StatefulSetList": {
+        1: ("metadata", "meta.ListMeta", 0),
+        2: ("items", "apps.StatefulSet", LIST),
+    },
+    "apps.StatefulSetOrdinals": {
+        1: ("start", "int", KEEP),
+    },
+    "apps.StatefulSetPersistentVolumeClaimRetentionPolicy": {
+        1: ("whenDeleted", "string", 0),
+        2: ("whenScaled", "string", 0),
+    },
+    "apps.StatefulSetSpec": {
+        1: ("replicas", "int", KEEP | POINTER),
+        2: ("selector", "meta.LabelSelector", POINTER),
+        3: ("template", "core.PodTemplateSpec", 0),
+        4: ("volumeClaimTemplates", "core.PersistentVolumeClaim", LIST),
+        5: ("serviceName", "string", KEEP),
+        6: ("podManagementPolicy", "string", 0),
+        7: ("updateStrategy", "apps.StatefulSetUpdateStrategy", 0),
+        8: ("revisionHistoryLimit", "int", KEEP | POINTER),
+        9: ("minReadySeconds", "int", 0),
+        10: ("persistentVolumeClaimRetentionPolicy", "apps.StatefulSetPersistentVolumeClaimRetentionPolicy", POINTER),
+        11: ("ordinals", "apps.StatefulSetOrdinals", POINTER),
+    },
+    "apps.StatefulSetStatus": {
+        1: ("observedGeneration", "int", 0),
+        2: ("replicas", "int", KEEP),
+        3: ("readyReplicas", "int", 0),
+        4: ("currentReplicas", "int", 0),
+        5: ("updatedReplicas", "int", 0),
+        6: ("currentRevision", "string", 0),
+        7: ("updateRevision", "string", 0),
+        9: ("collisionCount", "int", KEEP | POINTER),
+        10: ("conditions", "apps.StatefulSetCondition", LIST),
+        11: ("availableReplicas", "int", KEEP),
+    },
+    "apps.StatefulSetUpdateStrategy": {
+        1: ("type", "string", 0),
+        2: ("rollingUpdate", "apps.RollingUpdateStatefulSetStrategy", POINTER),
     },
     "authentication.BoundObjectReference": {
         1: ("kind", "string", 0),
@@ -1087,6 +1148,10 @@ MESSAGES: Final[dict[str, dict[int, Field]]] = {
     "core.LocalObjectReference": {
         1: ("name", "string", 0),
     },
+    "core.ModifyVolumeStatus": {
+        1: ("targetVolumeAttributesClassName", "string", 0),
+        2: ("status", "string", KEEP),
+    },
     "core.NFSVolumeSource": {
         1: ("server", "string", KEEP),
         2: ("path", "string", KEEP),
@@ -1248,6 +1313,19 @@ MESSAGES: Final[dict[str, dict[int, Field]]] = {
         6: ("resourceVersion", "string", 0),
         7: ("fieldPath", "string", 0),
     },
+    "core.PersistentVolumeClaim": {
+        1: ("metadata", "meta.ObjectMeta", 0),
+        2: ("spec", "core.PersistentVolumeClaimSpec", 0),
+        3: ("status", "core.PersistentVolumeClaimStatus", 0),
+    },
+    "core.PersistentVolumeClaimCondition": {
+        1: ("type", "string", KEEP),
+        2: ("status", "string", KEEP),
+        3: ("lastProbeTime", "time", 0),
+        4: ("lastTransitionTime", "time", 0),
+        5: ("reason", "string", 0),
+        6: ("message", "string", 0),
+    },
     "core.PersistentVolumeClaimSpec": {
         1: ("accessModes", "string", LIST),
         2: ("resources", "core.VolumeResourceRequirements", 0),
@@ -1258,6 +1336,17 @@ MESSAGES: Final[dict[str, dict[int, Field]]] = {
         7: ("dataSource", "core.TypedLocalObjectReference", POINTER),
         8: ("dataSourceRef", "core.TypedObjectReference", POINTER),
         9: ("volumeAttributesClassName", "string", KEEP | POINTER),
+    },
+    "core.PersistentVolumeClaimStatus": {
+        1: ("phase", "string", 0),
+        2: ("accessModes", "string", LIST),
+        3: ("capacity", "quantity", MAP),
+        4: ("conditions", "core.PersistentVolumeClaimCondition", LIST),
+        5: ("allocatedResources", "quantity", MAP),
+        7: ("allocatedResourceStatuses", "string", MAP),
+        8: ("currentVolumeAttributesClassName", "string", KEEP | POINTER),
+        9: ("modifyVolumeStatus", "core.ModifyVolumeStatus", POINTER),
+        10: ("healthStatus", "core.VolumeHealthStatus", POINTER),
     },
     "core.PersistentVolumeClaimTemplate": {
         1: ("metadata", "meta.ObjectMeta", 0),
@@ -1745,6 +1834,10 @@ MESSAGES: Final[dict[str, dict[int, Field]]] = {
         2: ("reason", "string", KEEP),
         3: ("message", "string", 0),
     },
+    "core.VolumeHealthStatus": {
+        1: ("healthConditions", "core.VolumeHealthCondition", LIST),
+        2: ("lastTransitionTime", "time", 0),
+    },
     "core.VolumeMount": {
         1: ("name", "string", KEEP),
         2: ("readOnly", "bool", 0),
@@ -1824,6 +1917,47 @@ MESSAGES: Final[dict[str, dict[int, Field]]] = {
         2: ("gmsaCredentialSpec", "string", KEEP | POINTER),
         3: ("runAsUserName", "string", KEEP | POINTER),
         4: ("hostProcess", "bool", KEEP | POINTER),
+    },
+    "discovery.Endpoint": {
+        1: ("addresses", "string", LIST),
+        2: ("conditions", "discovery.EndpointConditions", 0),
+        3: ("hostname", "string", KEEP | POINTER),
+        4: ("targetRef", "core.ObjectReference", POINTER),
+        5: ("deprecatedTopology", "string", MAP),
+        6: ("nodeName", "string", KEEP | POINTER),
+        7: ("zone", "string", KEEP | POINTER),
+        8: ("hints", "discovery.EndpointHints", POINTER),
+    },
+    "discovery.EndpointConditions": {
+        1: ("ready", "bool", KEEP | POINTER),
+        2: ("serving", "bool", KEEP | POINTER),
+        3: ("terminating", "bool", KEEP | POINTER),
+    },
+    "discovery.EndpointHints": {
+        1: ("forZones", "discovery.ForZone", LIST),
+        2: ("forNodes", "discovery.ForNode", LIST),
+    },
+    "discovery.EndpointPort": {
+        1: ("name", "string", KEEP | POINTER),
+        2: ("protocol", "string", KEEP | POINTER),
+        3: ("port", "int", KEEP | POINTER),
+        4: ("appProtocol", "string", KEEP | POINTER),
+    },
+    "discovery.EndpointSlice": {
+        1: ("metadata", "meta.ObjectMeta", 0),
+        2: ("endpoints", "discovery.Endpoint", LIST),
+        3: ("ports", "discovery.EndpointPort", LIST),
+        4: ("addressType", "string", KEEP),
+    },
+    "discovery.EndpointSliceList": {
+        1: ("metadata", "meta.ListMeta", 0),
+        2: ("items", "discovery.EndpointSlice", LIST),
+    },
+    "discovery.ForNode": {
+        1: ("name", "string", KEEP),
+    },
+    "discovery.ForZone": {
+        1: ("name", "string", KEEP),
     },
     "events.Event": {
         1: ("metadata", "meta.ObjectMeta", 0),

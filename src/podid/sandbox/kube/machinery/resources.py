@@ -161,6 +161,7 @@ BUILTIN_TYPES: tuple[ResourceType, ...] = (
     ResourceType("apps", "v1", "deployments", "Deployment", True, ("deploy",), categories=_ALL, subresources=_SCALED),
     ResourceType("apps", "v1", "replicasets", "ReplicaSet", True, ("rs",), categories=_ALL, subresources=_SCALED),
     ResourceType("apps", "v1", "daemonsets", "DaemonSet", True, ("ds",), categories=_ALL),
+    ResourceType("apps", "v1", "statefulsets", "StatefulSet", True, ("sts",), categories=_ALL, subresources=_SCALED),
     ResourceType("batch", "v1", "jobs", "Job", True, categories=_ALL),
     ResourceType("batch", "v1", "cronjobs", "CronJob", True, ("cj",), categories=_ALL),
     ResourceType("coordination.k8s.io", "v1", "leases", "Lease", True),  # node heartbeats, leader election
@@ -200,6 +201,7 @@ BUILTIN_TYPES: tuple[ResourceType, ...] = (
     ResourceType(
         "authentication.k8s.io", "v1beta1", "selfsubjectreviews", "SelfSubjectReview", False, verbs=("create",)
     ),
+    ResourceType("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", True),
     ResourceType("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", True, ("pdb",)),
     # one storage (v2, the preferred version, first) served in two versions (apiserver.hpa_v1)
     ResourceType(

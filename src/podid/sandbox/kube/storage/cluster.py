@@ -58,6 +58,7 @@ STATUS_KINDS = frozenset(
         "CronJob",
         "PodDisruptionBudget",
         "HorizontalPodAutoscaler",
+        "StatefulSet",
         "Node",
         "Namespace",
         "CustomResourceDefinition",
@@ -74,7 +75,7 @@ def has_status(rt: ResourceType) -> bool:
 _GENERATION_KINDS = frozenset(
     {
         *("Deployment", "ReplicaSet", "ReplicationController", "DaemonSet", "Job", "CronJob", "PodDisruptionBudget"),
-        *("HorizontalPodAutoscaler", "CustomResourceDefinition", "Ingress"),
+        *("HorizontalPodAutoscaler", "StatefulSet", "CustomResourceDefinition", "Ingress"),
     }
 )
 _SYSTEM_METADATA = ("uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds")

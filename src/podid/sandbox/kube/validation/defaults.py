@@ -172,6 +172,20 @@ def _cronjob(cronjob: Obj, _creating: bool) -> None:
     cronjob.setdefault("status", {})
 
 
+def _statefulset(statefulset: Obj, _creating: bool) -> None:
+    """SetDefaults_StatefulSet (pkg/apis/apps/v1/defaults.go), PVC retention included (on by default since 1.27)."""
+    spec = statefulset.setdefault("spec", {})
+    _setdefaults(spec, replicas=1, podManagementPolicy="OrderedReady", revisionHistoryLimit=10)
+    strategy = spec.setdefault("updateStrategy", {})
+    strategy.setdefault("type", "RollingUpdate")
+    if strategy["type"] == "RollingUpdate":
+        _setdefaults(strategy.setdefault("rollingUpdate", {}), partition=0)
+    retention = spec.setdefault("persistentVolumeClaimRetentionPolicy", {})
+    _setdefaults(retention, whenDeleted="Retain", whenScaled="Retain")
+    _template_spec(statefulset)
+    statefulset.setdefault("status", {"replicas": 0, "availableReplicas": 0})
+
+
 def _hpa(hpa: Obj, _creating: bool) -> None:
     """SetDefaults_HorizontalPodAutoscaler (pkg/apis/autoscaling/v2/defaults.go): one replica at least, and 80% CPU
     utilization when no metric is named."""
@@ -235,6 +249,7 @@ DEFAULTERS: dict[str, Callable[[Obj, bool], None]] = {
     "Namespace": _namespace,
     "Secret": _secret,
     "CronJob": _cronjob,
+    "StatefulSet": _statefulset,
     "HorizontalPodAutoscaler": _hpa,
     "Lease": _lease,
 }
