@@ -6,8 +6,8 @@ ARM: worker processes (spawned: no GIL shared with the sandbox), each with threa
 as the operator for a few seconds: back to back for the rate, then paced at ``--rate`` requests/s for the latency.
 One client alone then times what a tunnel adds: a new connection's first GET, and a PUT (a head and a body, which
 urllib3 writes separately with Nagle's algorithm on towards a proxy). IMDS: one bound pod per client, each asking
-for a token every ``--interval`` seconds, first directly from the pod's IP, then through
-``http://<pod credential>@proxy``, keep-alive both.
+for a token every ``--interval`` seconds, directly from the pod's IP and through ``http://<pod credential>@proxy``,
+keep-alive both. Direct and proxied runs alternate in halves (A B B A), so that a load that drifts weighs on both.
 
 Targets: ARM through the proxy >= 1,000 GET/s, p99 < 25 ms at 1,000 GET/s; IMDS tokens through the proxy
 p99 <= 10 ms. The sandbox's CPU per request is printed too: it holds however loaded the machine is.
@@ -40,6 +40,9 @@ from podid.sandbox import Endpoints, Sandbox
 from podid.sandbox.testing import credential_for, start_sandbox
 
 ARM_SCOPE = "https://management.azure.com/.default"
+# each figure's runs in two halves, direct and proxied in the order A B B A: a load that drifts while the benchmark
+# runs (other work on a shared machine) weighs on both alike
+ABBA = ("direct", "through proxy", "through proxy", "direct")
 TARGETS = {"proxied GET/s": (">=", 1000.0), "proxied paced p99 ms": ("<", 25.0), "IMDS p99 ms": ("<=", 10.0)}
 
 
@@ -184,17 +187,26 @@ def arm_figures(pool: ProcessPoolExecutor, endpoints: Endpoints, args: argparse.
     path = f"/subscriptions/{endpoints.subscription_id}/resourcegroups?api-version=2021-04-01"
     direct = ArmJob(endpoints.arm_url.rstrip("/") + path, token, endpoints.ca_bundle, None, args.seconds)
     proxied = replace(direct, url="https://management.azure.com" + path, proxy=endpoints.proxy_url)
-    clients = args.workers * args.threads
-    figures: dict[str, float] = {}
-    for name, job in (("direct", direct), ("through proxy", proxied)):
+    jobs = {"direct": direct, "through proxy": proxied}
+    for job in jobs.values():
         _arm_run(pool, replace(job, seconds=1.0), args)  # warm up: the workers' imports, the app's caches
-        figures["rate"] = describe(f"ARM GET {name}", *_arm_run(pool, job, args))["rate"]
-        paced = replace(job, interval=clients / args.rate)
-        figures["p99"] = describe(f"at {args.rate:g}/s {name}", *_arm_run(pool, paced, args))["p99"]
+    figures: dict[str, float] = {}
+    clients = args.workers * args.threads
+    for label, key, interval in (("ARM GET", "rate", 0.0), (f"at {args.rate:g}/s", "p99", clients / args.rate)):
+        runs: dict[str, list[tuple[list[float], float, float]]] = {name: [] for name in jobs}
+        for name in ABBA:
+            runs[name].append(_arm_run(pool, replace(jobs[name], seconds=args.seconds / 2, interval=interval), args))
+        for name, halves in runs.items():
+            figures[key] = describe(f"{label} {name}", *_joined(halves))[key]
     for name, job in (("direct", direct), ("through proxy", proxied)):
         first, put = pool.submit(_single_client, job, 20).result()
         print(f"{'one client ' + name:>22}: new connection's first GET p50 {first:6.2f} ms   PUT p50 {put:6.2f} ms")
     return figures  # the proxied runs'
+
+
+def _joined(halves: list[tuple[list[float], float, float]]) -> tuple[list[float], float, float]:
+    """One figure of a run's halves: their latencies, seconds and CPU seconds together."""
+    return [value for half in halves for value in half[0]], sum(half[1] for half in halves), sum(h[2] for h in halves)
 
 
 def _arm_run(pool: ProcessPoolExecutor, job: ArmJob, args: argparse.Namespace) -> tuple[list[float], float, float]:
@@ -232,11 +244,14 @@ def imds_figures(
         return [value for values in runs for value in values]
 
     run(imds_url, 1.0)  # warm up: NMI's token cache
-    for name, direct_url in (("IMDS token direct", imds_url), ("IMDS token via proxy", None)):
+    runs: dict[str, list[tuple[list[float], float, float]]] = {name: [] for name in ABBA[:2]}
+    for name in ABBA:
         cpu = time.process_time()
-        latencies = run(direct_url, args.seconds)
-        figures = describe(name, latencies, args.seconds, time.process_time() - cpu)
-    return figures  # the proxied run's
+        latencies = run(imds_url if name == "direct" else None, args.seconds / 2)
+        runs[name].append((latencies, args.seconds / 2, time.process_time() - cpu))
+    for name, halves in runs.items():
+        figures = describe(f"IMDS token {name}", *_joined(halves))
+    return figures  # the proxied runs'
 
 
 def main() -> None:
