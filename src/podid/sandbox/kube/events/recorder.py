@@ -210,12 +210,7 @@ class EventRecorder:
         source = occurred.source
         timestamp = rfc3339(occurred.at)
         event: Obj = {
-            "apiVersion": "v1",
-            "kind": "Event",
-            "metadata": {"name": self._name(reference, occurred.at), "namespace": _namespace(reference)},
-            "involvedObject": reference,
-            "reason": occurred.reason,
-            "message": occurred.message,
+            **self._head(reference, occurred),
             "source": {"component": source.component, **({"host": source.host} if source.host else {})},
             "firstTimestamp": timestamp,
             "lastTimestamp": timestamp,
@@ -226,6 +221,17 @@ class EventRecorder:
             "reportingInstance": source.host,
         }
         return self._correlator.correlate(event, occurred.at, self._name(reference, occurred.at))
+
+    def _head(self, reference: Obj, occurred: _Occurrence) -> Obj:
+        """What a core/v1 event says whichever API its recorder writes through: about what, why and its name."""
+        return {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {"name": self._name(reference, occurred.at), "namespace": _namespace(reference)},
+            "involvedObject": reference,
+            "reason": occurred.reason,
+            "message": occurred.message,
+        }
 
     def _new_api_event(self, occurred: _Occurrence) -> Obj:
         """An isomorphic event (same action, reason, reporter, object) within 6 minutes extends a series."""
@@ -238,12 +244,7 @@ class EventRecorder:
             event = {**earlier.event, "series": {"count": count, "lastObservedTime": micro_time(occurred.at)}}
         else:
             event = {
-                "apiVersion": "v1",
-                "kind": "Event",
-                "metadata": {"name": self._name(reference, occurred.at), "namespace": _namespace(reference)},
-                "involvedObject": reference,
-                "reason": occurred.reason,
-                "message": occurred.message,
+                **self._head(reference, occurred),
                 "source": {},
                 "firstTimestamp": None,
                 "lastTimestamp": None,
