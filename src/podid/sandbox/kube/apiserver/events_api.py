@@ -31,11 +31,8 @@ def _stored(context: ApiContext, target: rest.Target) -> rest.Target:
 
 
 async def list_or_watch(context: ApiContext, request: web.Request, target: rest.Target) -> web.StreamResponse:
-    request, stored = _core_field_names(request), _stored(context, target)
     view = rest.View(target.rt, to_events_v1)
-    if rest.flag(request, "watch"):
-        return await streams.watch(context, request, stored, view)
-    return rest.list_response(context, request, stored, view)
+    return await streams.list_or_watch(context, _core_field_names(request), _stored(context, target), view)
 
 
 async def read(context: ApiContext, request: web.Request, target: rest.Target) -> web.StreamResponse:

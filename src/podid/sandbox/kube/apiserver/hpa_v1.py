@@ -65,10 +65,7 @@ def _stored(context: ApiContext, target: rest.Target) -> rest.Target:
 
 
 async def list_or_watch(context: ApiContext, request: web.Request, target: rest.Target) -> web.StreamResponse:
-    stored, view = _stored(context, target), rest.View(target.rt, to_v1)
-    if rest.flag(request, "watch"):
-        return await streams.watch(context, request, stored, view)
-    return rest.list_response(context, request, stored, view)
+    return await streams.list_or_watch(context, request, _stored(context, target), rest.View(target.rt, to_v1))
 
 
 async def read(context: ApiContext, request: web.Request, target: rest.Target) -> web.StreamResponse:

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from podid.sandbox.kube.apiserver import negotiation
 from podid.sandbox.kube.apiserver.context import ApiContext
-from podid.sandbox.kube.apiserver.rest import JSON, Target, View, custom_view, flag
+from podid.sandbox.kube.apiserver.rest import JSON, Target, View, custom_view, flag, list_response
 from podid.sandbox.kube.machinery.encoding import dumps
 from podid.sandbox.kube.machinery.objects import Obj, as_dict, as_list, as_str, dig, labels_of
 from podid.sandbox.kube.machinery.selectors import SelectorError, parse_field_selector, parse_label_selector
@@ -47,6 +47,15 @@ def _matcher(target: Target, label_selector: str, field_selector: str) -> Callab
         )
 
     return matches
+
+
+async def list_or_watch(
+    context: ApiContext, request: web.Request, target: Target, view: View | None = None
+) -> web.StreamResponse:
+    """``GET`` on a collection: its objects, or with ``watch`` their changes (as ``view`` shows them, when given)."""
+    if flag(request, "watch"):
+        return await watch(context, request, target, view)
+    return list_response(context, request, target, view)
 
 
 async def watch(

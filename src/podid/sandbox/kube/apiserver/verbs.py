@@ -52,12 +52,6 @@ def subresources_of(rt: ResourceType) -> set[str]:
     return SUBRESOURCES.get(rt.kind, set()) | custom | ({"status"} if has_status(rt) else set())
 
 
-async def _list_or_watch(context: ApiContext, request: web.Request, target: rest.Target) -> web.StreamResponse:
-    if rest.flag(request, "watch"):
-        return await streams.watch(context, request, target)
-    return rest.list_response(context, request, target)
-
-
 async def _read(context: ApiContext, request: web.Request, target: rest.Target) -> web.StreamResponse:
     found = context.cluster.read(target.rt, target.namespace, target.name)
     return rest.object_response(context, request, target, found)
@@ -88,7 +82,7 @@ _CREATED: dict[str, Verb] = {
 _DELETED: dict[str, Verb] = {"CustomResourceDefinition": crd_finalizer.delete}
 # (method, names an object, subresource) -> handler, for every other resource; ANY: any subresource of the kind
 VERBS: Rows = {
-    ("GET", False, ""): _list_or_watch,
+    ("GET", False, ""): streams.list_or_watch,
     ("GET", True, ANY): _read,
     ("GET", True, "log"): streams.logs,
     ("GET", True, "scale"): subresources.scale,
