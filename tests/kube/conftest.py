@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -102,11 +103,36 @@ def kubectl(kube: KubeCluster, tmp_path: Path) -> Kubectl:
     return Kubectl(kube.kubeconfig, tmp_path / "kubectl-cache")
 
 
+@contextmanager
+def cluster_client(cluster: KubeCluster) -> Iterator[k8s.ApiClient]:
+    """A kubernetes client of ``cluster``'s kubeconfig, closed on leaving."""
+    client = k8s_config.new_client_from_config(config_file=str(cluster.kubeconfig))
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def crontab_crd(group: str, versions: list[dict[str, Any]], **spec: Any) -> dict[str, Any]:
+    """A namespaced CronTab CRD (the kind of the upstream CRD docs) in ``group``, serving ``versions``."""
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"crontabs.{group}"},
+        "spec": {
+            "group": group,
+            "scope": "Namespaced",
+            "names": {"plural": "crontabs", "kind": "CronTab"},
+            "versions": versions,
+            **spec,
+        },
+    }
+
+
 @pytest.fixture(scope="session")
 def api_client(kube: KubeCluster) -> Iterator[k8s.ApiClient]:
-    client = k8s_config.new_client_from_config(config_file=str(kube.kubeconfig))
-    yield client
-    client.close()
+    with cluster_client(kube) as client:
+        yield client
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from kubernetes import client as k8s
 
-from tests.kube.conftest import KubeCluster, Kubectl
+from tests.kube.conftest import KubeCluster, Kubectl, crontab_crd
 from tests.kube.test_openapi_http import get
 
 
@@ -26,17 +26,7 @@ def crd_with_subresources(group: str, subresources: dict[str, Any]) -> dict[str,
         },
     }
     version = {"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": schema}}
-    return {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"crontabs.{group}"},
-        "spec": {
-            "group": group,
-            "scope": "Namespaced",
-            "names": {"plural": "crontabs", "kind": "CronTab"},
-            "versions": [{**version, "subresources": subresources}],
-        },
-    }
+    return crontab_crd(group, [{**version, "subresources": subresources}])
 
 
 SCALE = {"specReplicasPath": ".spec.replicas", "statusReplicasPath": ".status.replicas"}

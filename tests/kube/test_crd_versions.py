@@ -12,7 +12,7 @@ import pytest
 from kubernetes import client as k8s
 from kubernetes import watch as k8s_watch
 
-from tests.kube.conftest import Kubectl
+from tests.kube.conftest import Kubectl, crontab_crd
 
 SCHEMA = {
     "openAPIV3Schema": {
@@ -27,18 +27,7 @@ def two_versions(group: str, conversion: dict[str, Any]) -> dict[str, Any]:
         {"name": "v1beta1", "served": True, "storage": False, "schema": SCHEMA},
         {"name": "v1", "served": True, "storage": True, "schema": SCHEMA},
     ]
-    return {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"crontabs.{group}"},
-        "spec": {
-            "group": group,
-            "scope": "Namespaced",
-            "names": {"plural": "crontabs", "kind": "CronTab"},
-            "versions": versions,
-            "conversion": conversion,
-        },
-    }
+    return crontab_crd(group, versions, conversion=conversion)
 
 
 def crontab(group: str, version: str, name: str) -> dict[str, Any]:

@@ -16,11 +16,18 @@ from typing import Any
 
 import pytest
 from kubernetes import client as k8s
-from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
 
 from podid.sandbox import Endpoints, Sandbox
-from tests.kube.conftest import VERSIONED_KUBECTL, KubeCluster, Kubectl, eventually, node_specs, write_kubeconfig
+from tests.kube.conftest import (
+    VERSIONED_KUBECTL,
+    KubeCluster,
+    Kubectl,
+    cluster_client,
+    eventually,
+    node_specs,
+    write_kubeconfig,
+)
 from tests.kube.extra_clusters import extra_cluster
 from tests.kube.rbac_objects import account_token
 from tests.kube.test_client import cluster_writes
@@ -35,9 +42,8 @@ def leases_cluster(sandbox: Sandbox, endpoints: Endpoints, tmp_path_factory: pyt
 
 @pytest.fixture(scope="module")
 def client(leases_cluster: KubeCluster) -> Iterator[k8s.ApiClient]:
-    api_client = k8s_config.new_client_from_config(config_file=str(leases_cluster.kubeconfig))
-    yield api_client
-    api_client.close()
+    with cluster_client(leases_cluster) as api_client:
+        yield api_client
 
 
 @pytest.fixture(scope="module")

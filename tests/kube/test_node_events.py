@@ -16,11 +16,10 @@ from typing import Any
 
 import pytest
 from kubernetes import client as k8s
-from kubernetes import config as k8s_config
 
 from podid.sandbox import Endpoints, Sandbox
 from podid.sandbox.kube import ClusterSpec
-from tests.kube.conftest import KubeCluster, Kubectl, eventually, node_specs
+from tests.kube.conftest import KubeCluster, Kubectl, cluster_client, eventually, node_specs
 from tests.kube.extra_clusters import extra_cluster
 
 KUBELET_REASONS = [
@@ -40,9 +39,8 @@ def nodes_cluster(sandbox: Sandbox, endpoints: Endpoints, tmp_path_factory: pyte
 
 @pytest.fixture(scope="module")
 def core(nodes_cluster: KubeCluster) -> Iterator[k8s.CoreV1Api]:
-    api_client = k8s_config.new_client_from_config(config_file=str(nodes_cluster.kubeconfig))
-    yield k8s.CoreV1Api(api_client)
-    api_client.close()
+    with cluster_client(nodes_cluster) as api_client:
+        yield k8s.CoreV1Api(api_client)
 
 
 def _node_events(core: k8s.CoreV1Api, node: str, count: int) -> list[Any] | None:
