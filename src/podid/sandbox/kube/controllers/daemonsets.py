@@ -16,7 +16,7 @@ import copy
 
 from podid.sandbox.kube.controllers.rollout import scaled
 from podid.sandbox.kube.controllers.scheduler import fits
-from podid.sandbox.kube.controllers.workloads import controller_ref, owner_reference, pod_ready, template_hash
+from podid.sandbox.kube.controllers.workloads import owner_reference, pod_ready, sync_key, template_hash
 from podid.sandbox.kube.events.recorder import NORMAL, EventRecorder, Source
 from podid.sandbox.kube.machinery.objects import Obj, as_dict, as_int, as_list, as_str, dig, labels_of
 from podid.sandbox.kube.machinery.workqueue import WorkQueue
@@ -90,12 +90,9 @@ class DaemonSetController:
         self._daemonsets = cluster.resource_type("apps/daemonsets")
 
     def on_event(self, _event_type: str, obj: Obj) -> None:
-        kind = obj.get("kind")
-        if kind == "DaemonSet":
-            self._queue.add(self.sync, _key(obj))
-        elif kind == "Pod" and (owner := controller_ref(obj)) is not None and owner.get("kind") == "DaemonSet":
-            self._queue.add(self.sync, (_key(obj)[0], as_str(owner.get("name"))))
-        elif kind == "Node":
+        if (key := sync_key(obj, "DaemonSet")) is not None:
+            self._queue.add(self.sync, key)
+        elif obj.get("kind") == "Node":
             for daemonset in self._cluster.list_objects(self._daemonsets, None):
                 self._queue.add(self.sync, _key(daemonset))
 

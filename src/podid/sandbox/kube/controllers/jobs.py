@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 
-from podid.sandbox.kube.controllers.workloads import controller_ref, owner_reference, pod_ready
+from podid.sandbox.kube.controllers.workloads import owner_reference, pod_ready, sync_key
 from podid.sandbox.kube.events.recorder import NORMAL, WARNING, EventRecorder, Source
 from podid.sandbox.kube.machinery.objects import Obj, as_dict, as_int, as_list, as_str, dig
 from podid.sandbox.kube.machinery.resources import ResourceType
@@ -60,11 +60,8 @@ class JobController:
         self._jobs = cluster.resource_type("batch/jobs")
 
     def on_event(self, _event_type: str, obj: Obj) -> None:
-        kind = obj.get("kind")
-        if kind == "Job":
-            self._queue.add(self.sync, _key(obj))
-        elif kind == "Pod" and (owner := controller_ref(obj)) is not None and owner.get("kind") == "Job":
-            self._queue.add(self.sync, (_key(obj)[0], as_str(owner.get("name"))))
+        if (key := sync_key(obj, "Job")) is not None:
+            self._queue.add(self.sync, key)
 
     def sync(self, key: Key) -> None:
         job = self._cluster.find(self._jobs, *key)

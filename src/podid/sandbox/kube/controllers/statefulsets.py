@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 
-from podid.sandbox.kube.controllers.workloads import controller_ref, owner_reference, pod_ready, template_hash
+from podid.sandbox.kube.controllers.workloads import owner_reference, pod_ready, sync_key, template_hash
 from podid.sandbox.kube.events.recorder import NORMAL, EventRecorder, Source
 from podid.sandbox.kube.machinery.objects import Obj, as_dict, as_int, as_str, dig, labels_of
 from podid.sandbox.kube.machinery.workqueue import WorkQueue
@@ -51,11 +51,8 @@ class StatefulSetController:
         self._sets = cluster.resource_type("apps/statefulsets")
 
     def on_event(self, _event_type: str, obj: Obj) -> None:
-        kind = obj.get("kind")
-        if kind == "StatefulSet":
-            self._queue.add(self.sync, _key(obj))
-        elif kind == "Pod" and (owner := controller_ref(obj)) is not None and owner.get("kind") == "StatefulSet":
-            self._queue.add(self.sync, (_key(obj)[0], as_str(owner.get("name"))))
+        if (key := sync_key(obj, "StatefulSet")) is not None:
+            self._queue.add(self.sync, key)
 
     def sync(self, key: Key) -> None:
         statefulset = self._cluster.find(self._sets, *key)

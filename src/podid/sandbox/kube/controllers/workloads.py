@@ -40,6 +40,17 @@ def controller_ref(obj: Obj) -> Obj | None:
     return next((r for r in refs if r.get("controller") is True), None)
 
 
+def sync_key(obj: Obj, kind: str, owned: str = "Pod") -> tuple[str, str] | None:
+    """The ``kind`` object an event about ``obj`` asks its controller to sync: ``obj`` itself, or the one that
+    controls it when ``obj`` is of the ``owned`` kind; None for any other object."""
+    namespace, name = as_str(dig(obj, "metadata", "namespace")), as_str(dig(obj, "metadata", "name"))
+    if obj.get("kind") == kind:
+        return namespace, name
+    if obj.get("kind") == owned and (owner := controller_ref(obj)) is not None and owner.get("kind") == kind:
+        return namespace, as_str(owner.get("name"))
+    return None
+
+
 def owner_reference(owner: Obj) -> Obj:
     meta = owner["metadata"]
     return {
@@ -88,11 +99,8 @@ class ReplicaSetController:
         self._source = REPLICATION_CONTROLLER if resource == REPLICATIONCONTROLLERS else REPLICASET_CONTROLLER
 
     def on_event(self, _event_type: str, obj: Obj) -> None:
-        kind = obj.get("kind")
-        if kind == self._kind:
-            self._queue.add(self.sync, _key(obj))
-        elif kind == "Pod" and (owner := controller_ref(obj)) is not None and owner.get("kind") == self._kind:
-            self._queue.add(self.sync, (_key(obj)[0], as_str(owner.get("name"))))
+        if (key := sync_key(obj, self._kind)) is not None:
+            self._queue.add(self.sync, key)
 
     def sync(self, key: tuple[str, str]) -> None:
         namespace, name = key
@@ -162,11 +170,8 @@ class DeploymentController:
         self._replicasets = cluster.resource_type(REPLICASETS)
 
     def on_event(self, _event_type: str, obj: Obj) -> None:
-        kind = obj.get("kind")
-        if kind == "Deployment":
-            self._queue.add(self.sync, _key(obj))
-        elif kind == "ReplicaSet" and (owner := controller_ref(obj)) is not None and owner.get("kind") == "Deployment":
-            self._queue.add(self.sync, (_key(obj)[0], as_str(owner.get("name"))))
+        if (key := sync_key(obj, "Deployment", owned="ReplicaSet")) is not None:
+            self._queue.add(self.sync, key)
 
     def sync(self, key: tuple[str, str]) -> None:
         namespace, name = key
