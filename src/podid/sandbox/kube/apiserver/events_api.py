@@ -18,7 +18,6 @@ from podid.sandbox.kube.apiserver import rest, streams
 from podid.sandbox.kube.apiserver.context import ApiContext
 from podid.sandbox.kube.events.versions import EVENTS_API_VERSION, FIELD_LABELS, to_core, to_events_v1
 from podid.sandbox.kube.machinery.objects import Obj, as_str, dig
-from podid.sandbox.kube.machinery.patching import apply_patch
 from podid.sandbox.kube.machinery.status import FieldError, bad_request, invalid, invalid_value, required
 
 _TERM = re.compile(r"(^|,)([^,=!]*)(?=!=|==|=)")
@@ -52,8 +51,7 @@ async def update(context: ApiContext, request: web.Request, target: rest.Target)
 
 
 async def patch(context: ApiContext, request: web.Request, target: rest.Target) -> web.StreamResponse:
-    current = to_events_v1(context.cluster.read(_stored(context, target).rt, target.namespace, target.name))
-    body = apply_patch(current, await request.read(), request.headers.get("Content-Type"), target.rt)
+    body = await rest.patched_view(context, request, _stored(context, target), rest.View(target.rt, to_events_v1))
     return await _store(context, request, target, body)
 
 

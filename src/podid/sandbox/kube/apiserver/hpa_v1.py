@@ -16,7 +16,6 @@ from aiohttp import web
 from podid.sandbox.kube.apiserver import rest, streams
 from podid.sandbox.kube.apiserver.context import ApiContext
 from podid.sandbox.kube.machinery.objects import Obj, as_dict, as_list, dig
-from podid.sandbox.kube.machinery.patching import apply_patch
 
 V1, V2 = "autoscaling/v1", "autoscaling/v2"
 _STORED = "autoscaling/horizontalpodautoscalers"  # the catalogue names the storage version (v2) first
@@ -85,8 +84,7 @@ async def update(context: ApiContext, request: web.Request, target: rest.Target)
 
 
 async def patch(context: ApiContext, request: web.Request, target: rest.Target) -> web.StreamResponse:
-    current = to_v1(context.cluster.read(_stored(context, target).rt, target.namespace, target.name))
-    body = apply_patch(current, await request.read(), request.headers.get("Content-Type"), target.rt)
+    body = await rest.patched_view(context, request, _stored(context, target), rest.View(target.rt, to_v1))
     return await _store(context, request, target, body)
 
 

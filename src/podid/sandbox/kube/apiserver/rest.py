@@ -280,6 +280,12 @@ async def patch(context: ApiContext, request: web.Request, target: Target) -> we
     return object_response(context, request, target, updated)
 
 
+async def patched_view(context: ApiContext, request: web.Request, stored: Target, view: View) -> Obj:
+    """What a PATCH makes of an object served as ``view``: the patch applied to the stored one, converted."""
+    current = view.convert(context.cluster.read(stored.rt, stored.namespace, stored.name))
+    return apply_patch(current, await request.read(), request.headers.get("Content-Type"), view.rt)
+
+
 async def delete(context: ApiContext, request: web.Request, target: Target) -> web.Response:
     options = await _delete_options(request)
     if not target.name:
