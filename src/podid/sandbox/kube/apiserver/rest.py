@@ -161,6 +161,7 @@ def list_response(context: ApiContext, request: web.Request, target: Target, vie
             resource_version=str(result.resource_version),
             continue_token=result.continue_token,
             include_object=request.query.get("includeObject", ""),
+            kubernetes_version=context.kubernetes_version,
         )
         return json_response(table)
     metadata: Obj = {"resourceVersion": str(result.resource_version)}
@@ -207,9 +208,11 @@ def object_response(
     obj = crd_versions.served(context.cluster, target.rt, obj)
     if _accepts(request, "Table"):
         now = context.cluster.clock.utcnow()
-        return json_response(
-            render_table(target.rt, [obj], now=now, include_object=request.query.get("includeObject", "")), status
+        include = request.query.get("includeObject", "")
+        table = render_table(
+            target.rt, [obj], now=now, include_object=include, kubernetes_version=context.kubernetes_version
         )
+        return json_response(table, status)
     if _accepts(request, "PartialObjectMetadata"):
         return json_response(_partial(obj), status)
     if negotiation.prefers_protobuf(request):

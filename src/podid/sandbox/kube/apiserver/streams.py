@@ -109,7 +109,8 @@ def _line(context: ApiContext, target: Target, event: Obj, table: bool, view: Vi
         return dumps(event) + b"\n"
     obj = view.convert(event["object"]) if view is not None else event["object"]
     if table:
-        rendered = render_table(view.rt if view else target.rt, [obj], now=context.cluster.clock.utcnow())
+        now, version = context.cluster.clock.utcnow(), context.kubernetes_version
+        rendered = render_table(view.rt if view else target.rt, [obj], now=now, kubernetes_version=version)
         return dumps({"type": event["type"], "object": rendered}) + b"\n"
     if view is not None:
         return dumps({"type": event["type"], "object": obj}) + b"\n"

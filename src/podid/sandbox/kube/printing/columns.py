@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from podid.sandbox.kube.machinery.objects import Obj, as_str, dig, parse_time
+from podid.sandbox.kube.machinery.objects import Obj, as_dict, as_list, as_str, dig, parse_time
+from podid.sandbox.kube.machinery.selectors import SelectorError, selector_from_map, selector_from_object
 
 NAME_DESCRIPTION = (
     "Name must be unique within a namespace. Is required when creating resources, although some resources may "
@@ -111,3 +112,27 @@ def name_of(obj: Obj) -> str:
 
 def or_none(text: str) -> str:
     return text or "<none>"
+
+
+def first_three(items: list[str], total: int) -> str:
+    """The first three of ``total`` items, then `` + N more...`` (printers.go's lists of hosts and addresses)."""
+    shown = ",".join(items[:3])
+    return f"{shown} + {total - 3} more..." if total > 3 else shown
+
+
+def template_cells(spec: Obj, set_based: bool = True) -> list[str]:
+    """Containers, Images and Selector, the wide cells of workloads (a ReplicationController's selector is a map)."""
+    containers = [as_dict(c) for c in as_list(dig(spec, "template", "spec", "containers"))]
+    try:
+        raw = spec.get("selector")
+        selector = str(selector_from_object(raw) if set_based else selector_from_map(as_dict(raw)))
+    except SelectorError:
+        selector = "<invalid>"
+    names = ",".join(as_str(c.get("name")) for c in containers)
+    return [names, ",".join(as_str(c.get("image")) for c in containers), selector]
+
+
+TEMPLATE_COLUMNS = (
+    wide("Containers", "Names of each container in the template."),
+    wide("Images", "Images referenced by each container in the template."),
+)

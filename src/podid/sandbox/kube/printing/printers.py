@@ -12,20 +12,23 @@ from typing import Any
 
 from podid.sandbox.kube.events.versions import EVENTS_API_VERSION, to_core
 from podid.sandbox.kube.machinery.objects import Obj, as_dict, as_int, as_list, as_str, dig, labels_of, parse_time
-from podid.sandbox.kube.machinery.selectors import SelectorError, selector_from_map, selector_from_object
 from podid.sandbox.kube.printing.columns import (
     AGE,
     NAME,
     NAME_DESCRIPTION,
+    TEMPLATE_COLUMNS,
     Column,
     Printer,
     age,
     created,
+    first_three,
     human_duration,
     name_of,
     or_none,
+    template_cells,
     wide,
 )
+from podid.sandbox.kube.printing.controllers import CONTROLLER_PRINTERS
 from podid.sandbox.kube.printing.pods import POD_PRINTER
 
 
@@ -66,18 +69,13 @@ def _service_row(service: Obj, now: datetime) -> list[Any]:
     return [name_of(service), kind, cluster_ip, _external_ip(service), ports, created(service, now), or_none(selector)]
 
 
-def _first_three(items: list[str], total: int) -> str:
-    shown = ",".join(items[:3])
-    return f"{shown} + {total - 3} more..." if total > 3 else shown
-
-
 def _endpoints_row(endpoints: Obj, now: datetime) -> list[Any]:
     found: list[str] = []
     for subset in (as_dict(s) for s in as_list(endpoints.get("subsets"))):
         ips = [as_str(dig(a, "ip")) for a in as_list(subset.get("addresses"))]
         ports = [as_int(dig(p, "port")) for p in as_list(subset.get("ports"))]
         found += [f"[{ip}]:{p}" if ":" in ip else f"{ip}:{p}" for p in ports for ip in ips] if ports else ips
-    text = _first_three(found, len(found)) if endpoints.get("subsets") else "<none>"
+    text = first_three(found, len(found)) if endpoints.get("subsets") else "<none>"
     return [name_of(endpoints), text, created(endpoints, now)]
 
 
@@ -88,7 +86,7 @@ def _ingress_row(ingress: Obj, now: datetime) -> list[Any]:
     for rule in rules:
         if len(hosts) < 3 and as_str(dig(rule, "host")):
             hosts.append(as_str(dig(rule, "host")))
-    host_text = "*" if not hosts else _first_three(hosts, len(rules))
+    host_text = "*" if not hosts else first_three(hosts, len(rules))
     address = _lb_addresses(dig(ingress, "status", "loadBalancer"))
     ports = "80, 443" if spec.get("tls") else "80"
     class_name = as_str(spec.get("ingressClassName")) or "<none>"
@@ -98,30 +96,18 @@ def _ingress_row(ingress: Obj, now: datetime) -> list[Any]:
 # --- workloads ----------------------------------------------------------------------------------------------------
 
 
-def _template_cells(spec: Obj, set_based: bool = True) -> list[str]:
-    """Containers, Images and Selector, the wide cells of workloads (a ReplicationController's selector is a map)."""
-    containers = [as_dict(c) for c in as_list(dig(spec, "template", "spec", "containers"))]
-    try:
-        raw = spec.get("selector")
-        selector = str(selector_from_object(raw) if set_based else selector_from_map(as_dict(raw)))
-    except SelectorError:
-        selector = "<invalid>"
-    names = ",".join(as_str(c.get("name")) for c in containers)
-    return [names, ",".join(as_str(c.get("image")) for c in containers), selector]
-
-
 def _deployment_row(deployment: Obj, now: datetime) -> list[Any]:
     spec, status = as_dict(deployment.get("spec")), as_dict(deployment.get("status"))
     ready = f"{as_int(status.get('readyReplicas'))}/{as_int(spec.get('replicas'), 1)}"
     counts = [as_int(status.get("updatedReplicas")), as_int(status.get("availableReplicas"))]
-    return [name_of(deployment), ready, *counts, created(deployment, now), *_template_cells(spec)]
+    return [name_of(deployment), ready, *counts, created(deployment, now), *template_cells(spec)]
 
 
 def _replicaset_row(replicaset: Obj, now: datetime) -> list[Any]:
     spec, status = as_dict(replicaset.get("spec")), as_dict(replicaset.get("status"))
     counts = [as_int(spec.get("replicas"), 1), as_int(status.get("replicas")), as_int(status.get("readyReplicas"))]
     set_based = replicaset.get("kind") != "ReplicationController"
-    return [name_of(replicaset), *counts, created(replicaset, now), *_template_cells(spec, set_based)]
+    return [name_of(replicaset), *counts, created(replicaset, now), *template_cells(spec, set_based)]
 
 
 def _daemonset_row(daemonset: Obj, now: datetime) -> list[Any]:
@@ -130,7 +116,7 @@ def _daemonset_row(daemonset: Obj, now: datetime) -> list[Any]:
     counts = [as_int(status.get(name)) for name in (*fields, "numberAvailable")]
     node_selector = as_dict(dig(spec, "template", "spec", "nodeSelector"))
     selector_text = ",".join(f"{k}={v}" for k, v in sorted(node_selector.items())) or "<none>"  # labels.FormatLabels
-    return [name_of(daemonset), *counts, selector_text, created(daemonset, now), *_template_cells(spec)]
+    return [name_of(daemonset), *counts, selector_text, created(daemonset, now), *template_cells(spec)]
 
 
 def _job_status(job: Obj) -> str:
@@ -152,7 +138,7 @@ def _job_row(job: Obj, now: datetime) -> list[Any]:
         completions = f"{succeeded}/1 of {parallelism}" if parallelism > 1 else f"{succeeded}/1"
     start, end = parse_time(status.get("startTime")), parse_time(status.get("completionTime"))
     duration = "" if start is None else human_duration(((end or now) - start).total_seconds())
-    return [name_of(job), _job_status(job), completions, duration, created(job, now), *_template_cells(spec)]
+    return [name_of(job), _job_status(job), completions, duration, created(job, now), *template_cells(spec)]
 
 
 # --- nodes, namespaces, events, config ----------------------------------------------------------------------------
@@ -231,11 +217,6 @@ def _serviceaccount_row(account: Obj, now: datetime) -> list[Any]:
     return [name_of(account), len(as_list(account.get("secrets"))), created(account, now)]
 
 
-_TEMPLATE_COLUMNS = (
-    wide("Containers", "Names of each container in the template."),
-    wide("Images", "Images referenced by each container in the template."),
-)
-
 PRINTERS: Mapping[str, Printer] = {
     "Pod": POD_PRINTER,
     "Service": Printer(
@@ -257,7 +238,7 @@ PRINTERS: Mapping[str, Printer] = {
             Column("Up-to-date", description="Total number of non-terminated pods that have the desired template."),
             Column("Available", description="Total number of available pods targeted by this deployment."),
             AGE,
-            *_TEMPLATE_COLUMNS,
+            *TEMPLATE_COLUMNS,
             wide("Selector", "Label selector for pods."),
         ),
         _deployment_row,
@@ -269,7 +250,7 @@ PRINTERS: Mapping[str, Printer] = {
             Column("Current", "integer", "Replicas is the most recently observed number of replicas."),
             Column("Ready", "integer", "The number of ready replicas for this replica set."),
             AGE,
-            *_TEMPLATE_COLUMNS,
+            *TEMPLATE_COLUMNS,
             wide("Selector", "Selector is a label query over pods that should match the replica count."),
         ),
         _replicaset_row,
@@ -281,7 +262,7 @@ PRINTERS: Mapping[str, Printer] = {
             Column("Current", "integer", "Replicas is the most recently observed number of replicas."),
             Column("Ready", "integer", "The number of ready replicas for this replication controller."),
             AGE,
-            *_TEMPLATE_COLUMNS,
+            *TEMPLATE_COLUMNS,
             wide("Selector", "Selector is a label query over pods that should match the Replicas count."),
         ),
         _replicaset_row,
@@ -307,7 +288,7 @@ PRINTERS: Mapping[str, Printer] = {
                 description="NodeSelector is a selector which must be true for the pod to fit on a node.",
             ),
             AGE,
-            *_TEMPLATE_COLUMNS,
+            *TEMPLATE_COLUMNS,
             wide("Selector", "A label query over pods that are managed by the daemon set."),
         ),
         _daemonset_row,
@@ -319,7 +300,7 @@ PRINTERS: Mapping[str, Printer] = {
             Column("Completions", description="The completion status of the job."),
             Column("Duration", description="Time required to complete the job."),
             AGE,
-            *_TEMPLATE_COLUMNS,
+            *TEMPLATE_COLUMNS,
             wide("Selector", "A label query over pods that should match the pod count."),
         ),
         _job_row,
@@ -408,4 +389,5 @@ PRINTERS: Mapping[str, Printer] = {
         ),
         _ingress_row,
     ),
+    **CONTROLLER_PRINTERS,
 }

@@ -23,6 +23,7 @@ from podid.sandbox.kube.machinery.objects import Obj, as_dict, dig, parse_time
 from podid.sandbox.kube.machinery.resources import PrinterColumn, ResourceType
 from podid.sandbox.kube.machinery.status import bad_request, not_supported
 from podid.sandbox.kube.printing.columns import CREATED_DESCRIPTION, NAME, Column, age, name_of
+from podid.sandbox.kube.printing.controllers import BEFORE_1_30
 from podid.sandbox.kube.printing.pods import pod_conditions
 from podid.sandbox.kube.printing.printers import PRINTERS
 
@@ -38,12 +39,14 @@ def render_table(
     resource_version: str = "",
     continue_token: str = "",
     include_object: str = "",
+    kubernetes_version: str = "",
 ) -> Obj:
-    """The Table for a list (or for one object, passed as a one-item list)."""
+    """The Table for a list (or for one object, passed as a one-item list), as a cluster of ``kubernetes_version``
+    (``1.29.4``; the newest release when empty) prints it."""
     include = include_object or "Metadata"
     if include not in INCLUDE_OBJECT:
         raise bad_request(str(not_supported("includeObject", include_object, INCLUDE_OBJECT)))
-    columns, cells = _layout(rt)
+    columns, cells = _layout(rt, kubernetes_version)
     rows = [_row(obj, cells(obj, now), include, rt.kind == "Pod") for obj in objects]
     metadata: Obj = {"resourceVersion": resource_version} if resource_version else {}
     if continue_token:
@@ -70,16 +73,22 @@ def _row(obj: Obj, cells: list[Any], include: str, is_pod: bool) -> Obj:
     return row
 
 
-def _layout(rt: ResourceType) -> tuple[tuple[Column, ...], Callable[[Obj, datetime], list[Any]]]:
+def _layout(rt: ResourceType, version: str) -> tuple[tuple[Column, ...], Callable[[Obj, datetime], list[Any]]]:
     if rt.custom:
         printer_columns = rt.printer_columns or (_CRD_AGE,)
         columns = (NAME, *(_crd_column(c) for c in printer_columns))
         return columns, lambda obj, now: [name_of(obj), *(_crd_cell(obj, c, now) for c in printer_columns)]
-    printer = PRINTERS.get(rt.kind)
+    printer = (BEFORE_1_30.get(rt.kind) if _before_1_30(version) else None) or PRINTERS.get(rt.kind)
     if printer is not None:
         return printer.columns, printer.row
     created_at = Column("Created At", "date", CREATED_DESCRIPTION)
     return (NAME, created_at), lambda obj, _now: [name_of(obj), _rfc3339(dig(obj, "metadata", "creationTimestamp"))]
+
+
+def _before_1_30(version: str) -> bool:
+    major, _, rest = version.partition(".")
+    minor = rest.partition(".")[0]
+    return major == "1" and minor.isdigit() and int(minor) < 30
 
 
 def _rfc3339(value: Any) -> str:
