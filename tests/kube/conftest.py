@@ -8,7 +8,7 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -72,13 +72,21 @@ class KubeCluster:
     ca_cert: str
 
 
+def new_cluster(
+    sandbox: Sandbox, endpoints: Endpoints, directory: Path, name: str, version: str = "1.29.4", nodes: int = 3
+) -> KubeCluster:
+    """A cluster named ``name`` at ``version`` (the kubectl dispatcher runs that minor) with ``nodes`` nodes."""
+    assert sandbox.cloud is not None
+    spec = cluster_spec(endpoints, name, version)
+    spec = replace(spec, nodes=spec.nodes[:nodes])
+    access = sandbox.cloud.kube.ensure_cluster(spec)
+    kubeconfig = write_kubeconfig(directory / "config", access, endpoints.ca_cert)
+    return KubeCluster(spec, access, kubeconfig, endpoints.ca_cert)
+
+
 @pytest.fixture(scope="session")
 def kube(sandbox: Sandbox, endpoints: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> KubeCluster:
-    assert sandbox.cloud is not None
-    spec = cluster_spec(endpoints, "kubetests")
-    access = sandbox.cloud.kube.ensure_cluster(spec)
-    kubeconfig = write_kubeconfig(tmp_path_factory.mktemp("kube") / "config", access, endpoints.ca_cert)
-    return KubeCluster(spec, access, kubeconfig, endpoints.ca_cert)
+    return new_cluster(sandbox, endpoints, tmp_path_factory.mktemp("kube"), "kubetests")
 
 
 @dataclass

@@ -12,8 +12,7 @@ import re
 import pytest
 
 from podid.sandbox import Endpoints, Sandbox
-from tests.kube.conftest import KubeCluster, Kubectl
-from tests.kube.extra_clusters import extra_cluster
+from tests.kube.conftest import KubeCluster, Kubectl, new_cluster
 
 VERSIONS = ("1.27.9", "1.33.3")
 AGE = re.compile(r"\d+s")
@@ -73,7 +72,7 @@ def cluster(
 ) -> KubeCluster:
     version: str = request.param
     name = "tables" + version.split(".")[1]
-    return extra_cluster(sandbox, endpoints, tmp_path_factory.mktemp(name), name, version, nodes=1)
+    return new_cluster(sandbox, endpoints, tmp_path_factory.mktemp(name), name, version, nodes=1)
 
 
 @pytest.fixture(scope="module")

@@ -20,8 +20,7 @@ import pytest
 import requests
 
 from podid.sandbox import Endpoints, Sandbox
-from tests.kube.conftest import KubeCluster, Kubectl, eventually
-from tests.kube.extra_clusters import extra_cluster
+from tests.kube.conftest import KubeCluster, Kubectl, eventually, new_cluster
 
 VERSIONS = ("1.27.9", "1.33.3")
 NGINX = "nginx:1.25"
@@ -33,7 +32,7 @@ def flows_cluster(
 ) -> KubeCluster:
     version: str = request.param
     name = "flows" + version.split(".")[1]
-    return extra_cluster(sandbox, endpoints, tmp_path_factory.mktemp(name), name, version, nodes=2)
+    return new_cluster(sandbox, endpoints, tmp_path_factory.mktemp(name), name, version, nodes=2)
 
 
 @pytest.fixture

@@ -25,10 +25,10 @@ from tests.kube.conftest import (
     Kubectl,
     cluster_client,
     eventually,
+    new_cluster,
     node_specs,
     write_kubeconfig,
 )
-from tests.kube.extra_clusters import extra_cluster
 from tests.kube.rbac_objects import account_token
 from tests.kube.test_client import cluster_writes
 
@@ -37,7 +37,7 @@ NODE_LEASES = "kube-node-lease"
 
 @pytest.fixture(scope="module")
 def leases_cluster(sandbox: Sandbox, endpoints: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> KubeCluster:
-    return extra_cluster(sandbox, endpoints, tmp_path_factory.mktemp("leases"), "leases", "1.33.3", nodes=2)
+    return new_cluster(sandbox, endpoints, tmp_path_factory.mktemp("leases"), "leases", "1.33.3", nodes=2)
 
 
 @pytest.fixture(scope="module")

@@ -19,8 +19,7 @@ from kubernetes import client as k8s
 
 from podid.sandbox import Endpoints, Sandbox
 from podid.sandbox.kube import ClusterSpec
-from tests.kube.conftest import KubeCluster, Kubectl, cluster_client, eventually, node_specs
-from tests.kube.extra_clusters import extra_cluster
+from tests.kube.conftest import KubeCluster, Kubectl, cluster_client, eventually, new_cluster, node_specs
 
 KUBELET_REASONS = [
     "Starting",
@@ -34,7 +33,7 @@ KUBELET_REASONS = [
 
 @pytest.fixture(scope="module")
 def nodes_cluster(sandbox: Sandbox, endpoints: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> KubeCluster:
-    return extra_cluster(sandbox, endpoints, tmp_path_factory.mktemp("nodeevents"), "nodeevents", "1.33.3", nodes=2)
+    return new_cluster(sandbox, endpoints, tmp_path_factory.mktemp("nodeevents"), "nodeevents", "1.33.3", nodes=2)
 
 
 @pytest.fixture(scope="module")

@@ -22,8 +22,7 @@ from kubernetes import config as k8s_config
 
 from podid.sandbox import Endpoints, Sandbox
 from podid.sandbox.kube.machinery.protobuf import PROTOBUF, decode_body
-from tests.kube.conftest import KUBECTL, KubeCluster, Kubectl
-from tests.kube.extra_clusters import extra_cluster
+from tests.kube.conftest import KUBECTL, KubeCluster, Kubectl, new_cluster
 from tests.kube.protobuf_wire import decode_status, frames, unwrap
 
 KUBECTL_ACCEPT = f"{PROTOBUF},application/json"
@@ -31,7 +30,7 @@ KUBECTL_ACCEPT = f"{PROTOBUF},application/json"
 
 @pytest.fixture(scope="module")
 def kube133(sandbox: Sandbox, endpoints: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> KubeCluster:
-    return extra_cluster(sandbox, endpoints, tmp_path_factory.mktemp("kube133"), "protobuf133", "1.33.3")
+    return new_cluster(sandbox, endpoints, tmp_path_factory.mktemp("kube133"), "protobuf133", "1.33.3")
 
 
 @pytest.fixture(scope="module")
