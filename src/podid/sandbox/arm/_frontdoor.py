@@ -88,9 +88,8 @@ class FrontDoor:
             response = ArmResponse(
                 500, {"error": {"code": "InternalServerError", "message": "Encountered internal server error."}}
             )
-        if request.method in _WRITE_METHODS and 200 <= response.status < 300:
-            self.metrics.count_write(request.method, request.path)
-        self.metrics.observe(time.perf_counter() - started, request.path)
+        wrote = request.method in _WRITE_METHODS and 200 <= response.status < 300
+        self.metrics.observe(time.perf_counter() - started, request.method, request.path, wrote)
         return self._to_web(request, response, correlation)
 
     def refuse(self, request: web.Request, error: ArmError) -> web.Response:

@@ -82,25 +82,21 @@ class Metrics:
     seconds: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def count_write(self, method: str, path: str) -> None:
-        with self._lock:
-            self._arm.writes[method] += 1
-            scope = scope_of(path)
-            if scope is not None:
-                self._scopes.setdefault(scope, _ArmCounts()).writes[method] += 1
-
     def count_kube_write(self, cluster_id: str, method: str) -> None:
         with self._lock:
             self._kube[method] += 1
             self._clusters.setdefault(cluster_id.lower(), Counter())[method] += 1
 
-    def observe(self, seconds: float, path: str) -> None:
+    def observe(self, seconds: float, method: str, path: str, wrote: bool) -> None:
+        """One ARM request answered; ``wrote``: a successful write, counted by its method."""
+        scope = scope_of(path)
         with self._lock:
-            self._arm.requests += 1
             self.seconds += seconds
-            scope = scope_of(path)
-            if scope is not None:
-                self._scopes.setdefault(scope, _ArmCounts()).requests += 1
+            counted = [self._arm] if scope is None else [self._arm, self._scopes.setdefault(scope, _ArmCounts())]
+            for counts in counted:
+                counts.requests += 1
+                if wrote:
+                    counts.writes[method] += 1
 
     def snapshot(self, within: Within | None = None) -> dict[str, object]:
         """Every counter; with ``within``, the scopes and clusters it holds, and totals summed over those."""
