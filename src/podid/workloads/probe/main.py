@@ -12,9 +12,13 @@ import sys
 from podid.workloads.probe import source
 from podid.workloads.probe.script import main as run_probe
 
+# Read at import: the sandbox's zygote imports this module before a pod's process takes the pod's user, who may not
+# be able to read the package's files (a checkout under a private directory).
+SCRIPT = source()
+
 
 def main(argv: list[str]) -> int:
-    if argv[:1] != ["-c"] or len(argv) < 3 or argv[1] != source():
+    if argv[:1] != ["-c"] or len(argv) < 3 or argv[1] != SCRIPT:
         print("the sandbox's python image runs only podid's probe script (python -c <script> ...)", file=sys.stderr)
         return 2
     return run_probe(argv[2:])
