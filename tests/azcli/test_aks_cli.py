@@ -4,7 +4,8 @@ Covers: az aks create --enable-managed-identity --vm-set-type VirtualMachineScal
 1 2 3 --load-balancer-sku standard with an SSH key (what --generate-ssh-keys would pass, minus writing to
 ~/.ssh): the LRO ends Succeeded with AKS's defaults for what az leaves empty (vmSize, orchestratorVersion),
 the identities, the pool and the key; az aks show --query nodeResourceGroup -o tsv; az aks list -o table;
-az aks get-credentials -f FILE, after which kubectl lists 3 Ready nodes.
+az aks get-credentials -f FILE, after which kubectl lists 3 Ready nodes; az aks update --tags (GET + PUT of the
+whole object); az aks delete -y, which takes the node resource group with it.
 """
 
 from __future__ import annotations
@@ -109,3 +110,11 @@ def test_get_credentials_then_kubectl(az: Az, created: dict[str, Any], group: st
     assert header[:2] == ["NAME", "STATUS"]
     assert len(nodes) == 3 and all(node[1] == "Ready" for node in nodes)
     assert all(node[0].startswith("aks-nodepool1-") for node in nodes)
+
+
+def test_update_tags_then_delete(az: Az, created: dict[str, Any], group: str) -> None:
+    updated = json.loads(az("aks", "update", "-g", group, "-n", NAME, "--tags", "env=test", "-o", "json").stdout)
+    assert updated["tags"] == {"env": "test"} and updated["fqdn"] == created["fqdn"]
+    az("aks", "delete", "-g", group, "-n", NAME, "-y")
+    assert az("aks", "list", "-g", group, "-o", "json").stdout.strip() == "[]"
+    assert az("group", "exists", "-n", created["nodeResourceGroup"]).stdout.strip() == "false"
