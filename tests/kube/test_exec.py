@@ -217,8 +217,11 @@ def test_exec_it_gets_a_terminal(version: str, kubectl: Kubectl, core: k8s.CoreV
 
 def test_terminal_size_follows_resizes(core: k8s.CoreV1Api, namespace: str) -> None:
     running_pod(core, namespace, "sized")
+    # stdin and resizes are separate streams, applied as they come (as the kubelet's are): the command waits for
+    # the size rather than racing it
+    script = 'read go; while [ "$(stty size)" = "0 0" ]; do sleep 0.05; done; stty size'
     session = stream(
-        core.connect_get_namespaced_pod_exec, "sized", namespace, command=["sh", "-c", "read go; stty size"],
+        core.connect_get_namespaced_pod_exec, "sized", namespace, command=["sh", "-c", script],
         stdin=True, stdout=True, stderr=False, tty=True, _preload_content=False,
     )  # fmt: skip
     session.write_channel(4, json.dumps({"Width": 100, "Height": 40}))
