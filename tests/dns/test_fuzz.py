@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+import pytest
 import requests
 from azure.identity import ClientSecretCredential
 from azure.mgmt.dns import DnsManagementClient
@@ -136,6 +137,7 @@ def fuzz_requests(draw: st.DrawFn, subscription: str) -> FuzzRequest:
     return FuzzRequest(method, path, query, headers, body)
 
 
+@pytest.mark.timeout(900)  # 2,000 requests: over a minute on a quiet machine, more than three on a loaded one
 def test_random_requests_never_get_a_server_error(
     endpoints: Endpoints,
     operator_credential: ClientSecretCredential,
